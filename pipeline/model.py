@@ -1,0 +1,132 @@
+"""Plain dataclasses that flow between the stages: page words, name mentions, structure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle in page-image pixels: left, top, right, bottom (right/bottom exclusive)."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    @property
+    def width(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+    def union(self, other: Box) -> Box:
+        return Box(
+            min(self.x0, other.x0),
+            min(self.y0, other.y0),
+            max(self.x1, other.x1),
+            max(self.y1, other.y1),
+        )
+
+
+@dataclass(frozen=True)
+class Word:
+    """One OCR'd (or given) word: text, image box, confidence 0-100, struck-through flag."""
+
+    text: str
+    box: Box | None = None
+    conf: float | None = None
+    struck: bool = False
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of words in reading order.
+
+    ``block`` numbers the source's own paragraphs on the page (Tesseract's block/paragraph,
+    or blank-line-separated runs in text input); the structure stage uses it as a hint.
+    """
+
+    words: tuple[Word, ...]
+    box: Box | None = None
+    block: int = 0
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+
+class InputKind(str, Enum):
+    """What kind of source a document came from."""
+
+    images = "images"  # a folder of page images or one image file
+    tiff = "tiff"  # one multi-page TIFF
+    pdf = "pdf"  # one scanned PDF
+    text = "text"  # existing OCR text, pages split by form feeds
+
+
+@dataclass(frozen=True)
+class PageSource:
+    """Where one page comes from: a file, and a frame (TIFF) or page (PDF) index in it."""
+
+    path: str
+    index: int = 0  # frame of a multi-page TIFF, page of a PDF, 0 otherwise
+    kind: InputKind = InputKind.images
+
+
+@dataclass
+class Page:
+    """One page after OCR: its lines, its image size, or the reason it has no text."""
+
+    number: int  # 1-based position in the document
+    source: PageSource
+    lines: list[Line] = field(default_factory=list)
+    width: int | None = None
+    height: int | None = None
+    error: str | None = None  # set when the page could not be read or OCR'd (a gap)
+    seconds: float = 0.0
+
+    @property
+    def has_image(self) -> bool:
+        return self.width is not None and self.height is not None
+
+
+@dataclass(frozen=True)
+class WordRef:
+    """A word's address in a document: page index (0-based), line index, word index."""
+
+    page: int
+    line: int
+    word: int
+
+
+class Cert(str, Enum):
+    """TEI @cert values for a correction."""
+
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A gazetteer name found in the text, corrected or not.
+
+    ``first`` and ``last`` are inclusive and may lie on different lines (a name hyphenated
+    at a line end). ``corrected`` is None when the text already had the right form.
+    ``review`` is set when the match was ambiguous: the text is kept and a person should look.
+    """
+
+    first: WordRef
+    last: WordRef
+    entity_id: str
+    entity_type: str  # person, place, org
+    original: str
+    corrected: str | None = None
+    score: float = 100.0
+    cert: Cert = Cert.high
+    review: bool = False
+    candidates: tuple[str, ...] = ()  # entity ids, for review notes
