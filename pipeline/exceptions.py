@@ -13,6 +13,7 @@ class ExitCode(IntEnum):
     usage_error = 2
     missing_dependency = 3
     output_not_writable = 4
+    internal_error = 5
     interrupted = 130
 
 

@@ -87,6 +87,7 @@ class Page:
     width: int | None = None
     height: int | None = None
     error: str | None = None  # set when the page could not be read or OCR'd (a gap)
+    notes: list[str] = field(default_factory=list)  # warnings worth a line in the report
     seconds: float = 0.0
 
     @property

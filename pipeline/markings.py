@@ -1,0 +1,155 @@
+"""Recognise page furniture text: classification markings, declassification stamps, page numbers.
+
+OCR damages exactly these words (stamped, struck through, at the page edge), so markings are
+matched tolerantly against the known vocabulary rather than as exact text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from rapidfuzz import fuzz, process
+
+LEVELS = ("TOP SECRET", "SECRET", "CONFIDENTIAL", "UNCLASSIFIED", "LIMITED OFFICIAL USE")
+CAVEATS = (
+    "SENSITIVE", "NODIS", "EXDIS", "LIMDIS", "EYES ONLY", "NOFORN", "ORCON", "CODEWORD",
+    "WNINTEL", "SPECIAL HANDLING", "HANDLE VIA", "NOT RELEASABLE TO FOREIGN NATIONALS",
+)
+# Every marking a page may carry, as spoken: level alone, or level with a caveat.
+VOCABULARY: tuple[str, ...] = tuple(
+    [*LEVELS, *CAVEATS[:5]]
+    + [f"{lvl}/{cav}" for lvl in LEVELS[:3] for cav in CAVEATS[:5]]
+    + [f"{lvl} {cav}" for lvl in LEVELS[:3] for cav in CAVEATS[:5]]
+)
+_LETTERS = re.compile(r"[^A-Z/ ]+")
+MIN_MARKING_SCORE = 80.0
+
+
+@dataclass(frozen=True)
+class Marking:
+    """A classification marking: the vocabulary form it matched, and how well."""
+
+    form: str
+    score: float
+
+
+def _squash(text: str) -> str:
+    text = text.upper().replace("~", "")
+    text = _LETTERS.sub("", text)
+    return " ".join(text.replace(" /", "/").replace("/ ", "/").split())
+
+
+def classification(text: str) -> Marking | None:
+    """The marking a short line of text stands for, or None.
+
+    "UNCLASSIFJ[ER" and "SECRET/SENSITiVE" are still markings; ordinary words are not.
+    """
+    raw = text.strip()
+    if not raw or len(raw) > 60 or len(raw.split()) > 6:
+        return None
+    letters = sum(c.isalpha() for c in raw)
+    if letters < 5 or sum(c.isupper() for c in raw) < 0.6 * letters:
+        return None  # markings are typed in capitals
+    squashed = _squash(raw)
+    if not squashed:
+        return None
+    best = process.extractOne(squashed, VOCABULARY, scorer=fuzz.ratio, score_cutoff=MIN_MARKING_SCORE)
+    if best is None:
+        return None
+    form, score, _ = best
+    # "SECRET" must not swallow "SECRETARY": the lengths have to agree closely.
+    if abs(len(form) - len(squashed)) > max(2, len(form) // 5):
+        return None
+    return Marking(form, float(score))
+
+
+PORTION_MARK = re.compile(r"^\((TS|S|C|U|S/S|S/NF|C/NF|LOU|SBU|TS/SCI)\)$")
+
+
+def is_portion_marking(token: str) -> bool:
+    """True for "(S)", "(C)", "(U)", "(TS)", "(S/S)" and their kin."""
+    return bool(PORTION_MARK.match(token.strip().rstrip(".:")))
+
+
+# --- declassification --------------------------------------------------------------------
+
+DECLASS_LINE = re.compile(
+    r"""^\W*(
+        DECLASSIFIED\b
+      | DECLASSIFIED\s*/\s*RELEASED
+      | (NLRR|NLR|NLS|NLC|NLJ|NLE|NLF|NLG)[-\s]\S*
+      | BY\s+\S+(\s+\S+)?\s+NARA,?\s+DATE
+      | AUTHORITY\s*:?\s*(NND|EO|E\.O\.)
+      | E\.?\s?O\.?\s+1[23]\d{3}\b
+      | (\S+\s+)?FOIA\b
+      | FOR\s+FOIA\s+REVIEW
+      | RELEASED\s+(IN\s+FULL|IN\s+PART|ON)
+      | MR\s+(CASE\s+)?NO\.?
+      | SANITIZED\b
+      | NARA\b.*\bDATE
+      | (DOCUMENT\s+NUMBER).*\bFOIA\b
+      | UNDER\s+PROVISIONS\s+OF\s+E\.?O
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+DECLASS_IDNO = re.compile(
+    r"\b((?:NLRR|NLR|NLS|NLC|NLJ|NLE|NLF|NLG)[-\s]?(?:FOI|M|F|MDR)?[-\s]*[\w/.-]+(?:\s*#\s*\d+)?"
+    r"|NND\s*\d[\d\s-]*\d|MR\s+(?:Case\s+)?No\.?\s*[\w/-]+)",
+    re.IGNORECASE,
+)
+NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\b")
+
+
+def is_declassification(text: str) -> bool:
+    """True for a line of a declassification stamp or release statement."""
+    return bool(DECLASS_LINE.match(text.strip()))
+
+
+def declassification_idno(text: str) -> str | None:
+    """The authority/case number in a stamp line ("NLRR FOI 714/5 #8479"), if any."""
+    m = DECLASS_IDNO.search(text)
+    return " ".join(m.group(1).split()) if m else None
+
+
+def numeric_date(text: str) -> tuple[str, str] | None:
+    """The first M/D/YY date in the text, as (as written, ISO); two-digit years are 19xx/20xx."""
+    m = NUMERIC_DATE.search(text)
+    if not m:
+        return None
+    month, day, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if year < 100:
+        year += 2000 if year < 50 else 1900
+    try:
+        return m.group(0), date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+# --- page numbers and instructions -----------------------------------------------------
+
+DECORATED_PAGE_NUMBER = re.compile(r"^(?:-\s*(\d{1,4})\s*-|PAGE\s+(\d{1,4})(?:\s+OF\s+\d+)?|(\d{1,4})\s*\.)$", re.I)
+BARE_PAGE_NUMBER = re.compile(r"^(\d{1,4})$")
+DECL_INSTRUCTION = re.compile(
+    r"^\W*(DECL\s*[:;.]|DECLASSIFY\s+ON\s*[:;]?|CLASSIFIED\s+BY\s*[:;]?|DERIVED\s+FROM\s*[:;]|"
+    r"REASON\s*[:;]\s*\d|DNG\s*[:;])",
+    re.IGNORECASE,
+)
+
+
+def page_number(text: str) -> tuple[str, bool] | None:
+    """The page number a line holds, and whether it was typed decorated ("- 5 -", "5.")."""
+    stripped = text.strip()
+    m = DECORATED_PAGE_NUMBER.match(stripped)
+    if m:
+        return next(g for g in m.groups() if g), True
+    m = BARE_PAGE_NUMBER.match(stripped)
+    if m:
+        return m.group(1), False
+    return None
+
+
+def is_declassification_instruction(text: str) -> bool:
+    """True for "DECL: OADR", "Declassify on: OADR", "Classified by: ..."."""
+    return bool(DECL_INSTRUCTION.match(text.strip()))

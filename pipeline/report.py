@@ -1,0 +1,129 @@
+"""The batch report: one entry per document, a resume journal, corrections.csv, atomic writes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from pipeline.exceptions import OutputNotWritable
+
+STATE_DIR = ".tei-pipeline"  # inside OUTDIR: the journal and temporary files
+JOURNAL = "journal.jsonl"
+CORRECTION_COLUMNS = ["document", "page", "line", "original", "correction", "entity_id", "score", "cert"]
+
+
+@dataclass
+class PageGap:
+    """A page that is in the TEI only as a gap."""
+
+    page: int
+    source: str
+    error: str
+
+
+@dataclass
+class DocumentEntry:
+    """One document's line in report.json."""
+
+    id: str
+    sources: list[str]
+    output: str | None
+    pages: int
+    status: str  # ok, degraded (some pages are gaps), failed
+    error: str | None = None
+    corrections: int = 0
+    review: int = 0  # names marked for a person to review
+    seconds: float = 0.0
+    gaps: list[PageGap] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    fingerprint: str | None = None
+    reused: bool = False  # True when a rerun found it done and left it alone
+    correction_rows: list[list[str]] = field(default_factory=list)
+
+    def public(self) -> dict:
+        data = asdict(self)
+        data.pop("correction_rows")
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> DocumentEntry:
+        data = dict(data)
+        data["gaps"] = [PageGap(**g) for g in data.get("gaps", [])]
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+class OutputFolder:
+    """Where documents are written: atomically, so a kill never leaves half a file."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.state = root / STATE_DIR
+        self.tmp = self.state / "tmp"
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            # Temporary files of a killed run are garbage; their documents are redone.
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp.mkdir(parents=True, exist_ok=True)
+            probe = self.tmp / "probe"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as e:
+            raise OutputNotWritable(
+                f"cannot write to output folder {root}: {e.strerror or e}; choose another with -o"
+            ) from e
+
+    def write(self, relative: str, data: bytes) -> Path:
+        """Write OUTDIR/relative via a temporary file and a rename."""
+        target = self.root / relative
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="part-")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp_name, target)
+        except OSError as e:
+            raise OutputNotWritable(f"cannot write {target}: {e.strerror or e}") from e
+        return target
+
+    def journal_entries(self) -> dict[str, DocumentEntry]:
+        """Documents finished by earlier runs, latest entry per id; a torn last line is ignored."""
+        path = self.state / JOURNAL
+        found: dict[str, DocumentEntry] = {}
+        if not path.exists():
+            return found
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                try:
+                    entry = DocumentEntry.from_dict(json.loads(line))
+                except (ValueError, TypeError):
+                    continue
+                found[entry.id] = entry
+        return found
+
+    def record(self, entry: DocumentEntry) -> None:
+        """Append a finished document to the journal (one line, flushed)."""
+        line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
+        with (self.state / JOURNAL).open("a", encoding="utf-8") as handle:
+            handle.write(line)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def finish(self, report: dict, entries: list[DocumentEntry]) -> None:
+        """Write report.json and corrections.csv."""
+        self.write("report.json", json.dumps(report, indent=2, ensure_ascii=False).encode() + b"\n")
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(CORRECTION_COLUMNS)
+        for entry in entries:
+            writer.writerows(entry.correction_rows)
+        self.write("corrections.csv", buffer.getvalue().encode("utf-8"))
+        shutil.rmtree(self.tmp, ignore_errors=True)

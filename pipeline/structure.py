@@ -1,0 +1,894 @@
+"""Recognise a document's structure: page furniture, memo header, participants, paragraphs, speakers.
+
+Input: the pages' lines and the name mentions found by the correction stage. Output: a tree of
+plain dataclasses in reading order that the TEI stage writes out one to one. Lines are referred
+to, never copied, so the TEI stage renders every word exactly once.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+from pipeline import markings
+from pipeline.model import Line, Mention, Page, WordRef
+
+# --- the structure tree -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineRef:
+    """Words [start, end) of one line of one page (page and line indexes are 0-based)."""
+
+    page: int
+    line: int
+    start: int = 0
+    end: int | None = None
+
+
+class FurnitureKind(str, Enum):
+    """Page furniture types; the values are the TEI ``fw/@type``."""
+
+    classification = "classification"
+    declassification = "declassification"
+    page_number = "pageNum"
+    folio = "folio"
+    instruction = "declassInstruction"
+
+
+@dataclass
+class Furniture:
+    """A marking, stamp, page number or instruction at the edge of a page."""
+
+    kind: FurnitureKind
+    place: str  # top, bottom, margin
+    lines: list[LineRef]
+    struck: bool = False
+    marking: str | None = None  # the vocabulary form of a classification marking
+    idno: str | None = None  # declassification authority / case number
+    date_text: str | None = None
+    date_iso: str | None = None
+
+
+@dataclass(frozen=True)
+class PageStart:
+    """A page break: printed number (or position) and the source page it shows, if any."""
+
+    n: str
+    page: int | None  # index into the document's pages, None when inferred inside text
+
+
+Content = LineRef | PageStart | Furniture
+
+
+@dataclass
+class Paragraph:
+    """A paragraph rebuilt across line and page breaks; maybe attributed to a speaker."""
+
+    content: list[Content]
+    who: str | None = None  # participant/entity id
+    mode: str | None = None  # "sp" (dialogue: label then speech) or "said" (reported)
+    speaker_label: LineRef | None = None  # the words "Gorbachev:" for dialogue
+
+
+@dataclass
+class Participant:
+    """A person on the participants list."""
+
+    id: str
+    name: str  # as written, without the role
+    role: str | None
+    side: str | None
+    entity_id: str | None
+    line: LineRef
+
+
+@dataclass
+class HeaderField:
+    """One labelled header line: Date, Time, Place, Subject, From, To..."""
+
+    label: str  # lower-case: date, time, place, subject, ...
+    line: LineRef
+    value_start: int  # index of the first word after the label
+    date_iso: str | None = None
+    time_from: str | None = None
+    time_to: str | None = None
+
+
+@dataclass
+class MemoHeader:
+    """The memo's opening block."""
+
+    letterhead: list[LineRef] = field(default_factory=list)
+    doc_type: LineRef | None = None
+    subject: list[LineRef] = field(default_factory=list)
+    fields: list[HeaderField] = field(default_factory=list)
+    side_labels: list[LineRef] = field(default_factory=list)
+    participants: list[Participant] = field(default_factory=list)
+    other: list[LineRef] = field(default_factory=list)  # header lines of no known kind
+
+    def field(self, label: str) -> HeaderField | None:
+        return next((f for f in self.fields if f.label == label), None)
+
+
+@dataclass
+class Separator:
+    """A rule typed across the page ("-----")."""
+
+    line: LineRef
+
+
+@dataclass
+class Closer:
+    """Drafting and clearance lines at the end."""
+
+    lines: list[LineRef]
+
+
+BodyItem = PageStart | Furniture | MemoHeader | Paragraph | Separator | Closer
+
+
+@dataclass
+class DocumentStructure:
+    """The whole document in reading order, plus what the header needs."""
+
+    items: list[BodyItem]
+    header: MemoHeader | None
+    page_numbers: list[str]  # pb/@n of each PageStart, in order
+
+
+# --- analysis -----------------------------------------------------------------------------
+
+EDGE_FRACTION = 0.14  # furniture lives in the top and bottom 14% of a scanned page
+EDGE_LINES = 3  # or in the first/last three lines of a text page
+DOC_TYPE = re.compile(
+    r"^(MEMORANDUM( OF CONVERSATION| FOR\b.*)?|(INFORMATION|ACTION|BRIEFING) MEMORANDUM|"
+    r"TELEGRAM|DEPARTMENT OF STATE TELEGRAM|CABLE|MEMCON|"
+    r"(UNITED STATES GOVERNMENT |OFFICE )?MEMORANDUM|AIRGRAM|NOTE FOR THE RECORD)$",
+    re.IGNORECASE,
+)
+FIELD = re.compile(
+    r"^(SUBJECT|SUBJ|DATE|TIME|PLACE|FROM|TO|THRU|THROUGH|CC|COPIES TO|REF|"
+    r"PARTICIPANTS|((US|U\.S\.|SOVIET|USSR|AMERICAN|[A-Z][a-z]+) )?PARTICIPANTS)\s*:",
+    re.IGNORECASE,
+)
+SIDE_LABEL = re.compile(r"^(.*?)\s*PARTICIPANTS\s*:?\s*$", re.IGNORECASE)
+SEPARATOR = re.compile(r"^[-_=*.\s]{3,}$")
+CLOSER_START = re.compile(
+    r"^(Drafted|Drafted by|Cleared|Clearances?|Approved|Prepared by|Distribution|Concurrences?)\b",
+    re.IGNORECASE,
+)
+TERMINAL = re.compile(r"[.!?:;\"'”’)]$")
+ROLE_WORDS = (
+    "President", "Vice President", "General Secretary", "Secretary", "Ambassador", "Minister",
+    "Foreign Minister", "Deputy Foreign Minister", "Chief of Staff", "Deputy Assistant Secretary",
+    "Assistant Secretary", "Under Secretary", "Deputy Secretary", "Interpreter", "Notetaker",
+    "VADM", "ADM", "General", "Marshal", "Admiral", "Senator", "Counselor", "Director",
+    "National Security Advisor", "Assistant to the President", "Special Assistant",
+    "Deputy Director", "Chairman", "Premier", "Prime Minister", "Adviser", "Advisor", "Mr.",
+    "Mrs.", "Ms.", "Dr.", "Deputy Chief of Mission", "Charge", "Minister-Counselor",
+)
+SPEECH_VERBS = {
+    "said", "says", "indicated", "continued", "noted", "stated", "replied", "asked", "added",
+    "thanked", "concluded", "emphasized", "emphasised", "stressed", "recalled", "responded",
+    "observed", "agreed", "explained", "suggested", "proposed", "welcomed", "remarked",
+    "commented", "declared", "insisted", "argued", "urged", "asserted", "pointed", "began",
+    "opened", "expressed", "reiterated", "underlined", "underscored", "mentioned", "repeated",
+    "answered", "interjected", "acknowledged", "wondered", "handed", "touched", "raised",
+    "then", "also", "again", "went", "wanted", "hoped", "believed", "felt", "thought",
+    "promised", "told", "assured", "affirmed", "described", "reported", "confirmed", "cited",
+    "conveyed", "informed", "countered", "objected", "summarized", "closed", "turned",
+}
+
+
+def analyse(pages: Sequence[Page], mentions: Sequence[Mention]) -> DocumentStructure:
+    """Build the structure tree of one document."""
+    index = _MentionIndex(mentions)
+    flow = _page_flow(pages)
+    header, body_start = _memo_header(flow, pages, index)
+    items = _body(flow, body_start, header, pages, index)
+    page_numbers = [item.n for item in _walk_page_starts(items)]
+    return DocumentStructure(items, header, page_numbers)
+
+
+class _MentionIndex:
+    """Mentions by the word they start at."""
+
+    def __init__(self, mentions: Sequence[Mention]) -> None:
+        self.by_start: dict[WordRef, Mention] = {m.first: m for m in mentions}
+
+    def at(self, page: int, line: int, word: int) -> Mention | None:
+        return self.by_start.get(WordRef(page, line, word))
+
+    def in_line(self, page: int, line: int, start: int = 0, stop: int = 10_000) -> list[Mention]:
+        return [
+            m for ref, m in self.by_start.items()
+            if ref.page == page and ref.line == line and start <= ref.word < stop
+        ]
+
+
+# A page's lines split into furniture and content, in reading order.
+@dataclass
+class _Slot:
+    page: int
+    line: int
+    furniture: Furniture | None  # set on the first line of a furniture item
+    is_furniture: bool
+    page_start: PageStart | None = None  # set on the first slot of a (possibly inferred) page
+    para_break: bool = False  # the source starts a new paragraph here
+
+
+def _page_flow(pages: Sequence[Page]) -> list[_Slot]:
+    """Classify every line as furniture or content; infer page breaks in text without form feeds."""
+    flow: list[_Slot] = []
+    page_count = 0
+    numbers = _page_numbers(pages)
+    decorated_used = any(numbers.values())
+    for p, page in enumerate(pages):
+        page_count += 1
+        kinds = [_furniture_kind(page, i, decorated_used) for i in range(len(page.lines))]
+        number = _number_for_page(page, p, kinds, decorated_used) or str(page_count)
+        first = _Slot(p, -1, None, True, PageStart(number, p))
+        flow.append(first)
+        if page.error is not None:
+            continue
+        content_seen = False
+        stamp: Furniture | None = None
+        group: set[FurnitureKind] = set()  # furniture kinds met since the last content line
+        for i, line in enumerate(page.lines):
+            kind = kinds[i]
+            if kind is None:
+                if content_seen and _page_boundary(group) and not page.has_image:
+                    # Text without form feeds: bottom furniture followed by more text is a
+                    # page boundary that the OCR flattened. Move the furniture since the
+                    # last content onto the new page's top when it is top-like.
+                    page_count += 1
+                    _split_inferred_page(flow, p, str(page_count))
+                    stamp = None
+                group = set()
+                para_break = bool(flow) and _starts_block(page, i)
+                flow.append(_Slot(p, i, None, False, para_break=para_break))
+                content_seen = True
+                continue
+            ref = LineRef(p, i)
+            place = _place(page, i, content_seen)
+            if kind is FurnitureKind.declassification and stamp is not None:
+                # One stamp a page: its lines may be read between the letterhead's.
+                group.add(kind)
+                stamp.lines.append(ref)
+                _fill_declassification(stamp, line.text)
+                flow.append(_Slot(p, i, None, True))
+                continue
+            item = Furniture(kind, place, [ref])
+            if kind is FurnitureKind.classification:
+                marking = markings.classification(_unstruck_text(line))
+                item.marking = marking.form if marking else line.text
+                item.struck = any(w.struck for w in line.words)
+            elif kind is FurnitureKind.declassification:
+                _fill_declassification(item, line.text)
+                stamp = item
+            flow.append(_Slot(p, i, item, True))
+            group.add(kind)
+    _place_text_furniture(flow, pages)
+    _renumber_inferred(flow, pages, numbers, decorated_used)
+    return flow
+
+
+def _place_text_furniture(flow: list[_Slot], pages: Sequence[Page]) -> None:
+    """In text, furniture followed only by furniture until the page ends is at the bottom."""
+    bottom = True
+    for slot in reversed(flow):
+        if slot.page_start is not None:
+            bottom = True
+        elif not slot.is_furniture:
+            bottom = False
+        elif slot.furniture is not None and not pages[slot.page].has_image:
+            slot.furniture.place = "bottom" if bottom else "top"
+
+
+def _page_boundary(group: set[FurnitureKind]) -> bool:
+    """Furniture between two runs of text that can only be a page's bottom and the next's top.
+
+    A marking alone may be a page's top marking under the letterhead; a marking with a
+    declassification instruction or a page number is a page boundary.
+    """
+    return FurnitureKind.classification in group and bool(
+        group & {FurnitureKind.instruction, FurnitureKind.page_number, FurnitureKind.folio}
+    )
+
+
+def _split_inferred_page(flow: list[_Slot], page: int, number: str) -> None:
+    """Insert an inferred page start before the trailing top-like furniture of the flow."""
+    j = len(flow)
+    # Walk back over the furniture since the last content line; keep bottom-like lines
+    # (instructions, the marking that directly follows the text) on the old page.
+    while j > 0 and flow[j - 1].is_furniture and flow[j - 1].page_start is None:
+        j -= 1
+    last_bottom = j
+    for k in range(j, len(flow)):
+        item = flow[k].furniture
+        if item is not None and item.kind is FurnitureKind.instruction:
+            last_bottom = k + 1
+    if last_bottom == j and j < len(flow) and flow[j].furniture is not None:
+        if flow[j].furniture.kind is FurnitureKind.classification and len(flow) - j == 1:
+            last_bottom = len(flow)  # a lone marking after the text closes the old page
+    for k in range(j, last_bottom):
+        if flow[k].furniture is not None:
+            flow[k].furniture.place = "bottom"
+    for k in range(last_bottom, len(flow)):
+        if flow[k].furniture is not None:
+            flow[k].furniture.place = "top"
+    flow.insert(last_bottom, _Slot(page, -1, None, True, PageStart(number, None)))
+
+
+def _renumber_inferred(
+    flow: list[_Slot], pages: Sequence[Page], numbers: dict, decorated_used: bool
+) -> None:
+    """Give each page start its printed number when the furniture after it carries one."""
+    sequence = 0
+    for k, slot in enumerate(flow):
+        if slot.page_start is None:
+            continue
+        sequence += 1
+        printed = None
+        for later in flow[k + 1 :]:
+            if later.page_start is not None or not later.is_furniture:
+                break
+            item = later.furniture
+            if item is None:
+                continue
+            if item.kind is FurnitureKind.page_number:
+                printed = _number_text(pages, item.lines[0])
+                break
+            if item.kind is FurnitureKind.folio and not decorated_used and printed is None:
+                printed = _number_text(pages, item.lines[0])
+        slot.page_start = PageStart(printed or str(sequence), slot.page_start.page)
+
+
+def _number_text(pages: Sequence[Page], ref: LineRef) -> str | None:
+    found = markings.page_number(pages[ref.page].lines[ref.line].text)
+    return found[0] if found else None
+
+
+def _page_numbers(pages: Sequence[Page]) -> dict[tuple[int, int], bool]:
+    """Every edge line that holds a page number, and whether it is decorated ("- 5 -")."""
+    found: dict[tuple[int, int], bool] = {}
+    for p, page in enumerate(pages):
+        for i, line in enumerate(page.lines):
+            if not _at_edge(page, i):
+                continue
+            number = markings.page_number(line.text)
+            if number is not None:
+                found[(p, i)] = number[1]
+    return found
+
+
+def _number_for_page(
+    page: Page, p: int, kinds: list[FurnitureKind | None], decorated_used: bool
+) -> str | None:
+    for i, kind in enumerate(kinds):
+        if kind is FurnitureKind.page_number:
+            return _number_text([page], LineRef(0, i))
+    if not decorated_used:
+        for i, kind in enumerate(kinds):
+            if kind is FurnitureKind.folio:
+                return _number_text([page], LineRef(0, i))
+    return None
+
+
+def _furniture_kind(page: Page, i: int, decorated_used: bool) -> FurnitureKind | None:
+    line = page.lines[i]
+    text = _unstruck_text(line)
+    if markings.is_declassification(text):
+        return FurnitureKind.declassification
+    if markings.classification(text) is not None:
+        return FurnitureKind.classification
+    if markings.is_declassification_instruction(text):
+        return FurnitureKind.instruction
+    if _at_edge(page, i):
+        number = markings.page_number(text)
+        if number is not None:
+            if number[1]:
+                return FurnitureKind.page_number
+            return FurnitureKind.folio if decorated_used else FurnitureKind.page_number
+    return None
+
+
+def _unstruck_text(line: Line) -> str:
+    return " ".join(w.text for w in line.words)
+
+
+def _at_edge(page: Page, i: int) -> bool:
+    line = page.lines[i]
+    if page.has_image and line.box is not None and page.height:
+        middle = (line.box.y0 + line.box.y1) / 2
+        return middle < EDGE_FRACTION * page.height or middle > (1 - EDGE_FRACTION) * page.height
+    if i < EDGE_LINES or i >= len(page.lines) - EDGE_LINES:
+        return True
+    # Text without form feeds: next to a classification marking is an edge too.
+    for j in (i - 1, i + 1, i - 2, i + 2):
+        if 0 <= j < len(page.lines) and markings.classification(page.lines[j].text):
+            return True
+    return False
+
+
+def _place(page: Page, i: int, content_seen: bool) -> str:
+    line = page.lines[i]
+    if page.has_image and line.box is not None and page.height:
+        middle = (line.box.y0 + line.box.y1) / 2
+        if middle < 0.5 * page.height:
+            return "top"
+        return "bottom"
+    return "bottom" if content_seen else "top"
+
+
+def _fill_declassification(item: Furniture, text: str) -> None:
+    if item.idno is None:
+        item.idno = markings.declassification_idno(text)
+    if item.date_iso is None:
+        found = markings.numeric_date(text)
+        if found:
+            item.date_text, item.date_iso = found
+
+
+def _starts_block(page: Page, i: int) -> bool:
+    """Whether line i starts a new source paragraph (blank line before it, or a wide gap)."""
+    if i == 0:
+        return True
+    line, before = page.lines[i], page.lines[i - 1]
+    if not page.has_image or line.box is None or before.box is None:
+        return line.block != before.block
+    gaps = [
+        b.box.y0 - a.box.y1
+        for a, b in zip(page.lines, page.lines[1:])
+        if a.box is not None and b.box is not None and b.box.y0 > a.box.y1
+    ]
+    heights = [ln.box.height for ln in page.lines if ln.box is not None]
+    typical_gap = statistics.median(gaps) if gaps else 0
+    typical_height = statistics.median(heights) if heights else 0
+    gap = line.box.y0 - before.box.y1
+    return gap > max(typical_gap * 1.6, typical_height * 0.9)
+
+
+# --- memo header ----------------------------------------------------------------------
+
+
+def _memo_header(
+    flow: list[_Slot], pages: Sequence[Page], index: _MentionIndex
+) -> tuple[MemoHeader | None, int]:
+    """Find the opening block: letterhead, document type, subject, fields, participants."""
+    content = [k for k, s in enumerate(flow) if not s.is_furniture]
+    if not content:
+        return None, len(flow)
+    header = MemoHeader()
+    found_type = False
+    found_field = False
+    side: str | None = None
+    sides: list[str] = []
+    in_participants = False
+    last_header_slot = -1
+    side_blocks: list[tuple[str | None, int]] = []
+    for k in content[:60]:
+        slot = flow[k]
+        line = pages[slot.page].lines[slot.line]
+        text = line.text.strip()
+        ref = LineRef(slot.page, slot.line)
+        if SEPARATOR.match(text):
+            if found_type or found_field:
+                last_header_slot = k
+                break
+            continue
+        if not found_type and DOC_TYPE.match(text):
+            header.letterhead = [
+                LineRef(flow[j].page, flow[j].line) for j in content if j < k
+            ]
+            header.doc_type = ref
+            found_type = True
+            last_header_slot = k
+            continue
+        side_match = SIDE_LABEL.match(text)
+        if side_match:
+            header.side_labels.append(ref)
+            label = side_match.group(1).strip() or None
+            if label:
+                sides.append(label)
+            in_participants = True
+            found_field = True
+            last_header_slot = k
+            side_blocks = []
+            continue
+        field_match = FIELD.match(text)
+        if field_match:
+            in_participants = False
+            header.fields.append(_header_field(field_match.group(1).lower(), ref, line))
+            found_field = True
+            last_header_slot = k
+            continue
+        if in_participants and _looks_like_participant(line):
+            side_blocks.append((None, k))
+            last_header_slot = k
+            continue
+        if found_type and not found_field and len(text.split()) <= 14 and not header.fields:
+            header.subject.append(ref)
+            last_header_slot = k
+            continue
+        if found_type or found_field:
+            break
+    if not (found_type or found_field):
+        return None, 0
+    header.participants = _participants(side_blocks, sides, flow, pages, index)
+    # Lines between the letterhead and the body that matched nothing stay in the header.
+    used = {(r.page, r.line) for r in _header_lines(header)}
+    for k in content:
+        if k > last_header_slot:
+            break
+        slot = flow[k]
+        if (slot.page, slot.line) not in used:
+            header.other.append(LineRef(slot.page, slot.line))
+    return header, last_header_slot + 1
+
+
+def _header_lines(header: MemoHeader) -> list[LineRef]:
+    refs = list(header.letterhead) + header.subject + header.side_labels + header.other
+    refs += [f.line for f in header.fields] + [p.line for p in header.participants]
+    if header.doc_type:
+        refs.append(header.doc_type)
+    return refs
+
+
+def _header_field(label: str, ref: LineRef, line: Line) -> HeaderField:
+    colon = next((i for i, w in enumerate(line.words) if w.text.endswith(":")), 0)
+    value = " ".join(w.text for w in line.words[colon + 1 :])
+    result = HeaderField(label.split()[-1] if "participants" in label else label, ref, colon + 1)
+    if result.label == "date":
+        result.date_iso = _parse_date(value)
+    elif result.label == "time":
+        result.time_from, result.time_to = _parse_time_range(value)
+    return result
+
+
+MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ["january", "february", "march", "april", "may", "june", "july", "august",
+         "september", "october", "november", "december"]
+    )
+}
+MONTHS.update({m[:3]: n for m, n in list(MONTHS.items())})
+MONTHS["sept"] = 9
+
+
+def _parse_date(text: str) -> str | None:
+    """ISO date from "June 23, 1986", "23 June 1986", "6/23/86"."""
+    t = text.replace(",", " ").replace(".", " ")
+    m = re.search(r"([A-Za-z]+)\s+(\d{1,2})\s+(\d{4})", t)
+    if m and m.group(1).lower() in MONTHS:
+        return _iso(int(m.group(3)), MONTHS[m.group(1).lower()], int(m.group(2)))
+    m = re.search(r"(\d{1,2})\s+([A-Za-z]+)\s+(\d{4})", t)
+    if m and m.group(2).lower() in MONTHS:
+        return _iso(int(m.group(3)), MONTHS[m.group(2).lower()], int(m.group(1)))
+    found = markings.numeric_date(text)
+    return found[1] if found else None
+
+
+def _iso(year: int, month: int, day: int) -> str | None:
+    from datetime import date
+
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+TIME = re.compile(r"(\d{1,2})[:.](\d{2})\s*(a\.?m\.?|p\.?m\.?)?", re.IGNORECASE)
+
+
+def _parse_time_range(text: str) -> tuple[str | None, str | None]:
+    """("16:55:00", "17:35:00") from "4:55 - 5:35pm"; a shared am/pm applies to both ends."""
+    found = TIME.findall(text)
+    if not found:
+        return None, None
+    suffixes = [s.lower().replace(".", "") for _, _, s in found]
+    shared = next((s for s in reversed(suffixes) if s), "")
+    result: list[str | None] = []
+    for (hour, minute, suffix), explicit in zip(found[:2], suffixes[:2]):
+        h, m = int(hour), int(minute)
+        meridian = explicit or shared
+        if meridian == "pm" and h < 12:
+            h += 12
+        if meridian == "am" and h == 12:
+            h = 0
+        result.append(f"{h:02d}:{m:02d}:00" if h < 24 and m < 60 else None)
+    if len(result) == 1:
+        return result[0], None
+    if result[0] and result[1] and result[0] > result[1] and not suffixes[0]:
+        # "11:30 - 1:15pm": the start was in the morning after all
+        h = int(result[0][:2]) - 12
+        result[0] = f"{h:02d}{result[0][2:]}" if h >= 0 else result[0]
+    return result[0], result[1]
+
+
+def _looks_like_participant(line: Line) -> bool:
+    words = line.text.split()
+    return 1 <= len(words) <= 9 and not TERMINAL.search(line.text.rstrip(",")) or (
+        1 <= len(words) <= 9 and line.text.rstrip().endswith(".") and len(words) <= 4
+    )
+
+
+def _participants(
+    entries: list[tuple[str | None, int]],
+    sides: list[str],
+    flow: list[_Slot],
+    pages: Sequence[Page],
+    index: _MentionIndex,
+) -> list[Participant]:
+    """Participants with role and side; names linked to gazetteer entities where they match."""
+    result: list[Participant] = []
+    if not entries:
+        return result
+    # Two-column lists flattened by OCR: one run of names per side, in the order of the labels.
+    runs: list[list[int]] = [[]]
+    for _, k in entries:
+        slot = flow[k]
+        if runs[-1] and slot.para_break:
+            runs.append([])
+        runs[-1].append(k)
+    taken: set[str] = set()
+    for r, run in enumerate(runs):
+        side = sides[r] if r < len(sides) and len(runs) == len(sides) else None
+        if side is None and len(sides) == 1:
+            side = sides[0]
+        for k in run:
+            slot = flow[k]
+            line = pages[slot.page].lines[slot.line]
+            person = _participant(line, slot, index, side)
+            if person is None:
+                continue
+            base, n = person.id, 2
+            while person.id in taken:
+                person.id = f"{base}-{n}"
+                n += 1
+            taken.add(person.id)
+            result.append(person)
+    return result
+
+
+def _participant(line: Line, slot: _Slot, index: _MentionIndex, side: str | None) -> Participant | None:
+    text = line.text.strip().rstrip(",;")
+    if not text:
+        return None
+    mention = next(
+        (m for m in index.in_line(slot.page, slot.line) if m.entity_type == "person" and m.entity_id),
+        None,
+    )
+    role: str | None = None
+    name = text
+    if "," in text:
+        name, _, after = text.partition(",")
+        role = after.strip() or None
+    for title in sorted(ROLE_WORDS, key=len, reverse=True):
+        if name.startswith(title + " ") and len(name) > len(title) + 1:
+            role = title if role is None else f"{title}; {role}"
+            name = name[len(title) + 1 :]
+            break
+    entity_id = mention.entity_id if mention else None
+    pid = entity_id or "person-" + _slug(name)
+    return Participant(pid, name.strip(), role, side, entity_id, LineRef(slot.page, slot.line))
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug or "unnamed"
+
+
+# --- body -------------------------------------------------------------------------------
+
+
+def _body(
+    flow: list[_Slot],
+    body_start: int,
+    header: MemoHeader | None,
+    pages: Sequence[Page],
+    index: _MentionIndex,
+) -> list[BodyItem]:
+    items: list[BodyItem] = []
+    header_placed = header is None
+    header_lines = {(r.page, r.line) for r in _header_lines(header)} if header else set()
+    current: Paragraph | None = None
+    # Furniture met inside a paragraph waits; if the paragraph goes on it stays inside it.
+    waiting: list[Content] = []
+
+    def close() -> None:
+        nonlocal current
+        if current is not None:
+            items.append(current)
+            current = None
+        items.extend(waiting)  # type: ignore[arg-type]
+        waiting.clear()
+
+    for k, slot in enumerate(flow):
+        if slot.page_start is not None or slot.is_furniture:
+            thing: Content | None = slot.page_start or slot.furniture
+            if thing is None:
+                continue
+            if current is not None:
+                waiting.append(thing)
+            else:
+                items.append(thing)  # type: ignore[arg-type]
+            continue
+        if (slot.page, slot.line) in header_lines:
+            if not header_placed:
+                close()
+                items.append(header)  # type: ignore[arg-type]
+                header_placed = True
+            continue
+        if k < body_start and header is not None:
+            continue
+        line = pages[slot.page].lines[slot.line]
+        ref = LineRef(slot.page, slot.line)
+        if SEPARATOR.match(line.text.strip()):
+            close()
+            items.append(Separator(ref))
+            continue
+        starts_new = current is None or slot.para_break or bool(waiting)
+        if current is not None and starts_new and not _continues(current, line, pages):
+            close()
+        if current is None:
+            current = Paragraph([])
+        elif waiting:
+            current.content.extend(waiting)
+            waiting.clear()
+        current.content.append(ref)
+    close()
+    _closers(items, pages)
+    for item in items:
+        if isinstance(item, Paragraph):
+            _attribute(item, header, pages, index)
+    return items
+
+
+def _continues(current: Paragraph, line: Line, pages: Sequence[Page]) -> bool:
+    """A paragraph broken mid-sentence (by a page break or a stray blank line) goes on."""
+    last = next((c for c in reversed(current.content) if isinstance(c, LineRef)), None)
+    if last is None:
+        return False
+    before = pages[last.page].lines[last.line].text.rstrip()
+    first_word = line.words[0].text if line.words else ""
+    if TERMINAL.search(before) or not first_word:
+        return False
+    return first_word[0].islower() or before.endswith(("-", ","))
+
+
+def _closers(items: list[BodyItem], pages: Sequence[Page]) -> None:
+    """Turn trailing drafting/clearance paragraphs into one closer."""
+    for n, item in enumerate(items):
+        if not isinstance(item, Paragraph):
+            continue
+        first = next((c for c in item.content if isinstance(c, LineRef)), None)
+        if first is None:
+            continue
+        text = pages[first.page].lines[first.line].text
+        if not CLOSER_START.match(text):
+            continue
+        tail = items[n:]
+        if any(isinstance(t, Paragraph) and not _is_closer_para(t, pages) for t in tail):
+            continue
+        lines: list[LineRef] = []
+        rest: list[BodyItem] = []
+        for t in tail:
+            if isinstance(t, Paragraph):
+                lines.extend(c for c in t.content if isinstance(c, LineRef))
+                rest.extend(c for c in t.content if not isinstance(c, LineRef))  # type: ignore[misc]
+            elif isinstance(t, Separator):
+                lines.append(t.line)
+            else:
+                rest.append(t)
+        del items[n:]
+        items.append(Closer(lines))
+        items.extend(rest)
+        return
+
+
+def _is_closer_para(paragraph: Paragraph, pages: Sequence[Page]) -> bool:
+    first = next((c for c in paragraph.content if isinstance(c, LineRef)), None)
+    return first is not None and bool(CLOSER_START.match(pages[first.page].lines[first.line].text))
+
+
+def _walk_page_starts(items: list[BodyItem]) -> list[PageStart]:
+    found: list[PageStart] = []
+    for item in items:
+        if isinstance(item, PageStart):
+            found.append(item)
+        elif isinstance(item, Paragraph):
+            found.extend(c for c in item.content if isinstance(c, PageStart))
+    return found
+
+
+# --- speakers ---------------------------------------------------------------------------
+
+TITLE_REFERENCE = re.compile(
+    r"^(?:the\s+)?(President|Secretary|Ambassador|General\s+Secretary|Foreign\s+Minister|"
+    r"Minister|Chairman|Premier|Prime\s+Minister|Vice\s+President|Chancellor|Admiral|General)\b",
+    re.IGNORECASE,
+)
+INTRO = re.compile(r"^(After [^,]{1,40},|At this point,?|Then,?|In (?:reply|response),?|Finally,?)\s*", re.I)
+
+
+def _attribute(
+    paragraph: Paragraph, header: MemoHeader | None, pages: Sequence[Page], index: _MentionIndex
+) -> None:
+    """Attribute a paragraph to its speaker when the opening words name one unambiguously."""
+    first = next((c for c in paragraph.content if isinstance(c, LineRef)), None)
+    if first is None:
+        return
+    line = pages[first.page].lines[first.line]
+    words = [w.text for w in line.words]
+    participants = header.participants if header else []
+    # Skip a short introductory phrase ("At this point", "After initial greetings,").
+    skip = 0
+    joined = " ".join(words)
+    intro = INTRO.match(joined)
+    if intro:
+        skip = len(intro.group(0).split())
+    # Titles before the name ("Ambassador Dubinin", "President Reagan", "General Secretary").
+    pos = skip
+    title_words: list[str] = []
+    while pos < len(words) and pos - skip < 4:
+        candidate = " ".join(title_words + [words[pos]])
+        if any(t.lower() == candidate.lower().removeprefix("the ") for t in ROLE_WORDS) or words[
+            pos
+        ].lower() == "the":
+            title_words.append(words[pos])
+            pos += 1
+            continue
+        if title_words and any(
+            t.lower().startswith((candidate + " ").lower().removeprefix("the ")) for t in ROLE_WORDS
+        ):
+            title_words.append(words[pos])
+            pos += 1
+            continue
+        break
+    mention = index.at(first.page, first.line, pos) if pos < len(words) else None
+    who: str | None = None
+    label_end: int | None = None
+    if mention is not None and mention.entity_type == "person" and mention.entity_id:
+        end = mention.last.word + 1 if mention.last.line == first.line else len(words)
+        who = _resolve_entity(mention.entity_id, participants)
+        label_end = end
+    elif title_words:
+        title = " ".join(w for w in title_words if w.lower() != "the")
+        who = _resolve_title(title, participants)
+        label_end = pos
+    if who is None or label_end is None or label_end > len(words):
+        return
+    label_word = words[label_end - 1]
+    next_word = words[label_end].lower().strip(",") if label_end < len(words) else ""
+    if label_word.endswith(":"):
+        paragraph.who, paragraph.mode = who, "sp"
+        paragraph.speaker_label = LineRef(first.page, first.line, 0, label_end)
+    elif next_word in SPEECH_VERBS:
+        paragraph.who, paragraph.mode = who, "said"
+    elif label_end == len(words) and len(paragraph.content) > 1 and skip == 0 and len(words) <= 4:
+        # "Shultz" alone on a line, the speech below it.
+        paragraph.who, paragraph.mode = who, "sp"
+        paragraph.speaker_label = LineRef(first.page, first.line, 0, label_end)
+
+
+def _resolve_entity(entity_id: str, participants: list[Participant]) -> str | None:
+    for p in participants:
+        if p.entity_id == entity_id:
+            return p.id
+    # Not a participant: still a known person, speaking or reported.
+    return entity_id
+
+
+def _resolve_title(title: str, participants: list[Participant]) -> str | None:
+    """The one participant holding this title ("the Ambassador" with one ambassador present)."""
+    wanted = title.lower()
+    holders = [p for p in participants if p.role and p.role.lower().split(";")[0] == wanted]
+    if len(holders) == 1:
+        return holders[0].id
+    return None

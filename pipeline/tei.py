@@ -1,0 +1,629 @@
+"""Write a document's structure as TEI P5: header, stand-off entities, facsimile, text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from lxml import etree
+
+from pipeline import __version__
+from pipeline.gazetteer import Entity
+from pipeline.model import Mention, Page, WordRef
+from pipeline.structure import (
+    Closer,
+    Content,
+    DocumentStructure,
+    Furniture,
+    FurnitureKind,
+    HeaderField,
+    LineRef,
+    MemoHeader,
+    PageStart,
+    Paragraph,
+    Participant,
+    Separator,
+)
+
+TEI_NS = "http://www.tei-c.org/ns/1.0"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+XML_ID = f"{{{XML_NS}}}id"
+APP_ID = "tei-pipeline"
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """What the header says about where the document came from."""
+
+    id: str
+    files: Sequence[str]
+    kind: str
+    processed: str  # ISO date of this run
+    tesseract_version: str | None
+
+
+def E(tag: str, *children: object, **attrs: str | None) -> etree._Element:
+    """A TEI element; keyword ``xml_id`` becomes xml:id, None values are dropped."""
+    el = etree.Element(f"{{{TEI_NS}}}{tag}", nsmap={None: TEI_NS})
+    for key, value in attrs.items():
+        if value is None:
+            continue
+        name = XML_ID if key == "xml_id" else key.rstrip("_")
+        el.set(name, clean(str(value)))
+    for child in children:
+        append(el, child)
+    return el
+
+
+def append(parent: etree._Element, child: object) -> None:
+    """Append an element or text (as text or tail) to parent."""
+    if child is None:
+        return
+    if isinstance(child, list):
+        for item in child:
+            append(parent, item)
+        return
+    if isinstance(child, etree._Element):
+        parent.append(child)
+        return
+    text = clean(str(child))
+    if len(parent):
+        last = parent[-1]
+        last.tail = (last.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+
+
+def clean(text: str) -> str:
+    """Remove characters XML cannot carry."""
+    return XML_FORBIDDEN.sub(" ", text)
+
+
+def build(
+    meta: DocumentMeta,
+    pages: Sequence[Page],
+    mentions: Sequence[Mention],
+    structure: DocumentStructure,
+    entities: dict[str, Entity],
+) -> etree._Element:
+    """The TEI tree of one document."""
+    writer = _TextWriter(pages, mentions, structure)
+    body = writer.body()
+    referenced = writer.referenced
+    participants = structure.header.participants if structure.header else []
+    root = E(
+        "TEI",
+        tei_header(meta, structure, participants, referenced, entities, pages),
+        stand_off(referenced, entities, {p.id for p in participants}),
+        facsimile(meta, pages),
+        E("text", body),
+    )
+    root.set(f"{{{XML_NS}}}lang", "en")
+    for empty in [c for c in root if c.tag.endswith("standOff") or c.tag.endswith("facsimile")]:
+        if len(empty) == 0:
+            root.remove(empty)
+    return root
+
+
+# --- header ---------------------------------------------------------------------------
+
+
+def tei_header(
+    meta: DocumentMeta,
+    structure: DocumentStructure,
+    participants: Sequence[Participant],
+    referenced: dict[str, str],
+    entities: dict[str, Entity],
+    pages: Sequence[Page],
+) -> etree._Element:
+    title = document_title(meta, structure, pages)
+    return E(
+        "teiHeader",
+        E(
+            "fileDesc",
+            E(
+                "titleStmt",
+                E("title", title),
+                E("respStmt", E("resp", "OCR, name correction and encoding"), E("name", "tei-pipeline")),
+            ),
+            E(
+                "publicationStmt",
+                E("p", f"Machine transcription made with tei-pipeline {__version__}; not reviewed by a person."),
+            ),
+            source_desc(meta, structure, title, pages),
+        ),
+        E(
+            "encodingDesc",
+            E(
+                "appInfo",
+                E(
+                    "application",
+                    E("label", "tei-pipeline"),
+                    E("desc", "OCR with Tesseract, gazetteer name correction, structure recognition."),
+                    xml_id=APP_ID, ident="tei-pipeline", version=__version__,
+                ),
+                *(
+                    [E("application", E("label", "Tesseract OCR"), ident="tesseract",
+                       version=_version_token(meta.tesseract_version))]
+                    if meta.tesseract_version else []
+                ),
+            ),
+        ),
+        profile_desc(structure, participants, entities),
+        E(
+            "revisionDesc",
+            E(
+                "change",
+                f"Created from {len(meta.files)} source file(s) ({meta.kind}).",
+                when=meta.processed, who=f"#{APP_ID}",
+            ),
+        ),
+    )
+
+
+def _version_token(version: str | None) -> str | None:
+    if not version:
+        return None
+    m = re.match(r"\d+(\.\d+)*", version)
+    return m.group(0) if m else None
+
+
+def document_title(meta: DocumentMeta, structure: DocumentStructure, pages: Sequence[Page]) -> str:
+    """Title from document type, subject and date, falling back to the document's name."""
+    header = structure.header
+    parts: list[str] = []
+    if header is not None:
+        if header.doc_type is not None:
+            parts.append(_titlecase(_line_text(pages, header.doc_type)))
+        subject_field = header.field("subject")
+        if subject_field is not None:
+            words = pages[subject_field.line.page].lines[subject_field.line.line].words
+            parts.append(" ".join(w.text for w in words[subject_field.value_start :]))
+        elif header.subject:
+            parts.append(" ".join(_line_text(pages, r) for r in header.subject))
+        date_field = header.field("date")
+        if date_field is not None and date_field.date_iso:
+            parts.append(date_field.date_iso)
+    title = ", ".join(p for p in parts if p)
+    if header is not None and header.doc_type is not None and len(parts) > 1:
+        title = parts[0] + ": " + ", ".join(parts[1:])
+    return title or PurePosixPath(meta.id).name
+
+
+def _titlecase(text: str) -> str:
+    small = {"of", "for", "the", "and", "to", "on"}
+    words = text.lower().split()
+    return " ".join(w if i and w in small else w.capitalize() for i, w in enumerate(words))
+
+
+def _line_text(pages: Sequence[Page], ref: LineRef) -> str:
+    words = pages[ref.page].lines[ref.line].words[ref.start : ref.end]
+    return " ".join(w.text for w in words)
+
+
+def source_desc(
+    meta: DocumentMeta, structure: DocumentStructure, title: str, pages: Sequence[Page]
+) -> etree._Element:
+    bibl = E("bibl", E("title", title))
+    header = structure.header
+    date_field = header.field("date") if header else None
+    if date_field is not None and date_field.date_iso:
+        append(bibl, E("date", date_field.date_iso, when=date_field.date_iso))
+    for item in _all_furniture(structure):
+        if item.kind is FurnitureKind.declassification:
+            if item.idno:
+                append(bibl, E("idno", item.idno, type="declassification"))
+            if item.date_iso:
+                append(bibl, E("date", item.date_text, type="declassification", when=item.date_iso))
+            append(bibl, E("note", " ".join(_line_text(pages, r) for r in item.lines), type="declassification"))
+    markings = sorted({(i.marking or "", i.struck) for i in _all_furniture(structure)
+                       if i.kind is FurnitureKind.classification})
+    for marking, struck in markings:
+        note = f"{marking} (struck through on declassification)" if struck else marking
+        append(bibl, E("note", note, type="classification"))
+    files = E("list", type="sourceFiles")
+    for path in meta.files:
+        append(files, E("item", E("ref", path, target=_uri(path))))
+    return E("sourceDesc", bibl, files)
+
+
+def _uri(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path.replace("\\", "/"), safe="/:._-~")
+
+
+def _all_furniture(structure: DocumentStructure) -> list[Furniture]:
+    found: list[Furniture] = []
+    for item in structure.items:
+        if isinstance(item, Furniture):
+            found.append(item)
+        elif isinstance(item, Paragraph):
+            found.extend(c for c in item.content if isinstance(c, Furniture))
+    return found
+
+
+def profile_desc(
+    structure: DocumentStructure, participants: Sequence[Participant], entities: dict[str, Entity]
+) -> etree._Element | None:
+    header = structure.header
+    date_field = header.field("date") if header else None
+    children: list[etree._Element] = []
+    if date_field is not None and date_field.date_iso:
+        children.append(E("creation", E("date", date_field.date_iso, when=date_field.date_iso)))
+    if participants:
+        people = E("listPerson", type="participants")
+        for p in participants:
+            append(people, participant_person(p, entities))
+        children.append(E("particDesc", people))
+    return E("profileDesc", *children) if children else None
+
+
+def participant_person(p: Participant, entities: dict[str, Entity]) -> etree._Element:
+    entity = entities.get(p.entity_id) if p.entity_id else None
+    person = E("person", xml_id=p.id, role="participant")
+    if entity is not None:
+        append(person, E("persName", entity.name, type="canonical"))
+    written = E("persName", type="asWritten")
+    if p.role:
+        append(written, E("roleName", p.role))
+        append(written, " ")
+    append(written, p.name)
+    append(person, written)
+    if p.side:
+        append(person, E("affiliation", p.side, type="side"))
+    return person
+
+
+def stand_off(
+    referenced: dict[str, str], entities: dict[str, Entity], participant_ids: set[str]
+) -> etree._Element:
+    """Every gazetteer entity the text points to and that is not a participant, declared once."""
+    lists = {
+        "person": E("listPerson"),
+        "place": E("listPlace"),
+        "org": E("listOrg"),
+    }
+    for entity_id in sorted(referenced):
+        if entity_id in participant_ids or entity_id not in entities:
+            continue
+        entity = entities[entity_id]
+        if entity.type == "person":
+            append(lists["person"], E("person", E("persName", entity.name), xml_id=entity.id))
+        elif entity.type == "place":
+            append(lists["place"], E("place", E("placeName", entity.name), xml_id=entity.id))
+        else:
+            append(lists["org"], E("org", E("orgName", entity.name), xml_id=entity.id))
+    return E("standOff", *[lst for lst in lists.values() if len(lst)])
+
+
+def facsimile(meta: DocumentMeta, pages: Sequence[Page]) -> etree._Element:
+    """One surface per page image, one zone per line, in image pixels."""
+    facs = E("facsimile")
+    for p, page in enumerate(pages):
+        if not page.has_image:
+            continue
+        surface = E(
+            "surface",
+            E("graphic", url=_uri(page.source.path), width=f"{page.width}px", height=f"{page.height}px"),
+            xml_id=surface_id(p), ulx="0", uly="0", lrx=str(page.width), lry=str(page.height),
+        )
+        for i, line in enumerate(page.lines):
+            if line.box is None:
+                continue
+            b = line.box
+            append(surface, E("zone", xml_id=zone_id(p, i), type="line",
+                              ulx=str(b.x0), uly=str(b.y0), lrx=str(b.x1), lry=str(b.y1)))
+        append(facs, surface)
+    return facs
+
+
+def surface_id(page: int) -> str:
+    return f"page-{page + 1}"
+
+
+def zone_id(page: int, line: int) -> str:
+    return f"page-{page + 1}-line-{line + 1}"
+
+
+# --- text -------------------------------------------------------------------------------
+
+ENTITY_TAG = {"person": "persName", "place": "placeName", "org": "orgName"}
+
+
+class _TextWriter:
+    """Renders the structure's items; every source word is written exactly once."""
+
+    def __init__(
+        self, pages: Sequence[Page], mentions: Sequence[Mention], structure: DocumentStructure
+    ) -> None:
+        self.pages = pages
+        self.structure = structure
+        self.mentions = {m.first: m for m in mentions}
+        self.referenced: dict[str, str] = {}
+        self.skip_until: WordRef | None = None  # words already written by a cross-line name
+
+    def body(self) -> etree._Element:
+        div = E("div", type=self._div_type())
+        for item in self.structure.items:
+            if isinstance(item, PageStart):
+                append(div, self.page_start(item))
+            elif isinstance(item, Furniture):
+                append(div, self.furniture(item))
+            elif isinstance(item, MemoHeader):
+                for el in self.header(item):
+                    append(div, el)
+            elif isinstance(item, Paragraph):
+                append(div, self.paragraph(item))
+            elif isinstance(item, Separator):
+                append(div, E("ab", *self.line(item.line, first=True), type="separator"))
+            elif isinstance(item, Closer):
+                append(div, E("closer", E("note", *self.lines(item.lines), type="drafting")))
+        if not any(child.tag in _BLOCK_TAGS for child in div):
+            append(div, E("gap", reason="no-text"))
+        return E("body", div)
+
+    def _div_type(self) -> str:
+        header = self.structure.header
+        if header is None or header.doc_type is None:
+            return "document"
+        text = _line_text(self.pages, header.doc_type).lower()
+        if "conversation" in text or "memcon" in text:
+            return "memorandumOfConversation"
+        if "telegram" in text or "cable" in text or "airgram" in text:
+            return "telegram"
+        return "memorandum"
+
+    # page furniture
+    def page_start(self, item: PageStart) -> list[etree._Element]:
+        pb = E("pb", n=item.n, facs=f"#{surface_id(item.page)}" if item.page is not None and self.pages[item.page].has_image else None)
+        if item.page is not None and self.pages[item.page].error is not None:
+            return [pb, E("gap", reason="ocr-failed")]
+        return [pb]
+
+    def furniture(self, item: Furniture) -> etree._Element:
+        fw = E("fw", type=item.kind.value, place=item.place)
+        for n, ref in enumerate(item.lines):
+            if n:
+                append(fw, self.lb(ref))
+            words = self.pages[ref.page].lines[ref.line].words[ref.start : ref.end]
+            if item.kind is FurnitureKind.classification:
+                runs: list[tuple[bool, list[str]]] = []
+                for w in words:
+                    if runs and runs[-1][0] == w.struck:
+                        runs[-1][1].append(w.text)
+                    else:
+                        runs.append((w.struck, [w.text]))
+                for r, (struck, texts) in enumerate(runs):
+                    stamp = E("stamp", " ".join(texts), type="classification")
+                    if r:
+                        append(fw, " ")
+                    append(fw, E("del", stamp, rend="strikethrough") if struck else stamp)
+            elif item.kind is FurnitureKind.declassification:
+                append(fw, self.stamp_line(item, " ".join(w.text for w in words)))
+            else:
+                append(fw, " ".join(w.text for w in words))
+        return fw
+
+    def stamp_line(self, item: Furniture, text: str) -> etree._Element:
+        stamp = E("stamp", type="declassification")
+        rest = text
+        for value, tag, attrs in (
+            (item.idno, "idno", {"type": "declassification"}),
+            (item.date_text, "date", {"when": item.date_iso}),
+        ):
+            if value and value in rest:
+                before, _, after = rest.partition(value)
+                append(stamp, before)
+                append(stamp, E(tag, value, **attrs))
+                rest = after
+        append(stamp, rest)
+        return stamp
+
+    # header
+    def header(self, header: MemoHeader) -> list[etree._Element]:
+        opener = E("opener")
+        refs: list[tuple[LineRef, str, HeaderField | None]] = []
+        refs += [(r, "letterhead", None) for r in header.letterhead]
+        refs += [(header.doc_type, "docType", None)] if header.doc_type else []
+        refs += [(r, "subject", None) for r in header.subject]
+        refs += [(f.line, "field", f) for f in header.fields]
+        refs += [(r, "other", None) for r in header.other]
+        for ref, role, field in sorted(refs, key=lambda t: (t[0].page, t[0].line)):
+            if role == "field" and field is not None:
+                append(opener, self.header_field(field))
+            elif role == "docType":
+                append(opener, E("seg", *self.line(ref, first=True), type="docType"))
+            else:
+                append(opener, E("seg", *self.line(ref, first=True), type=role))
+        result = [opener]
+        if header.participants or header.side_labels:
+            people = E("list", type="participants")
+            for ref in header.side_labels:
+                append(people, E("head", *self.line(ref, first=True)))
+            for p in header.participants:
+                item = E("item", n=p.side)
+                content = self.line(p.line, first=True)
+                if any(isinstance(c, etree._Element) and c.tag == f"{{{TEI_NS}}}persName" for c in content):
+                    for c in content:
+                        append(item, c)
+                else:
+                    lb, *rest = content
+                    append(item, lb)
+                    append(item, E("persName", *rest, ref=f"#{p.id}"))
+                append(people, item)
+            result.append(people)
+        return result
+
+    def header_field(self, field: HeaderField) -> etree._Element:
+        ref = field.line
+        words = self.pages[ref.page].lines[ref.line].words
+        label = " ".join(w.text for w in words[: field.value_start])
+        value_ref = LineRef(ref.page, ref.line, field.value_start, ref.end)
+        value = self.words(value_ref)
+        lb = self.lb(ref)
+        if field.label == "date":
+            return E("dateline", lb, label + " ", E("date", *value, when=field.date_iso))
+        if field.label == "time":
+            return E("dateline", lb, label + " ",
+                     E("time", *value, from_=field.time_from, to=field.time_to))
+        if field.label == "place":
+            if any(isinstance(v, etree._Element) for v in value):
+                return E("dateline", lb, label + " ", *value)
+            return E("dateline", lb, label + " ", E("placeName", *value))
+        return E("seg", lb, label + " ", *value, type=field.label)
+
+    # body
+    def paragraph(self, item: Paragraph) -> etree._Element:
+        content: list[object] = []
+        first_line = True
+        for c in item.content:
+            if isinstance(c, LineRef):
+                ref = c
+                if item.mode == "sp" and item.speaker_label and c.page == item.speaker_label.page and c.line == item.speaker_label.line:
+                    ref = LineRef(c.page, c.line, item.speaker_label.end, c.end)
+                content.extend(self.line(ref, first=first_line))
+                first_line = False
+            elif isinstance(c, PageStart):
+                content.extend(self.page_start(c))
+            elif isinstance(c, Furniture):
+                content.append(self.furniture(c))
+        if item.mode == "sp" and item.who and item.speaker_label:
+            label = self.line(item.speaker_label, first=True)
+            return E("sp", E("speaker", *label), E("p", *content), who=f"#{item.who}")
+        if item.mode == "said" and item.who:
+            return E("p", E("said", *content, who=f"#{item.who}", direct="false"))
+        return E("p", *content)
+
+    def lines(self, refs: Sequence[LineRef]) -> list[object]:
+        out: list[object] = []
+        for n, ref in enumerate(refs):
+            out.extend(self.line(ref, first=n == 0))
+        return out
+
+    def lb(self, ref: LineRef, *, joined: bool = False) -> etree._Element:
+        page = self.pages[ref.page]
+        line = page.lines[ref.line]
+        facs = f"#{zone_id(ref.page, ref.line)}" if line.box is not None and page.has_image else None
+        if joined:
+            return E("lb", facs=facs, break_="no", rend="hyphen")
+        return E("lb", facs=facs)
+
+    def line(self, ref: LineRef, *, first: bool = False) -> list[object]:
+        """An lb, then the line's words (names tagged, hyphenation joined)."""
+        joined = self._hyphen_joined(ref) and not first
+        out: list[object] = [] if first else ["\n"]
+        out.append(self.lb(ref, joined=joined))
+        out.extend(self.words(ref))
+        return out
+
+    def _hyphen_joined(self, ref: LineRef) -> bool:
+        if ref.line == 0 or ref.start:
+            return False
+        before = self.pages[ref.page].lines[ref.line - 1].words
+        here = self.pages[ref.page].lines[ref.line].words
+        return bool(before and here and before[-1].text.endswith("-") and len(before[-1].text) > 1
+                    and here[0].text[:1].islower())
+
+    def words(self, ref: LineRef) -> list[object]:
+        page_words = self.pages[ref.page].lines[ref.line].words
+        end = len(page_words) if ref.end is None else ref.end
+        out: list[object] = []
+        i = ref.start
+        while i < end:
+            here = WordRef(ref.page, ref.line, i)
+            if self.skip_until is not None and _le(here, self.skip_until):
+                i += 1
+                continue
+            mention = self.mentions.get(here)
+            if mention is not None:
+                if out:
+                    out.append(" ")
+                out.append(self.name(mention))
+                if (mention.last.page, mention.last.line) != (ref.page, ref.line):
+                    self.skip_until = mention.last
+                    break
+                i = mention.last.word + 1
+                continue
+            word = page_words[i]
+            text = word.text
+            if i == end - 1 and self._next_line_joins(ref) and text.endswith("-"):
+                text = text[:-1]
+            if out:
+                out.append(" ")
+            if word.struck:
+                out.append(E("del", text, rend="strikethrough"))
+            else:
+                out.append(text)
+            i += 1
+        return _merge_text(out)
+
+    def _next_line_joins(self, ref: LineRef) -> bool:
+        page = self.pages[ref.page]
+        if ref.line + 1 >= len(page.lines):
+            return False
+        return self._hyphen_joined(LineRef(ref.page, ref.line + 1))
+
+    def name(self, mention: Mention) -> etree._Element:
+        tag = ENTITY_TAG.get(mention.entity_type, "name")
+        ref = f"#{mention.entity_id}" if mention.entity_id else None
+        if mention.entity_id:
+            self.referenced[mention.entity_id] = mention.entity_type
+        original = self._mention_text(mention)
+        if mention.corrected is not None and not mention.review:
+            body = E(
+                "choice",
+                E("sic", *original),
+                E("corr", mention.corrected, cert=mention.cert.value, resp=f"#{APP_ID}"),
+            )
+            return E(tag, body, ref=ref)
+        if mention.review:
+            return E(tag, *original, ref=ref, cert="low")
+        return E(tag, *original, ref=ref)
+
+    def _mention_text(self, mention: Mention) -> list[object]:
+        """The mention's words as written, with a line break inside when it spans two lines."""
+        out: list[object] = []
+        page, line = mention.first.page, mention.first.line
+        words = self.pages[page].lines[line].words
+        if (mention.last.page, mention.last.line) == (page, line):
+            return [" ".join(w.text for w in words[mention.first.word : mention.last.word + 1])]
+        first_part = " ".join(w.text for w in words[mention.first.word :])
+        joins = first_part.endswith("-")
+        out.append(first_part[:-1] if joins else first_part)
+        next_ref = LineRef(mention.last.page, mention.last.line)
+        out.append(self.lb(next_ref, joined=joins))
+        next_words = self.pages[next_ref.page].lines[next_ref.line].words
+        out.append(" ".join(w.text for w in next_words[: mention.last.word + 1]))
+        return out
+
+
+_BLOCK_TAGS = {f"{{{TEI_NS}}}{t}" for t in ("p", "sp", "ab", "list", "opener", "closer", "gap")}
+
+
+def _le(a: WordRef, b: WordRef) -> bool:
+    return (a.page, a.line, a.word) <= (b.page, b.line, b.word)
+
+
+def _merge_text(items: list[object]) -> list[object]:
+    merged: list[object] = []
+    for item in items:
+        if isinstance(item, str) and merged and isinstance(merged[-1], str):
+            merged[-1] = merged[-1] + item
+        else:
+            merged.append(item)
+    return merged
+
+
+def serialize(root: etree._Element) -> bytes:
+    """Pretty-printed UTF-8 bytes with the XML declaration."""
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def parse(data: bytes) -> etree._ElementTree:
+    """Parse TEI bytes safely: no entities, no network."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    return etree.ElementTree(etree.fromstring(data, parser))
