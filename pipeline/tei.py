@@ -386,30 +386,42 @@ class _TextWriter:
 
     def furniture(self, item: Furniture) -> etree._Element:
         fw = E("fw", type=item.kind.value, place=item.place)
+        if item.kind is FurnitureKind.declassification:
+            stamp = E("stamp", type="declassification")
+            for n, ref in enumerate(item.lines):
+                if n:
+                    append(stamp, self.lb(ref))
+                append(stamp, self.stamp_line(item, self.plain(ref)))
+            append(fw, stamp)
+            return fw
         for n, ref in enumerate(item.lines):
             if n:
                 append(fw, self.lb(ref))
+            if item.kind is not FurnitureKind.classification:
+                append(fw, self.plain(ref))
+                continue
             words = self.pages[ref.page].lines[ref.line].words[ref.start : ref.end]
-            if item.kind is FurnitureKind.classification:
-                runs: list[tuple[bool, list[str]]] = []
-                for w in words:
-                    if runs and runs[-1][0] == w.struck:
-                        runs[-1][1].append(w.text)
-                    else:
-                        runs.append((w.struck, [w.text]))
-                for r, (struck, texts) in enumerate(runs):
-                    stamp = E("stamp", " ".join(texts), type="classification")
-                    if r:
-                        append(fw, " ")
-                    append(fw, E("del", stamp, rend="strikethrough") if struck else stamp)
-            elif item.kind is FurnitureKind.declassification:
-                append(fw, self.stamp_line(item, " ".join(w.text for w in words)))
-            else:
-                append(fw, " ".join(w.text for w in words))
+            runs: list[tuple[bool, list[str]]] = []
+            for w in words:
+                if runs and runs[-1][0] == w.struck:
+                    runs[-1][1].append(w.text)
+                else:
+                    runs.append((w.struck, [w.text]))
+            for r, (struck, texts) in enumerate(runs):
+                stamp = E("stamp", " ".join(texts), type="classification")
+                if r:
+                    append(fw, " ")
+                append(fw, E("del", stamp, rend="strikethrough") if struck else stamp)
         return fw
 
-    def stamp_line(self, item: Furniture, text: str) -> etree._Element:
-        stamp = E("stamp", type="declassification")
+    def plain(self, ref: LineRef) -> str:
+        """A line's words as text, no markup (furniture carries no names)."""
+        words = self.pages[ref.page].lines[ref.line].words[ref.start : ref.end]
+        return " ".join(w.text for w in words)
+
+    def stamp_line(self, item: Furniture, text: str) -> list[object]:
+        """One line of a declassification stamp, its case number and date marked up."""
+        out: list[object] = []
         rest = text
         for value, tag, attrs in (
             (item.idno, "idno", {"type": "declassification"}),
@@ -417,11 +429,10 @@ class _TextWriter:
         ):
             if value and value in rest:
                 before, _, after = rest.partition(value)
-                append(stamp, before)
-                append(stamp, E(tag, value, **attrs))
+                out += [before, E(tag, value, **attrs)]
                 rest = after
-        append(stamp, rest)
-        return stamp
+        out.append(rest)
+        return [o for o in out if o != ""]
 
     # header
     def header(self, header: MemoHeader) -> list[etree._Element]:

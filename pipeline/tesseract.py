@@ -68,6 +68,7 @@ def recognise(
         data = pytesseract.image_to_data(
             image, lang=lang, config=config, output_type=Output.DICT, timeout=timeout or 0
         )
+        return lines_from_data(data)
     except TesseractNotFoundError as e:
         raise TesseractNotFound() from e
     except TesseractError as e:
@@ -80,7 +81,8 @@ def recognise(
         raise OcrFailed(f"tesseract failed: {_one_line(e)}") from e
     except (ValueError, KeyError, IndexError) as e:  # unparsable output
         raise OcrFailed(f"tesseract printed output that cannot be read: {_one_line(e)}") from e
-    return lines_from_data(data)
+    except OSError as e:  # it exited 0 but wrote no result file
+        raise OcrFailed(f"tesseract produced no output: {_one_line(e)}") from e
 
 
 def lines_from_data(data: dict[str, Sequence]) -> list[Line]:

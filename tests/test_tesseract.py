@@ -1,0 +1,110 @@
+"""The Tesseract module: real OCR, and fakes that crash, hang or print garbage."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+import pytesseract
+from PIL import Image, ImageDraw, ImageFont
+
+from pipeline import tesseract
+from pipeline.exceptions import OcrFailed, TesseractNotFound, UsageError
+
+REAL_TESSERACT = "tesseract"
+
+
+def fake_tesseract(tmp_path: Path, body: str) -> str:
+    """A stand-in program; with --version it answers like Tesseract 5 so start-up checks pass."""
+    script = tmp_path / "fake-tesseract"
+    script.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "--version" ]; then echo "tesseract 5.3.0"; exit 0; fi\n'
+        'if [ "$1" = "--list-langs" ]; then echo "List of available languages (1):"; echo eng; exit 0; fi\n'
+        + body + "\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return str(script)
+
+
+@pytest.fixture
+def use_cmd(monkeypatch: pytest.MonkeyPatch):
+    def use(cmd: str) -> None:
+        monkeypatch.setenv("TESSERACT_CMD", cmd)
+        monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", cmd)
+        tesseract.configure()
+
+    yield use
+    pytesseract.pytesseract.tesseract_cmd = REAL_TESSERACT
+
+
+def line_image(text: str) -> Image.Image:
+    image = Image.new("L", (900, 120), 255)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 40) if os.path.exists(
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    ) else ImageFont.load_default()
+    ImageDraw.Draw(image).text((20, 30), text, fill=0, font=font)
+    return image
+
+
+@pytest.mark.slow
+def test_real_tesseract_gives_words_with_boxes_and_confidence() -> None:
+    tesseract.configure()
+    lines = tesseract.recognise(line_image("Ambassador Dubinin said"), lang="eng", timeout=60)
+    words = [w for line in lines for w in line.words]
+    assert [w.text for w in words] == ["Ambassador", "Dubinin", "said"]
+    assert all(w.box is not None and w.box.width > 0 for w in words)
+    assert all(w.conf is not None and 0 <= w.conf <= 100 for w in words)
+    assert os.environ["OMP_THREAD_LIMIT"] == "1"
+
+
+def test_check_reports_version_and_missing_language(use_cmd) -> None:
+    assert tesseract.check("eng").startswith("5")
+    with pytest.raises(UsageError, match="tesseract-ocr-rus"):
+        tesseract.check("eng+rus")
+
+
+def test_missing_program_says_how_to_install(use_cmd, tmp_path: Path) -> None:
+    use_cmd(str(tmp_path / "no-such-tesseract"))
+    with pytest.raises(TesseractNotFound, match="apt-get install"):
+        tesseract.check("eng")
+
+
+def test_crash_becomes_ocr_failed_with_its_message(use_cmd, tmp_path: Path) -> None:
+    use_cmd(fake_tesseract(tmp_path, 'echo "Error in pixReadStream: bad data" >&2; exit 1'))
+    with pytest.raises(OcrFailed, match=r"exit 1.*bad data"):
+        tesseract.recognise(line_image("x"), lang="eng", timeout=10)
+
+
+def test_timeout_becomes_ocr_failed(use_cmd, tmp_path: Path) -> None:
+    use_cmd(fake_tesseract(tmp_path, "sleep 30"))
+    with pytest.raises(OcrFailed, match="timed out after 1 s"):
+        tesseract.recognise(line_image("x"), lang="eng", timeout=1)
+
+
+def test_garbage_output_becomes_ocr_failed(use_cmd, tmp_path: Path) -> None:
+    use_cmd(fake_tesseract(tmp_path, 'printf "\\001\\002 garbage\\nmore" > "$2.tsv"; exit 0'))
+    with pytest.raises(OcrFailed, match="cannot be read|no output"):
+        tesseract.recognise(line_image("x"), lang="eng", timeout=10)
+
+
+def test_no_output_file_becomes_ocr_failed(use_cmd, tmp_path: Path) -> None:
+    use_cmd(fake_tesseract(tmp_path, "exit 0"))
+    with pytest.raises(OcrFailed, match="no output"):
+        tesseract.recognise(line_image("x"), lang="eng", timeout=10)
+
+
+def test_lines_group_words_by_block_paragraph_and_line() -> None:
+    data = {
+        "level": [5, 5, 5, 5], "block_num": [1, 1, 1, 2], "par_num": [1, 1, 1, 1],
+        "line_num": [1, 1, 2, 1], "left": [0, 50, 0, 0], "top": [0, 0, 30, 90],
+        "width": [40, 40, 40, 40], "height": [20, 20, 20, 20], "conf": [90, 80, -1, 70],
+        "text": ["Date:", "June", "Place:", "Oval"],
+    }
+    lines = tesseract.lines_from_data(data)
+    assert [line.text for line in lines] == ["Date: June", "Place:", "Oval"]
+    assert [line.block for line in lines] == [0, 0, 1]
+    assert lines[0].box is not None and lines[0].box.x1 == 90
+    assert lines[1].words[0].conf is None
