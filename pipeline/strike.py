@@ -113,25 +113,41 @@ def _longest_runs(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------- struck words
 
 
-def _slopes(width: int) -> np.ndarray:
+def _longest_span(cols: np.ndarray, gap: int) -> int:
+    """Length of the longest stretch of True in a 1-D array, gaps of up to `gap` bridged."""
+    idx = np.flatnonzero(cols)
+    if idx.size == 0:
+        return 0
+    breaks = np.flatnonzero(np.diff(idx) > gap + 1)
+    first = np.concatenate(([idx[0]], idx[breaks + 1]))
+    last = np.concatenate((idx[breaks], [idx[-1]]))
+    return int((last - first).max()) + 1
+
+
+def _slopes(width: int, max_slope: float = MAX_SLOPE) -> np.ndarray:
     step = max(0.004, 2.0 / max(width, 1))
-    n = int(MAX_SLOPE / step)
+    n = int(max_slope / step)
     return np.arange(-n, n + 1) * step
 
 
 def _word_struck(ink: np.ndarray) -> bool:
+    return _word_stroke(ink) is not None
+
+
+def _word_stroke(ink: np.ndarray) -> dict[str, float] | None:
+    """Measurements of the stroke through a word's ink, or None when there is none."""
     h, w = ink.shape
     if h < 8 or w < 1.5 * h:
-        return False  # too short for a stroke to tell from a letter's own bar
+        return None  # too short for a stroke to tell from a letter's own bar
     gap = max(2, h // 12)
     lo, hi = int(np.floor(h * 0.15)), int(np.ceil(h * 0.85))
     # cheap necessary condition: something dark in the middle of most columns, unbroken
-    cols = _close_rows(ink[lo:hi].any(axis=0)[None, :], gap)
-    if _longest_runs(cols)[0][0] < MIN_COVER * w:
-        return False
-    # follow straight lines of every small slope through the word: shear, then look along rows
+    if _longest_span(ink[lo:hi].any(axis=0), gap) < MIN_COVER * w:
+        return None
+    # follow straight lines of every small slope through the word: shear, then look along rows;
+    # the slant is limited so that the line drifts by at most a tenth of the box height
     thick = max(1, h // 16)  # rows either side: room for a wavy stroke
-    slopes = _slopes(w)
+    slopes = _slopes(w, max_slope=min(MAX_SLOPE, 0.2 * h / w))
     xc = np.arange(w) - (w - 1) / 2
     shifts = np.rint(slopes[:, None] * xc[None, :]).astype(np.int64)  # (slopes, w)
     rows = np.arange(h)
@@ -146,16 +162,60 @@ def _word_struck(ink: np.ndarray) -> bool:
     cand = _close_rows(band[:, y0:y1, :], gap)
     n_s, n_y, _ = cand.shape
     length, _ = _longest_runs(cand.reshape(n_s * n_y, w))
-    best = int(np.argmax(length))
-    if length[best] < MIN_COVER * w:
-        return False
-    # a stroke crosses letters: there must be ink of the word above and below it
-    s, y = divmod(best, n_y)
-    y += y0
-    margin = thick + 2
-    above = sheared[s, : max(0, y - margin)].sum()
-    below = sheared[s, y + margin + 1 :].sum()
-    return bool(above >= 0.05 * w and below >= 0.05 * w)
+    order = np.argsort(-length, kind="stable")
+    tried: set[tuple[int, int]] = set()
+    for best in order[:40]:
+        if length[best] < MIN_COVER * w:
+            break
+        s, y = divmod(int(best), n_y)
+        y += y0
+        if (s, y // 2) in tried:
+            continue
+        tried.add((s, y // 2))
+        found = _stroke_through_letters(sheared[s], y, thick, h)
+        if found is not None:
+            found["slope"] = float(slopes[s])
+            return found
+    return None
+
+
+def _stroke_through_letters(img: np.ndarray, y: int, thick: int, h: int) -> dict[str, float] | None:
+    """Whether the line at row `y` of a (sheared) word is a pen stroke through its letters.
+
+    Letter strokes must run through it (ink well above and below it, in separate places), and
+    the word's ink must lie on both sides of it in comparable amounts: the baseline serifs of
+    touching letters and the tops of lowercase letters fail the second test.
+    """
+    # vertical extent of the dark run through the line in each column, from rows near y
+    up = np.zeros(img.shape[1], dtype=np.int64)
+    down = np.zeros(img.shape[1], dtype=np.int64)
+    for r in range(max(0, y - thick), min(h, y + thick + 1)):
+        above = img[r::-1]
+        below = img[r:]
+        u = np.where(above.all(axis=0), above.shape[0], np.argmin(above, axis=0))
+        d = np.where(below.all(axis=0), below.shape[0], np.argmin(below, axis=0))
+        # measured from y: rows above y that are dark, rows below y that are dark
+        u_y = np.where(u > 0, u - (y - r), 0)
+        d_y = np.where(d > 0, d + (r - y), 0)
+        better = (u_y + d_y) > (up + down)
+        up = np.where(better, u_y, up)
+        down = np.where(better, d_y, down)
+    extent = up + down
+    dark = extent > 0
+    if dark.mean() < MIN_COVER:
+        return None
+    pen = float(np.median(extent[dark]))
+    reach = max(2.0, 0.12 * h)
+    cross = (up >= pen / 2 + reach) & (down >= pen / 2 + reach)
+    crossings = int(np.count_nonzero(np.diff(cross.astype(np.int8)) == 1) + cross[0])
+    top = int(np.floor(y - pen / 2)) - 1
+    bottom = int(np.ceil(y + pen / 2)) + 2
+    ink_above = float(img[: max(0, top)].sum())
+    ink_below = float(img[bottom:].sum())
+    balance = min(ink_above, ink_below) / max(1.0, max(ink_above, ink_below))
+    if crossings < MIN_CROSSINGS or balance < 0.25 or pen > 0.4 * h:
+        return None
+    return {"y": float(y), "pen": pen, "crossings": float(crossings), "balance": balance}
 
 
 def struck_words(image: Image.Image, boxes: Sequence[Box]) -> list[bool]:
@@ -166,14 +226,16 @@ def struck_words(image: Image.Image, boxes: Sequence[Box]) -> list[bool]:
     the box width, and has letter ink both above and below it. Letters' own bars (E, H, T),
     underlines (at the bottom of the box) and dashes are not strokes.
     """
-    threshold = None if image.mode == "1" else _threshold(image.convert("L"))
+    if not boxes:
+        return []
+    ink = _ink(image)
     out = []
     for box in boxes:
         b = _clip(box, image.size)
         if b.width <= 0 or b.height <= 0:
             out.append(False)
             continue
-        out.append(_word_struck(_ink(image, b, threshold)))
+        out.append(_word_struck(ink[b.y0 : b.y1, b.x0 : b.x1]))
     return out
 
 

@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 
 from lxml import etree
 
-from pipeline import __version__
+from pipeline import __version__, markings
 from pipeline.gazetteer import Entity
 from pipeline.model import Mention, Page, WordRef
 from pipeline.structure import (
@@ -462,12 +462,32 @@ class _TextWriter:
                     for c in content:
                         append(item, c)
                 else:
-                    lb, *rest = content
-                    append(item, lb)
-                    append(item, E("persName", *rest, ref=f"#{p.id}"))
+                    append(item, self.participant_line(p))
                 append(people, item)
             result.append(people)
         return result
+
+    def participant_line(self, p: Participant) -> list[object]:
+        """A participant's line with the name (not the role) pointing to the person."""
+        ref = p.line
+        words = [w.text for w in self.pages[ref.page].lines[ref.line].words]
+        name = p.name.split()
+        start = next(
+            (i for i in range(len(words) - len(name) + 1)
+             if [w.rstrip(",;") for w in words[i : i + len(name)]] == name),
+            None,
+        )
+        out: list[object] = [self.lb(ref)]
+        if start is None:
+            return out + [E("persName", " ".join(words), ref=f"#{p.id}")]
+        end = start + len(name)
+        name_text = " ".join(words[start:end])
+        trail = name_text[len(name_text.rstrip(",;")) :]
+        before = " ".join(words[:start])
+        after = " ".join(words[end:])
+        out += [before + " " if before else "", E("persName", name_text.rstrip(",;"), ref=f"#{p.id}")]
+        out.append(trail + (" " + after if after else ""))
+        return [o for o in out if o != ""]
 
     def header_field(self, field: HeaderField) -> etree._Element:
         ref = field.line
@@ -567,6 +587,8 @@ class _TextWriter:
                 out.append(" ")
             if word.struck:
                 out.append(E("del", text, rend="strikethrough"))
+            elif markings.is_portion_marking(text):
+                out.append(E("seg", text, type="portionMarking"))
             else:
                 out.append(text)
             i += 1

@@ -1,0 +1,438 @@
+"""Load gazetteers (CSV, TEI lists, plain name lists) of the people, places and organisations to tag."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from pipeline.exceptions import BadGazetteer
+
+__all__ = ["Entity", "Gazetteer", "MAX_BYTES", "TYPES"]
+
+#: The entity types a gazetteer may use; they become persName, placeName and orgName.
+TYPES = ("person", "place", "org")
+
+#: A gazetteer file larger than this is refused before it is read (a mistake, or an attack).
+MAX_BYTES = 50 * 1024 * 1024
+
+#: The CSV columns, in the order the default gazetteer writes them.
+CSV_COLUMNS = ("id", "name", "type", "variants")
+
+#: Separator of the forms in the CSV ``variants`` column.
+VARIANT_SEPARATOR = "|"
+
+#: An XML NCName restricted to what a reader can type: what ``xml:id`` accepts, ASCII or not.
+_NCNAME = re.compile(r"^[^\W\d.\-·][\w.\-·]*$", re.UNICODE)
+
+_TEI_NS = "http://www.tei-c.org/ns/1.0"
+_XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+#: TEI list element -> (entry element, name element, entity type).
+_TEI_LISTS = {
+    "listPerson": ("person", "persName", "person"),
+    "listPlace": ("place", "placeName", "place"),
+    "listOrg": ("org", "orgName", "org"),
+}
+
+# Leading ENTITY or DOCTYPE with an internal subset or an external id, found before parsing.
+_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One gazetteer entry: a person, place or organisation and every form that names it."""
+
+    id: str  # a valid xml:id
+    name: str  # canonical full name
+    type: str  # "person" | "place" | "org"
+    variants: tuple[str, ...]  # other forms (surname alone, initials, romanisations); not name
+    source: str  # the gazetteer file it came from
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """The name and its variants: every form as written."""
+        return (self.name, *self.variants)
+
+
+class Gazetteer:
+    """Entities by id, in file order, with an exact-form lookup.
+
+    Build one with :meth:`load`; the constructor takes entities already made and checks that
+    their ids are unique and valid.
+    """
+
+    def __init__(self, entities: Iterable[Entity]) -> None:
+        self.entities: dict[str, Entity] = {}
+        self._by_form: dict[str, list[Entity]] = {}
+        for entity in entities:
+            if entity.id in self.entities:
+                raise BadGazetteer(
+                    f"{entity.source}: duplicate id '{entity.id}' "
+                    f"(also in {self.entities[entity.id].source})"
+                )
+            _check_entity(entity)
+            self._add(entity)
+
+    def _add(self, entity: Entity) -> None:
+        self.entities[entity.id] = entity
+        for form in entity.forms:
+            bucket = self._by_form.setdefault(form, [])
+            if entity not in bucket:
+                bucket.append(entity)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    @classmethod
+    def default_path(cls) -> Path:
+        """The gazetteer shipped in the package."""
+        return Path(__file__).resolve().parent / "data" / "gazetteer.csv"
+
+    @classmethod
+    def load(cls, paths: Sequence[Path]) -> Gazetteer:
+        """Load and merge gazetteer files; no paths means the default shipped gazetteer.
+
+        The format is chosen by extension: ``.csv`` is the ``id,name,type,variants`` table,
+        ``.xml`` and ``.tei`` are TEI files with ``listPerson``/``listPlace``/``listOrg``,
+        anything else is sniffed (a file starting with ``<`` is TEI, one whose first line is
+        the CSV header is CSV) and otherwise read as a plain list, one name per line.
+        Ids must be unique across all the files. Any problem raises :class:`BadGazetteer`
+        naming the file and line.
+        """
+        files = [Path(p) for p in paths] or [cls.default_path()]
+        gazetteer = cls(())
+        where: dict[str, str] = {}  # id -> "file:line" of its first definition
+        for path in files:
+            text = _read(path)
+            kind = _format_of(path, text)
+            if kind == "csv":
+                rows = _parse_csv(path, text)
+            elif kind == "tei":
+                rows = _parse_tei(path, text)
+            else:
+                rows = _parse_plain(path, text, taken=gazetteer.entities.keys())
+            for line, entity in rows:
+                here = f"{path}:{line}"
+                if entity.id in gazetteer.entities:
+                    raise BadGazetteer(
+                        f"{here}: duplicate id '{entity.id}' (first defined at {where[entity.id]})"
+                    )
+                where[entity.id] = here
+                gazetteer._add(entity)
+        return gazetteer
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def forms(self, text: str) -> list[Entity]:
+        """The entities that have ``text`` as their name or a variant, exactly as written.
+
+        The lookup is case-sensitive ("Regan" is not "regan"); matching all-capitals text
+        and damaged text is the corrector's work (pipeline.correction).
+        """
+        return list(self._by_form.get(text, ()))
+
+    def all_forms(self) -> Iterator[tuple[str, Entity]]:
+        """Every (form, entity) pair, entities in file order."""
+        for entity in self.entities.values():
+            for form in entity.forms:
+                yield form, entity
+
+    def fingerprint(self) -> str:
+        """A sha256 of the entries (ids, names, types, variants, in order), not of file paths.
+
+        Stable across runs and machines: equal when the content is equal, so a batch can
+        tell whether documents tagged with an earlier gazetteer must be redone.
+        """
+        digest = hashlib.sha256(b"tei-pipeline gazetteer 1\n")
+        for e in self.entities.values():
+            record = json.dumps([e.id, e.name, e.type, list(e.variants)], ensure_ascii=False)
+            digest.update(record.encode("utf-8"))
+            digest.update(b"\n")
+        return digest.hexdigest()
+
+    def __len__(self) -> int:
+        return len(self.entities)
+
+    def __contains__(self, entity_id: object) -> bool:
+        return entity_id in self.entities
+
+    def __getitem__(self, entity_id: str) -> Entity:
+        return self.entities[entity_id]
+
+    def __repr__(self) -> str:
+        return f"Gazetteer({len(self.entities)} entities)"
+
+
+# -- reading files ------------------------------------------------------------------------
+
+
+def _read(path: Path) -> str:
+    """The file's text: size-checked, UTF-8 (a byte-order mark is dropped), newlines unified."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise BadGazetteer(
+                f"{path}:1: file is {size:,} bytes, larger than the {MAX_BYTES // (1024 * 1024)} MB "
+                "limit for a gazetteer; split it into several files"
+            )
+        data = path.read_bytes()
+    except BadGazetteer:
+        raise
+    except OSError as e:
+        raise BadGazetteer(f"{path}:1: cannot read the gazetteer: {e.strerror or e}") from e
+    if len(data) > MAX_BYTES:  # grew between stat and read
+        raise BadGazetteer(f"{path}:1: file is larger than the gazetteer limit")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise BadGazetteer(
+            f"{path}:{line}: not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
+            "save the gazetteer as UTF-8"
+        ) from e
+    text = text.removeprefix("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _format_of(path: Path, text: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".xml", ".tei"):
+        return "tei"
+    head = text.lstrip()
+    if head.startswith("<"):
+        return "tei"
+    first = head.split("\n", 1)[0].strip().lower().replace(" ", "")
+    if first.startswith("id,name,"):
+        return "csv"
+    return "plain"
+
+
+def _parse_csv(path: Path, text: str) -> Iterator[tuple[int, Entity]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise BadGazetteer(f"{path}:1: empty file; expected the header id,name,type,variants")
+    except csv.Error as e:
+        raise BadGazetteer(f"{path}:1: unreadable CSV header: {e}") from e
+    columns = [c.strip().lower() for c in header]
+    for c in columns:
+        if c not in CSV_COLUMNS:
+            raise BadGazetteer(
+                f"{path}:1: unknown column '{c}' in the header; expected id,name,type,variants"
+            )
+    for c in CSV_COLUMNS:
+        if c not in columns:
+            raise BadGazetteer(
+                f"{path}:1: header has no '{c}' column; expected id,name,type,variants"
+            )
+    if len(set(columns)) != len(columns):
+        raise BadGazetteer(f"{path}:1: a column is named twice in the header")
+    index = {c: columns.index(c) for c in CSV_COLUMNS}
+    source = str(path)
+    previous_end = reader.line_num
+    while True:
+        start = previous_end + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise BadGazetteer(f"{path}:{start}: malformed CSV: {e}") from e
+        previous_end = reader.line_num
+        if not row or all(not cell.strip() for cell in row):
+            continue  # blank line
+        if len(row) != len(columns):
+            raise BadGazetteer(
+                f"{path}:{start}: {len(row)} fields, expected {len(columns)} "
+                f"({','.join(columns)}); quote a field that contains a comma"
+            )
+        entity_id = row[index["id"]].strip()
+        name = _clean(row[index["name"]])
+        kind = row[index["type"]].strip()
+        variants = row[index["variants"]].split(VARIANT_SEPARATOR)
+        yield start, _entity(path, start, entity_id, name, kind, variants, source)
+
+
+def _parse_plain(
+    path: Path, text: str, taken: Iterable[str]
+) -> Iterator[tuple[int, Entity]]:
+    """One name per line; ``#`` starts a comment; an optional tab and type after the name.
+
+    Ids are made from the names (``Yuri Dubinin`` -> ``yuri-dubinin``), unique across the
+    files loaded so far. Without a type a name is a person, and a person's last word (when
+    the name has several) becomes a variant: the surname alone.
+    """
+    used = set(taken)
+    source = str(path)
+    for number, raw in enumerate(text.split("\n"), start=1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        name_part, _, kind = raw.partition("\t")
+        name = _clean(name_part)
+        kind = kind.strip() or "person"
+        if not name:
+            raise BadGazetteer(f"{path}:{number}: empty name")
+        variants: list[str] = []
+        words = name.split()
+        if kind == "person" and len(words) > 1 and len(words[-1]) > 2 and words[-1][0].isupper():
+            variants.append(words[-1])
+        entity_id = _unique_id(_slug(name), used)
+        used.add(entity_id)
+        yield number, _entity(path, number, entity_id, name, kind, variants, source)
+
+
+def _parse_tei(path: Path, text: str) -> Iterator[tuple[int, Entity]]:
+    """``listPerson/person/persName`` and the like; ``@xml:id`` is the id.
+
+    Parsed without entity expansion, DTD loading or network access; a document that declares
+    entities or names an external DTD is refused, so no file or URL is ever read through it.
+    """
+    data = text.encode("utf-8")
+    for pattern, what in ((_ENTITY_DECL, "declares entities"), (_DOCTYPE, "has a DOCTYPE")):
+        found = pattern.search(data)
+        if found is not None and (what == "declares entities" or _dangerous_doctype(data)):
+            line = data.count(b"\n", 0, found.start()) + 1
+            raise BadGazetteer(
+                f"{path}:{line}: the TEI gazetteer {what}; entities and external DTDs are "
+                "refused (they could read local files or the network): remove the DOCTYPE"
+            )
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as e:
+        line = e.lineno or 1
+        raise BadGazetteer(f"{path}:{line}: TEI gazetteer is not well-formed XML: {e.msg}") from e
+    tree = root.getroottree()
+    dtd = tree.docinfo.internalDTD
+    if dtd is not None and (list(dtd.entities()) or tree.docinfo.system_url):
+        raise BadGazetteer(f"{path}:1: the TEI gazetteer declares entities; remove the DOCTYPE")
+    for node in root.iter(etree.Entity):
+        raise BadGazetteer(
+            f"{path}:{node.sourceline or 1}: entity reference {node.text} in the TEI gazetteer; "
+            "write the character itself"
+        )
+    source = str(path)
+    found_any = False
+    for element in root.iter(etree.Element):
+        local = etree.QName(element).localname
+        if local not in _TEI_LISTS:
+            continue
+        entry_tag, name_tag, kind = _TEI_LISTS[local]
+        for entry in element:
+            if not isinstance(entry.tag, str) or etree.QName(entry).localname != entry_tag:
+                continue
+            found_any = True
+            line = entry.sourceline or 1
+            names = [n for n in entry if isinstance(n.tag, str) and etree.QName(n).localname == name_tag]
+            if not names:
+                raise BadGazetteer(f"{path}:{line}: <{entry_tag}> without a <{name_tag}>")
+            entity_id = entry.get(_XML_ID) or names[0].get(_XML_ID) or ""
+            if not entity_id:
+                raise BadGazetteer(f"{path}:{line}: <{entry_tag}> without an xml:id")
+            forms = [_clean(" ".join(n.itertext())) for n in names]
+            variants = forms[1:]
+            if kind == "person":
+                for n in names:
+                    for s in n.iter(f"{{{_TEI_NS}}}surname", "surname"):
+                        variants.append(_clean(" ".join(s.itertext())))
+            yield line, _entity(path, line, entity_id, forms[0], kind, variants, source)
+    if not found_any:
+        raise BadGazetteer(
+            f"{path}:1: no <person>, <place> or <org> entries in listPerson, listPlace or listOrg"
+        )
+
+
+def _dangerous_doctype(data: bytes) -> bool:
+    """A DOCTYPE with an internal subset or an external identifier (SYSTEM/PUBLIC)."""
+    start = _DOCTYPE.search(data)
+    if start is None:
+        return False
+    end = data.find(b">", start.end())
+    head = data[start.end() : end if end >= 0 else len(data)]
+    return b"[" in head or b"SYSTEM" in head.upper() or b"PUBLIC" in head.upper()
+
+
+# -- entries ------------------------------------------------------------------------------
+
+
+def _clean(text: str) -> str:
+    """Whitespace folded, Unicode NFC."""
+    return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+def _entity(
+    path: Path,
+    line: int,
+    entity_id: str,
+    name: str,
+    kind: str,
+    variants: Iterable[str],
+    source: str,
+) -> Entity:
+    where = f"{path}:{line}"
+    if not entity_id:
+        raise BadGazetteer(f"{where}: empty id")
+    if not _NCNAME.match(entity_id):
+        raise BadGazetteer(
+            f"{where}: id '{entity_id}' is not a valid xml:id (start with a letter or '_'; "
+            "then letters, digits, '-', '_', '.')"
+        )
+    if not name:
+        raise BadGazetteer(f"{where}: empty name for id '{entity_id}'")
+    if kind not in TYPES:
+        raise BadGazetteer(
+            f"{where}: invalid type '{kind}' for id '{entity_id}'; use person, place or org"
+        )
+    seen = {name}
+    kept: list[str] = []
+    for v in variants:
+        form = _clean(v)
+        if form and form not in seen:
+            seen.add(form)
+            kept.append(form)
+    return Entity(entity_id, name, kind, tuple(kept), source)
+
+
+def _check_entity(entity: Entity) -> None:
+    if not _NCNAME.match(entity.id):
+        raise BadGazetteer(f"{entity.source}: id '{entity.id}' is not a valid xml:id")
+    if not entity.name:
+        raise BadGazetteer(f"{entity.source}: empty name for id '{entity.id}'")
+    if entity.type not in TYPES:
+        raise BadGazetteer(f"{entity.source}: invalid type '{entity.type}' for id '{entity.id}'")
+
+
+def _slug(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    if not slug or not slug[0].isalpha():
+        slug = f"n-{slug}" if slug else "n"
+    return slug
+
+
+def _unique_id(base: str, used: set[str]) -> str:
+    if base not in used:
+        return base
+    n = 2
+    while f"{base}-{n}" in used:
+        n += 1
+    return f"{base}-{n}"

@@ -1,0 +1,109 @@
+"""The whole pipeline as a library user runs it: seed text, rendered scans, bad inputs."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from PIL import Image
+
+from pipeline.exceptions import ExitCode
+from tests.conftest import NS, SEED, assert_tei_all_valid, body_text, run_batch, text_of
+
+
+@pytest.fixture(scope="module")
+def seed_output(tmp_path_factory: pytest.TempPathFactory) -> tuple[ExitCode, dict, Path]:
+    out = tmp_path_factory.mktemp("seed-out")
+    code, report = run_batch([SEED], out)
+    return code, report, out
+
+
+def test_seed_text_gives_valid_tei(seed_output, tei_all) -> None:
+    code, report, out = seed_output
+    assert code == ExitCode.ok
+    (entry,) = report["documents"]
+    assert entry["status"] == "ok" and entry["output"] == "memcon-1986-06-23.ocr.xml"
+    assert_tei_all_valid(tei_all, out / entry["output"])
+
+
+def test_seed_dubinin_errors_corrected_and_regan_kept(seed_output) -> None:
+    _, report, out = seed_output
+    tree = etree.parse(str(out / "memcon-1986-06-23.ocr.xml"))
+    sics = [text_of(c.find("t:sic", NS)) for c in tree.iterfind(".//t:choice", NS)]
+    corrs = {text_of(c.find("t:corr", NS)) for c in tree.iterfind(".//t:choice", NS)}
+    seed = SEED.read_text(encoding="utf-8")
+    assert sics.count("Dubinina") == seed.count("Dubinina") - seed.count("Dubinina's")
+    assert "Dubin in" in sics
+    assert corrs == {"Dubinin"}
+    body = body_text(tree)
+    assert "Dubinina" not in body.replace("Dubinina Dubinin", "")  # only inside sic
+    regans = [el for el in tree.iterfind(".//t:persName", NS) if text_of(el) == "Regan"]
+    assert regans and all(el.get("ref") != "#reagan-ronald" for el in regans)
+    assert not any(text_of(c.find("t:sic", NS)) == "Regan" for c in tree.iterfind(".//t:choice", NS))
+    with (out / "corrections.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == report["documents"][0]["corrections"] == len(sics)
+    assert {r["correction"] for r in rows} == {"Dubinin"}
+
+
+def test_seed_no_page_lost(seed_output) -> None:
+    _, _, out = seed_output
+    tree = etree.parse(str(out / "memcon-1986-06-23.ocr.xml"))
+    text = " ".join(text_of(t) for t in tree.iterfind(".//t:text", NS))
+    for line in SEED.read_text(encoding="utf-8").splitlines():
+        for word in line.replace("~~", " ").split():
+            assert word in text, word
+
+
+def test_rerun_is_byte_identical(seed_output, tmp_path: Path) -> None:
+    _, _, out = seed_output
+    code, _ = run_batch([SEED], tmp_path)
+    assert code == ExitCode.ok
+    first = (out / "memcon-1986-06-23.ocr.xml").read_bytes()
+    assert (tmp_path / "memcon-1986-06-23.ocr.xml").read_bytes() == first
+
+
+def test_bad_files_are_reported_and_the_batch_goes_on(tmp_path: Path) -> None:
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    (batch / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 20)
+    (batch / "empty.txt").write_bytes(b"")
+    (batch / "good.txt").write_text("MEMORANDUM\n\nThe President met Ambassador Dubinin.\n", encoding="utf-8")
+    code, report = run_batch([batch], tmp_path / "out")
+    assert code == ExitCode.documents_failed
+    by_id = {d["id"]: d for d in report["documents"]}
+    assert by_id["good"]["status"] == "ok" and (tmp_path / "out" / "good.xml").is_file()
+    for bad in ("batch", "empty"):
+        entry = by_id[bad]
+        assert entry["status"] == "failed" and entry["output"] is None
+        assert entry["error"] and "\n" not in entry["error"] and "Traceback" not in entry["error"]
+    assert "cannot read image" in by_id["batch"]["error"]
+    assert "empty" in by_id["empty"]["error"]
+
+
+def test_resume_skips_finished_documents_and_force_redoes_them(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    for n in range(3):
+        (tmp_path / "in" / f"m{n}.txt").write_text(f"Memo {n}.\n\nShultz met Dobrynin.\n", encoding="utf-8")
+    run_batch([tmp_path / "in"], tmp_path / "out")
+    (tmp_path / "in" / "m1.txt").write_text("Changed.\n", encoding="utf-8")
+    _, report = run_batch([tmp_path / "in"], tmp_path / "out")
+    reused = {d["id"]: d["reused"] for d in report["documents"]}
+    assert reused == {"m0": True, "m1": False, "m2": True}
+    _, report = run_batch([tmp_path / "in"], tmp_path / "out", force=True)
+    assert not any(d["reused"] for d in report["documents"])
+
+
+def test_report_lists_every_document(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("One.\n", encoding="utf-8")
+    Image.new("L", (10, 10)).save(tmp_path / "b.png")
+    (tmp_path / "b.png").write_bytes(b"")
+    code, report = run_batch([tmp_path / "a.txt", tmp_path / "b.png"], tmp_path / "out")
+    assert code == ExitCode.documents_failed
+    assert [d["id"] for d in report["documents"]] == ["a", "b"]
+    assert set(report["documents"][0]) >= {"id", "sources", "output", "pages", "status", "error",
+                                            "corrections", "seconds"}
+    json.dumps(report)
