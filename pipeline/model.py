@@ -118,12 +118,13 @@ class Mention:
 
     ``first`` and ``last`` are inclusive and may lie on different lines (a name hyphenated
     at a line end). ``corrected`` is None when the text already had the right form.
-    ``review`` is set when the match was ambiguous: the text is kept and a person should look.
+    ``review`` is set when the match was ambiguous: the text is kept and a person should look;
+    ``entity_id`` is then None when no single entity could be chosen.
     """
 
     first: WordRef
     last: WordRef
-    entity_id: str
+    entity_id: str | None
     entity_type: str  # person, place, org
     original: str
     corrected: str | None = None

@@ -18,7 +18,10 @@ MAX_SLOPE = 0.07  # about 4 degrees: hand strokes are slanted, rarely more than 
 MIN_COVER = 0.75  # the stroke runs along at least this share of the word's width
 STROKE_MAX_INCHES = 0.06  # thicker than this is a rule, a box or a redaction, not a pen stroke
 STROKE_MIN_INCHES = 0.25  # shortest stroke find_strikes reports
-MIN_CROSSINGS = 3  # letter strokes that must run through a stroke found without a word box
+STROKE_MAX_LENGTH_INCHES = 4.5  # longer lines are rules and box borders
+MIN_CROSSINGS = 3  # letter strokes (separate places) that must run through a stroke
+MIN_BALANCE = 0.25  # ink on the lesser side of a stroke, as a share of the greater side
+MIN_ASPECT = 2.2  # a word box narrower than this many heights is too short to judge
 
 
 # --------------------------------------------------------------------------- pixels
@@ -137,46 +140,82 @@ def _word_struck(ink: np.ndarray) -> bool:
 def _word_stroke(ink: np.ndarray) -> dict[str, float] | None:
     """Measurements of the stroke through a word's ink, or None when there is none."""
     h, w = ink.shape
-    if h < 8 or w < 1.5 * h:
+    if h < 8 or w < MIN_ASPECT * h:
         return None  # too short for a stroke to tell from a letter's own bar
     gap = max(2, h // 12)
+    thick = max(1, h // 16)  # rows either side: room for a wavy stroke
+    # the slant is limited so that the line drifts by at most a tenth of the box height
+    max_slope = min(MAX_SLOPE, 0.2 * h / w)
+    y0, y1 = int(np.floor(h * BAND[0])), int(np.ceil(h * BAND[1]))
+    # cheapest necessary condition: something dark in the middle of most columns, unbroken
     lo, hi = int(np.floor(h * 0.15)), int(np.ceil(h * 0.85))
-    # cheap necessary condition: something dark in the middle of most columns, unbroken
     if _longest_span(ink[lo:hi].any(axis=0), gap) < MIN_COVER * w:
         return None
-    # follow straight lines of every small slope through the word: shear, then look along rows;
-    # the slant is limited so that the line drifts by at most a tenth of the box height
-    thick = max(1, h // 16)  # rows either side: room for a wavy stroke
-    slopes = _slopes(w, max_slope=min(MAX_SLOPE, 0.2 * h / w))
+    # cheap necessary conditions, row by row, before the search over slopes: the word's ink
+    # on both sides of the row, and something dark in most columns near it, unbroken
+    ys = np.arange(y0, y1)
+    cum = np.concatenate(([0], np.cumsum(ink.sum(axis=1))))
+    above = cum[np.clip(ys - thick - 1, 0, h)]
+    below = cum[h] - cum[np.clip(ys + thick + 2, 0, h)]
+    balanced = np.minimum(above, below) >= 0.6 * MIN_BALANCE * np.maximum(1, above, below)
+    if not balanced.any():
+        return None
+    half = thick + int(np.ceil(max_slope * w / 2))
+    cols = np.zeros((h + 1, w), dtype=np.int32)
+    np.cumsum(ink, axis=0, out=cols[1:])
+    ys = ys[balanced]
+    near = (cols[np.clip(ys + half + 1, 0, h)] - cols[np.clip(ys - half, 0, h)]) > 0
+    spans = _longest_runs(_close_rows(near, gap))[0]
+    ys = ys[spans >= MIN_COVER * w]
+    if ys.size == 0:
+        return None
+    y0, y1 = max(y0, int(ys.min()) - half), min(y1, int(ys.max()) + half + 1)
+    # follow straight lines of every small slope through the word: shear, then look along rows
+    slopes = _slopes(w, max_slope=max_slope)
     xc = np.arange(w) - (w - 1) / 2
     shifts = np.rint(slopes[:, None] * xc[None, :]).astype(np.int64)  # (slopes, w)
-    rows = np.arange(h)
-    src = rows[None, :, None] + shifts[:, None, :]  # (slopes, h, w)
+    r0, r1 = max(0, y0 - thick), min(h, y1 + thick)  # only the rows the search needs
+    rows = np.arange(r0, r1)
+    src = rows[None, :, None] + shifts[:, None, :]  # (slopes, rows, w)
     valid = (src >= 0) & (src < h)
     sheared = np.where(valid, ink[np.clip(src, 0, h - 1), np.arange(w)[None, None, :]], False)
     band = sheared.copy()
     for k in range(1, thick + 1):
         band[:, k:, :] |= sheared[:, :-k, :]
         band[:, :-k, :] |= sheared[:, k:, :]
-    y0, y1 = int(np.floor(h * BAND[0])), int(np.ceil(h * BAND[1]))
-    cand = _close_rows(band[:, y0:y1, :], gap)
+    band = band[:, y0 - r0 : y1 - r0, :]
+    cand = _close_rows(band, gap)
     n_s, n_y, _ = cand.shape
-    length, _ = _longest_runs(cand.reshape(n_s * n_y, w))
-    order = np.argsort(-length, kind="stable")
-    tried: set[tuple[int, int]] = set()
-    for best in order[:40]:
-        if length[best] < MIN_COVER * w:
-            break
-        s, y = divmod(int(best), n_y)
-        y += y0
-        if (s, y // 2) in tried:
-            continue
-        tried.add((s, y // 2))
-        found = _stroke_through_letters(sheared[s], y, thick, h)
+    length = _longest_runs(cand.reshape(n_s * n_y, w))[0].reshape(n_s, n_y)
+    # one candidate per stretch of neighbouring rows: its best slope and row
+    best_slope = np.argmax(length, axis=0)
+    best_len = length[best_slope, np.arange(n_y)]
+    good = best_len >= MIN_COVER * w
+    for first, last in _true_stretches(good):
+        y = first + int(np.argmax(best_len[first : last + 1]))
+        s = int(best_slope[y])
+        found = _stroke_through_letters(_shear(ink, shifts[s]), y + y0, thick, h)
         if found is not None:
             found["slope"] = float(slopes[s])
             return found
     return None
+
+
+def _shear(ink: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """The image with column x moved up by shift[x] rows (blank where it runs out)."""
+    h, w = ink.shape
+    src = np.arange(h)[:, None] + shift[None, :]
+    valid = (src >= 0) & (src < h)
+    return np.where(valid, ink[np.clip(src, 0, h - 1), np.arange(w)[None, :]], False)
+
+
+def _true_stretches(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) index of each stretch of True in a 1-D array."""
+    padded = np.concatenate(([False], flags, [False])).astype(np.int8)
+    d = np.diff(padded)
+    firsts = np.flatnonzero(d == 1).tolist()
+    lasts = (np.flatnonzero(d == -1) - 1).tolist()
+    return list(zip(firsts, lasts, strict=True))
 
 
 def _stroke_through_letters(img: np.ndarray, y: int, thick: int, h: int) -> dict[str, float] | None:
@@ -186,36 +225,79 @@ def _stroke_through_letters(img: np.ndarray, y: int, thick: int, h: int) -> dict
     the word's ink must lie on both sides of it in comparable amounts: the baseline serifs of
     touching letters and the tops of lowercase letters fail the second test.
     """
-    # vertical extent of the dark run through the line in each column, from rows near y
-    up = np.zeros(img.shape[1], dtype=np.int64)
-    down = np.zeros(img.shape[1], dtype=np.int64)
-    for r in range(max(0, y - thick), min(h, y + thick + 1)):
-        above = img[r::-1]
-        below = img[r:]
-        u = np.where(above.all(axis=0), above.shape[0], np.argmin(above, axis=0))
-        d = np.where(below.all(axis=0), below.shape[0], np.argmin(below, axis=0))
-        # measured from y: rows above y that are dark, rows below y that are dark
-        u_y = np.where(u > 0, u - (y - r), 0)
-        d_y = np.where(d > 0, d + (r - y), 0)
-        better = (u_y + d_y) > (up + down)
-        up = np.where(better, u_y, up)
-        down = np.where(better, d_y, down)
+    # cheap first: the word's ink on both sides of the line
+    above = float(img[: max(0, y - thick - 1)].sum())
+    below = float(img[y + thick + 2 :].sum())
+    if min(above, below) < MIN_BALANCE * max(1.0, above, below):
+        return None
+    w = img.shape[1]
+    m = _measure(img, np.arange(w), np.full(w, float(y)), thick, max(2.0, 0.12 * h), h)
+    if (
+        m.cover < MIN_COVER
+        or m.crossings < MIN_CROSSINGS
+        or m.balance < MIN_BALANCE
+        or m.pen > 0.4 * h
+    ):
+        return None
+    return {"y": float(y), "pen": m.pen, "crossings": float(m.crossings), "balance": m.balance}
+
+
+@dataclass
+class _Measure:
+    """What the pixels around a line say: is it a pen stroke through letters?"""
+
+    cover: float  # share of the columns with ink on the line
+    pen: float  # median thickness of the dark run on the line
+    crossings: int  # places where letter strokes run through the line
+    balance: float  # ink on the lesser side over ink on the greater side, near the line
+    up: np.ndarray  # dark rows above the centre, per column
+    down: np.ndarray  # dark rows below the centre, per column
+
+
+def _measure(
+    ink: np.ndarray, xs: np.ndarray, centres: np.ndarray, thick: int, reach: float, window: float
+) -> _Measure:
+    """Measure the dark run through `centres` (rows, per column `xs`) and the ink around it.
+
+    The run may start up to `thick` rows from the centre (a wavy stroke). A crossing is a
+    column where ink goes on for `reach` rows beyond the pen on both sides; the balance
+    compares the ink within `window` rows above and below the pen.
+    """
+    h = ink.shape[0]
+    n = xs.size
+    span = int(np.ceil(thick + reach + window)) + 2
+    offsets = np.arange(-span, span + 1)
+    c = np.rint(centres).astype(np.int64)
+    rows = c[:, None] + offsets[None, :]
+    inside = (rows >= 0) & (rows < h)
+    strip = np.where(inside, ink[np.clip(rows, 0, h - 1), xs[:, None]], False)  # (n, 2*span+1)
+    up = np.zeros(n, dtype=np.int64)
+    down = np.zeros(n, dtype=np.int64)
+    for r in range(-thick, thick + 1):
+        i = span + r
+        above = strip[:, i::-1]
+        below = strip[:, i:]
+        u = np.where(above.all(axis=1), above.shape[1], np.argmin(above, axis=1))
+        d = np.where(below.all(axis=1), below.shape[1], np.argmin(below, axis=1))
+        u_c = np.where(u > 0, u - r, 0)  # dark rows above the centre
+        d_c = np.where(d > 0, d + r, 0)
+        better = (u_c + d_c) > (up + down)
+        up = np.where(better, u_c, up)
+        down = np.where(better, d_c, down)
     extent = up + down
     dark = extent > 0
-    if dark.mean() < MIN_COVER:
-        return None
+    if not dark.any():
+        return _Measure(0.0, 0.0, 0, 0.0, up, down)
     pen = float(np.median(extent[dark]))
-    reach = max(2.0, 0.12 * h)
     cross = (up >= pen / 2 + reach) & (down >= pen / 2 + reach)
     crossings = int(np.count_nonzero(np.diff(cross.astype(np.int8)) == 1) + cross[0])
-    top = int(np.floor(y - pen / 2)) - 1
-    bottom = int(np.ceil(y + pen / 2)) + 2
-    ink_above = float(img[: max(0, top)].sum())
-    ink_below = float(img[bottom:].sum())
-    balance = min(ink_above, ink_below) / max(1.0, max(ink_above, ink_below))
-    if crossings < MIN_CROSSINGS or balance < 0.25 or pen > 0.4 * h:
-        return None
-    return {"y": float(y), "pen": pen, "crossings": float(crossings), "balance": balance}
+    edge = int(np.ceil(pen / 2)) + 1
+    lo = max(0, span - edge - int(window))
+    hi = min(strip.shape[1], span + edge + int(window) + 1)
+    ink_above = float(strip[:, lo : span - edge].sum())
+    ink_below = float(strip[:, span + edge + 1 : hi].sum())
+    balance = min(ink_above, ink_below) / max(1.0, ink_above, ink_below)
+    return _Measure(float(dark.mean()), pen, crossings, balance, up, down)
 
 
 def struck_words(image: Image.Image, boxes: Sequence[Box]) -> list[bool]:
@@ -253,6 +335,7 @@ class _Stroke:
     centre: np.ndarray  # per column x0..x1-1, float rows (NaN where the stroke is missing)
     thickness: float
     crossings: int
+    balance: float
 
 
 def _long_segments(ink: np.ndarray, min_len: int, gap: int) -> list[tuple[int, int, int]]:
@@ -297,8 +380,8 @@ def _components(segs: list[tuple[int, int, int]]) -> list[list[tuple[int, int, i
     return list(groups.values())
 
 
-def _strokes(ink: np.ndarray, dpi: float, min_crossings: int) -> list[_Stroke]:
-    h, w = ink.shape
+def _strokes(ink: np.ndarray, dpi: float) -> list[_Stroke]:
+    """Long thin near-horizontal dark lines, each measured (crossings, balance)."""
     min_len = max(20, round(0.2 * dpi))
     max_thick = max(4, round(STROKE_MAX_INCHES * dpi))
     gap = max(2, round(dpi / 150))
@@ -320,29 +403,29 @@ def _strokes(ink: np.ndarray, dpi: float, min_crossings: int) -> list[_Stroke]:
         if thickness.size == 0 or np.median(thickness) - 2 > max_thick:
             continue  # a filled block (redaction, black border), not a stroke
         centre = np.where(present, y0 + (top + bottom) / 2.0, np.nan)
-        # letter strokes running through: ink just above and just below, in separate places
-        reach = max(3, round(0.015 * dpi))
         xs = np.nonzero(present)[0]
-        t_abs = (y0 + top[xs]).astype(np.int64)
-        b_abs = (y0 + bottom[xs]).astype(np.int64)
-        up = np.zeros(xs.size, dtype=bool)
-        down = np.zeros(xs.size, dtype=bool)
-        for k in range(1, reach + 1):
-            ya = t_abs - k
-            yb = b_abs + k
-            ok_a = ya >= 0
-            ok_b = yb < h
-            up[ok_a] |= ink[ya[ok_a], x0 + xs[ok_a]]
-            down[ok_b] |= ink[yb[ok_b], x0 + xs[ok_b]]
-        cross = np.zeros(x1 - x0, dtype=bool)
-        cross[xs] = up & down
-        crossings = int(np.count_nonzero(np.diff(cross.astype(np.int8)) == 1) + cross[0])
-        if crossings < min_crossings:
+        m = _measure(
+            ink,
+            x0 + xs,
+            centre[xs],
+            thick=max(1, round(dpi / 150)),
+            reach=max(3.0, 0.02 * dpi),
+            window=max(4.0, 0.04 * dpi),
+        )
+        if m.pen > max_thick:
             continue
         found.append(
-            _Stroke(x0, x1, y0, y1, centre, float(np.median(thickness)) - 2.0, crossings)
+            _Stroke(x0, x1, y0, y1, centre, max(1.0, m.pen), m.crossings, m.balance)
         )
     return found
+
+
+def _is_strike(stroke: _Stroke, dpi: float) -> bool:
+    return (
+        stroke.crossings >= MIN_CROSSINGS
+        and stroke.balance >= MIN_BALANCE
+        and stroke.x1 - stroke.x0 <= STROKE_MAX_LENGTH_INCHES * dpi
+    )
 
 
 def find_strikes(image: Image.Image, region: Box | None = None) -> list[Box]:
@@ -356,7 +439,8 @@ def find_strikes(image: Image.Image, region: Box | None = None) -> list[Box]:
     if box.width <= 0 or box.height <= 0:
         return []
     ink = _ink(image, box)
-    strokes = _strokes(ink, _dpi(image), MIN_CROSSINGS)
+    dpi = _dpi(image)
+    strokes = [s for s in _strokes(ink, dpi) if _is_strike(s, dpi)]
     out = [Box(box.x0 + s.x0, box.y0 + s.y0, box.x0 + s.x1, box.y0 + s.y1) for s in strokes]
     return sorted(out, key=lambda b: (b.y0, b.x0))
 
@@ -372,12 +456,13 @@ def remove_strokes(image: Image.Image, region: Box) -> Image.Image:
     h, w = ink.shape
     out = ink.copy()
     if h and w:
-        strokes = _strokes(ink, _dpi(image), 0)
+        dpi = _dpi(image)
+        strokes = _strokes(ink, dpi)
         if strokes:
             mid = [s for s in strokes if BAND[0] * h <= np.nanmedian(s.centre) <= BAND[1] * h]
             keep = mid or strokes
-            # the stroke the caller means: letters through it first, then the longest
-            chosen = [s for s in keep if s.crossings >= MIN_CROSSINGS] or [
+            # the stroke the caller means: one through letters, else the longest near the middle
+            chosen = [s for s in keep if _is_strike(s, dpi)] or [
                 max(keep, key=lambda s: s.x1 - s.x0)
             ]
             for s in chosen:

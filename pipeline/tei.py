@@ -390,13 +390,13 @@ class _TextWriter:
             stamp = E("stamp", type="declassification")
             for n, ref in enumerate(item.lines):
                 if n:
-                    append(stamp, self.lb(ref))
+                    append(stamp, ["\n", self.lb(ref)])
                 append(stamp, self.stamp_line(item, self.plain(ref)))
             append(fw, stamp)
             return fw
         for n, ref in enumerate(item.lines):
             if n:
-                append(fw, self.lb(ref))
+                append(fw, ["\n", self.lb(ref)])
             if item.kind is not FurnitureKind.classification:
                 append(fw, self.plain(ref))
                 continue
@@ -519,9 +519,10 @@ class _TextWriter:
                 content.extend(self.line(ref, first=first_line))
                 first_line = False
             elif isinstance(c, PageStart):
+                content.append("\n")
                 content.extend(self.page_start(c))
             elif isinstance(c, Furniture):
-                content.append(self.furniture(c))
+                content += ["\n", self.furniture(c)]
         if item.mode == "sp" and item.who and item.speaker_label:
             label = self.line(item.speaker_label, first=True)
             return E("sp", E("speaker", *label), E("p", *content), who=f"#{item.who}")
@@ -573,7 +574,7 @@ class _TextWriter:
             if mention is not None:
                 if out:
                     out.append(" ")
-                out.append(self.name(mention))
+                out.extend(self.name(mention))
                 if (mention.last.page, mention.last.line) != (ref.page, ref.line):
                     self.skip_until = mention.last
                     break
@@ -600,22 +601,29 @@ class _TextWriter:
             return False
         return self._hyphen_joined(LineRef(ref.page, ref.line + 1))
 
-    def name(self, mention: Mention) -> etree._Element:
+    def name(self, mention: Mention) -> list[object]:
+        """The name element, with punctuation around the name ("Dubinina." "(Reagan)") outside."""
         tag = ENTITY_TAG.get(mention.entity_type, "name")
         ref = f"#{mention.entity_id}" if mention.entity_id else None
         if mention.entity_id:
             self.referenced[mention.entity_id] = mention.entity_type
-        original = self._mention_text(mention)
+        written = self._mention_text(mention)
+        before, after = "", ""
+        if isinstance(written[0], str) and len(written) == 1:
+            before, core, after = _split_punctuation(written[0], mention.original)
+            written = [core]
         if mention.corrected is not None and not mention.review:
             body = E(
                 "choice",
-                E("sic", *original),
+                E("sic", *written),
                 E("corr", mention.corrected, cert=mention.cert.value, resp=f"#{APP_ID}"),
             )
-            return E(tag, body, ref=ref)
-        if mention.review:
-            return E(tag, *original, ref=ref, cert="low")
-        return E(tag, *original, ref=ref)
+            element = E(tag, body, ref=ref)
+        elif mention.review:
+            element = E(tag, *written, ref=ref, cert="low")
+        else:
+            element = E(tag, *written, ref=ref)
+        return [x for x in (before, element, after) if not isinstance(x, str) or x]
 
     def _mention_text(self, mention: Mention) -> list[object]:
         """The mention's words as written, with a line break inside when it spans two lines."""
@@ -626,12 +634,24 @@ class _TextWriter:
             return [" ".join(w.text for w in words[mention.first.word : mention.last.word + 1])]
         first_part = " ".join(w.text for w in words[mention.first.word :])
         joins = first_part.endswith("-")
-        out.append(first_part[:-1] if joins else first_part)
+        out.append(first_part[:-1] if joins else first_part + "\n")
         next_ref = LineRef(mention.last.page, mention.last.line)
         out.append(self.lb(next_ref, joined=joins))
         next_words = self.pages[next_ref.page].lines[next_ref.line].words
         out.append(" ".join(w.text for w in next_words[: mention.last.word + 1]))
         return out
+
+
+def _split_punctuation(text: str, original: str) -> tuple[str, str, str]:
+    """Split "(Dubinina)." into "(", "Dubinina", ")." using the mention's own reading."""
+    at = text.find(original) if original else -1
+    if at >= 0 and original:
+        return text[:at], original, text[at + len(original) :]
+    stripped = text.strip(".,;:!?()[]\"'")
+    at = text.find(stripped) if stripped else -1
+    if at < 0:
+        return "", text, ""
+    return text[:at], stripped, text[at + len(stripped) :]
 
 
 _BLOCK_TAGS = {f"{{{TEI_NS}}}{t}" for t in ("p", "sp", "ab", "list", "opener", "closer", "gap")}

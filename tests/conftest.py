@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -36,10 +37,19 @@ def assert_tei_all_valid(schema: etree.RelaxNG, path: Path) -> None:
         raise AssertionError(f"{path} is not valid TEI:\n{errors}")
 
 
-@pytest.fixture(autouse=True)
-def fixed_date(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(autouse=True, scope="session")
+def fixed_date() -> None:
     """Same input, same bytes: the processing date is the only moving part."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
+
+
+def source_text(tree: etree._ElementTree) -> str:
+    """All text of the TEI ``text`` as the source had it: corrections (``corr``) left out."""
+    text = tree.find(".//t:text", NS)
+    copy = etree.fromstring(etree.tostring(text))
+    for corr in copy.iterfind(".//t:corr", NS):
+        corr.getparent().remove(corr)
+    return " ".join("".join(copy.itertext()).split())
 
 
 def run_batch(inputs: list[Path], output: Path, **options: object) -> tuple[ExitCode, dict]:
@@ -56,11 +66,16 @@ def text_of(element: etree._Element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
-def body_text(tree: etree._ElementTree) -> str:
-    """The running text: paragraphs and speeches, without page furniture."""
+def body_text(tree: etree._ElementTree, *, corrected: bool = False) -> str:
+    """The running text: paragraphs and speeches, without page furniture; with corrections
+    applied (``corr`` instead of ``sic``) when asked."""
     parts = []
     for el in tree.iterfind(".//t:body//t:p", NS):
         copy = etree.fromstring(etree.tostring(el))
+        for choice in copy.iterfind(".//t:choice", NS):
+            drop = choice.find("t:sic" if corrected else "t:corr", NS)
+            if drop is not None:
+                choice.remove(drop)
         for fw in copy.iterfind(".//t:fw", NS):
             fw.getparent().remove(fw) if fw.tail is None else _drop_keep_tail(fw)
         parts.append(text_of(copy))
@@ -75,3 +90,21 @@ def _drop_keep_tail(el: etree._Element) -> None:
     else:
         parent.text = (parent.text or "") + (el.tail or "")
     parent.remove(el)
+
+
+def assert_words_kept(source: str, output: str) -> None:
+    """Every word of the input is in the output, none lost, none added; each line's in order."""
+    from collections import Counter
+
+    source_words = source.replace("~~", " ").split()
+    output_words = output.split()
+    missing = Counter(source_words) - Counter(output_words)
+    extra = Counter(output_words) - Counter(source_words)
+    assert not missing, f"words lost: {dict(missing)}"
+    assert not extra, f"words added: {dict(extra)}"
+    for line in source.splitlines():
+        position = 0
+        for word in line.replace("~~", " ").split():
+            found = output.find(word, position)
+            assert found >= 0, f"{line!r}: {word!r} out of order"
+            position = found + len(word)
