@@ -236,6 +236,7 @@ def _page_flow(pages: Sequence[Page]) -> list[_Slot]:
         if page.error is not None:
             continue
         content_seen = False
+        starts = _paragraph_starts(page)
         stamp: Furniture | None = None
         group: set[FurnitureKind] = set()  # furniture kinds met since the last content line
         for i, line in enumerate(page.lines):
@@ -249,7 +250,7 @@ def _page_flow(pages: Sequence[Page]) -> list[_Slot]:
                     _split_inferred_page(flow, p, str(page_count))
                     stamp = None
                 group = set()
-                para_break = bool(flow) and _starts_block(page, i)
+                para_break = starts[i]
                 flow.append(_Slot(p, i, None, False, para_break=para_break))
                 content_seen = True
                 continue
@@ -434,23 +435,28 @@ def _fill_declassification(item: Furniture, text: str) -> None:
             item.date_text, item.date_iso = found
 
 
-def _starts_block(page: Page, i: int) -> bool:
-    """Whether line i starts a new source paragraph (blank line before it, or a wide gap)."""
-    if i == 0:
-        return True
-    line, before = page.lines[i], page.lines[i - 1]
-    if not page.has_image or line.box is None or before.box is None:
-        return line.block != before.block
-    gaps = [
-        b.box.y0 - a.box.y1
-        for a, b in zip(page.lines, page.lines[1:])
-        if a.box is not None and b.box is not None and b.box.y0 > a.box.y1
-    ]
-    heights = [ln.box.height for ln in page.lines if ln.box is not None]
-    typical_gap = statistics.median(gaps) if gaps else 0
-    typical_height = statistics.median(heights) if heights else 0
-    gap = line.box.y0 - before.box.y1
-    return gap > max(typical_gap * 1.6, typical_height * 0.9)
+def _paragraph_starts(page: Page) -> list[bool]:
+    """For each line, whether it starts a new source paragraph.
+
+    Text: a blank line before it. Scans: a line pitch well above the page's usual one (a blank
+    line typed between paragraphs); Tesseract's own paragraphs are too unreliable on typescript.
+    """
+    lines = page.lines
+    starts = [True] * len(lines)
+    boxed = page.has_image and all(line.box is not None for line in lines)
+    if not boxed:
+        for i in range(1, len(lines)):
+            starts[i] = lines[i].block != lines[i - 1].block
+        return starts
+    tops = [line.box.y0 for line in lines]  # type: ignore[union-attr]
+    heights = [line.box.height for line in lines]  # type: ignore[union-attr]
+    pitches = [b - a for a, b in zip(tops, tops[1:])]
+    same_block = [p for p, a, b in zip(pitches, lines, lines[1:]) if a.block == b.block and p > 0]
+    positive = same_block or [p for p in pitches if p > 0]
+    typical = statistics.median(positive) if positive else statistics.median(heights or [1])
+    for i in range(1, len(lines)):
+        starts[i] = pitches[i - 1] > 1.5 * typical or pitches[i - 1] < -typical
+    return starts
 
 
 # --- memo header ----------------------------------------------------------------------
@@ -612,10 +618,12 @@ def _parse_time_range(text: str) -> tuple[str | None, str | None]:
 
 
 def _looks_like_participant(line: Line) -> bool:
-    words = line.text.split()
-    return 1 <= len(words) <= 9 and not TERMINAL.search(line.text.rstrip(",")) or (
-        1 <= len(words) <= 9 and line.text.rstrip().endswith(".") and len(words) <= 4
-    )
+    """A participants-list line is short: a name with a title or a role ("D. Zarechnak, Interpreter")."""
+    text = line.text.strip()
+    words = text.split()
+    if not 1 <= len(words) <= 7 or len(text) > 50:
+        return False
+    return not text.endswith((".", ":", ";")) or len(words[-1]) <= 3  # "Jr." "Sr." "Mr."
 
 
 def _participants(
@@ -638,9 +646,8 @@ def _participants(
         runs[-1].append(k)
     taken: set[str] = set()
     for r, run in enumerate(runs):
-        side = sides[r] if r < len(sides) and len(runs) == len(sides) else None
-        if side is None and len(sides) == 1:
-            side = sides[0]
+        # Labels first, then one run of names per label (two columns flattened by OCR).
+        side = sides[min(r, len(sides) - 1)] if sides and len(runs) >= len(sides) else None
         for k in run:
             slot = flow[k]
             line = pages[slot.page].lines[slot.line]

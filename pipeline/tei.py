@@ -345,6 +345,7 @@ class _TextWriter:
         self.mentions = {m.first: m for m in mentions}
         self.referenced: dict[str, str] = {}
         self.skip_until: WordRef | None = None  # words already written by a cross-line name
+        self.lines_started: set[tuple[int, int]] = set()  # lines whose lb a name already wrote
 
     def body(self) -> etree._Element:
         div = E("div", type=self._div_type())
@@ -546,6 +547,8 @@ class _TextWriter:
 
     def line(self, ref: LineRef, *, first: bool = False) -> list[object]:
         """An lb, then the line's words (names tagged, hyphenation joined)."""
+        if (ref.page, ref.line) in self.lines_started:  # a name running over the break wrote it
+            return self.words(ref)
         joined = self._hyphen_joined(ref) and not first
         out: list[object] = [] if first else ["\n"]
         out.append(self.lb(ref, joined=joined))
@@ -569,6 +572,8 @@ class _TextWriter:
             here = WordRef(ref.page, ref.line, i)
             if self.skip_until is not None and _le(here, self.skip_until):
                 i += 1
+                if not _le(WordRef(ref.page, ref.line, i), self.skip_until):
+                    out.append("")  # the name's last words: the next word needs a space
                 continue
             mention = self.mentions.get(here)
             if mention is not None:
@@ -637,6 +642,7 @@ class _TextWriter:
         out.append(first_part[:-1] if joins else first_part + "\n")
         next_ref = LineRef(mention.last.page, mention.last.line)
         out.append(self.lb(next_ref, joined=joins))
+        self.lines_started.add((next_ref.page, next_ref.line))
         next_words = self.pages[next_ref.page].lines[next_ref.line].words
         out.append(" ".join(w.text for w in next_words[: mention.last.word + 1]))
         return out
@@ -664,6 +670,8 @@ def _le(a: WordRef, b: WordRef) -> bool:
 def _merge_text(items: list[object]) -> list[object]:
     merged: list[object] = []
     for item in items:
+        if item == "" and merged == []:
+            continue
         if isinstance(item, str) and merged and isinstance(merged[-1], str):
             merged[-1] = merged[-1] + item
         else:
