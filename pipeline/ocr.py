@@ -6,9 +6,13 @@ import logging
 import time
 from pathlib import Path
 
-from pipeline import sources, tesseract
+from dataclasses import replace
+
+from PIL import Image
+
+from pipeline import sources, strike, tesseract
 from pipeline.exceptions import InputError, OcrFailed
-from pipeline.model import InputKind, Page, PageSource
+from pipeline.model import Box, InputKind, Line, Page, PageSource
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +33,16 @@ def read_pages(source: PageSource, *, lang: str, timeout: float | None) -> list[
     try:
         image, direct_path = sources.load_image(source)
         page.width, page.height = image.size
-        page.lines = tesseract.recognise(direct_path or image, lang=lang, timeout=timeout)
-        mark_struck_words(image, page)
+        strokes = edge_strokes(image)
+        if strokes:
+            # Tesseract often reads nothing under a pen stroke: erase it, OCR, then flag the
+            # words the stroke ran through.
+            cleaned = erase_strokes(image, strokes)
+            page.lines = flag_struck(
+                tesseract.recognise(cleaned, lang=lang, timeout=timeout), strokes
+            )
+        else:
+            page.lines = tesseract.recognise(direct_path or image, lang=lang, timeout=timeout)
     except (InputError, OcrFailed) as e:
         page.error = e.message
         log.warning("%s page %d: %s", source.path, source.index + 1, e.message)
@@ -38,6 +50,50 @@ def read_pages(source: PageSource, *, lang: str, timeout: float | None) -> list[
     return [page]
 
 
-def mark_struck_words(image: object, page: Page) -> None:
-    """Flag words struck through by hand (declassified markings); see pipeline.strike."""
-    return None
+EDGE_BAND = 0.22  # classification markings sit in the top and bottom fifth of a page
+
+
+def edge_strokes(image: Image.Image) -> list[Box]:
+    """Hand-drawn strokes through text near the top and bottom edges of the page."""
+    width, height = image.size
+    band = int(height * EDGE_BAND)
+    return strike.find_strikes(image, Box(0, 0, width, band)) + strike.find_strikes(
+        image, Box(0, height - band, width, height)
+    )
+
+
+def erase_strokes(image: Image.Image, strokes: list[Box]) -> Image.Image:
+    """A greyscale copy of the page with the strokes removed (letters under them kept)."""
+    cleaned = image.convert("L")
+    for stroke in strokes:
+        pad_y = max(stroke.height * 4, image.height // 100)
+        pad_x = image.width // 100
+        region = Box(
+            max(0, stroke.x0 - pad_x), max(0, stroke.y0 - pad_y),
+            min(image.width, stroke.x1 + pad_x), min(image.height, stroke.y1 + pad_y),
+        )
+        cleaned.paste(strike.remove_strokes(image, region), (region.x0, region.y0))
+    return cleaned
+
+
+def flag_struck(lines: list[Line], strokes: list[Box]) -> list[Line]:
+    """Mark the words a stroke runs through (through the middle, over most of their width)."""
+    result = []
+    for line in lines:
+        words = tuple(
+            replace(word, struck=True) if _crossed(word.box, strokes) else word
+            for word in line.words
+        )
+        result.append(replace(line, words=words))
+    return result
+
+
+def _crossed(box: Box | None, strokes: list[Box]) -> bool:
+    if box is None:
+        return False
+    for stroke in strokes:
+        middle = (stroke.y0 + stroke.y1) / 2
+        overlap = min(box.x1, stroke.x1) - max(box.x0, stroke.x0)
+        if box.y0 <= middle <= box.y1 and overlap >= 0.5 * box.width:
+            return True
+    return False

@@ -409,7 +409,9 @@ class _TextWriter:
                 else:
                     runs.append((w.struck, [w.text]))
             for r, (struck, texts) in enumerate(runs):
-                stamp = E("stamp", " ".join(texts), type="classification")
+                found = markings.classification(" ".join(texts))
+                stamp = E("stamp", " ".join(texts), type="classification",
+                          n=found.form if found else None)
                 if r:
                     append(fw, " ")
                 append(fw, E("del", stamp, rend="strikethrough") if struck else stamp)
