@@ -129,7 +129,10 @@ def numeric_date(text: str) -> tuple[str, str] | None:
 
 # --- page numbers and instructions -----------------------------------------------------
 
-DECORATED_PAGE_NUMBER = re.compile(r"^(?:-\s*(\d{1,4})\s*-|PAGE\s+(\d{1,4})(?:\s+OF\s+\d+)?|(\d{1,4})\s*\.)$", re.I)
+# "- 5 -" (OCR often reads a dash as "_" or "~"), "Page 5", "Page 5 of 9", "5."
+DECORATED_PAGE_NUMBER = re.compile(
+    r"^(?:[-_~—–]\s*(\d{1,4})\s*[-_~—–]|PAGE\s+(\d{1,4})(?:\s+OF\s+\d+)?|(\d{1,4})\s*\.)$", re.I
+)
 BARE_PAGE_NUMBER = re.compile(r"^(\d{1,4})$")
 DECL_INSTRUCTION = re.compile(
     r"^\W*(DECL\s*[:;.]|DECLASSIFY\s+ON\s*[:;]?|CLASSIFIED\s+BY\s*[:;]?|DERIVED\s+FROM\s*[:;]|"

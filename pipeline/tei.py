@@ -386,7 +386,11 @@ class _TextWriter:
         return [pb]
 
     def furniture(self, item: Furniture) -> etree._Element:
-        fw = E("fw", type=item.kind.value, place=item.place)
+        first = item.lines[0]
+        page = self.pages[first.page]
+        facs = (f"#{zone_id(first.page, first.line)}"
+                if page.has_image and page.lines[first.line].box is not None else None)
+        fw = E("fw", type=item.kind.value, place=item.place, facs=facs)
         if item.kind is FurnitureKind.declassification:
             stamp = E("stamp", type="declassification")
             for n, ref in enumerate(item.lines):
@@ -409,11 +413,14 @@ class _TextWriter:
                 else:
                     runs.append((w.struck, [w.text]))
             for r, (struck, texts) in enumerate(runs):
-                found = markings.classification(" ".join(texts))
-                stamp = E("stamp", " ".join(texts), type="classification",
-                          n=found.form if found else None)
                 if r:
                     append(fw, " ")
+                text = " ".join(texts)
+                if not any(c.isalnum() for c in text):  # OCR specks beside the marking
+                    append(fw, text)
+                    continue
+                found = markings.classification(text)
+                stamp = E("stamp", text, type="classification", n=found.form if found else None)
                 append(fw, E("del", stamp, rend="strikethrough") if struck else stamp)
         return fw
 

@@ -1,0 +1,92 @@
+"""End to end on rendered scans of the seed: real Tesseract, real strokes, two pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from pipeline.exceptions import ExitCode
+from tests.conftest import NS, SEED, assert_tei_all_valid, body_text, run_batch, text_of
+from tests.scans import seed_two_pages, write_scan
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[ExitCode, dict, Path, etree._ElementTree]:
+    root = tmp_path_factory.mktemp("scan")
+    folder = write_scan(seed_two_pages(SEED.read_text(encoding="utf-8")), root / "in" / "memcon")
+    code, report = run_batch([folder], root / "out", executor="process", jobs=2)
+    tree = etree.parse(str(root / "out" / "memcon.xml"))
+    return code, report, root / "out" / "memcon.xml", tree
+
+
+def test_scan_valid_against_both_schemas(scanned, tei_all) -> None:
+    code, report, path, _ = scanned
+    assert code == ExitCode.ok, report
+    assert_tei_all_valid(tei_all, path)
+
+
+def test_every_page_present_with_its_image(scanned) -> None:
+    _, report, _, tree = scanned
+    assert report["documents"][0]["pages"] == 2
+    pbs = tree.findall(".//t:pb", NS)
+    assert [pb.get("facs") for pb in pbs] == ["#page-1", "#page-2"]
+    assert pbs[1].get("n") == "2"
+    zones = {z.get("{http://www.w3.org/XML/1998/namespace}id") for z in tree.iterfind(".//t:zone", NS)}
+    assert len(zones) > 40
+    pointed = {el.get("facs")[1:] for el in tree.iterfind(".//t:text//*[@facs]", NS)}
+    assert zones <= pointed, f"lines in no element: {sorted(zones - pointed)}"
+
+
+def test_names_corrected_and_regan_kept(scanned) -> None:
+    _, _, _, tree = scanned
+    body = body_text(tree, corrected=True)
+    assert "Dubinina" not in body and "Dubin in" not in body
+    assert body.count("Dubinin") >= 4
+    regans = [el for el in tree.iterfind(".//t:persName", NS) if text_of(el) == "Regan"]
+    assert regans and all(el.get("ref") == "#regan-donald" for el in regans)
+
+
+def test_struck_marking_top_and_bottom_of_every_page(scanned) -> None:
+    _, _, _, tree = scanned
+    for n in (1, 2):
+        page_fws = [
+            fw for fw in tree.iterfind(".//t:fw[@type='classification']", NS)
+            if _page_of(tree, fw) == n
+        ]
+        places = {fw.get("place") for fw in page_fws}
+        assert {"top", "bottom"} <= places, (n, places)
+        for fw in page_fws:
+            stamp = fw.find(".//t:stamp", NS)
+            assert stamp.get("n") == "SECRET/SENSITIVE"
+            assert stamp.getparent().tag.endswith("del")
+
+
+def test_declassification_stamp_in_text_and_header(scanned) -> None:
+    _, _, _, tree = scanned
+    stamp = tree.find(".//t:fw[@type='declassification']/t:stamp", NS)
+    assert stamp is not None
+    assert stamp.find("t:date", NS).get("when") == "2007-11-29"
+    bibl = tree.find(".//t:sourceDesc/t:bibl", NS)
+    assert bibl.find("t:date[@type='declassification']", NS).get("when") == "2007-11-29"
+
+
+def test_no_furniture_inside_paragraph_text(scanned) -> None:
+    _, _, _, tree = scanned
+    body = body_text(tree)
+    for furniture in ("SECRET/SENSITIVE", "DECL: OADR", "NLRR", "- 2 -"):
+        assert furniture not in body
+
+
+def _page_of(tree: etree._ElementTree, element: etree._Element) -> int:
+    """The number of pb elements before element in document order."""
+    count = 0
+    for el in tree.getroot().iter():
+        if el is element:
+            return count
+        if el.tag == "{http://www.tei-c.org/ns/1.0}pb":
+            count += 1
+    return count
