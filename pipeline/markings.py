@@ -102,6 +102,36 @@ DECLASS_IDNO = re.compile(
 NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\b")
 
 
+DECLASS_PHRASE = re.compile(
+    r"\b(DECLASSIFIED|DECLASSIFICATION|FOIA|FOR\s+FOIA\s+REVIEW|DOCUMENT\s+NUMBER|"
+    r"RELEASE\s+UNDER|RECORDS\s+ACT|DOWNGRADING|SANITIZED|NARA|E\.\s?O\.\s?1[23]\d{3}|"
+    r"GROUP\s+1\b|EXCLUDED\s+FROM\s+AUTOMATIC)",
+    re.IGNORECASE,
+)
+ARCHIVE_ID = re.compile(r"^\W*\d{3}\s?-\s?\d{5}\s?-\s?[\dA-Za-z]{3,5}\W*$")
+
+
+def declassification_phrase(text: str) -> bool:
+    """True when a line at the page edge carries words of a release or review stamp."""
+    return bool(DECLASS_PHRASE.search(text))
+
+
+def archive_identifier(text: str) -> bool:
+    """True for a record number printed at the page edge ("104-10132-10092")."""
+    return bool(ARCHIVE_ID.match(text.strip()))
+
+
+def classification_token(text: str) -> str | None:
+    """A classification level standing among other marks ("| _ SECRET Document ..."), if any."""
+    for token in re.split(r"[\s|_]+", text):
+        letters = re.sub(r"[^A-Za-z]", "", token)
+        if len(letters) >= 6 and letters.isupper():
+            found = classification(letters)
+            if found is not None and found.form in LEVELS:
+                return found.form
+    return None
+
+
 def is_declassification(text: str) -> bool:
     """True for a line of a declassification stamp or release statement."""
     return bool(DECLASS_LINE.match(text.strip()))

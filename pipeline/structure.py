@@ -37,6 +37,7 @@ class FurnitureKind(str, Enum):
     page_number = "pageNum"
     folio = "folio"
     instruction = "declassInstruction"
+    archive_id = "archiveId"
 
 
 @dataclass
@@ -230,6 +231,8 @@ def _page_flow(pages: Sequence[Page]) -> list[_Slot]:
     for p, page in enumerate(pages):
         page_count += 1
         kinds = [_furniture_kind(page, i, decorated_used) for i in range(len(page.lines))]
+        stamp_tail = _stamp_tail(page, kinds)
+        last_item: Furniture | None = None
         number = _number_for_page(page, p, kinds, decorated_used) or str(page_count)
         first = _Slot(p, -1, None, True, PageStart(number, p))
         flow.append(first)
@@ -256,12 +259,19 @@ def _page_flow(pages: Sequence[Page]) -> list[_Slot]:
                 continue
             ref = LineRef(p, i)
             place = _place(page, i, content_seen)
-            if kind is FurnitureKind.declassification and stamp is not None:
+            if i in stamp_tail and last_item is not None:
+                last_item.lines.append(ref)
+                flow.append(_Slot(p, i, None, True))
+                continue
+            if kind is FurnitureKind.declassification and stamp is not None and _same_stamp(
+                page, stamp, i
+            ):
                 # One stamp a page: its lines may be read between the letterhead's.
                 group.add(kind)
                 stamp.lines.append(ref)
                 _fill_declassification(stamp, line.text)
                 flow.append(_Slot(p, i, None, True))
+                last_item = stamp
                 continue
             item = Furniture(kind, place, [ref])
             if kind is FurnitureKind.classification:
@@ -273,6 +283,7 @@ def _page_flow(pages: Sequence[Page]) -> list[_Slot]:
                 stamp = item
             flow.append(_Slot(p, i, item, True))
             group.add(kind)
+            last_item = item
     _place_text_furniture(flow, pages)
     _renumber_inferred(flow, pages, numbers, decorated_used)
     return flow
@@ -288,6 +299,36 @@ def _place_text_furniture(flow: list[_Slot], pages: Sequence[Page]) -> None:
             bottom = False
         elif slot.furniture is not None and not pages[slot.page].has_image:
             slot.furniture.place = "bottom" if bottom else "top"
+
+
+def _same_stamp(page: Page, stamp: Furniture, i: int) -> bool:
+    """Whether line i continues the stamp: same half of a scan, or within a few lines of text."""
+    last = stamp.lines[-1].line
+    line, before = page.lines[i], page.lines[last]
+    if page.has_image and page.height and line.box is not None and before.box is not None:
+        return (line.box.y0 < page.height / 2) == (before.box.y0 < page.height / 2)
+    return i - last <= 3
+
+
+def _stamp_tail(page: Page, kinds: list[FurnitureKind | None]) -> set[int]:
+    """Short lines below a stamp at the foot of a scanned page: the rest of the stamp.
+
+    Stamps are read as fragments ("a et FEB 7", "deciassification"); below a recognised stamp
+    line, near the bottom edge, a short line belongs to it. Only downwards: a signature above
+    a stamp stays text.
+    """
+    tail: set[int] = set()
+    if not page.has_image or not page.height:
+        return tail
+    for i in range(1, len(page.lines)):
+        line = page.lines[i]
+        if kinds[i] is not None or line.box is None or len(line.words) > 5:
+            continue
+        low = (line.box.y0 + line.box.y1) / 2 > (1 - EDGE_FRACTION) * page.height
+        if low and (kinds[i - 1] is not None or i - 1 in tail):
+            tail.add(i)
+            kinds[i] = kinds[i - 1] if kinds[i - 1] is not None else FurnitureKind.declassification
+    return tail
 
 
 def _page_boundary(group: set[FurnitureKind]) -> bool:
@@ -390,6 +431,13 @@ def _furniture_kind(page: Page, i: int, decorated_used: bool) -> FurnitureKind |
     if markings.is_declassification_instruction(text):
         return FurnitureKind.instruction
     if _at_edge(page, i):
+        # At the edge, stamps share lines with each other and with specks.
+        if markings.declassification_phrase(text):
+            return FurnitureKind.declassification
+        if markings.archive_identifier(text):
+            return FurnitureKind.archive_id
+        if len(line.words) <= 8 and markings.classification_token(text):
+            return FurnitureKind.classification
         number = markings.page_number(text)
         if number is not None:
             if number[1]:
@@ -448,14 +496,19 @@ def _paragraph_starts(page: Page) -> list[bool]:
         for i in range(1, len(lines)):
             starts[i] = lines[i].block != lines[i - 1].block
         return starts
-    tops = [line.box.y0 for line in lines]  # type: ignore[union-attr]
-    heights = [line.box.height for line in lines]  # type: ignore[union-attr]
-    pitches = [b - a for a, b in zip(tops, tops[1:])]
-    same_block = [p for p, a, b in zip(pitches, lines, lines[1:]) if a.block == b.block and p > 0]
-    positive = same_block or [p for p in pitches if p > 0]
-    typical = statistics.median(positive) if positive else statistics.median(heights or [1])
+    # Centres, not tops: specks and descenders make box tops jump on real paper.
+    centres = [(line.box.y0 + line.box.y1) / 2 for line in lines]  # type: ignore[union-attr]
+    lefts = [line.box.x0 for line in lines]  # type: ignore[union-attr]
+    pitches = [b - a for a, b in zip(centres, centres[1:])]
+    positive = sorted(p for p in pitches if p > 0)
+    typical = statistics.median(positive) if positive else 1.0
+    # Typewritten paragraphs either leave a blank line or indent their first line.
+    margin = sorted(lefts)[len(lefts) // 4]
+    indent = (page.width or 2550) * 0.02
+    indented = [x - margin > indent for x in lefts]
     for i in range(1, len(lines)):
-        starts[i] = pitches[i - 1] > 1.5 * typical or pitches[i - 1] < -typical
+        wide_gap = pitches[i - 1] > 1.6 * typical or pitches[i - 1] < -typical
+        starts[i] = wide_gap or (indented[i] and not indented[i - 1])
     return starts
 
 
