@@ -97,6 +97,7 @@ class HeaderField:
     date_iso: str | None = None
     time_from: str | None = None
     time_to: str | None = None
+    time_start: int | None = None  # a time after the date on a "DATE, TIME" line
 
 
 @dataclass
@@ -152,8 +153,9 @@ DOC_TYPE = re.compile(
     re.IGNORECASE,
 )
 FIELD = re.compile(
-    r"^(SUBJECT|SUBJ|DATE|TIME|PLACE|FROM|TO|THRU|THROUGH|CC|COPIES TO|REF|"
-    r"PARTICIPANTS|((US|U\.S\.|SOVIET|USSR|AMERICAN|[A-Z][a-z]+) )?PARTICIPANTS)\s*:",
+    r"^(?:(DATE,\s*TIME(?:,?\s+AND\s+PLACE)?|AND\s+PLACE)\s*:?"
+    r"|(SUBJECT|SUBJ|DATE|TIME|PLACE|FROM|TO|THRU|THROUGH|CC|COPIES TO|REF|"
+    r"PARTICIPANTS|((US|U\.S\.|SOVIET|USSR|AMERICAN|[A-Z][a-z]+) )?PARTICIPANTS)\s*:)",
     re.IGNORECASE,
 )
 SIDE_LABEL = re.compile(r"^(.*?)\s*PARTICIPANTS\s*:?\s*$", re.IGNORECASE)
@@ -171,6 +173,9 @@ ROLE_WORDS = (
     "National Security Advisor", "Assistant to the President", "Special Assistant",
     "Deputy Director", "Chairman", "Premier", "Prime Minister", "Adviser", "Advisor", "Mr.",
     "Mrs.", "Ms.", "Dr.", "Deputy Chief of Mission", "Charge", "Minister-Counselor",
+    "Secretary of State", "Secretary of Defense", "Secretary of the Treasury",
+    "Deputy Secretary of State", "Assistant Secretary of State", "National Security Adviser",
+    "Minister of Foreign Affairs", "Chief of the General Staff", "Defense Minister", "Senator",
 )
 SPEECH_VERBS = {
     "said", "says", "indicated", "continued", "noted", "stated", "replied", "asked", "added",
@@ -525,25 +530,22 @@ def _memo_header(
     header = MemoHeader()
     found_type = False
     found_field = False
-    side: str | None = None
     sides: list[str] = []
     in_participants = False
     last_header_slot = -1
-    side_blocks: list[tuple[str | None, int]] = []
+    entries: list[tuple[int, LineRef]] = []  # (number of side labels seen before, line)
     for k in content[:60]:
         slot = flow[k]
         line = pages[slot.page].lines[slot.line]
-        text = line.text.strip()
+        text = line.text.strip().lstrip("_-|'‘\".,:; ")
         ref = LineRef(slot.page, slot.line)
-        if SEPARATOR.match(text):
+        if SEPARATOR.match(line.text.strip()):
             if found_type or found_field:
                 last_header_slot = k
                 break
             continue
         if not found_type and DOC_TYPE.match(text):
-            header.letterhead = [
-                LineRef(flow[j].page, flow[j].line) for j in content if j < k
-            ]
+            header.letterhead = [LineRef(flow[j].page, flow[j].line) for j in content if j < k]
             header.doc_type = ref
             found_type = True
             last_header_slot = k
@@ -554,23 +556,29 @@ def _memo_header(
             label = side_match.group(1).strip() or None
             if label:
                 sides.append(label)
-            in_participants = True
-            found_field = True
+            in_participants = found_field = True
             last_header_slot = k
-            side_blocks = []
             continue
         field_match = FIELD.match(text)
         if field_match:
-            in_participants = False
-            header.fields.append(_header_field(field_match.group(1).lower(), ref, line))
             found_field = True
             last_header_slot = k
+            label = (field_match.group(1) or field_match.group(2)).lower()
+            field = _header_field(label, ref, line)
+            in_participants = field.label == "participants"
+            if in_participants:
+                # "PARTICIPANTS: The President" - the first name stands on the label's line.
+                header.side_labels.append(LineRef(ref.page, ref.line, 0, field.value_start))
+                if field.value_start < len(line.words):
+                    entries.append((len(sides), LineRef(ref.page, ref.line, field.value_start)))
+            else:
+                header.fields.append(field)
             continue
         if in_participants and _looks_like_participant(line):
-            side_blocks.append((None, k))
+            entries.append((len(sides), ref))
             last_header_slot = k
             continue
-        if found_type and not found_field and len(text.split()) <= 14 and not header.fields:
+        if found_type and not found_field and len(text.split()) <= 14:
             header.subject.append(ref)
             last_header_slot = k
             continue
@@ -578,7 +586,7 @@ def _memo_header(
             break
     if not (found_type or found_field):
         return None, 0
-    header.participants = _participants(side_blocks, sides, flow, pages, index)
+    header.participants = _participants(entries, sides, flow, pages, index)
     # Lines between the letterhead and the body that matched nothing stay in the header.
     used = {(r.page, r.line) for r in _header_lines(header)}
     for k in content:
@@ -598,13 +606,33 @@ def _header_lines(header: MemoHeader) -> list[LineRef]:
     return refs
 
 
+FIELD_NAMES = {"subj": "subject", "through": "thru", "copies to": "cc", "and place": "place"}
+
+
 def _header_field(label: str, ref: LineRef, line: Line) -> HeaderField:
-    colon = next((i for i, w in enumerate(line.words) if w.text.endswith(":")), 0)
-    value = " ".join(w.text for w in line.words[colon + 1 :])
-    result = HeaderField(label.split()[-1] if "participants" in label else label, ref, colon + 1)
-    if result.label == "date":
+    label = " ".join(label.split())
+    label_words = len(label.replace(",", " ").split())
+    colon = next((i for i, w in enumerate(line.words) if w.text.endswith(":")), None)
+    value_start = colon + 1 if colon is not None and colon < label_words + 1 else label_words
+    if line.words and not line.words[0].text[:1].isalnum():
+        value_start = max(value_start, 1)
+    value = " ".join(w.text for w in line.words[value_start:])
+    if "participants" in label:
+        name = "participants"
+    elif label.startswith("date,"):
+        name = "date"  # "DATE, TIME AND PLACE": the date, then the time
+    else:
+        name = FIELD_NAMES.get(label, label)
+    result = HeaderField(name, ref, value_start)
+    if name == "date":
         result.date_iso = _parse_date(value)
-    elif result.label == "time":
+        result.time_from, result.time_to = _parse_time_range(value) if "time" in label else (None, None)
+        if result.time_from:
+            result.time_start = next(
+                (value_start + i for i, w in enumerate(line.words[value_start:]) if TIME.match(w.text)),
+                None,
+            )
+    elif name == "time":
         result.time_from, result.time_to = _parse_time_range(value)
     return result
 
@@ -671,57 +699,57 @@ def _parse_time_range(text: str) -> tuple[str | None, str | None]:
 
 
 def _looks_like_participant(line: Line) -> bool:
-    """A participants-list line is short: a name with a title or a role ("D. Zarechnak, Interpreter")."""
+    """A participants-list line is short: a title and a name, maybe a role after a comma."""
     text = line.text.strip()
-    words = text.split()
-    if not 1 <= len(words) <= 7 or len(text) > 50:
+    name, comma, role = text.partition(",")
+    words = name.split()
+    if not 1 <= len(words) <= 7 or len(name) > 50 or len(text) > 100:
         return False
+    if comma:
+        return True
     return not text.endswith((".", ":", ";")) or len(words[-1]) <= 3  # "Jr." "Sr." "Mr."
 
 
 def _participants(
-    entries: list[tuple[str | None, int]],
+    entries: list[tuple[int, LineRef]],
     sides: list[str],
     flow: list[_Slot],
     pages: Sequence[Page],
     index: _MentionIndex,
 ) -> list[Participant]:
     """Participants with role and side; names linked to gazetteer entities where they match."""
+    slot_of = {(s.page, s.line): s for s in flow if s.line >= 0}
+    labelled = [(seen, ref) for seen, ref in entries]
+    if sides and all(seen == len(sides) for seen, _ in entries) and len(sides) > 1:
+        # Column labels first, then one run of names per label: two columns flattened by OCR.
+        run, labelled = 0, []
+        for n, (_, ref) in enumerate(entries):
+            if n and slot_of[(ref.page, ref.line)].para_break:
+                run += 1
+            labelled.append((min(run, len(sides) - 1) + 1, ref))
     result: list[Participant] = []
-    if not entries:
-        return result
-    # Two-column lists flattened by OCR: one run of names per side, in the order of the labels.
-    runs: list[list[int]] = [[]]
-    for _, k in entries:
-        slot = flow[k]
-        if runs[-1] and slot.para_break:
-            runs.append([])
-        runs[-1].append(k)
     taken: set[str] = set()
-    for r, run in enumerate(runs):
-        # Labels first, then one run of names per label (two columns flattened by OCR).
-        side = sides[min(r, len(sides) - 1)] if sides and len(runs) >= len(sides) else None
-        for k in run:
-            slot = flow[k]
-            line = pages[slot.page].lines[slot.line]
-            person = _participant(line, slot, index, side)
-            if person is None:
-                continue
-            base, n = person.id, 2
-            while person.id in taken:
-                person.id = f"{base}-{n}"
-                n += 1
-            taken.add(person.id)
-            result.append(person)
+    for seen, ref in labelled:
+        side = sides[seen - 1] if sides and seen >= 1 else None
+        person = _participant(pages[ref.page].lines[ref.line], ref, index, side)
+        if person is None:
+            continue
+        base, n = person.id, 2
+        while person.id in taken:
+            person.id = f"{base}-{n}"
+            n += 1
+        taken.add(person.id)
+        result.append(person)
     return result
 
 
-def _participant(line: Line, slot: _Slot, index: _MentionIndex, side: str | None) -> Participant | None:
-    text = line.text.strip().rstrip(",;")
+def _participant(line: Line, ref: LineRef, index: _MentionIndex, side: str | None) -> Participant | None:
+    text = " ".join(w.text for w in line.words[ref.start : ref.end]).strip().rstrip(",;")
     if not text:
         return None
     mention = next(
-        (m for m in index.in_line(slot.page, slot.line) if m.entity_type == "person" and m.entity_id),
+        (m for m in index.in_line(ref.page, ref.line, ref.start)
+         if m.entity_type == "person" and m.entity_id),
         None,
     )
     role: str | None = None
@@ -730,13 +758,19 @@ def _participant(line: Line, slot: _Slot, index: _MentionIndex, side: str | None
         name, _, after = text.partition(",")
         role = after.strip() or None
     for title in sorted(ROLE_WORDS, key=len, reverse=True):
-        if name.startswith(title + " ") and len(name) > len(title) + 1:
-            role = title if role is None else f"{title}; {role}"
-            name = name[len(title) + 1 :]
-            break
+        for prefix in (title + " ", "The " + title + " ", "the " + title + " "):
+            if name.startswith(prefix) and len(name) > len(prefix):
+                role = title if role is None else f"{title}; {role}"
+                name = name[len(prefix):]
+                break
+        else:
+            continue
+        break
+    if name.lower() in ("the president", "the secretary", "the vice president"):
+        role = name.split(" ", 1)[1]  # named by title alone
     entity_id = mention.entity_id if mention else None
     pid = entity_id or "person-" + _slug(name)
-    return Participant(pid, name.strip(), role, side, entity_id, LineRef(slot.page, slot.line))
+    return Participant(pid, name.strip(), role, side, entity_id, ref)
 
 
 def _slug(text: str) -> str:
@@ -918,6 +952,9 @@ def _attribute(
         end = mention.last.word + 1 if mention.last.line == first.line else len(words)
         who = _resolve_entity(mention.entity_id, participants)
         label_end = end
+    elif pos < len(words) and (named := _participant_named(words[pos], participants)):
+        # A participant the gazetteer does not know, or cannot tell from a namesake.
+        who, label_end = named.id, pos + 1
     elif title_words:
         title = " ".join(w for w in title_words if w.lower() != "the")
         who = _resolve_title(title, participants)
@@ -935,6 +972,15 @@ def _attribute(
         # "Shultz" alone on a line, the speech below it.
         paragraph.who, paragraph.mode = who, "sp"
         paragraph.speaker_label = LineRef(first.page, first.line, 0, label_end)
+
+
+def _participant_named(word: str, participants: list[Participant]) -> Participant | None:
+    """The one participant whose surname this word is ("Baker:", "Zarechnak")."""
+    surname = word.rstrip(":,.;").removesuffix("'s")
+    if not surname[:1].isupper():
+        return None
+    holders = [p for p in participants if p.name.split() and p.name.split()[-1] == surname]
+    return holders[0] if len(holders) == 1 else None
 
 
 def _resolve_entity(entity_id: str, participants: list[Participant]) -> str | None:

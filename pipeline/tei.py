@@ -506,6 +506,11 @@ class _TextWriter:
         value_ref = LineRef(ref.page, ref.line, field.value_start, ref.end)
         value = self.words(value_ref)
         lb = self.lb(ref)
+        if field.label == "date" and field.time_start is not None:
+            date_part = self.words(LineRef(ref.page, ref.line, field.value_start, field.time_start))
+            time_part = self.words(LineRef(ref.page, ref.line, field.time_start, ref.end))
+            when = E("time", *time_part, from_=field.time_from, to=field.time_to)
+            return E("dateline", lb, label + " ", E("date", *date_part, " ", when, when=field.date_iso))
         if field.label == "date":
             return E("dateline", lb, label + " ", E("date", *value, when=field.date_iso))
         if field.label == "time":

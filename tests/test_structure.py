@@ -1,0 +1,155 @@
+"""Document structure: furniture, header, participants, paragraphs and speakers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from pipeline.exceptions import ExitCode
+from tests.conftest import NS, REPO, SEED, assert_tei_all_valid, body_text, run_batch, text_of
+
+MEMOS = REPO / "tests" / "resources" / "memos"
+XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, etree._ElementTree]:
+    out = tmp_path_factory.mktemp("structure")
+    code, report = run_batch([SEED, MEMOS], out)
+    assert code == ExitCode.ok, report
+    return {d["id"]: etree.parse(str(out / d["output"])) for d in report["documents"]}
+
+
+def speakers(tree: etree._ElementTree) -> list[tuple[str | None, str]]:
+    """(who, first words) of every body paragraph, dialogue included."""
+    found = []
+    for el in tree.iterfind(".//t:body/t:div/*", NS):
+        if el.tag.endswith("}sp"):
+            found.append((el.get("who"), text_of(el)[:40]))
+        elif el.tag.endswith("}p"):
+            said = el.find("t:said", NS)
+            found.append((said.get("who") if said is not None else None, text_of(el)[:40]))
+    return found
+
+
+def test_seed_participants_with_roles_and_sides(outputs) -> None:
+    tree = outputs["memcon-1986-06-23.ocr"]
+    people = tree.findall(".//t:particDesc/t:listPerson/t:person", NS)
+    written = {text_of(p.find("t:persName[@type='asWritten']", NS)): p for p in people}
+    assert set(written) == {
+        "President Reagan", "Chief of Staff Regan", "VADM Poindexter", "Ambassador Matlock",
+        "Deputy Assistant Secretary Simons", "Interpreter D. Zarechnak", "Ambassador Dubinin",
+    }
+    sides = {name: text_of(p.find("t:affiliation", NS)) for name, p in written.items()}
+    assert sides["Ambassador Dubinin"] == "Soviet"
+    assert {v for k, v in sides.items() if k != "Ambassador Dubinin"} == {"US"}
+    ids = {name: p.get(XML_ID) for name, p in written.items()}
+    assert ids["President Reagan"] == "reagan-ronald" and ids["Chief of Staff Regan"] == "regan-donald"
+    items = tree.findall(".//t:list[@type='participants']/t:item", NS)
+    assert len(items) == 7
+    assert all(item.find(".//t:persName", NS).get("ref")[1:] in ids.values() for item in items)
+
+
+def test_seed_date_time_and_title(outputs) -> None:
+    tree = outputs["memcon-1986-06-23.ocr"]
+    assert tree.find(".//t:opener//t:date", NS).get("when") == "1986-06-23"
+    time = tree.find(".//t:opener//t:time", NS)
+    assert (time.get("from"), time.get("to")) == ("16:55:00", "17:35:00")
+    title = text_of(tree.find(".//t:titleStmt/t:title", NS))
+    assert title == "Memorandum of Conversation: President Reagan and Ambassador Dubinin, 1986-06-23"
+
+
+def test_seed_markings_stamp_and_page_numbers(outputs) -> None:
+    tree = outputs["memcon-1986-06-23.ocr"]
+    markings = tree.findall(".//t:fw[@type='classification']", NS)
+    assert len(markings) == 4
+    assert all(m.find("t:del[@rend='strikethrough']/t:stamp", NS).get("n") == "SECRET/SENSITIVE"
+               for m in markings)
+    stamp = tree.find(".//t:fw[@type='declassification']/t:stamp", NS)
+    assert text_of(stamp.find("t:idno", NS)) == "NLRR FOI 714/5 #8479"
+    assert stamp.find("t:date", NS).get("when") == "2007-11-29"
+    bibl = tree.find(".//t:sourceDesc/t:bibl", NS)
+    assert text_of(bibl.find("t:idno[@type='declassification']", NS)) == "NLRR FOI 714/5 #8479"
+    assert [pb.get("n") for pb in tree.iterfind(".//t:pb", NS)] == ["1", "2", "5"]
+    assert text_of(tree.find(".//t:fw[@type='pageNum']", NS)) == "- 5 -"
+    assert text_of(tree.find(".//t:fw[@type='declassInstruction']", NS)) == "DECL: OADR"
+
+
+def test_seed_speakers(outputs) -> None:
+    found = speakers(outputs["memcon-1986-06-23.ocr"])
+    attributed = [who for who, _ in found if who]
+    assert len(attributed) >= 0.9 * len(found)
+    for who, start in found:
+        if who is None:
+            continue
+        expected = "#reagan-ronald" if "President" in start.split(" ", 2)[:2] else "#dubinin-yuri"
+        assert who == expected, start
+
+
+def test_seed_paragraph_split_by_page_break_stays_one(outputs) -> None:
+    tree = outputs["memcon-1986-06-23.ocr"]
+    paragraph = next(p for p in tree.iterfind(".//t:body//t:p", NS) if "to look at regional" in text_of(p))
+    assert paragraph.find(".//t:pb", NS) is not None
+    plain = body_text(tree)
+    assert "realism. The Soviet Union considers that each country" in plain
+
+
+def test_seed_closer(outputs) -> None:
+    closer = outputs["memcon-1986-06-23.ocr"].find(".//t:closer/t:note[@type='drafting']", NS)
+    assert text_of(closer).startswith("Drafted by D. Zarechnak")
+
+
+def test_dialogue_and_reported_speech(outputs) -> None:
+    found = speakers(outputs["memcon-1987-geneva-dialogue"])
+    expected = [
+        (None, "1. (S) Summary."),
+        ("#shevardnadze-eduard", "Shevardnadze: The Soviet side"),
+        ("#shultz-george", "Shultz: We welcome that."),
+        ("#shevardnadze-eduard", "Shevardnadze The General Secretary"),
+        ("#bessmertnykh-aleksandr", "Bessmertnykh added that"),
+        (None, "He said that the schedule"),  # a pronoun: never guessed
+        ("#shultz-george", "The Secretary said that"),
+        ("#nitze-paul", "Nitze noted that"),
+        (None, "The Ambassador said that"),  # two ambassadors present
+    ]
+    assert len(found) == len(expected)
+    for (who, start), (want_who, want_start) in zip(found, expected):
+        assert start.startswith(want_start) and who == want_who, (start, who)
+    tree = outputs["memcon-1987-geneva-dialogue"]
+    speaker = tree.find(".//t:sp/t:speaker", NS)
+    assert text_of(speaker) == "Shevardnadze:"
+    assert text_of(tree.find(".//t:seg[@type='portionMarking']", NS)) == "(S)"
+    assert [pb.get("n") for pb in tree.iterfind(".//t:pb", NS)] == ["1", "2"]
+
+
+def test_white_house_layout(outputs) -> None:
+    tree = outputs["memo-1989-reported-speech"]
+    people = {p.get(XML_ID): p for p in tree.iterfind(".//t:particDesc//t:person", NS)}
+    assert len(people) == 6
+    scowcroft = people["scowcroft-brent"]
+    assert text_of(scowcroft.find(".//t:roleName", NS)).startswith("Assistant to the President")
+    date = tree.find(".//t:opener//t:date", NS)
+    assert date.get("when") == "1989-09-21"
+    assert date.find("t:time", NS).get("from") == "11:00:00"
+    found = dict((start[:12], who) for who, start in speakers(tree))
+    assert found["The Presiden"] == "#person-the-president"
+    assert found["Shevardnadze"] == "#shevardnadze-eduard"
+    assert found["Baker indica"] is not None
+    assert found["The Ambassad"] is None
+    assert found["It was agree"] is None
+
+
+def test_markings_never_inside_paragraph_text(outputs) -> None:
+    for tree in outputs.values():
+        plain = body_text(tree)
+        for furniture in ("SECRET", "CONFIDENTIAL", "DECL:", "NLRR", "- 2 -", "- 5 -"):
+            assert furniture not in plain
+
+
+def test_memos_valid_tei(outputs, tei_all, tmp_path: Path) -> None:
+    for name, tree in outputs.items():
+        path = tmp_path / f"{name}.xml"
+        tree.write(str(path))
+        assert_tei_all_valid(tei_all, path)
