@@ -8,7 +8,6 @@ to, never copied, so the TEI stage renders every word exactly once.
 from __future__ import annotations
 
 import re
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -506,7 +505,9 @@ def _paragraph_starts(page: Page) -> list[bool]:
     lefts = [line.box.x0 for line in lines]  # type: ignore[union-attr]
     pitches = [b - a for a, b in zip(centres, centres[1:])]
     positive = sorted(p for p in pitches if p > 0)
-    typical = statistics.median(positive) if positive else 1.0
+    # The single-line pitch is the common small one: in a short memo half the steps may be
+    # blank lines, so take the lower quartile, not the median.
+    typical = positive[len(positive) // 4] if positive else 1.0
     # Typewritten paragraphs either leave a blank line or indent their first line.
     margin = sorted(lefts)[len(lefts) // 4]
     indent = (page.width or 2550) * 0.02

@@ -38,3 +38,13 @@ def write_scan(pages: list[str], folder: Path, *, seed: int = 7, stamp: str | No
     for n, image in enumerate(render_document(pages, seed=seed, stamp_on_first=stamp), start=1):
         save_compact(image, folder / f"page-{n}.png")
     return folder
+
+
+def pages_of(text: str, page_marker: str = "- 2 -") -> list[str]:
+    """Split a memo written for the tests into page texts at its typed page number."""
+    head, _, tail = text.partition(page_marker)
+    if not tail:
+        return [text]
+    bottom_start = head.rstrip().rfind("\n~~")
+    first = head[:bottom_start] + "\n@@BOTTOM" + head[bottom_start:]
+    return [first, "@@CENTER " + page_marker + tail]

@@ -90,3 +90,59 @@ def _page_of(tree: etree._ElementTree, element: etree._Element) -> int:
         if el.tag == "{http://www.tei-c.org/ns/1.0}pb":
             count += 1
     return count
+
+
+MEMOS = Path(__file__).parent / "resources" / "memos"
+FURNITURE_IN_TEXT = ("SECRET", "CONFIDENTIAL", "NODIS", "DECL:", "NLRR", "FOIA", "RELEASE UNDER",
+                     "- 2 -", "DECLASSIFIED")
+
+
+@pytest.fixture(scope="module")
+def memo_scans(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
+    from tests.scans import pages_of
+
+    root = tmp_path_factory.mktemp("memo-scans")
+    for n, memo in enumerate(sorted(MEMOS.glob("*.txt"))):
+        write_scan(pages_of(memo.read_text(encoding="utf-8")), root / "in" / memo.stem,
+                   seed=100 + n, stamp=None)
+    code, report = run_batch([root / "in"], root / "out", executor="process", jobs=2)
+    assert code == ExitCode.ok, report
+    return report, root / "out"
+
+
+def test_memo_scans_speakers_and_furniture(memo_scans, tei_all) -> None:
+    report, out = memo_scans
+    dialogue = etree.parse(str(out / "memcon-1987-geneva-dialogue.xml"))
+    assert [pb.get("n") for pb in dialogue.iterfind(".//t:pb", NS)] == ["1", "2"]
+    whos = [sp.get("who") for sp in dialogue.iterfind(".//t:sp", NS)]
+    assert whos[:2] == ["#shevardnadze-eduard", "#shultz-george"]
+    said = [s.get("who") for s in dialogue.iterfind(".//t:said", NS)]
+    assert "#bessmertnykh-aleksandr" in said and "#nitze-paul" in said
+    for entry in report["documents"]:
+        path = out / entry["output"]
+        assert_tei_all_valid(tei_all, path)
+        plain = body_text(etree.parse(str(path)))
+        for furniture in FURNITURE_IN_TEXT:
+            assert furniture not in plain, (entry["id"], furniture)
+
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "real"
+
+
+def test_real_pages_valid_and_furniture_kept_out_of_text(tmp_path: Path, tei_all) -> None:
+    import re
+
+    code, report = run_batch([REAL], tmp_path, executor="process", jobs=2)
+    assert code == ExitCode.ok, report
+    assert sum(d["pages"] for d in report["documents"] if d["id"] != "executive-orders/"
+               "historical-executive_order_9981-armed_services") == 6
+    for entry in report["documents"]:
+        path = tmp_path / entry["output"]
+        assert_tei_all_valid(tei_all, path)
+        tree = etree.parse(str(path))
+        plain = body_text(tree)
+        for pattern in (r"\bSECRET\b", r"FOIA", r"RELEASE UNDER", r"DECLASSIFIED", r"\b104-10132"):
+            assert not re.search(pattern, plain), (entry["id"], pattern)
+    jfk = etree.parse(str(tmp_path / "jfk-104-10132-10092.xml"))
+    assert jfk.find(".//t:fw[@type='declassification']", NS) is not None
+    assert len(jfk.findall(".//t:pb", NS)) == 2
