@@ -173,7 +173,7 @@ DECL_INSTRUCTION = re.compile(
 
 def page_number(text: str) -> tuple[str, bool] | None:
     """The page number a line holds, and whether it was typed decorated ("- 5 -", "5.")."""
-    stripped = text.strip()
+    stripped = text.strip().lstrip(";:,|'‘\"“ ").rstrip(";:,|'’\"” ")  # specks around it
     m = DECORATED_PAGE_NUMBER.match(stripped)
     if m:
         return next(g for g in m.groups() if g), True

@@ -12,7 +12,7 @@ from PIL import Image
 
 from pipeline import sources, strike, tesseract
 from pipeline.exceptions import InputError, OcrFailed
-from pipeline.model import Box, InputKind, Line, Page, PageSource
+from pipeline.model import Box, InputKind, Line, Page, PageSource, Word
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +38,54 @@ def read_pages(source: PageSource, *, lang: str, timeout: float | None) -> list[
             # Tesseract often reads nothing under a pen stroke: erase it, OCR, then flag the
             # words the stroke ran through.
             cleaned = erase_strokes(image, strokes)
-            page.lines = flag_struck(
-                tesseract.recognise(cleaned, lang=lang, timeout=timeout), strokes
-            )
+            lines = flag_struck(tesseract.recognise(cleaned, lang=lang, timeout=timeout), strokes)
         else:
-            page.lines = tesseract.recognise(direct_path or image, lang=lang, timeout=timeout)
+            lines = tesseract.recognise(direct_path or image, lang=lang, timeout=timeout)
+        page.lines = split_columns(lines, page.width)
     except (InputError, OcrFailed) as e:
         page.error = e.message
         log.warning("%s page %d: %s", source.path, source.index + 1, e.message)
     page.seconds = time.perf_counter() - started
     return [page]
+
+
+COLUMN_GAP = 0.04  # a gap between words wider than this share of the page splits a line
+
+
+def split_columns(lines: list[Line], page_width: int) -> list[Line]:
+    """Split lines that Tesseract ran across two columns or a text and a stamp beside it.
+
+    "Washington, D.C. 20520 — DECLASSIFIED" is two things side by side; a gap of a third of an
+    inch between words never occurs inside typed running text.
+    """
+    result: list[Line] = []
+    for line in lines:
+        parts: list[list[Word]] = [[]]
+        for word in line.words:
+            before = parts[-1][-1] if parts[-1] else None
+            if (before is not None and before.box is not None and word.box is not None
+                    and word.box.x0 - before.box.x1 > COLUMN_GAP * page_width):
+                parts.append([])
+            parts[-1].append(word)
+        # A speck or dash alone in the gap is not a column of its own.
+        merged: list[list[Word]] = []
+        for part in parts:
+            if merged and not any(c.isalnum() for w in part for c in w.text):
+                merged[-1].extend(part)
+            elif merged and not any(c.isalnum() for w in merged[-1] for c in w.text):
+                merged[-1].extend(part)
+            else:
+                merged.append(part)
+        parts = merged
+        if len(parts) == 1:
+            result.append(line)
+            continue
+        for part in parts:
+            box = part[0].box
+            for word in part[1:]:
+                box = box.union(word.box) if box and word.box else box
+            result.append(Line(tuple(part), box, line.block))
+    return result
 
 
 EDGE_BAND = 0.22  # classification markings sit in the top and bottom fifth of a page

@@ -538,7 +538,7 @@ def _memo_header(
     for k in content[:60]:
         slot = flow[k]
         line = pages[slot.page].lines[slot.line]
-        text = line.text.strip().lstrip("_-|'‘\".,:; ")
+        text = line.text.strip().strip("_-—–|'‘’\"“”.,;~ ")  # OCR specks around the words
         ref = LineRef(slot.page, slot.line)
         if SEPARATOR.match(line.text.strip()):
             if found_type or found_field:
@@ -587,7 +587,8 @@ def _memo_header(
             break
     if not (found_type or found_field):
         return None, 0
-    header.participants = _participants(entries, sides, flow, pages, index)
+    side_label_lines = [r for r in header.side_labels if r.start == 0 and r.end is None]
+    header.participants = _participants(entries, side_label_lines, sides, flow, pages, index)
     # Lines between the letterhead and the body that matched nothing stay in the header.
     used = {(r.page, r.line) for r in _header_lines(header)}
     for k in content:
@@ -699,20 +700,43 @@ def _parse_time_range(text: str) -> tuple[str | None, str | None]:
     return result[0], result[1]
 
 
+NAME_PARTICLES = {"of", "the", "for", "and", "de", "von", "van", "der", "la", "le", "du"}
+
+
 def _looks_like_participant(line: Line) -> bool:
-    """A participants-list line is short: a title and a name, maybe a role after a comma."""
-    text = line.text.strip()
-    name, comma, role = text.partition(",")
+    """A participants-list line: a title and a name in capitals, maybe a role after a comma."""
+    text = line.text.strip().lstrip("‘'\"`.,- ")
+    name, comma, _ = text.partition(",")
     words = name.split()
     if not 1 <= len(words) <= 7 or len(name) > 50 or len(text) > 100:
         return False
-    if comma:
-        return True
-    return not text.endswith((".", ":", ";")) or len(words[-1]) <= 3  # "Jr." "Sr." "Mr."
+    if not all(w[:1].isupper() or w in NAME_PARTICLES for w in words):
+        return False  # "After initial greetings, ..." is a paragraph
+    return bool(comma) or not text.endswith((".", ":", ";")) or len(words[-1]) <= 3
+
+
+def _side_columns(labels: list[LineRef], pages: Sequence[Page]) -> list[float] | None:
+    """The left edges of the side labels, when they stand side by side on a scanned page."""
+    boxes = [pages[r.page].lines[r.line].box for r in labels]
+    if len(boxes) < 2 or any(b is None for b in boxes):
+        return None
+    lefts = [b.x0 for b in boxes]  # type: ignore[union-attr]
+    page = pages[labels[0].page]
+    if max(lefts) - min(lefts) < 0.2 * (page.width or 1):
+        return None  # labels one above the other: not columns
+    return [float(x) for x in lefts]
+
+
+def _nearest_column(columns: list[float], pages: Sequence[Page], ref: LineRef) -> int:
+    box = pages[ref.page].lines[ref.line].box
+    if box is None:
+        return 0
+    return min(range(len(columns)), key=lambda c: abs(columns[c] - box.x0))
 
 
 def _participants(
     entries: list[tuple[int, LineRef]],
+    labels: list[LineRef],
     sides: list[str],
     flow: list[_Slot],
     pages: Sequence[Page],
@@ -721,7 +745,11 @@ def _participants(
     """Participants with role and side; names linked to gazetteer entities where they match."""
     slot_of = {(s.page, s.line): s for s in flow if s.line >= 0}
     labelled = [(seen, ref) for seen, ref in entries]
-    if sides and all(seen == len(sides) for seen, _ in entries) and len(sides) > 1:
+    columns = _side_columns(labels, pages) if len(sides) > 1 else None
+    if columns is not None:
+        # Two columns on a scan: each name belongs to the label above it.
+        labelled = [(_nearest_column(columns, pages, ref) + 1, ref) for _, ref in entries]
+    elif sides and all(seen == len(sides) for seen, _ in entries) and len(sides) > 1:
         # Column labels first, then one run of names per label: two columns flattened by OCR.
         run, labelled = 0, []
         for n, (_, ref) in enumerate(entries):
@@ -796,12 +824,15 @@ def _body(
     # Furniture met inside a paragraph waits; if the paragraph goes on it stays inside it.
     waiting: list[Content] = []
 
+    specks: list[LineRef] = []  # speck lines waiting for the next paragraph
+
     def close() -> None:
         nonlocal current
         if current is not None:
             items.append(current)
             current = None
-        items.extend(waiting)  # type: ignore[arg-type]
+        for thing in waiting:
+            items.append(Separator(thing) if isinstance(thing, LineRef) else thing)  # type: ignore[arg-type]
         waiting.clear()
 
     for k, slot in enumerate(flow):
@@ -824,20 +855,26 @@ def _body(
             continue
         line = pages[slot.page].lines[slot.line]
         ref = LineRef(slot.page, slot.line)
-        if SEPARATOR.match(line.text.strip()):
+        if SEPARATOR.match(line.text.strip()) and len(line.text.strip()) >= 3:
             close()
             items.append(Separator(ref))
+            continue
+        if not _has_text(line):
+            # A speck read as ". ," must not start or end a paragraph: it rides along.
+            (waiting if current is not None else specks).append(ref)
             continue
         starts_new = current is None or slot.para_break or bool(waiting)
         if current is not None and starts_new and not _continues(current, line, pages):
             close()
         if current is None:
-            current = Paragraph([])
+            current = Paragraph(list(specks))
+            specks.clear()
         elif waiting:
             current.content.extend(waiting)
             waiting.clear()
         current.content.append(ref)
     close()
+    items.extend(Separator(ref) for ref in specks)
     _closers(items, pages)
     for item in items:
         if isinstance(item, Paragraph):
@@ -847,9 +884,13 @@ def _body(
 
 def _continues(current: Paragraph, line: Line, pages: Sequence[Page]) -> bool:
     """A paragraph broken mid-sentence (by a page break or a stray blank line) goes on."""
-    last = next((c for c in reversed(current.content) if isinstance(c, LineRef)), None)
+    last = next(
+        (c for c in reversed(current.content)
+         if isinstance(c, LineRef) and _has_text(pages[c.page].lines[c.line])),
+        None,
+    )
     if last is None:
-        return False
+        return True  # only specks so far
     before = pages[last.page].lines[last.line].text.rstrip()
     first_word = line.words[0].text if line.words else ""
     if TERMINAL.search(before) or not first_word:
@@ -857,12 +898,24 @@ def _continues(current: Paragraph, line: Line, pages: Sequence[Page]) -> bool:
     return first_word[0].islower() or before.endswith(("-", ","))
 
 
+def _has_text(line: Line) -> bool:
+    return any(c.isalnum() for w in line.words for c in w.text)
+
+
+def _first_text_line(paragraph: Paragraph, pages: Sequence[Page]) -> LineRef | None:
+    return next(
+        (c for c in paragraph.content
+         if isinstance(c, LineRef) and _has_text(pages[c.page].lines[c.line])),
+        None,
+    )
+
+
 def _closers(items: list[BodyItem], pages: Sequence[Page]) -> None:
     """Turn trailing drafting/clearance paragraphs into one closer."""
     for n, item in enumerate(items):
         if not isinstance(item, Paragraph):
             continue
-        first = next((c for c in item.content if isinstance(c, LineRef)), None)
+        first = _first_text_line(item, pages)
         if first is None:
             continue
         text = pages[first.page].lines[first.line].text
@@ -888,7 +941,7 @@ def _closers(items: list[BodyItem], pages: Sequence[Page]) -> None:
 
 
 def _is_closer_para(paragraph: Paragraph, pages: Sequence[Page]) -> bool:
-    first = next((c for c in paragraph.content if isinstance(c, LineRef)), None)
+    first = _first_text_line(paragraph, pages)
     return first is not None and bool(CLOSER_START.match(pages[first.page].lines[first.line].text))
 
 
@@ -916,7 +969,7 @@ def _attribute(
     paragraph: Paragraph, header: MemoHeader | None, pages: Sequence[Page], index: _MentionIndex
 ) -> None:
     """Attribute a paragraph to its speaker when the opening words name one unambiguously."""
-    first = next((c for c in paragraph.content if isinstance(c, LineRef)), None)
+    first = _first_text_line(paragraph, pages)
     if first is None:
         return
     line = pages[first.page].lines[first.line]
