@@ -17,11 +17,16 @@ BAND = (0.25, 0.75)
 MAX_SLOPE = 0.07  # about 4 degrees: hand strokes are slanted, rarely more than this
 MIN_COVER = 0.75  # the stroke runs along at least this share of the word's width
 STROKE_MAX_INCHES = 0.06  # thicker than this is a rule, a box or a redaction, not a pen stroke
-STROKE_MIN_INCHES = 0.25  # shortest stroke find_strikes reports
+STROKE_MIN_INCHES = 0.4  # shortest stroke find_strikes reports
 STROKE_MAX_LENGTH_INCHES = 4.5  # longer lines are rules and box borders
 MIN_CROSSINGS = 3  # letter strokes (separate places) that must run through a stroke
-MIN_BALANCE = 0.25  # ink on the lesser side of a stroke, as a share of the greater side
+MIN_BALANCE = 0.35  # ink on the lesser side of a stroke, as a share of the greater side
+REACH = 0.12  # letter strokes cross a stroke by this share of the word's height, both sides
 MIN_ASPECT = 2.2  # a word box narrower than this many heights is too short to judge
+MIN_HEIGHT = 14  # pixels: a word box lower than this (a scan below ~150 dpi) is not judged
+MAX_TRIES = 1  # candidate rows judged per stretch of long lines (more: more false alarms)
+FEW_WORDS = 40  # struck_words converts the whole page when given more boxes than this
+MIN_STROKE_PIXELS = 60  # find_strikes ignores shorter lines whatever the resolution
 
 
 # --------------------------------------------------------------------------- pixels
@@ -127,29 +132,26 @@ def _longest_span(cols: np.ndarray, gap: int) -> int:
     return int((last - first).max()) + 1
 
 
-def _slopes(width: int, max_slope: float = MAX_SLOPE) -> np.ndarray:
-    step = max(0.004, 2.0 / max(width, 1))
+def _slopes(width: int, max_slope: float = MAX_SLOPE, thick: int = 1) -> np.ndarray:
+    """Slopes to try: neighbours differ by less than `thick` rows at the ends of the width."""
+    step = max(0.004, 2.0 * thick / max(width, 1))
     n = int(max_slope / step)
     return np.arange(-n, n + 1) * step
-
-
-def _word_struck(ink: np.ndarray) -> bool:
-    return _word_stroke(ink) is not None
 
 
 def _word_stroke(ink: np.ndarray) -> dict[str, float] | None:
     """Measurements of the stroke through a word's ink, or None when there is none."""
     h, w = ink.shape
-    if h < 8 or w < MIN_ASPECT * h:
+    if h < MIN_HEIGHT or w < MIN_ASPECT * h:
         return None  # too short for a stroke to tell from a letter's own bar
     gap = max(2, h // 12)
-    thick = max(1, h // 16)  # rows either side: room for a wavy stroke
+    thick = max(1, min(4, h // 16))  # rows either side: room for a wavy stroke
     # the slant is limited so that the line drifts by at most a tenth of the box height
     max_slope = min(MAX_SLOPE, 0.2 * h / w)
     y0, y1 = int(np.floor(h * BAND[0])), int(np.ceil(h * BAND[1]))
     # cheapest necessary condition: something dark in the middle of most columns, unbroken
     lo, hi = int(np.floor(h * 0.15)), int(np.ceil(h * 0.85))
-    if _longest_span(ink[lo:hi].any(axis=0), gap) < MIN_COVER * w:
+    if _longest_span(np.asarray(ink[lo:hi].any(axis=0)), gap) < MIN_COVER * w:
         return None
     # cheap necessary conditions, row by row, before the search over slopes: the word's ink
     # on both sides of the row, and something dark in most columns near it, unbroken
@@ -157,7 +159,8 @@ def _word_stroke(ink: np.ndarray) -> dict[str, float] | None:
     cum = np.concatenate(([0], np.cumsum(ink.sum(axis=1))))
     above = cum[np.clip(ys - thick - 1, 0, h)]
     below = cum[h] - cum[np.clip(ys + thick + 2, 0, h)]
-    balanced = np.minimum(above, below) >= 0.6 * MIN_BALANCE * np.maximum(1, above, below)
+    greater = np.maximum(np.maximum(above, below), 1)
+    balanced = np.minimum(above, below) >= 0.6 * MIN_BALANCE * greater
     if not balanced.any():
         return None
     half = thick + int(np.ceil(max_slope * w / 2))
@@ -171,7 +174,7 @@ def _word_stroke(ink: np.ndarray) -> dict[str, float] | None:
         return None
     y0, y1 = max(y0, int(ys.min()) - half), min(y1, int(ys.max()) + half + 1)
     # follow straight lines of every small slope through the word: shear, then look along rows
-    slopes = _slopes(w, max_slope=max_slope)
+    slopes = _slopes(w, max_slope=max_slope, thick=thick)
     xc = np.arange(w) - (w - 1) / 2
     shifts = np.rint(slopes[:, None] * xc[None, :]).astype(np.int64)  # (slopes, w)
     r0, r1 = max(0, y0 - thick), min(h, y1 + thick)  # only the rows the search needs
@@ -188,16 +191,27 @@ def _word_stroke(ink: np.ndarray) -> dict[str, float] | None:
     n_s, n_y, _ = cand.shape
     length = _longest_runs(cand.reshape(n_s * n_y, w))[0].reshape(n_s, n_y)
     # one candidate per stretch of neighbouring rows: its best slope and row
-    best_slope = np.argmax(length, axis=0)
+    # (of equally long lines, the flattest: a short thick stroke fits several slopes)
+    flatness = np.abs(np.arange(n_s) - n_s // 2)[:, None]
+    best_slope = np.argmax(length * (n_s + 1) - flatness, axis=0)
     best_len = length[best_slope, np.arange(n_y)]
     good = best_len >= MIN_COVER * w
     for first, last in _true_stretches(good):
-        y = first + int(np.argmax(best_len[first : last + 1]))
-        s = int(best_slope[y])
-        found = _stroke_through_letters(_shear(ink, shifts[s]), y + y0, thick, h)
-        if found is not None:
-            found["slope"] = float(slopes[s])
-            return found
+        # rows of the stretch, the longest lines first and, among those, the central ones
+        middle = (first + last) / 2
+        order = sorted(range(first, last + 1), key=lambda r: (-best_len[r], abs(r - middle)))
+        tried: list[int] = []
+        for y in order:
+            if len(tried) >= MAX_TRIES or best_len[y] < MIN_COVER * w:
+                break
+            if any(abs(y - t) <= 1 for t in tried):
+                continue
+            tried.append(y)
+            s = int(best_slope[y])
+            found = _stroke_through_letters(_shear(ink, shifts[s]), y + y0, thick, h)
+            if found is not None:
+                found["slope"] = float(slopes[s])
+                return found
     return None
 
 
@@ -231,10 +245,10 @@ def _stroke_through_letters(img: np.ndarray, y: int, thick: int, h: int) -> dict
     if min(above, below) < MIN_BALANCE * max(1.0, above, below):
         return None
     w = img.shape[1]
-    m = _measure(img, np.arange(w), np.full(w, float(y)), thick, max(2.0, 0.12 * h), h)
+    m = _measure(img, np.arange(w), np.full(w, float(y)), thick, max(2.0, REACH * h), h)
     if (
         m.cover < MIN_COVER
-        or m.crossings < MIN_CROSSINGS
+        or m.crossings < max(MIN_CROSSINGS, 0.5 * w / h)
         or m.balance < MIN_BALANCE
         or m.pen > 0.4 * h
     ):
@@ -288,7 +302,7 @@ def _measure(
     dark = extent > 0
     if not dark.any():
         return _Measure(0.0, 0.0, 0, 0.0, up, down)
-    pen = float(np.median(extent[dark]))
+    pen = float(np.percentile(extent[dark], 30))  # between letters: the pen alone
     cross = (up >= pen / 2 + reach) & (down >= pen / 2 + reach)
     crossings = int(np.count_nonzero(np.diff(cross.astype(np.int8)) == 1) + cross[0])
     edge = int(np.ceil(pen / 2)) + 1
@@ -310,14 +324,20 @@ def struck_words(image: Image.Image, boxes: Sequence[Box]) -> list[bool]:
     """
     if not boxes:
         return []
-    ink = _ink(image)
+    clipped = [_clip(box, image.size) for box in boxes]
+    whole = len(boxes) > FEW_WORDS  # many words: convert the page once; a few: crop each
+    ink = _ink(image) if whole else None
+    threshold = None
+    if not whole and image.mode != "1":
+        threshold = _threshold(image.convert("L"))
     out = []
-    for box in boxes:
-        b = _clip(box, image.size)
+    for b in clipped:
         if b.width <= 0 or b.height <= 0:
             out.append(False)
-            continue
-        out.append(_word_struck(ink[b.y0 : b.y1, b.x0 : b.x1]))
+        elif ink is not None:
+            out.append(_word_stroke(ink[b.y0 : b.y1, b.x0 : b.x1]) is not None)
+        else:
+            out.append(_word_stroke(_ink(image, b, threshold)) is not None)
     return out
 
 
@@ -389,7 +409,7 @@ def _strokes(ink: np.ndarray, dpi: float) -> list[_Stroke]:
     for segs in _components(_long_segments(ink, min_len, gap)):
         x0 = min(s for _, s, _ in segs)
         x1 = max(e for _, _, e in segs)
-        if x1 - x0 < max(min_len, round(STROKE_MIN_INCHES * dpi)):
+        if x1 - x0 < max(min_len, MIN_STROKE_PIXELS, round(STROKE_MIN_INCHES * dpi)):
             continue
         y0 = min(r for r, _, _ in segs)
         y1 = max(r for r, _, _ in segs) + 1
@@ -414,9 +434,7 @@ def _strokes(ink: np.ndarray, dpi: float) -> list[_Stroke]:
         )
         if m.pen > max_thick:
             continue
-        found.append(
-            _Stroke(x0, x1, y0, y1, centre, max(1.0, m.pen), m.crossings, m.balance)
-        )
+        found.append(_Stroke(x0, x1, y0, y1, centre, max(1.0, m.pen), m.crossings, m.balance))
     return found
 
 
@@ -431,9 +449,11 @@ def _is_strike(stroke: _Stroke, dpi: float) -> bool:
 def find_strikes(image: Image.Image, region: Box | None = None) -> list[Box]:
     """Boxes (page pixels) of hand-drawn strokes through text in `region` (default: the page).
 
-    A stroke is a thin near-horizontal line at least a quarter of an inch long with letters
-    running through it (ink just above and below it in at least three places); underlines,
-    rules, box borders and filled blocks are not reported. Boxes are sorted top to bottom.
+    A stroke is a thin near-horizontal line, 0.4 to 4.5 inches long, with letters running
+    through it (ink going on above and below it in at least three places) and the letters'
+    ink on both sides in comparable amounts; underlines, rules, box borders and filled blocks
+    are not reported. Boxes come in reading order. The resolution is taken from the image's
+    "dpi" information (300 when it has none).
     """
     box = _clip(region or Box(0, 0, image.width, image.height), image.size)
     if box.width <= 0 or box.height <= 0:
@@ -442,14 +462,28 @@ def find_strikes(image: Image.Image, region: Box | None = None) -> list[Box]:
     dpi = _dpi(image)
     strokes = [s for s in _strokes(ink, dpi) if _is_strike(s, dpi)]
     out = [Box(box.x0 + s.x0, box.y0 + s.y0, box.x0 + s.x1, box.y0 + s.y1) for s in strokes]
-    return sorted(out, key=lambda b: (b.y0, b.x0))
+    return _reading_order(out, same_line=0.07 * dpi)
+
+
+def _reading_order(boxes: list[Box], same_line: float) -> list[Box]:
+    """Top to bottom; boxes whose middles are within `same_line` pixels: left to right."""
+    lines: list[list[Box]] = []
+    for b in sorted(boxes, key=lambda b: b.y0 + b.y1):
+        if lines and (b.y0 + b.y1) / 2 - (lines[-1][0].y0 + lines[-1][0].y1) / 2 <= same_line:
+            lines[-1].append(b)
+        else:
+            lines.append([b])
+    return [b for line in lines for b in sorted(line, key=lambda b: b.x0)]
 
 
 def remove_strokes(image: Image.Image, region: Box) -> Image.Image:
     """A crop of `region` (mode "L", black on white) with hand-drawn horizontal strokes erased.
 
-    Where a letter's own stroke runs through the line (ink just above and below it), the
-    pixels are kept, so the letters stay whole; elsewhere the stroke's pixels become white.
+    The stroke is the one `find_strikes` would report in the region (preferably across its
+    middle); failing that, the longest thin line across the middle of the region. Where a
+    letter's own stroke runs through the line (ink above and below it), the pixels are kept,
+    so the letters stay whole; elsewhere the stroke's pixels become white. A region without
+    such a line comes back unchanged (binarised).
     """
     box = _clip(region, image.size)
     ink = _ink(image, box)
@@ -458,15 +492,16 @@ def remove_strokes(image: Image.Image, region: Box) -> Image.Image:
     if h and w:
         dpi = _dpi(image)
         strokes = _strokes(ink, dpi)
-        if strokes:
-            mid = [s for s in strokes if BAND[0] * h <= np.nanmedian(s.centre) <= BAND[1] * h]
-            keep = mid or strokes
-            # the stroke the caller means: one through letters, else the longest near the middle
-            chosen = [s for s in keep if _is_strike(s, dpi)] or [
-                max(keep, key=lambda s: s.x1 - s.x0)
-            ]
-            for s in chosen:
-                _erase(out, ink, s)
+        mid = [s for s in strokes if BAND[0] * h <= np.nanmedian(s.centre) <= BAND[1] * h]
+        # the stroke the caller means: through letters (in the middle of the region first);
+        # else the longest line across the middle of the region; never a line at its edge
+        chosen = (
+            [s for s in mid if _is_strike(s, dpi)]
+            or [s for s in strokes if _is_strike(s, dpi)]
+            or ([max(mid, key=lambda s: s.x1 - s.x0)] if mid else [])
+        )
+        for s in chosen:
+            _erase(out, ink, s)
     arr = np.where(out, 0, 255).astype(np.uint8)
     return Image.fromarray(arr, "L")
 
@@ -482,8 +517,8 @@ def _erase(out: np.ndarray, ink: np.ndarray, stroke: _Stroke) -> None:
     centre = np.interp(np.arange(centre.size), np.nonzero(known)[0], centre[known])
     half = max(1.0, stroke.thickness / 2.0)
     # measure the pen's own thickness where no letter touches the stroke
-    runs = []
-    spans = []
+    runs: list[int] = []
+    spans: list[tuple[int, int] | None] = []
     for i, x in enumerate(xs):
         c = int(round(centre[i]))
         if not (0 <= c < h) or not ink[c, x]:

@@ -20,9 +20,11 @@ from pipeline.model import Box
 __all__ = [
     "TYPEWRITER_FONTS",
     "degrade",
+    "is_marking",
     "render_document",
     "render_page",
     "save_compact",
+    "typewriter_font_path",
     "word_boxes",
 ]
 
@@ -50,11 +52,11 @@ MAX_DEFAULT_SKEW = 0.6  # degrees
 
 _STRIKE = re.compile(r"~~(.+?)~~")
 _MARKUP = re.compile(r"~~(.+?)~~|__(.+?)__")
-_MARKING_WORDS = {
-    "TOP", "SECRET", "CONFIDENTIAL", "UNCLASSIFIED", "SENSITIVE", "CLASSIFIED", "RESTRICTED",
-    "NODIS", "EXDIS", "LIMDIS", "NOFORN", "NOCONTRACT", "ORCON", "EYES", "ONLY", "LIMITED",
-    "OFFICIAL", "USE", "ADMINISTRATIVELY", "CONTROLLED", "CODEWORD", "SPECAT",
-}
+_MARKING_WORDS = frozenset(
+    """TOP SECRET CONFIDENTIAL UNCLASSIFIED SENSITIVE CLASSIFIED RESTRICTED NODIS EXDIS LIMDIS
+    NOFORN NOCONTRACT ORCON EYES ONLY LIMITED OFFICIAL USE ADMINISTRATIVELY CONTROLLED CODEWORD
+    SPECAT""".split()
+)
 _MARKING_SPLIT = re.compile(r"[\s/\-]+")
 
 
@@ -225,8 +227,8 @@ def _render_stamp(text: str, dpi: int, rng: random.Random) -> Image.Image:
     pad = round(18 * scale)
     gap = round(10 * scale)
     sizes = [font.getbbox(ln) for ln in lines]
-    heights = [b[3] - b[1] for b in sizes]
-    widths = [b[2] - b[0] for b in sizes]
+    heights = [math.ceil(b[3] - b[1]) for b in sizes]
+    widths = [math.ceil(b[2] - b[0]) for b in sizes]
     line_h = max(heights) if heights else 0
     w = max(widths, default=0) + 2 * pad
     h = len(lines) * line_h + (len(lines) - 1) * gap + 2 * pad
@@ -294,6 +296,7 @@ class _Sheet:
     advance: float  # pixels per character
     pitch: float  # pixels per line
     cap_height: float
+    x_height: float
     lines: tuple[tuple[_Line, float, float], ...]
 
 
@@ -332,7 +335,8 @@ def _typeset(text: str, dpi: int) -> _Sheet:
         x = round(x / advance * 2) * advance / 2  # the carriage moves in half-spaces
         placed.append((line, x, baseline))
     cap_height = -font.getbbox("H", anchor="ls")[1]
-    return _Sheet(width, height, font, advance, pitch, cap_height, tuple(placed))
+    x_height = -font.getbbox("x", anchor="ls")[1]
+    return _Sheet(width, height, font, advance, pitch, cap_height, x_height, tuple(placed))
 
 
 def _spans(line: _Line, flag: int) -> list[tuple[int, int]]:
@@ -431,7 +435,11 @@ def render_page(
             for k in range(c, e):
                 draw.text((x + k * advance, baseline), "_", font=font, fill=20, anchor="ls")
         for c, e in _spans(line, STRUCK):
-            strikes.append((x + c * advance, x + e * advance, baseline - sheet.cap_height / 2))
+            # through the middle of the letters: of the capitals, or of the small letters
+            span = line.text[c:e]
+            small = sum(ch.islower() for ch in span) > sum(ch.isupper() for ch in span)
+            middle = (sheet.x_height if small else sheet.cap_height) / 2
+            strikes.append((x + c * advance, x + e * advance, baseline - middle))
     for x0, x1, yc in strikes:
         _draw_strike(draw, x0, x1, yc, rng, scale)
 
@@ -480,7 +488,7 @@ def degrade(
     arr = 255.0 - darkness
     if noise > 0:
         # ragged edges: triangular noise, only felt where the grey is near the threshold
-        spread = 2100.0 * noise
+        spread = 1000.0 * noise
         arr += rng.random(arr.shape, dtype=np.float32) * spread
         arr -= rng.random(arr.shape, dtype=np.float32) * spread
         area = w * h / (2550 * 3300)
@@ -518,12 +526,11 @@ def render_document(
     pages: list[str], *, seed: int, stamp_on_first: str | None = None, **kw: object
 ) -> list[Image.Image]:
     """Render each page text with `render_page`, page i seeded with ``seed + i``."""
-    return [
-        render_page(
-            text, seed=seed + i, stamp=stamp_on_first if i == 0 else None, **kw  # type: ignore[arg-type]
-        )
-        for i, text in enumerate(pages)
-    ]
+    pages_out = []
+    for i, text in enumerate(pages):
+        stamp = stamp_on_first if i == 0 else None
+        pages_out.append(render_page(text, seed=seed + i, stamp=stamp, **kw))  # type: ignore[arg-type]
+    return pages_out
 
 
 def save_compact(image: Image.Image, path: str | Path) -> None:
