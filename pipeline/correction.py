@@ -1,56 +1,59 @@
 """Find gazetteer names in a document's words and correct OCR-damaged ones, keeping the evidence.
 
-How a name is found, in the order tried at each word (the first that succeeds wins):
+What is tried at each word, in this order (the first that succeeds wins):
 
-1. **Exact span**: the longest run of words (up to the longest gazetteer form) that is a form
-   as written, or in capitals when the words are in capitals ("GORBACHEV" is Gorbachev, not a
-   correction: an all-capitals heading or telegram is left as it is). Possessives and
-   trailing punctuation stay outside the name ("Dubinin's" tags "Dubinin").
-2. **Line-end hyphenation**: "Gorba-" ending a line and "chev" starting the next are joined;
-   the mention spans both words and is a correction only if the joined text is not a form.
-3. **Multi-word form with a damaged word**: "Yurl Dubinin" -> "Yuri Dubinin", anchored on a
-   word that is exact (first or last word of the form).
-4. **Split word**: "Dubin in" -> "Dubinin" (the first part capitalised, the joined text an
-   exact or nearly exact form).
-5. **One damaged word**: character confusions (rn/m, cl/d, e/c, 0/o, 1/l, I/l, b/h, v/y, ...),
-   case damage ("DUbinin"), an extra letter ("Dubinina"), digits or symbols for letters
-   ("Reag4n", "Re@gan").
-6. **Merged words**: "PresidentReagan" -> "President Reagan" (a dictionary word or title glued
-   to a name); "TWSimons" (initials glued by convention) tags "Simons" and changes nothing.
+1. **Spans**: the longest run of words that is a gazetteer form as written, or in capitals
+   when the words are in capitals ("GORBACHEV" is tagged, not corrected: an all-capitals
+   heading or telegram is left as it is); failing that, the same with one split or
+   hyphenated pair of words joined ("Dubin in", "Gorba-" / "chev", "Roz anne Ridgway");
+   failing that, a multi-word form with damaged words, anchored on its exact first or last
+   word ("Yurl Dubinin" -> "Yuri Dubinin"). A damaged span covering more words than the
+   exact one wins. Possessives and punctuation stay outside ("Dubinin's" tags "Dubinin").
+2. **One word**: a plural or a lost apostrophe ("Reagans"); a compound ("U.S.-Soviet",
+   "EUR:TWSimons", whose initials glued to a surname are a convention and stay).
+3. **Damaged hyphenation or split**: "Gorba-" / "chey", "Gorba chey".
+4. **One damaged word**: character confusions (rn/m, cl/d, li/h, e/c, 0/o, 1/l, I/l, b/h, v/y,
+   ri/n, ii/u, @/a, 4/a, 5/s, 8/b), case damage ("DUbinin"), a stray letter ("Dubinina").
+5. **Merged words**: a dictionary word or title glued to a name: "PresidentReagan" ->
+   "President Reagan" (the mention covers the whole word).
 
 Guards against false corrections:
 
 - an exact gazetteer form is never changed ("Regan" and "Reagan" are two people);
-- a word of the English word list (``data/words.txt``) is never changed, whatever its case
-  ("Began" is not "Regan"), nor is a word whose OCR skeleton is that of a dictionary word (a
-  damaged ordinary word, "Bcgan");
-- a lowercase word is a candidate only when it differs from a form by case and OCR confusions
-  alone; titles, acronyms of at most 5 capitals, numbers, struck-out words and words of fewer
-  than 4 letters are never candidates;
-- short words need a higher score (see ``MIN_SCORE``); when two entities score within
-  ``MARGIN`` points the word is not corrected but marked for review, and a bare form shared
-  by two entities ("Baker", "Ridgway") is marked for review unless exactly one of them is
-  named unambiguously elsewhere in the same document.
+- a word of the word list (``data/words.txt``: dictionary words, and proper words such as
+  "American" that are not one-word forms of the gazetteer) is never changed, whatever its
+  case ("Began" is not "Regan"); nor is a word whose OCR skeleton is a listed word's and no
+  form's (a damaged ordinary word: "Bcgan"), nor a fragment that joins its neighbour into a
+  listed word ("Americ an");
+- a word without capitals is a candidate only when it has 5 letters or more and differs from
+  a form by case and OCR confusions alone; titles, acronyms of at most 5 capitals, numbers,
+  struck-out words and words of fewer than 4 letters are never candidates;
+- short forms need a higher score (``MIN_SCORE``); when entities score within ``MARGIN``
+  points the word is marked for review and not corrected, and so is a form shared by several
+  entities ("Baker", "Ridgway") -- unless exactly one of the entities tied is named without
+  ambiguity elsewhere in the same document, which then decides.
 
-Scores (0-100) come from an OCR-aware edit distance: each edit costs 1, except that edits
-explained by a known OCR confusion cost ``CONFUSION_COST``; score = 100 * (1 - cost /
-length). ``cert`` of a correction: high from 95, medium from 87, low below; one level lower
-when the OCR confidence of any of its words is below ``LOW_OCR_CONFIDENCE``.
+Scores (0-100) come from an OCR-aware edit distance: each edit costs 1, an edit explained by
+a known OCR confusion ``CONFUSION_COST``, one stray letter at the end ``TRAILING_COST``;
+score = 100 * (1 - cost / length). Joining a split costs ``SPLIT_COST``. The ``cert`` of a
+correction is high from ``CERT_HIGH``, medium from ``CERT_MEDIUM``, low below; one level
+lower when the OCR confidence of any of its words is below ``LOW_OCR_CONFIDENCE``.
 
 What a Mention holds: ``original`` is the name exactly as in the source, without the
 punctuation or possessive around it; the words of a multi-word name are joined by one space,
-except across a hyphenated line end, where they are joined with no space and the hyphen kept
-("Gorba-chev"). :func:`affixes` gives the text before and after the name in its first and
-last word, so that ``prefix + original + suffix`` rebuilds the words. ``corrected`` is the
-form the text was damaged from (the surname "Dubinin", not the full canonical name), in
-capitals when the source word is in capitals, or None when the text was already exact.
+except across a hyphenated line end, where they are joined with no space and the hyphen is
+kept ("Gorba-chev"). :func:`affixes` gives the text before and after the name in its first
+and last word, so that ``prefix + original + suffix`` rebuilds the words. ``corrected`` is
+the form the text was damaged from (the surname "Dubinin", not the canonical full name), in
+capitals when most letters of the source are capitals, or None when the text was already
+exact (a name only hyphenated at a line end is not a correction).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -65,8 +68,11 @@ __all__ = [
     "MIN_SCORE",
     "NameCorrector",
     "affixes",
+    "cert_for",
     "english_words",
+    "protected_words",
     "skeleton",
+    "skeletons",
     "split_word",
 ]
 
@@ -74,14 +80,20 @@ WORDS_PATH = Path(__file__).resolve().parent / "data" / "words.txt"
 
 #: Cost of an edit that a known OCR confusion explains (a plain edit costs 1).
 CONFUSION_COST = 0.3
-#: Minimum score to correct a word, by the length of the form it would become.
+#: Cost of one stray letter after the name ("Dubinina").
+TRAILING_COST = 0.5
+#: Cost of joining a word split in two ("Dubin in").
+SPLIT_COST = 0.5
+#: Minimum score to correct into a form, by the form's number of letters (8 and more: LONG).
 MIN_SCORE = {4: 92.0, 5: 88.0, 6: 83.0, 7: 83.0}
-MIN_SCORE_LONG = 80.0  # 8 letters and more
+MIN_SCORE_LONG = 80.0
+#: A word with no capitals needs at least this score (and no edit but case and confusions).
+MIN_SCORE_LOWERCASE = 90.0
 #: A split word ("Dubin in") is joined only when the joined text scores at least this.
 MIN_SPLIT_SCORE = 92.0
-#: Two entities whose scores differ by less than this are a tie: review, no correction.
+#: Entities whose scores differ by less than this are a tie: review, no correction.
 MARGIN = 3.0
-#: Score of a correction that only restores spacing (split, merge) or case.
+#: Score of a correction that only restores spacing (split, merge).
 SPACING_SCORE = 95.0
 #: Below this OCR confidence (0-100) a correction's cert is lowered one level.
 LOW_OCR_CONFIDENCE = 50.0
@@ -89,13 +101,14 @@ CERT_HIGH = 95.0
 CERT_MEDIUM = 87.0
 #: Never fuzzy-matched: fewer letters than this.
 MIN_LETTERS = 4
+#: A word without capitals needs this many letters to be a candidate.
+MIN_LETTERS_LOWERCASE = 5
 #: Words in capitals up to this length are acronyms (OADR, NARA, VADM): exact match only.
 ACRONYM_MAX = 5
 #: At most this many candidate entity ids are kept on a mention.
 MAX_CANDIDATES = 8
 
-#: Titles and forms of address: never part of a name unless a gazetteer form says so, never
-#: corrected into a name. Lowercase; compared without a trailing period.
+#: Titles and forms of address: never corrected into a name. Lowercase, no final period.
 TITLES = frozenset(
     """
     president vice secretary general ambassador minister deputy assistant chief staff mr mrs
@@ -104,18 +117,24 @@ TITLES = frozenset(
     lieutenant captain capt major maj gen sergeant sgt commander cmdr comrade academician
     professor prof counselor counsellor director undersecretary under interpreter judge justice
     mayor king queen prince princess pope cardinal father sir lord lady hon honorable
-    excellency envoy consul attache spokesman spokeswoman premier chancellor first party
+    excellency envoy consul attache spokesman spokeswoman chancellor first party
     """.split()
 )
 
+# Skeleton: multi-letter confusions on the letters as written, then one-letter confusions,
+# then the multi-letter ones again as they read after those ("rl" was "ri", "cl" was "el").
+_MULTI = (("li", "h"), ("rn", "m"), ("cl", "d"), ("vv", "w"), ("ri", "n"), ("ii", "u"))
+_MULTI_AFTER = (("rn", "m"), ("cl", "d"), ("vv", "w"), ("rl", "n"), ("ll", "u"))
+_MULTI_VARIANTS = (
+    (),
+    (("ii", "u"), ("ri", "n"), ("rn", "m"), ("cl", "d"), ("vv", "w"), ("li", "h")),
+)
 _CONFUSABLE = str.maketrans(
     {
         "0": "o", "1": "l", "|": "l", "!": "l", "i": "l", "4": "a", "@": "a", "5": "s",
-        "$": "s", "8": "b", "6": "b", "y": "v", "e": "c", "b": "h",
+        "$": "s", "8": "h", "6": "h", "y": "v", "e": "c", "b": "h",
     }
 )  # fmt: skip
-# After the one-character merges: rn/m, cl/d, vv/w, ri/n (as rl), ii/u and li/h (as ll).
-_MULTI = (("rn", "m"), ("cl", "d"), ("vv", "w"), ("rl", "n"), ("ll", "u"))
 _NOT_NAME_CHAR = re.compile(r"[^\w@|$!]", re.UNICODE)
 _LEAD = re.compile(r"^[^\w@|$]+", re.UNICODE)
 _TRAIL = re.compile(r"[^\w@|$]+$", re.UNICODE)
@@ -124,20 +143,41 @@ _LETTER_LIKE = re.compile(r"[^\W\d_]|[0-9@|$!]", re.UNICODE)  # letters and stan
 _HYPHENS = ("-", "\u2010", "\u00ad", "\u00ac")  # hyphen, Unicode hyphen, soft hyphen, not sign
 _GLUED_INITIALS = re.compile(r"([A-Z]{1,3})([A-Z][a-z][\w'’-]+)")
 #: Name particles that a capital follows inside a real name ("McFarlane", "MacArthur").
-_PARTICLES = frozenset("mc mac de di da du la le van von der del della st fitz ter ben al el o".split())
+_PARTICLES = frozenset(
+    "mc mac de di da du la le van von der del della st fitz ter ben al el o".split()
+)
 
 
 def skeleton(text: str) -> str:
     """The OCR skeleton of a word: casefolded, confusable characters merged, punctuation dropped.
 
     Two words with the same skeleton differ only by case and known OCR confusions
-    ("Gorbachey", "G0rbachev" and "Gorbachev" share one).
+    ("Gorbachey", "G0rbachev", "Gorbacliev" and "Gorbachev" share one).
     """
+    return _skeleton(text, _MULTI)
+
+
+def skeletons(text: str) -> tuple[str, ...]:
+    """The skeletons a damaged word may have: where confusions overlap ("PowelI": I/l or li/h?
+    "Liianda": li/h or ii/u?) each reading is tried. The first is :func:`skeleton`.
+    """
+    out = [_skeleton(text, _MULTI)]
+    for rules in _MULTI_VARIANTS:
+        v = _skeleton(text, rules)
+        if v not in out:
+            out.append(v)
+    return tuple(out)
+
+
+def _skeleton(text: str, rules: tuple[tuple[str, str], ...]) -> str:
     s = text.casefold()
     if not s.isalpha():
         s = _NOT_NAME_CHAR.sub("", s).replace("_", "")
+    for a, b in rules:
+        if a in s:
+            s = s.replace(a, b)
     s = s.translate(_CONFUSABLE)
-    for a, b in _MULTI:
+    for a, b in _MULTI_AFTER:
         if a in s:
             s = s.replace(a, b)
     return s
@@ -155,8 +195,7 @@ def split_word(text: str) -> tuple[str, str, str]:
     core = text[start:end]
     if len(core) > 3 and core.endswith(_POSSESSIVE):
         end -= 2
-        core = core[:-2]
-    return text[:start], core, text[end:]
+    return text[:start], text[start:end], text[end:]
 
 
 @lru_cache(maxsize=1)
@@ -174,17 +213,28 @@ def english_words() -> frozenset[str]:
     return _word_list()[0]
 
 
-@lru_cache(maxsize=1)
-def _word_skeletons() -> frozenset[str]:
+def protected_words(forms: Iterable[str]) -> frozenset[str]:
+    """Words never changed into a name (lowercase): the dictionary words, and the proper
+    words ("american", "monday") except those that are one-word forms of the gazetteer.
+    """
     lower, proper = _word_list()
-    return frozenset(skeleton(w) for w in lower | proper if len(w) >= MIN_LETTERS - 1)
+    return lower | (proper - {f.lower() for f in forms if " " not in f})
 
 
-def min_score(length: int) -> float | None:
-    """The score a correction to a form of ``length`` letters needs; None: never corrected."""
-    if length < MIN_LETTERS:
+@lru_cache(maxsize=1)
+def _word_skeletons() -> tuple[frozenset[str], frozenset[str]]:
+    """Skeletons of the listed words: (all of them, the lowercase dictionary words')."""
+    lower, proper = _word_list()
+    small = MIN_LETTERS - 1
+    lower_skels = frozenset(skeleton(w) for w in lower if len(w) >= small)
+    return lower_skels | {skeleton(w) for w in proper if len(w) >= small}, lower_skels
+
+
+def min_score(letters: int) -> float | None:
+    """The score a correction into a form of ``letters`` letters needs; None: never."""
+    if letters < MIN_LETTERS:
         return None
-    return MIN_SCORE.get(length, MIN_SCORE_LONG)
+    return MIN_SCORE.get(letters, MIN_SCORE_LONG)
 
 
 def cert_for(score: float, confidences: Sequence[float | None] = ()) -> Cert:
@@ -210,32 +260,53 @@ class _Tok:
     line_end: bool
     line_start: bool
     line: tuple[int, int]  # (page, line)
-    fold: str = ""  # core, casefolded
+    fold: str = ""  # core, casefolded, without a final period
     plausible: bool | None = None  # cached NameCorrector._plausible(core)
+    starts: bool = False  # may start a multi-word form (exactly or damaged)
+    ends: bool = False  # may end one
+    joins: bool = False  # joined with the next word it may be a word of a form
+
+
+@dataclass(frozen=True)
+class _VWord:
+    """A word of a candidate span: one token, or two joined (a split or a hyphenation)."""
+
+    first: int  # token index
+    last: int  # token index; first + 1 when joined
+    text: str  # as it reads inside a span
+    head: str  # without leading punctuation (as the first word of a span)
+    core: str  # the name candidate (as the last word of a span)
+    suffix: str
+    joined: str | None = None  # "split" or "hyphen"
 
 
 @dataclass
 class _Hit:
-    """The best reading of a string: a form, the entities that have it, the score."""
+    """The reading of a damaged string: the forms tied at the best score, their entities."""
 
-    form: str | None  # None when two different forms tie
-    ids: tuple[str, ...]  # entities with that form (several: a shared surname)
+    ties: dict[str, str]  # entity id -> form, for every entity within MARGIN of the best
     score: float
     candidates: tuple[str, ...]
+    cost: float = 0.0  # edit cost of the best reading
+
+    @property
+    def forms(self) -> set[str]:
+        return set(self.ties.values())
 
     @property
     def review(self) -> bool:
-        return self.form is None or len(self.ids) > 1
+        return len(self.ties) > 1
 
 
 @dataclass
 class _Found:
-    """A stage's result: the mention, how many words it used, and for a tie between entities
-    that share the very form found, the correction to apply if the document resolves it."""
+    """A stage's result: the mention, the words it used, and for a tie the correction each
+    tied entity would get, for the document to decide.
+    """
 
     mention: Mention
     used: int
-    pending: str | None = None  # "" when resolving needs no correction
+    pending: dict[str, str | None] = field(default_factory=dict)
 
 
 class NameCorrector:
@@ -244,80 +315,132 @@ class NameCorrector:
     def __init__(self, gazetteer: Gazetteer, *, correct: bool = True) -> None:
         self.gazetteer = gazetteer
         self.correct = correct
-        self._word_skels = _word_skeletons()
         self._types = {e.id: e.type for e in gazetteer.entities.values()}
 
-        forms: dict[str, list[str]] = {}  # form -> entity ids
-        for form, entity in gazetteer.all_forms():
-            ids = forms.setdefault(form, [])
-            if entity.id not in ids:
-                ids.append(entity.id)
-        # Never changed: dictionary words, and proper words ("American") that are not forms.
-        lower, proper = _word_list()
-        self.words = lower | (proper - {f.lower() for f in forms})
-        self._exact: dict[str, tuple[str, ...]] = {f: tuple(ids) for f, ids in forms.items()}
-        upper: dict[str, list[str]] = {}
-        for f, ids in forms.items():
-            if any(c.isalpha() for c in f):
-                bucket = upper.setdefault(f.upper(), [])
-                bucket.extend(i for i in ids if i not in bucket)
-        self._upper = {f: tuple(ids) for f, ids in upper.items()}
+        self._exact: dict[str, tuple[str, ...]] = gazetteer.ids_by_form()  # form -> entity ids
+        self.words = protected_words(self._exact)
+        self._word_skels, self._lower_skels = _word_skeletons()
+        self._upper = {f.upper(): ids for f, ids in self._exact.items()}
+        if len(self._upper) != len(self._exact):  # forms that differ only by case
+            for f, ids in self._exact.items():
+                key = f.upper()
+                before = self._upper[key]
+                if before != ids:
+                    self._upper[key] = tuple(dict.fromkeys(before + ids))
 
         # Multi-word forms: the words that can start one, and the forms by first and last word.
         self._maxk = 1
         self._starts: set[str] = set()
         self._multi: list[tuple[str, tuple[str, ...]]] = []  # (form, its words)
-        self._by_first: dict[tuple[int, str], list[int]] = {}  # (words, first word) -> forms
-        self._by_last: dict[tuple[int, str], list[int]] = {}  # (words, last word) -> forms
-        # Fuzzy index (SymSpell-style): the skeleton of each one-word form and its one-character
-        # deletions -> form numbers. Multi-word forms are indexed by their whole skeleton only.
+        self._first_keys: set[tuple[int, str]] = set()  # (words, first word casefolded)
+        self._last_keys: set[tuple[int, str]] = set()  # (words, last word casefolded)
+        # (words, first word, last word), casefolded -> forms: a damaged multi-word form is
+        # found from its exact end word and the fuzzy candidates for its damaged end word.
+        self._by_ends: dict[tuple[int, str, str], list[int]] = {}
+        # Fuzzy index: each one-word form by the two halves of its skeleton (with its length),
+        # -> form numbers (an int, or a list when several share the key). A word one edit
+        # away (a substitution, an extra or a missing letter) still has one half intact.
+        # Multi-word forms are indexed by their whole skeleton (the words' joined) only.
         self._form_list: list[str] = []
         self._form_fold: list[str] = []
         self._form_skel: list[str] = []
         self._form_skels: set[str] = set()
         self._joined: dict[str, list[int]] = {}
-        index: dict[str, list[int]] = {}
+        self._word_skel_set: set[str] = set()  # skeletons of the words of all forms
+        word_skel: dict[str, str] = {}
+        index: dict[str, int | list[int]] = {}
+        # Local names: this loop runs once per form (a few hundred thousand times).
+        multi_append = self._multi.append
+        starts_add = self._starts.add
+        first_keys_add, last_keys_add = self._first_keys.add, self._last_keys.add
+        by_ends = self._by_ends
+        form_skels_add = self._form_skels.add
+        list_append, fold_append = self._form_list.append, self._form_fold.append
+        skel_append = self._form_skel.append
+        joined = self._joined
+        get_skel, get_index = word_skel.get, index.get
+        end_skel: dict[str, str] = {}  # first and last words of multi-word forms, casefolded
+        maxk = 1
         for form in self._exact:
-            words = form.split(" ")
-            skel = skeleton(form)
-            self._form_skels.add(skel)
-            if len(words) > 1:
-                self._maxk = max(self._maxk, len(words))
-                self._starts.add(words[0])
-                self._starts.add(words[0].upper())
+            if " " in form:
+                words = form.split(" ")
+                parts = []
+                for w in words:
+                    ws = get_skel(w)
+                    if ws is None:
+                        ws = word_skel[w] = skeleton(w)
+                    parts.append(ws)
+                skel = "".join(parts)
+                count = len(words)
                 n = len(self._multi)
-                self._multi.append((form, tuple(words)))
-                first_key = (len(words), words[0].casefold().rstrip("."))
-                self._by_first.setdefault(first_key, []).append(n)
-                last_key = (len(words), words[-1].casefold().rstrip("."))
-                self._by_last.setdefault(last_key, []).append(n)
-            if sum(c.isalpha() for c in form) < MIN_LETTERS:
+                multi_append((form, tuple(words)))
+                if count > maxk:
+                    maxk = count
+                starts_add(words[0])
+                starts_add(words[0].upper())
+                first_fold = words[0].casefold().rstrip(".")
+                last_fold = words[-1].casefold().rstrip(".")
+                end_skel[first_fold] = parts[0]
+                end_skel[last_fold] = parts[-1]
+                first_keys_add((count, first_fold))
+                last_keys_add((count, last_fold))
+                ends = (count, first_fold, last_fold)
+                group = by_ends.get(ends)
+                if group is None:
+                    by_ends[ends] = [n]
+                else:
+                    group.append(n)
+            else:
+                skel = get_skel(form)
+                if skel is None:
+                    skel = word_skel[form] = skeleton(form)
+                count = 1
+            form_skels_add(skel)
+            if len(form) < 2 * MIN_LETTERS and sum(map(str.isalpha, form)) < MIN_LETTERS:
                 continue
             i = len(self._form_list)
-            self._form_list.append(form)
-            self._form_fold.append(form.casefold())
-            self._form_skel.append(skel)
-            if len(words) > 1:
-                self._joined.setdefault(skel, []).append(i)
+            list_append(form)
+            fold_append(form.casefold())
+            skel_append(skel)
+            if count > 1:
+                joined.setdefault(skel, []).append(i)
                 continue
-            index.setdefault(skel, []).append(i)
-            for d in {skel[:k] + skel[k + 1 :] for k in range(len(skel))}:
-                index.setdefault(d, []).append(i)
+            for key in _halves(skel):
+                held = get_index(key)
+                if held is None:
+                    index[key] = i
+                elif held.__class__ is int:
+                    index[key] = [held, i]
+                else:
+                    held.append(i)
+        self._maxk = maxk
+        self._word_skel_set = set(word_skel.values())
         self._index = index
+        self._first_folds = {key[1] for key in self._first_keys}
+        self._last_folds = {key[1] for key in self._last_keys}
+        # The words of multi-word forms by skeleton halves, for their damaged end words.
+        self._end_words: dict[str, list[str]] = {}
+        for word, skel in end_skel.items():
+            if len(word) >= MIN_LETTERS:
+                for key in _halves(skel):
+                    self._end_words.setdefault(key, []).append(word)
 
     # -- public --------------------------------------------------------------------------
 
     def find_mentions(self, pages: Sequence[Page]) -> list[Mention]:
         """Every gazetteer name in a document (pages in order), in document order."""
         toks = _tokens(pages)
+        self._prepare(toks)
         found: list[_Found] = []
         i = 0
         while i < len(toks):
+            if toks[i].struck or not toks[i].core:
+                i += 1
+                continue
             hit = (
-                self._exact_span(toks, i)
-                or self._hyphenated(toks, i)
-                or self._damaged_multi(toks, i)
-                or self._split(toks, i)
+                self._spans(toks, i)
+                or self._word(toks, i)
+                or self._joined_damaged(toks, i)
                 or self._single(toks, i)
                 or self._merged(toks, i)
             )
@@ -331,39 +454,255 @@ class NameCorrector:
             mentions = [m if m.corrected is None else replace(m, corrected=None) for m in mentions]
         return mentions
 
-    # -- stages ----------------------------------------------------------------------------
+    # -- spans -----------------------------------------------------------------------------
 
-    def _exact_span(self, toks: list[_Tok], i: int) -> _Found | None:
-        """The longest exact form starting here, or a name inside this one word."""
-        first = toks[i]
-        if first.struck or not first.core:
+    def _prepare(self, toks: list[_Tok]) -> None:
+        """Per-word flags that let most words skip the span search."""
+        for k, t in enumerate(toks):
+            head = t.text[len(t.prefix) :]
+            t.starts = head in self._starts or t.fold in self._first_folds
+            t.ends = t.fold in self._last_folds
+            if k + 1 < len(toks) and self._joinable(toks, k):
+                joined = t.core + toks[k + 1].core
+                t.joins = any(v in self._word_skel_set for v in skeletons(joined))
+
+    def _may_span(self, toks: list[_Tok], i: int) -> bool:
+        """Could a span of two or more words, or a joined pair, start here?"""
+        if toks[i].starts or toks[i].joins:
+            return True
+        if not self._tok_plausible(toks[i]):
+            return False  # the first word of a form: exact (starts), joined, or damaged
+        for j in range(i + 1, min(len(toks), i + self._maxk)):
+            t = toks[j]
+            if t.ends or t.joins:
+                return True
+            if t.suffix not in ("", ".") and t.suffix not in _HYPHENS:
+                return False
+        return False
+
+    def _spans(self, toks: list[_Tok], i: int) -> _Found | None:
+        """Exact spans, spans with one pair joined, damaged multi-word forms: of those found
+        here, the one covering the most words; on equal cover in that order.
+        """
+        if not self._may_span(toks, i):
+            t = toks[i]
+            hit = self._exact_hit(t.core, t.suffix)
+            if hit is None:
+                return None
+            return self._tag(toks, i, i, hit[0], t.core + ("." if hit[1] else ""))
+        plain = self._vwords(toks, i, None)
+        variants = self._join_variants(toks, i)
+        options: list[tuple[int, int, _Found]] = []  # tokens covered, priority, result
+        exact = self._exact_in(plain)
+        if exact is not None:
+            n, ids, period = exact
+            found = self._tag_span(toks, plain[:n], ids, period)
+            options.append((found.used, 3, found))
+        for words in variants:
+            joined = self._exact_in(words, need=_joined_index(words))
+            if joined is not None:
+                n, ids, period = joined
+                found = self._joined_exact(toks, words[:n], ids, period)
+                options.append((found.used, 2, found))
+                break
+        damaged = self._damaged_in(toks, [plain, *variants])
+        if damaged is not None:
+            words, n, hit = damaged
+            found = self._correction(toks, words[0].first, words[n - 1].last, hit, None)
+            options.append((found.used, 1, found))
+        if not options:
             return None
-        head = first.text[len(first.prefix) :]
-        if head in self._starts or first.core in self._starts:
-            parts = [head]
-            spans: list[tuple[int, str]] = []
-            for j in range(i + 1, min(len(toks), i + self._maxk)):
-                t = toks[j]
-                if t.ref.page != first.ref.page or t.struck:
+        return max(options, key=lambda o: (o[0], o[1]))[2]
+
+    def _vwords(
+        self, toks: list[_Tok], i: int, join: int | None, first: str | None = None
+    ) -> list[_VWord]:
+        """Up to maxk words from token i, the pair (join, join + 1) joined; ``first``
+        replaces the first word's text (the name part of a merged word).
+        """
+        out: list[_VWord] = []
+        k = i
+        page = toks[i].ref.page
+        while k < len(toks) and len(out) < self._maxk:
+            t = toks[k]
+            if t.struck or t.ref.page != page:
+                break
+            if join == k:
+                u = toks[k + 1]
+                kind = "hyphen" if t.suffix in _HYPHENS else "split"
+                body = t.text[: len(t.text) - len(t.suffix)] + u.text
+                out.append(
+                    _VWord(k, k + 1, body, body[len(t.prefix) :], t.core + u.core, u.suffix, kind)
+                )
+                k += 2
+                continue
+            if k == i and first is not None:
+                out.append(_VWord(k, k, first + t.suffix, first + t.suffix, first, t.suffix))
+            else:
+                out.append(_VWord(k, k, t.text, t.text[len(t.prefix) :], t.core, t.suffix))
+            k += 1
+        return out
+
+    def _join_variants(self, toks: list[_Tok], i: int) -> list[list[_VWord]]:
+        """The word sequences from i with one split or hyphenated pair joined."""
+        out = []
+        for p in range(i, min(len(toks) - 1, i + self._maxk)):
+            if toks[p].joins:
+                out.append(self._vwords(toks, i, p))
+            if toks[p].suffix not in ("", ".") and toks[p].suffix not in _HYPHENS:
+                break  # a span does not go past punctuation
+        return out
+
+    def _joinable(self, toks: list[_Tok], p: int) -> bool:
+        """Tokens p and p+1 may be one word split by OCR ("Dubin in") or by a line end."""
+        a, b = toks[p], toks[p + 1]
+        if a.struck or b.struck or not a.core or not b.core or b.prefix:
+            return False
+        if len(_LETTER_LIKE.findall(b.core)) != len(b.core):
+            return False
+        if a.suffix in _HYPHENS and a.line_end and b.line_start:
+            if b.ref.page not in (a.ref.page, a.ref.page + 1):
+                return False
+        elif a.suffix or a.line != b.line:
+            return False
+        elif not (
+            a.core[:1].isupper() and (b.core.islower() or (_is_caps(a.core) and _is_caps(b.core)))
+        ):
+            return False
+        return not (self._is_exact(a.core) or self._is_exact(b.core))
+
+    def _exact_in(
+        self, words: list[_VWord], need: int | None = None
+    ) -> tuple[int, tuple[str, ...], bool] | None:
+        """The longest exact form at the start of ``words``: (words used, ids, took a period).
+
+        ``need``: the form must include the word at this index (a joined word).
+        """
+        if not words:
+            return None
+        lowest = 1 if need is None else need + 1
+        first = words[0]
+        longest = len(words) if (first.head in self._starts or first.core in self._starts) else 1
+        for n in range(longest, lowest - 1, -1):
+            hit = self._exact_hit(_span_text(words, n), words[n - 1].suffix)
+            if hit is not None:
+                return n, hit[0], hit[1]
+        return None
+
+    def _damaged_in(
+        self, toks: list[_Tok], variants: list[list[_VWord]]
+    ) -> tuple[list[_VWord], int, _Hit] | None:
+        """The best multi-word form with damaged words among the sequences."""
+        results: list[tuple[float, int, int, int]] = []  # score, words, form, variant
+        for v, words in enumerate(variants):
+            damaged = any(w.joined for w in words[:1]) or self._vplausible(toks, words[0])
+            for n in range(2, len(words) + 1):
+                last = words[n - 1]
+                damaged = damaged or last.joined is not None or self._vplausible(toks, last)
+                if not damaged:
+                    continue
+                first_fold = words[0].core.casefold().rstrip(".")
+                last_fold = last.core.casefold().rstrip(".")
+                first_known = (n, first_fold) in self._first_keys
+                last_known = (n, last_fold) in self._last_keys
+                if not first_known and not last_known:
+                    continue
+                if not _clean_run(words[:n]):
                     break
-                spans.append((j, " ".join(parts) + " " + t.prefix + t.core))
-                parts.append(t.text)
-            for j, text in reversed(spans):
-                hit = self._exact_hit(text, toks[j].suffix)
-                if hit is not None:
-                    original = _original(toks, i, j) + ("." if hit[1] else "")
-                    return self._tag(toks, i, j, hit[0], original)
-        hit = self._exact_hit(first.core, first.suffix)
-        if hit is not None:
-            return self._tag(toks, i, i, hit[0], first.core + ("." if hit[1] else ""))
+                group: list[int] = []
+                if first_known and last_known:
+                    group += self._by_ends.get((n, first_fold, last_fold), ())
+                if first_known and (last.joined or self._vplausible(toks, last)):
+                    for word in self._near_end_words(last.core):
+                        group += self._by_ends.get((n, first_fold, word), ())
+                if last_known and (words[0].joined or self._vplausible(toks, words[0])):
+                    for word in self._near_end_words(words[0].core):
+                        group += self._by_ends.get((n, word, last_fold), ())
+                for m in dict.fromkeys(group):
+                    score = self._span_score(toks, words[:n], self._multi[m][1])
+                    if score is not None:
+                        results.append((score, n, m, v))
+        if not results:
+            return None
+        results.sort(key=lambda r: (-r[0], -r[1], r[2], r[3]))
+        score, n, m, v = results[0]
+        ties: dict[str, str] = {}
+        for s, _n, other, _v in results:
+            if score - s < MARGIN:
+                form = self._multi[other][0]
+                for entity_id in self._exact[form]:
+                    ties.setdefault(entity_id, form)
+        candidates = tuple(
+            dict.fromkeys(x for r in results for x in self._exact[self._multi[r[2]][0]])
+        )
+        return variants[v], n, _Hit(ties, score, candidates[:MAX_CANDIDATES])
+
+    def _near_end_words(self, core: str) -> set[str]:
+        """First or last words of multi-word forms one edit (in skeleton) from ``core``."""
+        out: set[str] = set()
+        for skel in skeletons(core):
+            for key in skel and _probes(skel):
+                out.update(self._end_words.get(key, ()))
+        return out
+
+    def _span_score(
+        self, toks: list[_Tok], words: list[_VWord], form: tuple[str, ...]
+    ) -> float | None:
+        cost = 0.0
+        length = 0
+        exact = damaged = 0
+        for w, want in zip(words, form, strict=True):
+            if want.endswith(".") and w.suffix.startswith("."):
+                want = want[:-1]
+            length += len(want)
+            extra = SPLIT_COST if w.joined == "split" else 0.0
+            if w.core == want or (w.core.isupper() and w.core == want.upper()):
+                if extra:
+                    damaged += 1
+                    cost += extra
+                elif w.joined is None:
+                    exact += 1
+                continue
+            if w.joined is None:
+                if not self._vplausible(toks, w):
+                    return None
+                if self._ordinary_damaged(w.core) and skeleton(want) not in skeletons(w.core):
+                    return None
+            elif skeleton(want) not in skeletons(w.core) or not self._plausible(w.core):
+                return None  # a joined word may differ from the form by case and confusions only
+            floor = min_score(sum(c.isalpha() for c in want))
+            if floor is None:
+                return None
+            c = _cost(w.core, want)
+            if _lowercase(w.core):
+                if skeleton(want) not in skeletons(w.core):
+                    return None
+                floor = max(floor, MIN_SCORE_LOWERCASE)
+            if 100.0 * (1.0 - c / max(len(w.core), len(want))) < floor:
+                return None
+            cost += c + extra
+            damaged += 1
+        if damaged == 0 or exact == 0:
+            return None
+        score = 100.0 * (1.0 - cost / max(length, 1))
+        return score if score >= MIN_SCORE_LONG else None
+
+    def _vplausible(self, toks: list[_Tok], w: _VWord) -> bool:
+        return w.joined is None and self._tok_plausible(toks[w.first])
+
+    # -- one word ----------------------------------------------------------------------------
+
+    def _word(self, toks: list[_Tok], i: int) -> _Found | None:
+        """A name inside one word: a plural or lost apostrophe, a compound, glued initials."""
+        first = toks[i]
         core = first.core
-        # A plural or a lost apostrophe: "Reagans", "Dubinins" tag the name, change nothing.
+        # "Reagans", "Dubinins": the name is tagged, nothing is changed.
         if len(core) > 4 and core.endswith("s") and core[:1].isupper():
             base = core[:-1]
             hit = self._exact_hit(base, "")
             if hit is not None and core.lower() not in self.words and len(base) > 3:
                 return self._tag(toks, i, i, hit[0], base)
-        # Compounds ("Reagan-Gorbachev", "U.S.-Soviet", "EUR:TWSimons"): the first name in them.
+        # "Reagan-Gorbachev", "U.S.-Soviet", "EUR:TWSimons": the first name in them.
         pieces = re.split(r"[-/:]", core) if len(core) > 4 else []
         for piece in pieces[:4] if len(pieces) > 1 else ():
             hit = self._exact_hit(piece, "") if len(piece) > 1 else None
@@ -389,7 +728,8 @@ class NameCorrector:
 
     def _exact_hit(self, text: str, suffix: str) -> tuple[tuple[str, ...], bool] | None:
         """Ids of an exact form (as written, or in capitals), and whether it took the period
-        that follows ``text`` ("U.S" + "." is the form "U.S.")."""
+        that follows ``text`` ("U.S" + "." is the form "U.S.").
+        """
         tries = [(text + ".", True), (text, False)] if suffix.startswith(".") else [(text, False)]
         for t, period in tries:
             ids = self._exact.get(t)
@@ -401,188 +741,98 @@ class NameCorrector:
                     return ids, period
         return None
 
-    def _hyphenated(self, toks: list[_Tok], i: int) -> _Found | None:
-        """"Gorba-" at a line end and "chev" at the start of the next."""
-        a = toks[i]
-        if not (a.line_end and a.suffix in _HYPHENS and i + 1 < len(toks)):
-            return None
-        b = toks[i + 1]
-        if not b.line_start or b.prefix or b.struck or a.struck or not a.core or not b.core:
-            return None
-        if b.ref.page not in (a.ref.page, a.ref.page + 1):
-            return None
-        joined = a.core + b.core
-        for text in (joined, a.core + "-" + b.core):
-            hit = self._exact_hit(text, b.suffix)
-            if hit is not None:
-                original = _original(toks, i, i + 1) + ("." if hit[1] else "")
-                return self._tag(toks, i, i + 1, hit[0], original)
-        if not a.core[:1].isupper() or self._is_exact(a.core) or self._is_exact(b.core):
-            return None
-        if not self._changeable(joined):
-            return None
-        result = self._fuzzy(joined)
-        if result is None:
-            return None
-        return self._correction(toks, i, i + 1, result, joined)
-
-    def _damaged_multi(self, toks: list[_Tok], i: int) -> _Found | None:
-        """A multi-word form with damaged words, anchored on an exact first or last word."""
-        if not self._multi or toks[i].struck:
-            return None
-        results: list[tuple[float, int, int]] = []  # score, words, form number
-        damaged = self._tok_plausible(toks[i])  # could some word of the span be damaged?
-        for k in range(2, min(self._maxk, len(toks) - i) + 1):
-            j = i + k - 1
-            damaged = damaged or self._tok_plausible(toks[j])
-            if not damaged:
-                continue
-            by_first = self._by_first.get((k, toks[i].fold))
-            by_last = self._by_last.get((k, toks[j].fold))
-            if not by_first and not by_last:
-                continue
-            if not self._clean_span(toks, i, j):
-                continue
-            group = (by_first or []) + (by_last or [])
-            for n in dict.fromkeys(group):
-                score = self._span_score(toks, i, self._multi[n][1])
-                if score is not None:
-                    results.append((score, k, n))
-        if not results:
-            return None
-        results.sort(key=lambda r: (-r[0], -r[1], r[2]))
-        score, k, n = results[0]
-        form = self._multi[n][0]
-        ids = self._exact[form]
-        rivals = {
-            x
-            for s, _k, m in results[1:]
-            if score - s < MARGIN
-            for x in self._exact[self._multi[m][0]]
-        }
-        candidates = tuple(dict.fromkeys(x for _s, _k, m in results for x in self._exact[self._multi[m][0]]))
-        hit = _Hit(None if rivals - set(ids) else form, ids, score, candidates[:MAX_CANDIDATES])
-        return self._correction(toks, i, i + k - 1, hit, None)
-
-    def _clean_span(self, toks: list[_Tok], i: int, j: int) -> bool:
-        """Words i..j are one run: same page, nothing struck, no punctuation between them."""
-        page = toks[i].ref.page
-        for t in toks[i : j + 1]:
-            if t.struck or t.ref.page != page or not t.core:
-                return False
-        if any(t.suffix not in ("", ".") for t in toks[i:j]):
-            return False
-        return all(not t.prefix for t in toks[i + 1 : j + 1])
-
-    def _span_score(self, toks: list[_Tok], i: int, words: tuple[str, ...]) -> float | None:
-        cost = 0.0
-        length = 0
-        damaged = exact = 0
-        for t, w in zip(toks[i : i + len(words)], words, strict=True):
-            want = w[:-1] if w.endswith(".") and t.suffix.startswith(".") else w
-            length += len(want)
-            if t.core == want or (t.core.isupper() and t.core == want.upper()):
-                exact += 1
-                continue
-            if not self._tok_plausible(t):
-                return None
-            if self._ordinary_damaged(t.core) and skeleton(t.core) != skeleton(want):
-                return None
-            floor = min_score(sum(c.isalpha() for c in want))
-            if floor is None:
-                return None
-            c = _cost(t.core, want)
-            if not any(ch.isupper() for ch in t.core):
-                if skeleton(t.core) != skeleton(want):
-                    return None
-                floor = max(floor, 90.0)
-            if 100.0 * (1.0 - c / max(len(t.core), len(want))) < floor:
-                return None
-            cost += c
-            damaged += 1
-        if damaged == 0 or exact == 0:
-            return None
-        return 100.0 * (1.0 - cost / max(length, 1))
-
-    def _split(self, toks: list[_Tok], i: int) -> _Found | None:
-        """"Dubin in": a capitalised fragment and the next word, joined, are a form."""
-        if i + 1 >= len(toks):
+    def _joined_damaged(self, toks: list[_Tok], i: int) -> _Found | None:
+        """A damaged word that is also split or hyphenated: "Gorba-" / "chey", "Gorba chey"."""
+        if i + 1 >= len(toks) or not self._joinable(toks, i):
             return None
         a, b = toks[i], toks[i + 1]
-        if a.line != b.line or a.suffix or b.prefix or a.struck or b.struck:
-            return None
-        if len(a.core) < 2 or not a.core[:1].isupper() or not b.core:
-            return None
-        if len(_LETTER_LIKE.findall(b.core)) != len(b.core):
-            return None
-        if self._is_exact(a.core) or self._is_exact(b.core) or _is_title(a.core) or _is_title(b.core):
-            return None
         joined = a.core + b.core
-        both_words = a.core.lower() in self.words and b.core.lower() in self.words
-        hit = self._exact_hit(joined, b.suffix)
-        if hit is not None and not hit[1]:
-            if both_words and sum(c.isalpha() for c in joined) < 6:
-                return None
-            result = _Hit(joined, hit[0], SPACING_SCORE, hit[0])
-            return self._correction(toks, i, i + 1, result, joined)
-        if both_words or not self._changeable(joined):
+        if not a.core[:1].isupper() or not self._changeable(joined):
+            return None
+        hyphen = a.suffix in _HYPHENS
+        if not hyphen and a.core.lower() in self.words and b.core.lower() in self.words:
             return None
         result = self._fuzzy(joined)
-        if result is None or result.score < MIN_SPLIT_SCORE:
+        if result is None or self._word_closer(joined, result):
             return None
-        alone = self._fuzzy(a.core) if self._changeable(a.core) else None
-        if alone is not None and alone.score >= result.score:
-            return None
+        if not hyphen:
+            result.score -= SPLIT_COST * 100.0 / max(len(joined), 1)
+            if result.score < MIN_SPLIT_SCORE:
+                return None
+            alone = self._fuzzy(a.core) if self._tok_changeable(a) else None
+            if alone is not None and alone.score >= result.score:
+                return None
         return self._correction(toks, i, i + 1, result, joined)
 
     def _single(self, toks: list[_Tok], i: int) -> _Found | None:
         """One damaged word: confusions, case, an extra or missing letter."""
         t = toks[i]
-        if not self._tok_changeable(t):
+        if not self._tok_changeable(t) or self._part_of_word(toks, i):
             return None
-        lowercase = not any(c.isupper() for c in t.core)
+        lowercase = _lowercase(t.core)
+        if lowercase and (
+            len(t.core) < MIN_LETTERS_LOWERCASE
+            or any(v in self._lower_skels for v in skeletons(t.core))
+        ):
+            return None  # lowercase and shaped like an ordinary word ("g@tes" is "gates")
         result = self._fuzzy(t.core, lowercase=lowercase)
-        if result is None:
+        if result is None or self._word_closer(t.core, result):
             return None
         return self._correction(toks, i, i, result, t.core)
 
+    def _part_of_word(self, toks: list[_Tok], i: int) -> bool:
+        """The word and a neighbour make a listed word: a split ordinary word ("Americ an")."""
+        t = toks[i]
+        if i + 1 < len(toks) and (not t.suffix or t.suffix in _HYPHENS):
+            after = toks[i + 1]
+            if not after.prefix and (t.core + after.core).lower() in self.words:
+                return True
+        if i > 0:
+            p = toks[i - 1]
+            if (not p.suffix or p.suffix in _HYPHENS) and not t.prefix:
+                if (p.core + t.core).lower() in self.words:
+                    return True
+        return False
+
     def _merged(self, toks: list[_Tok], i: int) -> _Found | None:
-        """"PresidentReagan": a dictionary word or title glued to a name."""
+        """ "PresidentReagan": a dictionary word or title glued to a name."""
         t = toks[i]
         core = t.core
-        if t.struck or len(core) < 6 or core.lower() in self.words:
+        if len(core) < 6 or core.lower() in self.words:
             return None
-        camel = [p for p in range(2, len(core) - 3) if core[p - 1].islower() and core[p].isupper()]
+        camel = [p for p in range(2, len(core) - 2) if core[p - 1].islower() and core[p].isupper()]
         points = camel or (list(range(2, len(core) - 3)) if _is_caps(core) else [])
         for p in points:
             head, rest = core[:p], core[p:]
             low = head.lower()
             if low in _PARTICLES or (low not in self.words and not _is_title(head)):
                 continue
-            hit = self._exact_hit(rest, "")
-            if hit is not None:
-                result = _Hit(rest, hit[0], SPACING_SCORE, hit[0])
-            elif camel and self._changeable(rest):
+            # The name may go on in the next words: "AmbassadorJack Matlock".
+            words = self._vwords(toks, i, None, first=rest)
+            exact = self._exact_in(words)
+            if exact is not None:
+                n, ids, period = exact
+                last = words[n - 1].last
+                text = rest if n == 1 else _original(toks, i, last)[len(core) - len(rest) :]
+                result = _Hit(
+                    dict.fromkeys(ids, text + ("." if period else "")), SPACING_SCORE, ids
+                )
+                found = self._correction(toks, i, last, result, None)
+            elif camel and len(rest) >= MIN_LETTERS and self._changeable(rest):
                 fuzzy = self._fuzzy(rest)
-                if fuzzy is None:
+                if fuzzy is None or self._word_closer(rest, fuzzy):
                     continue
-                result = fuzzy
+                found = self._correction(toks, i, i, fuzzy, rest)
             else:
                 continue
-            found = self._correction(toks, i, i, result, rest)
             m = found.mention
             if m.corrected is not None:
                 found.mention = replace(m, corrected=f"{head} {m.corrected}")
-            elif m.review:
-                pass
-            else:  # the rest was exact: only the space is restored
-                found.mention = replace(m, corrected=f"{head} {rest}")
-            if found.pending is not None:
-                found.pending = f"{head} {found.pending or rest}"
+            found.pending = {k: f"{head} {v}" for k, v in found.pending.items() if v}
             return found
         return None
 
-    # -- matching --------------------------------------------------------------------------
+    # -- guards and matching -----------------------------------------------------------------
 
     def _tok_plausible(self, t: _Tok) -> bool:
         """The word could be a damaged name (all guards but the damaged-ordinary-word one)."""
@@ -601,70 +851,101 @@ class NameCorrector:
         return self._plausible(core) and not self._ordinary_damaged(core)
 
     def _ordinary_damaged(self, core: str) -> bool:
-        """An ordinary word with OCR damage: its skeleton is a dictionary word's, no form's.
+        """An ordinary word with OCR damage: its skeleton is a listed word's and no form's.
 
         In a multi-word form such a word may still be restored to the form's own word
         ("Whlte House" -> "White House").
         """
-        skel = skeleton(core)
-        return skel in self._word_skels and skel not in self._form_skels
+        variants = skeletons(core)
+        if any(v in self._form_skels for v in variants):
+            return False
+        return any(v in self._word_skels for v in variants)
 
     def _plausible(self, core: str) -> bool:
         if len(core) < MIN_LETTERS or self._is_exact(core):
             return False
         alpha = sum(c.isalpha() for c in core)
         letters = len(_LETTER_LIKE.findall(core))
-        if alpha < MIN_LETTERS - 1 or letters < len(core) - 1 or alpha < 0.6 * len(core):
-            return False
-        if not core[:1].isalpha():
+        if alpha < MIN_LETTERS - 1 or letters < len(core) - 1 or alpha < 0.7 * len(core):
             return False
         if core.lower() in self.words or _is_title(core):
             return False
         return not (_is_caps(core) and alpha <= ACRONYM_MAX)
 
     def _fuzzy(self, text: str, *, lowercase: bool = False) -> _Hit | None:
-        """The best form for a damaged string; a hit without a form when two entities tie."""
-        skel = skeleton(text)
-        if len(skel) < MIN_LETTERS - 1:
+        """The forms that a damaged string most likely was, with their score."""
+        variants = skeletons(text)
+        if len(variants[0]) < MIN_LETTERS - 1:
             return None
+        keys: set[str] = set()
+        for skel in variants:
+            keys.update(_probes(skel))
         found: set[int] = set()
-        for key in {skel, *(skel[:k] + skel[k + 1 :] for k in range(len(skel)))}:
+        for key in keys:
             hits = self._index.get(key)
-            if hits:
+            if hits is None:
+                continue
+            if isinstance(hits, int):
+                found.add(hits)
+            else:
                 found.update(hits)
-        joined = self._joined.get(skel)
-        if joined:
-            found.update(joined)
+        for skel in variants:
+            joined = self._joined.get(skel)
+            if joined:
+                found.update(joined)
         if not found:
             return None
         fold = text.casefold()
-        scored: list[tuple[float, str]] = []
+        scored: list[tuple[float, str, float]] = []
         for n in found:
             form = self._form_list[n]
             floor = min_score(sum(c.isalpha() for c in form))
             if floor is None:
                 continue
-            d_skel = Levenshtein.distance(skel, self._form_skel[n], score_cutoff=2)
+            form_skel = self._form_skel[n]
+            d_skel = min(Levenshtein.distance(v, form_skel, score_cutoff=2) for v in variants)
+            if d_skel > 2:
+                continue
             if lowercase:
                 if d_skel:
                     continue
-                floor = max(floor, 90.0)
-            d_plain = Levenshtein.distance(fold, self._form_fold[n], score_cutoff=4)
+                floor = max(floor, MIN_SCORE_LOWERCASE)
+            form_fold = self._form_fold[n]
+            d_plain = Levenshtein.distance(fold, form_fold)
             cost = _combine(d_plain, d_skel)
-            score = 100.0 * (1.0 - cost / max(len(fold), len(self._form_fold[n])))
+            if d_plain == 1 and len(fold) == len(form_fold) + 1 and fold.startswith(form_fold):
+                cost = min(cost, TRAILING_COST)
+            score = 100.0 * (1.0 - cost / max(len(fold), len(form_fold)))
             if score >= floor:
-                scored.append((score, form))
+                scored.append((score, form, cost))
         if not scored:
             return None
         scored.sort(key=lambda x: (-x[0], x[1]))
-        best_score, best_form = scored[0]
-        ids = self._exact[best_form]
-        rival_ids = {
-            x for s, f in scored[1:] if best_score - s < MARGIN for x in self._exact[f]
-        } - set(ids)
-        candidates = tuple(dict.fromkeys(x for _s, f in scored for x in self._exact[f]))
-        form = None if rival_ids else best_form
-        return _Hit(form, ids, best_score, candidates[:MAX_CANDIDATES])
+        best, _form, best_cost = scored[0]
+        ties: dict[str, str] = {}
+        for score, form, _cost in scored:
+            if best - score < MARGIN:
+                for entity_id in self._exact[form]:
+                    ties.setdefault(entity_id, form)
+        candidates = tuple(dict.fromkeys(x for _s, f, _c in scored for x in self._exact[f]))
+        return _Hit(ties, best, candidates[:MAX_CANDIDATES], best_cost)
+
+    def _word_closer(self, core: str, hit: _Hit) -> bool:
+        """A listed word or a title explains the damaged word as well as the name does: one
+        stray letter ("Marshale" is "Marshal", not "Marshall") or one extra letter anywhere.
+        """
+        low = core.lower()
+        names = {form.lower() for form in hit.forms}
+        if hit.cost >= TRAILING_COST and len(low) > MIN_LETTERS:
+            word = low[:-1]
+            if word not in names and (word in self.words or word in TITLES):
+                return True
+        if hit.cost >= 1.0:
+            for k in range(len(low)):
+                word = low[:k] + low[k + 1 :]
+                if word not in names and (word in self.words or word in TITLES):
+                    return True
+        return False
 
     # -- making mentions -----------------------------------------------------------------
 
@@ -683,38 +964,56 @@ class NameCorrector:
             review=review,
             candidates=ids if review else (),
         )
-        return _Found(mention, j - i + 1, "" if review else None)
+        return _Found(mention, j - i + 1, dict.fromkeys(ids) if review else {})
+
+    def _tag_span(
+        self, toks: list[_Tok], words: list[_VWord], ids: tuple[str, ...], period: bool
+    ) -> _Found:
+        i, j = words[0].first, words[-1].last
+        original = words[0].core if len(words) == 1 else _original(toks, i, j)
+        return self._tag(toks, i, j, ids, original + ("." if period else ""))
+
+    def _joined_exact(
+        self, toks: list[_Tok], words: list[_VWord], ids: tuple[str, ...], period: bool
+    ) -> _Found:
+        """A form once a split or hyphenated pair is joined; a hyphenation alone is no error."""
+        i, j = words[0].first, words[-1].last
+        if all(w.joined != "split" for w in words):
+            return self._tag(toks, i, j, ids, _original(toks, i, j) + ("." if period else ""))
+        text = _span_text(words, len(words)) + ("." if period else "")
+        hit = _Hit(dict.fromkeys(ids, text), SPACING_SCORE, ids)
+        return self._correction(toks, i, j, hit, None)
 
     def _correction(
         self, toks: list[_Tok], i: int, j: int, hit: _Hit, source: str | None
     ) -> _Found:
-        """A mention for a fuzzy hit: corrected, or for review when it is a tie."""
+        """A mention for a fuzzy hit: corrected, or for review when entities tie."""
         original = _original(toks, i, j, core=toks[i].core if i == j else None)
+        style = source or original
         confs = [t.conf for t in toks[i : j + 1]]
-        corrected = _render(hit.form, source or original) if hit.form else None
-        if corrected == original:
-            corrected = None
-        entity_type = self._types[(hit.ids or hit.candidates)[0]]
+        options = {e: _render(f, style) for e, f in hit.ties.items()}
+        pending = {e: (None if c == original else c) for e, c in options.items()}
+        first_id = next(iter(hit.ties))
         if hit.review:
             mention = Mention(
                 first=toks[i].ref,
                 last=toks[j].ref,
                 entity_id=None,
-                entity_type=entity_type,
+                entity_type=self._types[first_id],
                 original=original,
                 corrected=None,
                 score=round(hit.score, 1),
                 cert=cert_for(hit.score, confs),
                 review=True,
-                candidates=hit.candidates or hit.ids,
+                candidates=tuple(dict.fromkeys([*hit.ties, *hit.candidates]))[:MAX_CANDIDATES],
             )
-            pending = None if hit.form is None else (corrected or "")
             return _Found(mention, j - i + 1, pending)
+        corrected = pending[first_id]
         mention = Mention(
             first=toks[i].ref,
             last=toks[j].ref,
-            entity_id=hit.ids[0],
-            entity_type=entity_type,
+            entity_id=first_id,
+            entity_type=self._types[first_id],
             original=original,
             corrected=corrected,
             score=round(hit.score, 1),
@@ -725,22 +1024,24 @@ class NameCorrector:
         return _Found(mention, j - i + 1)
 
     def _resolve_in_context(self, found: list[_Found]) -> list[Mention]:
-        """A form shared by several entities ("Baker", "Ridgway") is the one of them that the
-        same document names unambiguously elsewhere ("James Baker"); otherwise: review."""
+        """A tie between entities is decided when exactly one of them is named without
+        ambiguity elsewhere in the document ("James Baker" ... "Baker"); otherwise review.
+        """
         known = {f.mention.entity_id for f in found if not f.mention.review}
         out: list[Mention] = []
         for f in found:
             m = f.mention
-            if m.review and f.pending is not None:
-                pick = [c for c in m.candidates if c in known]
+            if m.review and f.pending:
+                pick = [e for e in f.pending if e in known]
                 if len(pick) == 1:
+                    corrected = f.pending[pick[0]]
                     m = replace(
                         m,
                         entity_id=pick[0],
                         entity_type=self._types[pick[0]],
-                        corrected=f.pending or None,
+                        corrected=corrected,
                         review=False,
-                        cert=m.cert if f.pending else Cert.high,
+                        cert=m.cert if corrected else Cert.high,
                     )
             out.append(m)
         return out
@@ -774,6 +1075,44 @@ def _tokens(pages: Sequence[Page]) -> list[_Tok]:
     return toks
 
 
+def _span_text(words: list[_VWord], n: int) -> str:
+    """The text of the first ``n`` words as a form would spell it."""
+    if n == 1:
+        return words[0].core
+    last = words[n - 1]
+    middle = [w.text for w in words[1 : n - 1]]
+    return " ".join([words[0].head, *middle, last.text[: len(last.text) - len(last.suffix)]])
+
+
+def _halves(skel: str) -> tuple[str, str]:
+    """Index keys of a form's skeleton: its length with its first half, and with its second."""
+    n = len(skel)
+    h = n // 2
+    return f"{n}<{skel[:h]}", f"{n}>{skel[h:]}"
+
+
+def _probes(skel: str) -> list[str]:
+    """The keys under which a form one edit away from ``skel`` is indexed."""
+    out = []
+    q = len(skel)
+    for n in (q - 1, q, q + 1):
+        h = n // 2
+        out.append(f"{n}<{skel[:h]}")
+        out.append(f"{n}>{skel[q - (n - h) :]}")
+    return out
+
+
+def _joined_index(words: list[_VWord]) -> int | None:
+    return next((k for k, w in enumerate(words) if w.joined), None)
+
+
+def _clean_run(words: list[_VWord]) -> bool:
+    """No punctuation between the words (a period after an initial is allowed)."""
+    if any(w.suffix not in ("", ".") for w in words[:-1]):
+        return False
+    return all(not w.text[:1] or w.head == w.text for w in words[1:])
+
+
 def _original(toks: list[_Tok], i: int, j: int, core: str | None = None) -> str:
     """The name as in the source (see the module docstring)."""
     if i == j:
@@ -782,7 +1121,7 @@ def _original(toks: list[_Tok], i: int, j: int, core: str | None = None) -> str:
     for k in range(i + 1, j + 1):
         t = toks[k]
         part = t.text if k < j else t.text[: len(t.text) - len(t.suffix)]
-        out += ("" if out.endswith("-") and toks[k - 1].line != t.line else " ") + part
+        out += ("" if out.endswith(_HYPHENS) and toks[k - 1].line != t.line else " ") + part
     return out
 
 
@@ -816,8 +1155,8 @@ def affixes(mention: Mention, pages: Sequence[Page]) -> tuple[str, str]:
     prefix = split_word(texts[0])[0]
     head = texts[0][len(prefix) :]
     for k in range(1, len(texts) - 1):
-        head += ("" if head.endswith("-") and lines[k - 1] != lines[k] else " ") + texts[k]
-    sep = "" if head.endswith("-") and lines[-2] != lines[-1] else " "
+        head += ("" if head.endswith(_HYPHENS) and lines[k - 1] != lines[k] else " ") + texts[k]
+    sep = "" if head.endswith(_HYPHENS) and lines[-2] != lines[-1] else " "
     last_part = original[len(head) + len(sep) :]
     if not original.startswith(head + sep) or not texts[-1].startswith(last_part):
         raise ValueError(f"{original!r} does not match the words {texts!r}")
@@ -825,9 +1164,14 @@ def affixes(mention: Mention, pages: Sequence[Page]) -> tuple[str, str]:
 
 
 def _cost(a: str, b: str) -> float:
-    d_plain = Levenshtein.distance(a.casefold(), b.casefold(), score_cutoff=4)
-    d_skel = Levenshtein.distance(skeleton(a), skeleton(b), score_cutoff=4)
-    return _combine(d_plain, d_skel)
+    fa, fb = a.casefold(), b.casefold()
+    d_plain = Levenshtein.distance(fa, fb)
+    target = skeleton(b)
+    d_skel = min(Levenshtein.distance(v, target) for v in skeletons(a))
+    cost = _combine(d_plain, d_skel)
+    if d_plain == 1 and len(fa) == len(fb) + 1 and fa.startswith(fb):
+        cost = min(cost, TRAILING_COST)
+    return cost
 
 
 def _combine(d_plain: int, d_skel: int) -> float:
@@ -835,6 +1179,11 @@ def _combine(d_plain: int, d_skel: int) -> float:
     if d_skel >= d_plain:
         return float(d_plain)
     return d_skel + CONFUSION_COST * (d_plain - d_skel)
+
+
+def _lowercase(core: str) -> bool:
+    """No capital: a lowercase word (a leading digit or sign may stand for a capital)."""
+    return core[:1].isalpha() and not any(c.isupper() for c in core)
 
 
 def _is_caps(text: str) -> bool:
@@ -847,5 +1196,9 @@ def _is_title(text: str) -> bool:
 
 
 def _render(form: str, source: str) -> str:
-    """The form in the case style of the source: capitals stay capitals."""
-    return form.upper() if _is_caps(source) else form
+    """The form in the case style of the source: in capitals when most of its letters are."""
+    letters = [c for c in source if c.isalpha()]
+    upper = sum(c.isupper() for c in letters)
+    if len(letters) >= 2 and upper * 2 > len(letters) and upper > 1:
+        return form.upper()
+    return form

@@ -72,7 +72,7 @@ class Gazetteer:
 
     def __init__(self, entities: Iterable[Entity]) -> None:
         self.entities: dict[str, Entity] = {}
-        self._by_form: dict[str, list[Entity]] = {}
+        self._ids_by_form: dict[str, tuple[str, ...]] | None = None  # built on first use
         for entity in entities:
             if entity.id in self.entities:
                 raise BadGazetteer(
@@ -84,10 +84,7 @@ class Gazetteer:
 
     def _add(self, entity: Entity) -> None:
         self.entities[entity.id] = entity
-        for form in entity.forms:
-            bucket = self._by_form.setdefault(form, [])
-            if entity not in bucket:
-                bucket.append(entity)
+        self._ids_by_form = None
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -109,7 +106,7 @@ class Gazetteer:
         """
         files = [Path(p) for p in paths] or [cls.default_path()]
         gazetteer = cls(())
-        where: dict[str, str] = {}  # id -> "file:line" of its first definition
+        where: dict[str, tuple[Path, int]] = {}  # id -> file and line of its first definition
         for path in files:
             text = _read(path)
             kind = _format_of(path, text)
@@ -120,12 +117,13 @@ class Gazetteer:
             else:
                 rows = _parse_plain(path, text, taken=gazetteer.entities.keys())
             for line, entity in rows:
-                here = f"{path}:{line}"
                 if entity.id in gazetteer.entities:
+                    first, first_line = where[entity.id]
                     raise BadGazetteer(
-                        f"{here}: duplicate id '{entity.id}' (first defined at {where[entity.id]})"
+                        f"{path}:{line}: duplicate id '{entity.id}' "
+                        f"(first defined at {first}:{first_line})"
                     )
-                where[entity.id] = here
+                where[entity.id] = (path, line)
                 gazetteer._add(entity)
         return gazetteer
 
@@ -137,7 +135,26 @@ class Gazetteer:
         The lookup is case-sensitive ("Regan" is not "regan"); matching all-capitals text
         and damaged text is the corrector's work (pipeline.correction).
         """
-        return list(self._by_form.get(text, ()))
+        return [self.entities[i] for i in self.ids_by_form().get(text, ())]
+
+    def ids_by_form(self) -> dict[str, tuple[str, ...]]:
+        """Every form (as written) -> the ids of the entities that have it, in file order.
+
+        Built on first use and kept (the corrector builds its indexes from it).
+        """
+        if self._ids_by_form is None:
+            table: dict[str, tuple[str, ...]] = {}
+            get = table.get
+            for entity in self.entities.values():
+                own = (entity.id,)
+                for form in (entity.name, *entity.variants):
+                    ids = get(form)
+                    if ids is None:
+                        table[form] = own
+                    elif entity.id not in ids:
+                        table[form] = (*ids, entity.id)
+            self._ids_by_form = table
+        return self._ids_by_form
 
     def all_forms(self) -> Iterator[tuple[str, Entity]]:
         """Every (form, entity) pair, entities in file order."""
@@ -238,35 +255,39 @@ def _parse_csv(path: Path, text: str) -> Iterator[tuple[int, Entity]]:
             )
     if len(set(columns)) != len(columns):
         raise BadGazetteer(f"{path}:1: a column is named twice in the header")
-    index = {c: columns.index(c) for c in CSV_COLUMNS}
+    i_id, i_name, i_type, i_variants = (columns.index(c) for c in CSV_COLUMNS)
+    width = len(columns)
     source = str(path)
     previous_end = reader.line_num
-    while True:
-        start = previous_end + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as e:
-            raise BadGazetteer(f"{path}:{start}: malformed CSV: {e}") from e
-        previous_end = reader.line_num
-        if not row or all(not cell.strip() for cell in row):
-            continue  # blank line
-        if len(row) != len(columns):
-            raise BadGazetteer(
-                f"{path}:{start}: {len(row)} fields, expected {len(columns)} "
-                f"({','.join(columns)}); quote a field that contains a comma"
+    try:
+        for row in reader:
+            start = previous_end + 1
+            previous_end = reader.line_num
+            if len(row) != width:
+                if not row or not "".join(row).strip():
+                    continue  # blank line
+                raise BadGazetteer(
+                    f"{path}:{start}: {len(row)} fields, expected {width} "
+                    f"({','.join(columns)}); quote a field that contains a comma"
+                )
+            variants = row[i_variants]
+            yield (
+                start,
+                _entity(
+                    path,
+                    start,
+                    row[i_id].strip(),
+                    _clean(row[i_name]),
+                    row[i_type].strip(),
+                    variants.split(VARIANT_SEPARATOR) if variants else (),
+                    source,
+                ),
             )
-        entity_id = row[index["id"]].strip()
-        name = _clean(row[index["name"]])
-        kind = row[index["type"]].strip()
-        variants = row[index["variants"]].split(VARIANT_SEPARATOR)
-        yield start, _entity(path, start, entity_id, name, kind, variants, source)
+    except csv.Error as e:
+        raise BadGazetteer(f"{path}:{previous_end + 1}: malformed CSV: {e}") from e
 
 
-def _parse_plain(
-    path: Path, text: str, taken: Iterable[str]
-) -> Iterator[tuple[int, Entity]]:
+def _parse_plain(path: Path, text: str, taken: Iterable[str]) -> Iterator[tuple[int, Entity]]:
     """One name per line; ``#`` starts a comment; an optional tab and type after the name.
 
     Ids are made from the names (``Yuri Dubinin`` -> ``yuri-dubinin``), unique across the
@@ -342,7 +363,9 @@ def _parse_tei(path: Path, text: str) -> Iterator[tuple[int, Entity]]:
                 continue
             found_any = True
             line = entry.sourceline or 1
-            names = [n for n in entry if isinstance(n.tag, str) and etree.QName(n).localname == name_tag]
+            names = [
+                n for n in entry if isinstance(n.tag, str) and etree.QName(n).localname == name_tag
+            ]
             if not names:
                 raise BadGazetteer(f"{path}:{line}: <{entry_tag}> without a <{name_tag}>")
             entity_id = entry.get(_XML_ID) or names[0].get(_XML_ID) or ""
@@ -376,7 +399,11 @@ def _dangerous_doctype(data: bytes) -> bool:
 
 def _clean(text: str) -> str:
     """Whitespace folded, Unicode NFC."""
-    return unicodedata.normalize("NFC", " ".join(text.split()))
+    if not text.isascii():
+        return unicodedata.normalize("NFC", " ".join(text.split()))
+    if "  " in text or text[:1].isspace() or text[-1:].isspace() or not text.isprintable():
+        return " ".join(text.split())
+    return text
 
 
 def _entity(
@@ -388,28 +415,29 @@ def _entity(
     variants: Iterable[str],
     source: str,
 ) -> Entity:
-    where = f"{path}:{line}"
-    if not entity_id:
-        raise BadGazetteer(f"{where}: empty id")
-    if not _NCNAME.match(entity_id):
+    if not entity_id or _NCNAME.match(entity_id) is None:
+        if not entity_id:
+            raise BadGazetteer(f"{path}:{line}: empty id")
         raise BadGazetteer(
-            f"{where}: id '{entity_id}' is not a valid xml:id (start with a letter or '_'; "
+            f"{path}:{line}: id '{entity_id}' is not a valid xml:id (start with a letter or '_'; "
             "then letters, digits, '-', '_', '.')"
         )
     if not name:
-        raise BadGazetteer(f"{where}: empty name for id '{entity_id}'")
+        raise BadGazetteer(f"{path}:{line}: empty name for id '{entity_id}'")
     if kind not in TYPES:
         raise BadGazetteer(
-            f"{where}: invalid type '{kind}' for id '{entity_id}'; use person, place or org"
+            f"{path}:{line}: invalid type '{kind}' for id '{entity_id}'; use person, place or org"
         )
-    seen = {name}
-    kept: list[str] = []
-    for v in variants:
-        form = _clean(v)
-        if form and form not in seen:
-            seen.add(form)
-            kept.append(form)
-    return Entity(entity_id, name, kind, tuple(kept), source)
+    forms = [_clean(v) for v in variants]
+    if "" in forms or name in forms or len(set(forms)) != len(forms):
+        seen = {name, ""}
+        kept: list[str] = []
+        for form in forms:
+            if form not in seen:
+                seen.add(form)
+                kept.append(form)
+        forms = kept
+    return Entity(entity_id, name, kind, tuple(forms), source)
 
 
 def _check_entity(entity: Entity) -> None:
@@ -421,8 +449,16 @@ def _check_entity(entity: Entity) -> None:
         raise BadGazetteer(f"{entity.source}: invalid type '{entity.type}' for id '{entity.id}'")
 
 
+#: Letters that Unicode decomposition does not reduce to ASCII.
+_TRANSLITERATE = str.maketrans(
+    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae",
+     "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "Th", "ı": "i"}
+)  # fmt: skip
+
+
 def _slug(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    folded = unicodedata.normalize("NFKD", name.translate(_TRANSLITERATE))
+    ascii_name = folded.encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
     if not slug or not slug[0].isalpha():
         slug = f"n-{slug}" if slug else "n"
