@@ -52,6 +52,8 @@ def classification(text: str) -> Marking | None:
     letters = sum(c.isalpha() for c in raw)
     if letters < 5 or sum(c.isupper() for c in raw) < 0.6 * letters:
         return None  # markings are typed in capitals
+    if all(len(token) == 1 for token in raw.split()):
+        raw = raw.replace(" ", "")  # telegrams space their markings: "S E C R E T"
     squashed = _squash(raw)
     if not squashed:
         return None
@@ -63,6 +65,27 @@ def classification(text: str) -> Marking | None:
     if abs(len(form) - len(squashed)) > max(2, len(form) // 5):
         return None
     return Marking(form, float(score))
+
+
+def spaced_marking(text: str) -> str | None:
+    """A telegram's spaced marking at the start of a line: "S E C R E T MOSCOW 11873"."""
+    letters: list[str] = []
+    for token in text.split():
+        if len(token) != 1:
+            break
+        letters.append(token)
+    if len(letters) < 5:
+        return None
+    found = classification("".join(letters))
+    return found.form if found else None
+
+
+def marking_form(text: str) -> str | None:
+    """The vocabulary form of the marking a furniture line carries, however it was written."""
+    found = classification(text)
+    if found is not None:
+        return found.form
+    return spaced_marking(text) or classification_token(text)
 
 
 PORTION_MARK = re.compile(r"^\((TS|S|C|U|S/S|S/NF|C/NF|LOU|SBU|TS/SCI)\)$")
@@ -163,6 +186,8 @@ def numeric_date(text: str) -> tuple[str, str] | None:
 DECORATED_PAGE_NUMBER = re.compile(
     r"^(?:[-_~—–]\s*(\d{1,4})\s*[-_~—–]|PAGE\s+(\d{1,4})(?:\s+OF\s+\d+)?|(\d{1,4})\s*\.)$", re.I
 )
+# A telegram's running head: "PAGE 01        MOSCOW 11873  231458Z"
+TELEGRAM_PAGE = re.compile(r"^PAGE\s+(\d{1,3})\s+[A-Z][A-Z ]+\d{3,6}\b", re.I)
 BARE_PAGE_NUMBER = re.compile(r"^(\d{1,4})$")
 DECL_INSTRUCTION = re.compile(
     r"^\W*(DECL\s*[:;.]|DECLASSIFY\s+ON\s*[:;]?|CLASSIFIED\s+BY\s*[:;]?|DERIVED\s+FROM\s*[:;]|"
@@ -174,6 +199,9 @@ DECL_INSTRUCTION = re.compile(
 def page_number(text: str) -> tuple[str, bool] | None:
     """The page number a line holds, and whether it was typed decorated ("- 5 -", "5.")."""
     stripped = text.strip().lstrip(";:,|'‘\"“ ").rstrip(";:,|'’\"” ")  # specks around it
+    m = TELEGRAM_PAGE.match(stripped)
+    if m:
+        return str(int(m.group(1))), True
     m = DECORATED_PAGE_NUMBER.match(stripped)
     if m:
         return next(g for g in m.groups() if g), True

@@ -110,6 +110,7 @@ class MemoHeader:
     side_labels: list[LineRef] = field(default_factory=list)
     participants: list[Participant] = field(default_factory=list)
     other: list[LineRef] = field(default_factory=list)  # header lines of no known kind
+    telegram: bool = False  # routed "FM ... TO ..." with a date-time group
 
     def field(self, label: str) -> HeaderField | None:
         return next((f for f in self.fields if f.label == label), None)
@@ -153,7 +154,8 @@ DOC_TYPE = re.compile(
 )
 FIELD = re.compile(
     r"^(?:(DATE,\s*TIME(?:,?\s+AND\s+PLACE)?|AND\s+PLACE)\s*:?"
-    r"|(SUBJECT|SUBJ|DATE|TIME|PLACE|FROM|TO|THRU|THROUGH|CC|COPIES TO|REF|"
+    r"|(FM|TO|INFO)(?=\s+[A-Z]{3,})"  # telegram routing: "FM AMEMBASSY MOSCOW"
+    r"|(SUBJECT|SUBJ|DATE|TIME|PLACE|FROM|TO|THRU|THROUGH|CC|COPIES TO|REF|TAGS|"
     r"PARTICIPANTS|((US|U\.S\.|SOVIET|USSR|AMERICAN|[A-Z][a-z]+) )?PARTICIPANTS)\s*:)",
     re.IGNORECASE,
 )
@@ -430,7 +432,7 @@ def _furniture_kind(page: Page, i: int, decorated_used: bool) -> FurnitureKind |
     text = _unstruck_text(line)
     if markings.is_declassification(text):
         return FurnitureKind.declassification
-    if markings.classification(text) is not None:
+    if markings.classification(text) is not None or markings.spaced_marking(text):
         return FurnitureKind.classification
     if markings.is_declassification_instruction(text):
         return FurnitureKind.instruction
@@ -560,13 +562,20 @@ def _memo_header(
             in_participants = found_field = True
             last_header_slot = k
             continue
+        dtg = DATE_TIME_GROUP.match(text)
+        if dtg:
+            header.telegram = found_field = True
+            header.fields.append(_date_time_group(dtg, ref))
+            last_header_slot = k
+            continue
         field_match = FIELD.match(text)
         if field_match:
             found_field = True
             last_header_slot = k
-            label = (field_match.group(1) or field_match.group(2)).lower()
+            label = next(g for g in field_match.groups() if g).lower()
             field = _header_field(label, ref, line)
             in_participants = field.label == "participants"
+            header.telegram = header.telegram or label == "fm"
             if in_participants:
                 # "PARTICIPANTS: The President" - the first name stands on the label's line.
                 header.side_labels.append(LineRef(ref.page, ref.line, 0, field.value_start))
@@ -608,7 +617,19 @@ def _header_lines(header: MemoHeader) -> list[LineRef]:
     return refs
 
 
-FIELD_NAMES = {"subj": "subject", "through": "thru", "copies to": "cc", "and place": "place"}
+FIELD_NAMES = {"subj": "subject", "through": "thru", "copies to": "cc", "and place": "place",
+               "fm": "from"}
+# A telegram's date-time group: "O 231458Z JUN 86" (precedence, day, time, month, year).
+DATE_TIME_GROUP = re.compile(r"^[OPRZ]{1,2}\s+(\d{2})(\d{4})Z\s+([A-Z]{3})\s+(\d{2})$")
+
+
+def _date_time_group(match: re.Match[str], ref: LineRef) -> HeaderField:
+    """A telegram's "O 231458Z JUN 86" as a date field (the time is Zulu, kept as written)."""
+    day, hhmm, month, year = match.groups()
+    iso = None
+    if month.lower() in MONTHS:
+        iso = _iso(1900 + int(year) if int(year) > 40 else 2000 + int(year), MONTHS[month.lower()], int(day))
+    return HeaderField("date", ref, 0, date_iso=iso)
 
 
 def _header_field(label: str, ref: LineRef, line: Line) -> HeaderField:
@@ -962,7 +983,11 @@ TITLE_REFERENCE = re.compile(
     r"Minister|Chairman|Premier|Prime\s+Minister|Vice\s+President|Chancellor|Admiral|General)\b",
     re.IGNORECASE,
 )
-INTRO = re.compile(r"^(After [^,]{1,40},|At this point,?|Then,?|In (?:reply|response),?|Finally,?)\s*", re.I)
+INTRO = re.compile(
+    r"^(?:(?:\d{1,3}|[A-Za-z])[.)]\s+)?"  # paragraph number: "2." "b)"
+    r"(?:\((?:TS|S|C|U|S/S|S/NF|C/NF|LOU|SBU)\)\s+)?"  # portion marking
+    r"(?:(?:After [^,]{1,40},|At this point,?|Then,?|In (?:reply|response),?|Finally,?)\s*)?"
+)
 
 
 def _attribute(
@@ -979,7 +1004,7 @@ def _attribute(
     skip = 0
     joined = " ".join(words)
     intro = INTRO.match(joined)
-    if intro:
+    if intro and intro.group(0).strip():
         skip = len(intro.group(0).split())
     # Titles before the name ("Ambassador Dubinin", "President Reagan", "General Secretary").
     pos = skip

@@ -178,6 +178,8 @@ def document_title(meta: DocumentMeta, structure: DocumentStructure, pages: Sequ
     if header is not None:
         if header.doc_type is not None:
             parts.append(_titlecase(_line_text(pages, header.doc_type)))
+        elif header.telegram:
+            parts.append("Telegram")
         subject_field = header.field("subject")
         if subject_field is not None:
             words = pages[subject_field.line.page].lines[subject_field.line.line].words
@@ -188,7 +190,7 @@ def document_title(meta: DocumentMeta, structure: DocumentStructure, pages: Sequ
         if date_field is not None and date_field.date_iso:
             parts.append(date_field.date_iso)
     title = ", ".join(p for p in parts if p)
-    if header is not None and header.doc_type is not None and len(parts) > 1:
+    if header is not None and (header.doc_type is not None or header.telegram) and len(parts) > 1:
         title = parts[0] + ": " + ", ".join(parts[1:])
     return title or PurePosixPath(meta.id).name
 
@@ -369,6 +371,8 @@ class _TextWriter:
 
     def _div_type(self) -> str:
         header = self.structure.header
+        if header is not None and header.telegram:
+            return "telegram"
         if header is None or header.doc_type is None:
             return "document"
         text = _line_text(self.pages, header.doc_type).lower()
@@ -419,8 +423,7 @@ class _TextWriter:
                 if not any(c.isalnum() for c in text):  # OCR specks beside the marking
                     append(fw, text)
                     continue
-                found = markings.classification(text)
-                stamp = E("stamp", text, type="classification", n=found.form if found else None)
+                stamp = E("stamp", text, type="classification", n=markings.marking_form(text))
                 append(fw, E("del", stamp, rend="strikethrough") if struck else stamp)
         return fw
 
@@ -512,7 +515,7 @@ class _TextWriter:
             when = E("time", *time_part, from_=field.time_from, to=field.time_to)
             return E("dateline", lb, label + " ", E("date", *date_part, " ", when, when=field.date_iso))
         if field.label == "date":
-            return E("dateline", lb, label + " ", E("date", *value, when=field.date_iso))
+            return E("dateline", lb, label + " " if label else "", E("date", *value, when=field.date_iso))
         if field.label == "time":
             return E("dateline", lb, label + " ",
                      E("time", *value, from_=field.time_from, to=field.time_to))

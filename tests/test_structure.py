@@ -153,3 +153,15 @@ def test_memos_valid_tei(outputs, tei_all, tmp_path: Path) -> None:
         path = tmp_path / f"{name}.xml"
         tree.write(str(path))
         assert_tei_all_valid(tei_all, path)
+
+
+def test_telegram(outputs) -> None:
+    tree = outputs["telegram-1986-moscow"]
+    assert tree.find(".//t:body/t:div", NS).get("type") == "telegram"
+    assert text_of(tree.find(".//t:titleStmt/t:title", NS)).startswith("Telegram: SHEVARDNADZE ON THE SUMMIT")
+    assert tree.find(".//t:opener//t:date", NS).get("when") == "1986-06-23"
+    assert {s.get("type") for s in tree.iterfind(".//t:opener/t:seg", NS)} >= {"from", "to", "subject", "ref"}
+    stamps = [s.get("n") for s in tree.iterfind(".//t:fw[@type='classification']//t:stamp", NS)]
+    assert stamps == ["SECRET", "SECRET", "NODIS"]
+    assert text_of(tree.find(".//t:fw[@type='pageNum']", NS)).startswith("PAGE 01")
+    assert [who for who, _ in speakers(tree)][:3] == [None, "#shevardnadze-eduard", "#karpov-viktor"]

@@ -1,0 +1,223 @@
+"""Measure name correction on the injected corpus: recall, precision, wrong changes.
+
+A correction (a mention with ``corrected``) is right when the words it covers, rewritten as
+``prefix + corrected + suffix``, read exactly as the clean text; it is wrong otherwise (and
+also when it covers only part of a split or hyphenated word). Recall counts the damage
+events on names that needed a correction and were fixed by a right correction covering all
+their words. Wrong corrections are counted by what they changed: an intact gazetteer name,
+a dictionary word, a damaged name turned into the wrong name, or another word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from corpus.inject import Injected, Token, corpus
+from pipeline.correction import NameCorrector, affixes, english_words, protected_words
+from pipeline.gazetteer import Gazetteer
+from pipeline.model import Mention, Page, WordRef
+
+CORPUS_GAZETTEER = Path(__file__).resolve().parent / "gazetteer.csv"
+
+
+@dataclass
+class Result:
+    """Figures for a set of damaged documents."""
+
+    documents: int = 0
+    words: int = 0
+    names: int = 0
+    name_events: int = 0  # damage to names that needs a correction
+    fixed: int = 0  # ... fixed by a right correction
+    reviewed: int = 0  # ... left for review instead (not counted as fixed)
+    hyphen_only: int = 0  # names only hyphenated (need tagging, no correction)
+    word_events: int = 0  # damage to ordinary words
+    corrections: int = 0
+    right: int = 0
+    exact_changed: int = 0  # intact gazetteer names changed
+    dictionary_changed: int = 0  # dictionary words changed (damaged or not)
+    misnamed: int = 0  # damaged names corrected to the wrong text
+    other_changed: int = 0  # other words changed
+    wrong_entity: int = 0  # right text, wrong entity
+    intact_names: int = 0
+    intact_tagged: int = 0  # intact names tagged with the right entity (or sent for review)
+    redraws: int = 0
+    wrong: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+
+    @property
+    def recall(self) -> float:
+        return self.fixed / self.name_events if self.name_events else 1.0
+
+    @property
+    def precision(self) -> float:
+        return self.right / self.corrections if self.corrections else 1.0
+
+    @property
+    def wrong_changes(self) -> int:
+        return self.exact_changed + self.dictionary_changed + self.other_changed
+
+    def summary(self) -> str:
+        return (
+            f"documents {self.documents}, words {self.words}, names {self.names}; "
+            f"damaged names needing correction {self.name_events}, fixed {self.fixed}, "
+            f"sent for review {self.reviewed}; damaged ordinary words {self.word_events}\n"
+            f"name recall {self.recall:.4f}  precision {self.precision:.4f} "
+            f"({self.right}/{self.corrections} corrections right)\n"
+            f"wrongly changed: exact gazetteer forms {self.exact_changed}, dictionary words "
+            f"{self.dictionary_changed}, other words {self.other_changed}; damaged names "
+            f"corrected to the wrong name {self.misnamed}; right text but wrong entity "
+            f"{self.wrong_entity}\n"
+            f"intact names tagged {self.intact_tagged}/{self.intact_names}; "
+            f"hyphenated-only names {self.hyphen_only}; damage draws refused {self.redraws}"
+        )
+
+
+def span(mention: Mention, pages: Sequence[Page]) -> list[WordRef]:
+    """The word refs a mention covers, in order."""
+    refs: list[WordRef] = []
+    ref = mention.first
+    while True:
+        refs.append(ref)
+        if ref == mention.last:
+            return refs
+        line = pages[ref.page].lines[ref.line]
+        if ref.word + 1 < len(line.words):
+            ref = WordRef(ref.page, ref.line, ref.word + 1)
+        elif ref.line + 1 < len(pages[ref.page].lines):
+            ref = WordRef(ref.page, ref.line + 1, 0)
+        else:
+            ref = WordRef(ref.page + 1, 0, 0)
+
+
+def _next_ref(ref: WordRef, pages: Sequence[Page]) -> WordRef | None:
+    line = pages[ref.page].lines[ref.line]
+    if ref.word + 1 < len(line.words):
+        return WordRef(ref.page, ref.line, ref.word + 1)
+    if ref.line + 1 < len(pages[ref.page].lines):
+        return WordRef(ref.page, ref.line + 1, 0)
+    if ref.page + 1 < len(pages):
+        return WordRef(ref.page + 1, 0, 0)
+    return None
+
+
+def evaluate(corrector: NameCorrector, documents: Sequence[Injected]) -> Result:
+    """Run the corrector on every document and compare with the truth."""
+    result = Result()
+    words = english_words()
+    for doc in documents:
+        result.documents += 1
+        result.words += len(doc.truth)
+        result.names += len(doc.names)
+        result.redraws += doc.redraws
+        mentions = corrector.find_mentions(doc.pages)
+        right_spans: list[set[WordRef]] = []
+        reviewed_spans: list[set[WordRef]] = []
+        for m in mentions:
+            refs = span(m, doc.pages)
+            if m.review:
+                reviewed_spans.append(set(refs))
+            if m.corrected is None:
+                continue
+            result.corrections += 1
+            toks = [doc.truth[r] for r in refs]
+            after = _next_ref(refs[-1], doc.pages)
+            complete = toks[0].clean != "" and (after is None or doc.truth[after].clean != "")
+            clean = " ".join(t.clean for t in toks if t.clean)
+            prefix, suffix = affixes(m, doc.pages)
+            proposed = prefix + m.corrected + suffix
+            if complete and proposed == clean:
+                result.right += 1
+                right_spans.append(set(refs))
+                expected = {doc.names[t.name].entity_id for t in toks if t.name is not None}
+                expected.discard(None)
+                if expected and m.entity_id not in expected:
+                    result.wrong_entity += 1
+                continue
+            result.wrong.append(
+                f"{doc.name}: {m.original!r} -> {m.corrected!r} ({m.entity_id}, {m.score}); "
+                f"clean {clean!r}"
+            )
+            for t in toks:
+                _count_wrong(result, t, words)
+        for event in doc.events:
+            if not event.on_name:
+                result.word_events += 1
+                continue
+            if not event.needs_correction:
+                result.hyphen_only += 1
+                continue
+            result.name_events += 1
+            need = set(event.refs)
+            if any(need <= s for s in right_spans):
+                result.fixed += 1
+            else:
+                if any(need & s for s in reviewed_spans):
+                    result.reviewed += 1
+                result.missed.append(f"{doc.name}: {event.op} {event.clean!r} -> {event.damaged!r}")
+        by_start = {m.first: m for m in mentions}
+        covered: dict[WordRef, Mention] = {}
+        for m in mentions:
+            for r in span(m, doc.pages):
+                covered[r] = m
+        for occurrence in doc.names:
+            if occurrence.damaged:
+                continue
+            result.intact_names += 1
+            hits = {covered.get(r) for r in occurrence.refs}
+            if len(hits) != 1 or None in hits:
+                continue
+            m = hits.pop()
+            assert m is not None and m.first in by_start
+            if occurrence.entity_id in (m.entity_id, *m.candidates) or not occurrence.entity_id:
+                result.intact_tagged += 1
+    return result
+
+
+def _count_wrong(result: Result, tok: Token, words: frozenset[str]) -> None:
+    if tok.kind == "name":
+        if tok.event is None:
+            result.exact_changed += 1
+        else:
+            result.misnamed += 1
+        return
+    core = tok.clean.strip(".,;:!?()\"'").lower()
+    if core in words:
+        result.dictionary_changed += 1
+    else:
+        result.other_changed += 1
+
+
+def oracle(
+    gazetteer: Gazetteer,
+) -> tuple[Callable[[str], bool], Callable[[str], bool], Callable[[str], str | None]]:
+    """``is_form``, ``is_word`` and ``entity_of`` for the injector, from a gazetteer."""
+    forms = {form for form, _e in gazetteer.all_forms()}
+    upper = {form.upper() for form in forms}
+    guard = protected_words(forms)
+
+    def is_form(text: str) -> bool:
+        return text in forms or (text.isupper() and text in upper)
+
+    def is_word(text: str) -> bool:
+        return text.lower() in guard
+
+    def entity_of(form: str) -> str | None:
+        found = gazetteer.forms(form) or [
+            e for f, e in gazetteer.all_forms() if f.upper() == form and form.isupper()
+        ]
+        ids = {e.id for e in found}
+        return ids.pop() if len(ids) == 1 else None
+
+    return is_form, is_word, entity_of
+
+
+@lru_cache(maxsize=4)
+def damaged_corpus(gazetteer_path: Path, seeds: tuple[int, ...]) -> list[Injected]:
+    """The memos damaged with ``seeds``, truth from the gazetteer at ``gazetteer_path``."""
+    gazetteer = Gazetteer.load([gazetteer_path])
+    is_form, is_word, entity_of = oracle(gazetteer)
+    return corpus(seeds=seeds, is_form=is_form, is_word=is_word, entity_of=entity_of)

@@ -1,0 +1,505 @@
+"""Name correction: each kind of OCR damage, each guard, the seed memcon, the injected corpus."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from pipeline.correction import (
+    NameCorrector,
+    affixes,
+    cert_for,
+    english_words,
+    skeleton,
+    split_word,
+)
+from pipeline.gazetteer import Entity, Gazetteer
+from pipeline.model import Cert, Line, Mention, Page, PageSource, Word, WordRef
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "memcon-1986-06-23.ocr.txt"
+
+ENTRIES = [
+    ("reagan-ronald", "Ronald Reagan", "person", ("Reagan", "R. Reagan")),
+    ("regan-donald", "Donald T. Regan", "person", ("Regan", "Donald Regan")),
+    ("dubinin-yuri", "Yuri Dubinin", "person", ("Dubinin", "Y. Dubinin")),
+    ("gorbachev-mikhail", "Mikhail Gorbachev", "person", ("Gorbachev", "M. Gorbachev")),
+    ("gorbacheva-raisa", "Raisa Gorbacheva", "person", ("Gorbacheva",)),
+    ("dobrynin-anatoly", "Anatoly Dobrynin", "person", ("Dobrynin",)),
+    ("shultz-george", "George P. Shultz", "person", ("Shultz", "George Shultz")),
+    ("poindexter-john", "John M. Poindexter", "person", ("Poindexter",)),
+    ("matlock-jack", "Jack F. Matlock Jr.", "person", ("Matlock", "Jack Matlock")),
+    ("simons-thomas", "Thomas W. Simons Jr.", "person", ("Simons", "T. W. Simons")),
+    ("zarechnak-dimitri", "Dimitri Zarechnak", "person", ("Zarechnak", "D. Zarechnak")),
+    ("baker-james", "James A. Baker III", "person", ("Baker", "James Baker")),
+    ("baker-howard", "Howard H. Baker Jr.", "person", ("Baker", "Howard Baker")),
+    ("haig-alexander", "Alexander M. Haig Jr.", "person", ("Haig",)),
+    ("bush-george", "George H. W. Bush", "person", ("Bush",)),
+    ("camp-david", "Camp David", "place", ()),
+    ("geneva", "Geneva", "place", ()),
+    ("soviet-union", "Soviet Union", "place", ("USSR",)),
+    ("united-states", "United States", "place", ("U.S.", "America")),
+    ("nsc", "National Security Council", "org", ("NSC",)),
+    ("security-council", "Security Council", "org", ()),
+]
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return Gazetteer(Entity(i, n, t, v, "test") for i, n, t, v in ENTRIES)
+
+
+@pytest.fixture(scope="module")
+def corrector(gazetteer: Gazetteer) -> NameCorrector:
+    return NameCorrector(gazetteer)
+
+
+def pages_of(*lines: str, conf: float | None = None) -> list[Page]:
+    """One page per form feed, one Line per text line, words split on spaces."""
+    pages: list[Page] = []
+    for number, text in enumerate("\n".join(lines).split("\f"), start=1):
+        page_lines = [
+            Line(tuple(Word(w, conf=conf) for w in line.split())) for line in text.split("\n")
+        ]
+        pages.append(Page(number, PageSource("test.txt", number - 1), page_lines))
+    return pages
+
+
+def find(corrector: NameCorrector, *lines: str, conf: float | None = None) -> list[Mention]:
+    pages = pages_of(*lines, conf=conf)
+    mentions = corrector.find_mentions(pages)
+    for m in mentions:  # the invariant a TEI writer relies on
+        prefix, suffix = affixes(m, pages)
+        words = _words(m, pages)
+        assert words[0].startswith(prefix) and words[-1].endswith(suffix)
+    return mentions
+
+
+def _words(m: Mention, pages: Sequence[Page]) -> list[str]:
+    out = []
+    ref = m.first
+    while True:
+        line = pages[ref.page].lines[ref.line]
+        out.append(line.words[ref.word].text)
+        if ref == m.last:
+            return out
+        if ref.word + 1 < len(line.words):
+            ref = WordRef(ref.page, ref.line, ref.word + 1)
+        elif ref.line + 1 < len(pages[ref.page].lines):
+            ref = WordRef(ref.page, ref.line + 1, 0)
+        else:
+            ref = WordRef(ref.page + 1, 0, 0)
+
+
+def only(mentions: list[Mention]) -> Mention:
+    assert len(mentions) == 1, mentions
+    return mentions[0]
+
+
+# -- character confusions and case --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("damaged", "form", "entity"),
+    [
+        ("DUbinin", "Dubinin", "dubinin-yuri"),
+        ("Gorbachey", "Gorbachev", "gorbachev-mikhail"),
+        ("Doprynin", "Dobrynin", "dobrynin-anatoly"),
+        ("ZareChnak", "Zarechnak", "zarechnak-dimitri"),
+        ("Re@gan", "Reagan", "reagan-ronald"),
+        ("Reag4n", "Reagan", "reagan-ronald"),
+        ("G0rbachev", "Gorbachev", "gorbachev-mikhail"),
+        ("Gorbacliev", "Gorbachev", "gorbachev-mikhail"),  # h read as li
+        ("Poindcxter", "Poindexter", "poindexter-john"),
+        ("5hultz", "Shultz", "shultz-george"),
+        ("dubinin", "Dubinin", "dubinin-yuri"),  # lowercase initial
+    ],
+)
+def test_damaged_word_is_corrected_to_the_form_it_came_from(
+    corrector: NameCorrector, damaged: str, form: str, entity: str
+) -> None:
+    m = only(find(corrector, f"He said that {damaged} would come."))
+    assert (m.original, m.corrected, m.entity_id) == (damaged, form, entity)
+    assert m.entity_type == "person" and not m.review
+    assert m.first == m.last == WordRef(0, 0, 3)
+
+
+def test_all_capitals_name_is_tagged_not_corrected(corrector: NameCorrector) -> None:
+    mentions = find(corrector, "GENERAL SECRETARY GORBACHEV MET SECRETARY SHULTZ IN GENEVA")
+    assert [(m.original, m.corrected, m.entity_id) for m in mentions] == [
+        ("GORBACHEV", None, "gorbachev-mikhail"),
+        ("SHULTZ", None, "shultz-george"),
+        ("GENEVA", None, "geneva"),
+    ]
+
+
+def test_damaged_capitals_stay_capitals(corrector: NameCorrector) -> None:
+    m = only(find(corrector, "GORBACHEY SAID NO"))
+    assert m.corrected == "GORBACHEV"
+    m = only(find(corrector, "GORBaCHEV SAID NO"))
+    assert m.corrected == "GORBACHEV"
+
+
+# -- split, merged, hyphenated ------------------------------------------------------------
+
+
+def test_split_word_is_joined(corrector: NameCorrector) -> None:
+    m = only(find(corrector, "Dubin in concluded by saying"))
+    assert (m.first, m.last) == (WordRef(0, 0, 0), WordRef(0, 0, 1))
+    assert (m.original, m.corrected, m.entity_id) == ("Dubin in", "Dubinin", "dubinin-yuri")
+    assert m.cert is Cert.high
+
+
+def test_split_inside_a_multi_word_name(corrector: NameCorrector) -> None:
+    m = only(find(corrector, "We met Yu ri Dubinin there."))
+    assert (m.original, m.corrected, m.entity_id) == (
+        "Yu ri Dubinin",
+        "Yuri Dubinin",
+        "dubinin-yuri",
+    )
+
+
+def test_merged_word_is_split(corrector: NameCorrector) -> None:
+    m = only(find(corrector, "and PresidentReagan said"))
+    assert m.first == m.last == WordRef(0, 0, 1)
+    assert (m.original, m.corrected, m.entity_id) == (
+        "PresidentReagan",
+        "President Reagan",
+        "reagan-ronald",
+    )
+
+
+def test_merged_word_with_a_damaged_name(corrector: NameCorrector) -> None:
+    m = only(find(corrector, "talks withGorbachey ended"))
+    assert (m.corrected, m.entity_id) == ("with Gorbachev", "gorbachev-mikhail")
+
+
+def test_merged_word_before_a_multi_word_name(corrector: NameCorrector) -> None:
+    m = only(find(corrector, "AmbassadorJack Matlock said"))
+    assert (m.first, m.last) == (WordRef(0, 0, 0), WordRef(0, 0, 1))
+    assert m.corrected == "Ambassador Jack Matlock" and m.entity_id == "matlock-jack"
+
+
+def test_glued_initials_are_a_convention_and_stay(corrector: NameCorrector) -> None:
+    m = only(find(corrector, "Cleared: EUR:TWSimons, Jr."))
+    assert (m.original, m.corrected, m.entity_id) == ("Simons", None, "simons-thomas")
+
+
+def test_hyphenation_at_a_line_end_is_one_mention_not_a_correction(
+    corrector: NameCorrector,
+) -> None:
+    m = only(find(corrector, "the letter from Gorba-", "chev was read"))
+    assert (m.first, m.last) == (WordRef(0, 0, 3), WordRef(0, 1, 0))
+    assert (m.original, m.corrected, m.entity_id) == ("Gorba-chev", None, "gorbachev-mikhail")
+
+
+def test_hyphenation_across_a_page_break(corrector: NameCorrector) -> None:
+    m = only(find(corrector, "the letter from Gorba-\fchev was read"))
+    assert (m.first, m.last) == (WordRef(0, 0, 3), WordRef(1, 0, 0))
+
+
+def test_hyphenated_and_damaged(corrector: NameCorrector) -> None:
+    m = only(find(corrector, "the letter from Gorba-", "chey, it said"))
+    assert (m.original, m.corrected) == ("Gorba-chey", "Gorbachev")
+
+
+def test_a_real_hyphen_at_a_line_end_is_left_alone(corrector: NameCorrector) -> None:
+    assert find(corrector, "improving Soviet-", "American relations") == []
+
+
+# -- suffixes and possessives -------------------------------------------------------------
+
+
+def test_stray_letter_is_corrected(corrector: NameCorrector) -> None:
+    m = only(find(corrector, "Dubinina said that"))
+    assert (m.original, m.corrected, m.entity_id) == ("Dubinina", "Dubinin", "dubinin-yuri")
+
+
+def test_possessive_is_tagged_not_corrected(corrector: NameCorrector) -> None:
+    pages = pages_of("Dubinin's letter and Reagan's speech.")
+    mentions = corrector.find_mentions(pages)
+    assert [(m.original, m.corrected) for m in mentions] == [("Dubinin", None), ("Reagan", None)]
+    assert affixes(mentions[1], pages) == ("", "'s")
+
+
+def test_damaged_possessive_keeps_the_possessive_outside(corrector: NameCorrector) -> None:
+    pages = pages_of("(Dubinina's letter)")
+    m = only(corrector.find_mentions(pages))
+    assert (m.original, m.corrected) == ("Dubinina", "Dubinin")
+    assert affixes(m, pages) == ("(", "'s")
+
+
+def test_plural_is_tagged_not_corrected(corrector: NameCorrector) -> None:
+    m = only(find(corrector, "dinner with the Reagans."))
+    assert (m.original, m.corrected, m.entity_id) == ("Reagan", None, "reagan-ronald")
+
+
+def test_form_plus_letter_that_is_another_form_is_not_changed(corrector: NameCorrector) -> None:
+    m = only(find(corrector, "Gorbacheva arrived"))
+    assert (m.corrected, m.entity_id) == (None, "gorbacheva-raisa")
+
+
+# -- guards -------------------------------------------------------------------------------
+
+
+def test_exact_forms_are_never_changed(corrector: NameCorrector) -> None:
+    mentions = find(corrector, "Chief of Staff Regan and President Reagan")
+    assert [(m.original, m.corrected, m.entity_id) for m in mentions] == [
+        ("Regan", None, "regan-donald"),
+        ("Reagan", None, "reagan-ronald"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Began the talks at noon.",  # a dictionary word, capitalised
+        "He began the talks.",
+        "BEGAN THE TALKS",
+        "Bcgan the talks.",  # a damaged dictionary word
+        "the vast rnajority agreed",
+        "American and Soviet experts",  # a proper adjective is not America
+        "the Americ an delegation",  # a split ordinary word
+        "the g@tes were open",
+    ],
+)
+def test_ordinary_words_are_never_turned_into_names(corrector: NameCorrector, text: str) -> None:
+    assert [m for m in find(corrector, text) if m.corrected] == []
+
+
+def test_dictionary_words_are_in_the_word_list() -> None:
+    words = english_words()
+    assert {"began", "baker", "summit", "reiterated"} <= words
+    assert "reagan" not in words and "gorbachev" not in words
+
+
+def test_short_words_need_a_higher_score(corrector: NameCorrector) -> None:
+    assert only(find(corrector, "General Halg spoke")).corrected == "Haig"  # one confusion
+    assert find(corrector, "General Hoig spoke") == []  # one plain edit in four letters
+    assert find(corrector, "President Bnsh spoke") == []
+
+
+def test_numbers_and_markings_are_not_candidates(corrector: NameCorrector) -> None:
+    assert find(corrector, "NLRR FOI 714/5 #8479 BY AI NARA DATE 11/29/07 DECL: OADR") == []
+
+
+def test_struck_words_are_not_names(corrector: NameCorrector) -> None:
+    page = Page(1, PageSource("t"), [Line((Word("Dubinin", struck=True), Word("said")))])
+    assert corrector.find_mentions([page]) == []
+
+
+def test_titles_are_not_part_of_the_name(corrector: NameCorrector) -> None:
+    mentions = find(corrector, "Ambassador Dubinin met General Secretary Gorbachev")
+    assert [(m.original, m.first.word) for m in mentions] == [("Dubinin", 1), ("Gorbachev", 5)]
+
+
+def test_longest_exact_span_wins(corrector: NameCorrector) -> None:
+    mentions = find(
+        corrector, "the National Security Council and the Security Council met at Camp David"
+    )
+    assert [(m.original, m.entity_id) for m in mentions] == [
+        ("National Security Council", "nsc"),
+        ("Security Council", "security-council"),
+        ("Camp David", "camp-david"),
+    ]
+
+
+def test_abbreviation_keeps_its_period(corrector: NameCorrector) -> None:
+    pages = pages_of("relations with the U.S. were good")
+    m = only(corrector.find_mentions(pages))
+    assert (m.original, m.entity_id) == ("U.S.", "united-states")
+    assert affixes(m, pages) == ("", "")
+
+
+def test_damaged_word_of_a_multi_word_name(corrector: NameCorrector) -> None:
+    m = only(find(corrector, "Yurl Dubinin came"))
+    assert (m.original, m.corrected, m.entity_id) == (
+        "Yurl Dubinin",
+        "Yuri Dubinin",
+        "dubinin-yuri",
+    )
+
+
+# -- ties and review ----------------------------------------------------------------------
+
+
+def test_shared_form_is_sent_for_review(corrector: NameCorrector) -> None:
+    m = only(find(corrector, "Baker said no."))
+    assert m.review and m.entity_id is None and m.corrected is None
+    assert set(m.candidates) == {"baker-james", "baker-howard"}
+
+
+def test_damaged_shared_form_is_sent_for_review_uncorrected(corrector: NameCorrector) -> None:
+    m = only(find(corrector, "Bakcr said no."))
+    assert m.review and m.entity_id is None and m.corrected is None and m.original == "Bakcr"
+
+
+def test_the_document_decides_a_shared_form(corrector: NameCorrector) -> None:
+    mentions = find(
+        corrector, "Secretary James Baker arrived.", "Later Bakcr said no, and Baker left."
+    )
+    assert [(m.original, m.corrected, m.entity_id, m.review) for m in mentions] == [
+        ("James Baker", None, "baker-james", False),
+        ("Bakcr", "Baker", "baker-james", False),
+        ("Baker", None, "baker-james", False),
+    ]
+
+
+def test_two_entities_within_the_margin_are_a_tie() -> None:
+    g = Gazetteer(
+        [
+            Entity("kostenko-a", "A. Kostenko", "person", ("Kostenko",), "t"),
+            Entity("kostanko-b", "B. Kostanko", "person", ("Kostanko",), "t"),
+        ]
+    )
+    m = only(NameCorrector(g).find_mentions(pages_of("then Kostinko said")))
+    assert m.review and m.corrected is None and m.entity_id is None
+    assert set(m.candidates) == {"kostenko-a", "kostanko-b"}
+
+
+# -- evidence -----------------------------------------------------------------------------
+
+
+def test_cert_comes_from_score_and_ocr_confidence(corrector: NameCorrector) -> None:
+    assert only(find(corrector, "Gorbachey said", conf=92)).cert is Cert.high
+    assert only(find(corrector, "Gorbachey said", conf=30)).cert is Cert.medium
+    assert only(find(corrector, "Doprynin said")).cert is Cert.medium
+    assert cert_for(96) is Cert.high and cert_for(90) is Cert.medium and cert_for(82) is Cert.low
+    assert cert_for(90, [95, 20]) is Cert.low
+
+
+def test_no_correct_still_tags(gazetteer: Gazetteer) -> None:
+    plain = NameCorrector(gazetteer, correct=False)
+    mentions = plain.find_mentions(pages_of("Dubinina met Reagan and Dubin in"))
+    assert [(m.original, m.corrected, m.entity_id) for m in mentions] == [
+        ("Dubinina", None, "dubinin-yuri"),
+        ("Reagan", None, "reagan-ronald"),
+        ("Dubin in", None, "dubinin-yuri"),
+    ]
+
+
+def test_document_order_across_pages_and_reuse(corrector: NameCorrector) -> None:
+    pages = pages_of("Reagan spoke.", "Then Shultz.\fDubinina replied to Regan.")
+    first = corrector.find_mentions(pages)
+    assert [m.first for m in first] == [
+        WordRef(0, 0, 0),
+        WordRef(0, 1, 1),
+        WordRef(1, 0, 0),
+        WordRef(1, 0, 3),
+    ]
+    assert corrector.find_mentions(pages) == first
+
+
+def test_split_word_and_skeleton_helpers() -> None:
+    assert split_word("(\"Dubinin's,")[1:] == ("Dubinin", "'s,")
+    assert split_word("Gorba-") == ("", "Gorba", "-")
+    assert skeleton("Gorbachey") == skeleton("G0rbachev") == skeleton("Gorbachev")
+    assert skeleton("Regan") != skeleton("Reagan")
+
+
+# -- the seed memcon ----------------------------------------------------------------------
+
+
+def seed_pages() -> list[Page]:
+    if not SEED.is_file():
+        pytest.skip(f"{SEED} is missing")
+    lines = [line for line in SEED.read_text(encoding="utf-8").split("\n") if line.split()]
+    return [
+        Page(
+            1, PageSource(str(SEED)), [Line(tuple(Word(w) for w in line.split())) for line in lines]
+        )
+    ]
+
+
+def check_seed(corrector: NameCorrector) -> None:
+    pages = seed_pages()
+    mentions = corrector.find_mentions(pages)
+    words = [(m.original, m.corrected, m.entity_id) for m in mentions]
+    text = SEED.read_text(encoding="utf-8")
+    assert words.count(("Dubinina", "Dubinin", "dubinin-yuri")) == text.count("Dubinina") == 11
+    assert ("Dubin in", "Dubinin", "dubinin-yuri") in words
+    assert ("Regan", None, "regan-donald") in words
+    assert ("Reagan", None, "reagan-ronald") in words
+    assert ("Zarechnak", None, "zarechnak-dimitri") in words or (
+        "D. Zarechnak",
+        None,
+        "zarechnak-dimitri",
+    ) in words
+    corrected = [m for m in mentions if m.corrected]
+    assert {(m.original, m.corrected) for m in corrected} == {
+        ("Dubinina", "Dubinin"),
+        ("Dubin in", "Dubinin"),
+    }
+    for m in mentions:  # possessives are tagged, never corrected
+        prefix, suffix = affixes(m, pages)
+        if suffix.startswith("'s"):
+            assert m.corrected is None
+    assert sum(1 for m in mentions if affixes(m, pages)[1].startswith("'s")) >= 3
+
+
+def test_seed_with_a_small_gazetteer(corrector: NameCorrector) -> None:
+    check_seed(corrector)
+
+
+def test_seed_with_the_default_gazetteer() -> None:
+    if not Gazetteer.default_path().is_file():
+        pytest.skip("the default gazetteer is not there yet")
+    check_seed(NameCorrector(Gazetteer.load([])))
+
+
+# -- the error-injection corpus -----------------------------------------------------------
+
+CORPUS_SEEDS = (0, 1, 2)
+
+
+def corpus_result(gazetteer_path: Path):  # type: ignore[no-untyped-def]
+    from corpus.evaluate import damaged_corpus, evaluate
+
+    corrector = NameCorrector(Gazetteer.load([gazetteer_path]))
+    return evaluate(corrector, damaged_corpus(gazetteer_path, CORPUS_SEEDS))
+
+
+def assert_goals(result) -> None:  # type: ignore[no-untyped-def]
+    assert result.name_events >= 300, result.summary()
+    assert result.recall >= 0.98, result.summary() + "\n" + "\n".join(result.missed)
+    assert result.precision >= 0.995, result.summary() + "\n" + "\n".join(result.wrong)
+    assert result.exact_changed == 0 and result.dictionary_changed == 0, result.wrong
+    assert result.other_changed == 0 and result.misnamed == 0, result.wrong
+    assert result.intact_tagged == result.intact_names, result.summary()
+
+
+def test_corpus_goals_with_the_corpus_gazetteer() -> None:
+    from corpus.evaluate import CORPUS_GAZETTEER
+
+    assert_goals(corpus_result(CORPUS_GAZETTEER))
+
+
+def test_corpus_goals_with_the_default_gazetteer() -> None:
+    if not Gazetteer.default_path().is_file():
+        pytest.skip("the default gazetteer is not there yet")
+    assert_goals(corpus_result(Gazetteer.default_path()))
+
+
+def test_injector_is_deterministic_and_injects_every_kind() -> None:
+    from corpus.evaluate import CORPUS_GAZETTEER, oracle
+    from corpus.inject import inject, memo_paths
+
+    is_form, is_word, entity_of = oracle(Gazetteer.load([CORPUS_GAZETTEER]))
+    paths = memo_paths()
+    assert len(paths) >= 8
+
+    def run(seed: int) -> list[str]:
+        docs = [
+            inject(p, seed=seed, is_form=is_form, is_word=is_word, entity_of=entity_of)
+            for p in paths
+        ]
+        return [w.text for d in docs for page in d.pages for line in page.lines for w in line.words]
+
+    assert run(7) == run(7)
+    assert run(7) != run(8)
+    docs = [inject(p, seed=0, is_form=is_form, is_word=is_word, entity_of=entity_of) for p in paths]
+    ops = {e.op for d in docs for e in d.events}
+    assert {"confusion", "case", "split", "merge", "suffix", "hyphen"} <= ops
+    assert any(not e.on_name for d in docs for e in d.events)  # ordinary words damaged too
+    assert all(len(p.read_text().split()) >= 300 for p in paths)
