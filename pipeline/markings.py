@@ -14,8 +14,18 @@ from rapidfuzz import fuzz, process
 
 LEVELS = ("TOP SECRET", "SECRET", "CONFIDENTIAL", "UNCLASSIFIED", "LIMITED OFFICIAL USE")
 CAVEATS = (
-    "SENSITIVE", "NODIS", "EXDIS", "LIMDIS", "EYES ONLY", "NOFORN", "ORCON", "CODEWORD",
-    "WNINTEL", "SPECIAL HANDLING", "HANDLE VIA", "NOT RELEASABLE TO FOREIGN NATIONALS",
+    "SENSITIVE",
+    "NODIS",
+    "EXDIS",
+    "LIMDIS",
+    "EYES ONLY",
+    "NOFORN",
+    "ORCON",
+    "CODEWORD",
+    "WNINTEL",
+    "SPECIAL HANDLING",
+    "HANDLE VIA",
+    "NOT RELEASABLE TO FOREIGN NATIONALS",
 )
 # Every marking a page may carry, as spoken: level alone, or level with a caveat.
 VOCABULARY: tuple[str, ...] = tuple(
@@ -57,7 +67,9 @@ def classification(text: str) -> Marking | None:
     squashed = _squash(raw)
     if not squashed:
         return None
-    best = process.extractOne(squashed, VOCABULARY, scorer=fuzz.ratio, score_cutoff=MIN_MARKING_SCORE)
+    best = process.extractOne(
+        squashed, VOCABULARY, scorer=fuzz.ratio, score_cutoff=MIN_MARKING_SCORE
+    )
     if best is None:
         return None
     form, score, _ = best

@@ -38,13 +38,19 @@ class Options:
         if self.jobs < 1:
             raise UsageError(f"--jobs must be at least 1 (got {self.jobs})")
         if self.executor not in EXECUTORS:
-            raise UsageError(f"--executor must be one of {', '.join(EXECUTORS)} (got {self.executor})")
+            raise UsageError(
+                f"--executor must be one of {', '.join(EXECUTORS)} (got {self.executor})"
+            )
         if self.scheduler and self.executor != "dask":
             raise UsageError("--scheduler goes with --executor dask")
         if self.page_timeout is not None and self.page_timeout <= 0:
             raise UsageError(f"--page-timeout must be positive (got {self.page_timeout:g})")
-        if not self.lang or any(not part.replace("_", "").isalnum() for part in self.lang.split("+")):
-            raise UsageError(f"--lang takes Tesseract language codes such as eng or eng+rus (got {self.lang!r})")
+        if not self.lang or any(
+            not part.replace("_", "").isalnum() for part in self.lang.split("+")
+        ):
+            raise UsageError(
+                f"--lang takes Tesseract language codes such as eng or eng+rus (got {self.lang!r})"
+            )
         for given in self.inputs:
             try:
                 given.resolve().relative_to(self.output.resolve())

@@ -1,4 +1,4 @@
-"""Recognise a document's structure: page furniture, memo header, participants, paragraphs, speakers.
+"""Recognise document structure: page furniture, memo header, participants, paragraphs, speakers.
 
 Input: the pages' lines and the name mentions found by the correction stage. Output: a tree of
 plain dataclasses in reading order that the TEI stage writes out one to one. Lines are referred
@@ -167,27 +167,126 @@ CLOSER_START = re.compile(
 )
 TERMINAL = re.compile(r"[.!?:;\"'”’)]$")
 ROLE_WORDS = (
-    "President", "Vice President", "General Secretary", "Secretary", "Ambassador", "Minister",
-    "Foreign Minister", "Deputy Foreign Minister", "Chief of Staff", "Deputy Assistant Secretary",
-    "Assistant Secretary", "Under Secretary", "Deputy Secretary", "Interpreter", "Notetaker",
-    "VADM", "ADM", "General", "Marshal", "Admiral", "Senator", "Counselor", "Director",
-    "National Security Advisor", "Assistant to the President", "Special Assistant",
-    "Deputy Director", "Chairman", "Premier", "Prime Minister", "Adviser", "Advisor", "Mr.",
-    "Mrs.", "Ms.", "Dr.", "Deputy Chief of Mission", "Charge", "Minister-Counselor",
-    "Secretary of State", "Secretary of Defense", "Secretary of the Treasury",
-    "Deputy Secretary of State", "Assistant Secretary of State", "National Security Adviser",
-    "Minister of Foreign Affairs", "Chief of the General Staff", "Defense Minister", "Senator",
+    "President",
+    "Vice President",
+    "General Secretary",
+    "Secretary",
+    "Ambassador",
+    "Minister",
+    "Foreign Minister",
+    "Deputy Foreign Minister",
+    "Chief of Staff",
+    "Deputy Assistant Secretary",
+    "Assistant Secretary",
+    "Under Secretary",
+    "Deputy Secretary",
+    "Interpreter",
+    "Notetaker",
+    "VADM",
+    "ADM",
+    "General",
+    "Marshal",
+    "Admiral",
+    "Senator",
+    "Counselor",
+    "Director",
+    "National Security Advisor",
+    "Assistant to the President",
+    "Special Assistant",
+    "Deputy Director",
+    "Chairman",
+    "Premier",
+    "Prime Minister",
+    "Adviser",
+    "Advisor",
+    "Mr.",
+    "Mrs.",
+    "Ms.",
+    "Dr.",
+    "Deputy Chief of Mission",
+    "Charge",
+    "Minister-Counselor",
+    "Secretary of State",
+    "Secretary of Defense",
+    "Secretary of the Treasury",
+    "Deputy Secretary of State",
+    "Assistant Secretary of State",
+    "National Security Adviser",
+    "Minister of Foreign Affairs",
+    "Chief of the General Staff",
+    "Defense Minister",
+    "Senator",
 )
 SPEECH_VERBS = {
-    "said", "says", "indicated", "continued", "noted", "stated", "replied", "asked", "added",
-    "thanked", "concluded", "emphasized", "emphasised", "stressed", "recalled", "responded",
-    "observed", "agreed", "explained", "suggested", "proposed", "welcomed", "remarked",
-    "commented", "declared", "insisted", "argued", "urged", "asserted", "pointed", "began",
-    "opened", "expressed", "reiterated", "underlined", "underscored", "mentioned", "repeated",
-    "answered", "interjected", "acknowledged", "wondered", "handed", "touched", "raised",
-    "then", "also", "again", "went", "wanted", "hoped", "believed", "felt", "thought",
-    "promised", "told", "assured", "affirmed", "described", "reported", "confirmed", "cited",
-    "conveyed", "informed", "countered", "objected", "summarized", "closed", "turned",
+    "said",
+    "says",
+    "indicated",
+    "continued",
+    "noted",
+    "stated",
+    "replied",
+    "asked",
+    "added",
+    "thanked",
+    "concluded",
+    "emphasized",
+    "emphasised",
+    "stressed",
+    "recalled",
+    "responded",
+    "observed",
+    "agreed",
+    "explained",
+    "suggested",
+    "proposed",
+    "welcomed",
+    "remarked",
+    "commented",
+    "declared",
+    "insisted",
+    "argued",
+    "urged",
+    "asserted",
+    "pointed",
+    "began",
+    "opened",
+    "expressed",
+    "reiterated",
+    "underlined",
+    "underscored",
+    "mentioned",
+    "repeated",
+    "answered",
+    "interjected",
+    "acknowledged",
+    "wondered",
+    "handed",
+    "touched",
+    "raised",
+    "then",
+    "also",
+    "again",
+    "went",
+    "wanted",
+    "hoped",
+    "believed",
+    "felt",
+    "thought",
+    "promised",
+    "told",
+    "assured",
+    "affirmed",
+    "described",
+    "reported",
+    "confirmed",
+    "cited",
+    "conveyed",
+    "informed",
+    "countered",
+    "objected",
+    "summarized",
+    "closed",
+    "turned",
 }
 
 
@@ -212,7 +311,8 @@ class _MentionIndex:
 
     def in_line(self, page: int, line: int, start: int = 0, stop: int = 10_000) -> list[Mention]:
         return [
-            m for ref, m in self.by_start.items()
+            m
+            for ref, m in self.by_start.items()
             if ref.page == page and ref.line == line and start <= ref.word < stop
         ]
 
@@ -269,8 +369,10 @@ def _page_flow(pages: Sequence[Page]) -> list[_Slot]:
                 last_item.lines.append(ref)
                 flow.append(_Slot(p, i, None, True))
                 continue
-            if kind is FurnitureKind.declassification and stamp is not None and _same_stamp(
-                page, stamp, i
+            if (
+                kind is FurnitureKind.declassification
+                and stamp is not None
+                and _same_stamp(page, stamp, i)
             ):
                 # One stamp a page: its lines may be read between the letterhead's.
                 group.add(kind)
@@ -617,8 +719,13 @@ def _header_lines(header: MemoHeader) -> list[LineRef]:
     return refs
 
 
-FIELD_NAMES = {"subj": "subject", "through": "thru", "copies to": "cc", "and place": "place",
-               "fm": "from"}
+FIELD_NAMES = {
+    "subj": "subject",
+    "through": "thru",
+    "copies to": "cc",
+    "and place": "place",
+    "fm": "from",
+}
 # A telegram's date-time group: "O 231458Z JUN 86" (precedence, day, time, month, year).
 DATE_TIME_GROUP = re.compile(r"^[OPRZ]{1,2}\s+(\d{2})(\d{4})Z\s+([A-Z]{3})\s+(\d{2})$")
 
@@ -628,7 +735,11 @@ def _date_time_group(match: re.Match[str], ref: LineRef) -> HeaderField:
     day, hhmm, month, year = match.groups()
     iso = None
     if month.lower() in MONTHS:
-        iso = _iso(1900 + int(year) if int(year) > 40 else 2000 + int(year), MONTHS[month.lower()], int(day))
+        iso = _iso(
+            1900 + int(year) if int(year) > 40 else 2000 + int(year),
+            MONTHS[month.lower()],
+            int(day),
+        )
     return HeaderField("date", ref, 0, date_iso=iso)
 
 
@@ -649,10 +760,16 @@ def _header_field(label: str, ref: LineRef, line: Line) -> HeaderField:
     result = HeaderField(name, ref, value_start)
     if name == "date":
         result.date_iso = _parse_date(value)
-        result.time_from, result.time_to = _parse_time_range(value) if "time" in label else (None, None)
+        result.time_from, result.time_to = (
+            _parse_time_range(value) if "time" in label else (None, None)
+        )
         if result.time_from:
             result.time_start = next(
-                (value_start + i for i, w in enumerate(line.words[value_start:]) if TIME.match(w.text)),
+                (
+                    value_start + i
+                    for i, w in enumerate(line.words[value_start:])
+                    if TIME.match(w.text)
+                ),
                 None,
             )
     elif name == "time":
@@ -663,8 +780,20 @@ def _header_field(label: str, ref: LineRef, line: Line) -> HeaderField:
 MONTHS = {
     m: i + 1
     for i, m in enumerate(
-        ["january", "february", "march", "april", "may", "june", "july", "august",
-         "september", "october", "november", "december"]
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ]
     )
 }
 MONTHS.update({m[:3]: n for m, n in list(MONTHS.items())})
@@ -704,7 +833,7 @@ def _parse_time_range(text: str) -> tuple[str | None, str | None]:
     suffixes = [s.lower().replace(".", "") for _, _, s in found]
     shared = next((s for s in reversed(suffixes) if s), "")
     result: list[str | None] = []
-    for (hour, minute, suffix), explicit in zip(found[:2], suffixes[:2]):
+    for (hour, minute, _), explicit in zip(found[:2], suffixes[:2]):
         h, m = int(hour), int(minute)
         meridian = explicit or shared
         if meridian == "pm" and h < 12:
@@ -793,13 +922,18 @@ def _participants(
     return result
 
 
-def _participant(line: Line, ref: LineRef, index: _MentionIndex, side: str | None) -> Participant | None:
+def _participant(
+    line: Line, ref: LineRef, index: _MentionIndex, side: str | None
+) -> Participant | None:
     text = " ".join(w.text for w in line.words[ref.start : ref.end]).strip().rstrip(",;")
     if not text:
         return None
     mention = next(
-        (m for m in index.in_line(ref.page, ref.line, ref.start)
-         if m.entity_type == "person" and m.entity_id),
+        (
+            m
+            for m in index.in_line(ref.page, ref.line, ref.start)
+            if m.entity_type == "person" and m.entity_id
+        ),
         None,
     )
     role: str | None = None
@@ -811,7 +945,7 @@ def _participant(line: Line, ref: LineRef, index: _MentionIndex, side: str | Non
         for prefix in (title + " ", "The " + title + " ", "the " + title + " "):
             if name.startswith(prefix) and len(name) > len(prefix):
                 role = title if role is None else f"{title}; {role}"
-                name = name[len(prefix):]
+                name = name[len(prefix) :]
                 break
         else:
             continue
@@ -906,8 +1040,11 @@ def _body(
 def _continues(current: Paragraph, line: Line, pages: Sequence[Page]) -> bool:
     """A paragraph broken mid-sentence (by a page break or a stray blank line) goes on."""
     last = next(
-        (c for c in reversed(current.content)
-         if isinstance(c, LineRef) and _has_text(pages[c.page].lines[c.line])),
+        (
+            c
+            for c in reversed(current.content)
+            if isinstance(c, LineRef) and _has_text(pages[c.page].lines[c.line])
+        ),
         None,
     )
     if last is None:
@@ -925,8 +1062,11 @@ def _has_text(line: Line) -> bool:
 
 def _first_text_line(paragraph: Paragraph, pages: Sequence[Page]) -> LineRef | None:
     return next(
-        (c for c in paragraph.content
-         if isinstance(c, LineRef) and _has_text(pages[c.page].lines[c.line])),
+        (
+            c
+            for c in paragraph.content
+            if isinstance(c, LineRef) and _has_text(pages[c.page].lines[c.line])
+        ),
         None,
     )
 
@@ -1011,9 +1151,10 @@ def _attribute(
     title_words: list[str] = []
     while pos < len(words) and pos - skip < 4:
         candidate = " ".join(title_words + [words[pos]])
-        if any(t.lower() == candidate.lower().removeprefix("the ") for t in ROLE_WORDS) or words[
-            pos
-        ].lower() == "the":
+        if (
+            any(t.lower() == candidate.lower().removeprefix("the ") for t in ROLE_WORDS)
+            or words[pos].lower() == "the"
+        ):
             title_words.append(words[pos])
             pos += 1
             continue

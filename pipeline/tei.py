@@ -14,7 +14,6 @@ from pipeline.gazetteer import Entity
 from pipeline.model import Mention, Page, WordRef
 from pipeline.structure import (
     Closer,
-    Content,
     DocumentStructure,
     Furniture,
     FurnitureKind,
@@ -127,11 +126,19 @@ def tei_header(
             E(
                 "titleStmt",
                 E("title", title),
-                E("respStmt", E("resp", "OCR, name correction and encoding"), E("name", "tei-pipeline")),
+                E(
+                    "respStmt",
+                    E("resp", "OCR, name correction and encoding"),
+                    E("name", "tei-pipeline"),
+                ),
             ),
             E(
                 "publicationStmt",
-                E("p", f"Machine transcription made with tei-pipeline {__version__}; not reviewed by a person."),
+                E(
+                    "p",
+                    f"Machine transcription made with tei-pipeline {__version__}; "
+                    "not reviewed by a person.",
+                ),
             ),
             source_desc(meta, structure, title, pages),
         ),
@@ -142,13 +149,25 @@ def tei_header(
                 E(
                     "application",
                     E("label", "tei-pipeline"),
-                    E("desc", "OCR with Tesseract, gazetteer name correction, structure recognition."),
-                    xml_id=APP_ID, ident="tei-pipeline", version=__version__,
+                    E(
+                        "desc",
+                        "OCR with Tesseract, gazetteer name correction, structure recognition.",
+                    ),
+                    xml_id=APP_ID,
+                    ident="tei-pipeline",
+                    version=__version__,
                 ),
                 *(
-                    [E("application", E("label", "Tesseract OCR"), ident="tesseract",
-                       version=_version_token(meta.tesseract_version))]
-                    if meta.tesseract_version else []
+                    [
+                        E(
+                            "application",
+                            E("label", "Tesseract OCR"),
+                            ident="tesseract",
+                            version=_version_token(meta.tesseract_version),
+                        )
+                    ]
+                    if meta.tesseract_version
+                    else []
                 ),
             ),
         ),
@@ -158,7 +177,8 @@ def tei_header(
             E(
                 "change",
                 f"Created from {len(meta.files)} source file(s) ({meta.kind}).",
-                when=meta.processed, who=f"#{APP_ID}",
+                when=meta.processed,
+                who=f"#{APP_ID}",
             ),
         ),
     )
@@ -220,9 +240,21 @@ def source_desc(
                 append(bibl, E("idno", item.idno, type="declassification"))
             if item.date_iso:
                 append(bibl, E("date", item.date_text, type="declassification", when=item.date_iso))
-            append(bibl, E("note", " ".join(_line_text(pages, r) for r in item.lines), type="declassification"))
-    markings = sorted({(i.marking or "", i.struck) for i in _all_furniture(structure)
-                       if i.kind is FurnitureKind.classification})
+            append(
+                bibl,
+                E(
+                    "note",
+                    " ".join(_line_text(pages, r) for r in item.lines),
+                    type="declassification",
+                ),
+            )
+    markings = sorted(
+        {
+            (i.marking or "", i.struck)
+            for i in _all_furniture(structure)
+            if i.kind is FurnitureKind.classification
+        }
+    )
     for marking, struck in markings:
         note = f"{marking} (struck through on declassification)" if struck else marking
         append(bibl, E("note", note, type="classification"))
@@ -310,15 +342,34 @@ def facsimile(meta: DocumentMeta, pages: Sequence[Page]) -> etree._Element:
             continue
         surface = E(
             "surface",
-            E("graphic", url=_uri(page.source.path), width=f"{page.width}px", height=f"{page.height}px"),
-            xml_id=surface_id(p), ulx="0", uly="0", lrx=str(page.width), lry=str(page.height),
+            E(
+                "graphic",
+                url=_uri(page.source.path),
+                width=f"{page.width}px",
+                height=f"{page.height}px",
+            ),
+            xml_id=surface_id(p),
+            ulx="0",
+            uly="0",
+            lrx=str(page.width),
+            lry=str(page.height),
         )
         for i, line in enumerate(page.lines):
             if line.box is None:
                 continue
             b = line.box
-            append(surface, E("zone", xml_id=zone_id(p, i), type="line",
-                              ulx=str(b.x0), uly=str(b.y0), lrx=str(b.x1), lry=str(b.y1)))
+            append(
+                surface,
+                E(
+                    "zone",
+                    xml_id=zone_id(p, i),
+                    type="line",
+                    ulx=str(b.x0),
+                    uly=str(b.y0),
+                    lrx=str(b.x1),
+                    lry=str(b.y1),
+                ),
+            )
         append(facs, surface)
     return facs
 
@@ -384,7 +435,13 @@ class _TextWriter:
 
     # page furniture
     def page_start(self, item: PageStart) -> list[etree._Element]:
-        pb = E("pb", n=item.n, facs=f"#{surface_id(item.page)}" if item.page is not None and self.pages[item.page].has_image else None)
+        pb = E(
+            "pb",
+            n=item.n,
+            facs=f"#{surface_id(item.page)}"
+            if item.page is not None and self.pages[item.page].has_image
+            else None,
+        )
         if item.page is not None and self.pages[item.page].error is not None:
             return [pb, E("gap", reason="ocr-failed")]
         return [pb]
@@ -392,8 +449,11 @@ class _TextWriter:
     def furniture(self, item: Furniture) -> etree._Element:
         first = item.lines[0]
         page = self.pages[first.page]
-        facs = (f"#{zone_id(first.page, first.line)}"
-                if page.has_image and page.lines[first.line].box is not None else None)
+        facs = (
+            f"#{zone_id(first.page, first.line)}"
+            if page.has_image and page.lines[first.line].box is not None
+            else None
+        )
         fw = E("fw", type=item.kind.value, place=item.place, facs=facs)
         if item.kind is FurnitureKind.declassification:
             stamp = E("stamp", type="declassification")
@@ -471,7 +531,10 @@ class _TextWriter:
             for p in header.participants:
                 item = E("item", n=p.side)
                 content = self.line(p.line, first=True)
-                if any(isinstance(c, etree._Element) and c.tag == f"{{{TEI_NS}}}persName" for c in content):
+                if any(
+                    isinstance(c, etree._Element) and c.tag == f"{{{TEI_NS}}}persName"
+                    for c in content
+                ):
                     for c in content:
                         append(item, c)
                 else:
@@ -486,8 +549,11 @@ class _TextWriter:
         words = [w.text for w in self.pages[ref.page].lines[ref.line].words]
         name = p.name.split()
         start = next(
-            (i for i in range(len(words) - len(name) + 1)
-             if [w.rstrip(",;") for w in words[i : i + len(name)]] == name),
+            (
+                i
+                for i in range(len(words) - len(name) + 1)
+                if [w.rstrip(",;") for w in words[i : i + len(name)]] == name
+            ),
             None,
         )
         out: list[object] = [self.lb(ref)]
@@ -498,7 +564,10 @@ class _TextWriter:
         trail = name_text[len(name_text.rstrip(",;")) :]
         before = " ".join(words[:start])
         after = " ".join(words[end:])
-        out += [before + " " if before else "", E("persName", name_text.rstrip(",;"), ref=f"#{p.id}")]
+        out += [
+            before + " " if before else "",
+            E("persName", name_text.rstrip(",;"), ref=f"#{p.id}"),
+        ]
         out.append(trail + (" " + after if after else ""))
         return [o for o in out if o != ""]
 
@@ -513,12 +582,20 @@ class _TextWriter:
             date_part = self.words(LineRef(ref.page, ref.line, field.value_start, field.time_start))
             time_part = self.words(LineRef(ref.page, ref.line, field.time_start, ref.end))
             when = E("time", *time_part, from_=field.time_from, to=field.time_to)
-            return E("dateline", lb, label + " ", E("date", *date_part, " ", when, when=field.date_iso))
+            return E(
+                "dateline", lb, label + " ", E("date", *date_part, " ", when, when=field.date_iso)
+            )
         if field.label == "date":
-            return E("dateline", lb, label + " " if label else "", E("date", *value, when=field.date_iso))
+            return E(
+                "dateline", lb, label + " " if label else "", E("date", *value, when=field.date_iso)
+            )
         if field.label == "time":
-            return E("dateline", lb, label + " ",
-                     E("time", *value, from_=field.time_from, to=field.time_to))
+            return E(
+                "dateline",
+                lb,
+                label + " ",
+                E("time", *value, from_=field.time_from, to=field.time_to),
+            )
         if field.label == "place":
             if any(isinstance(v, etree._Element) for v in value):
                 return E("dateline", lb, label + " ", *value)
@@ -532,7 +609,12 @@ class _TextWriter:
         for c in item.content:
             if isinstance(c, LineRef):
                 ref = c
-                if item.mode == "sp" and item.speaker_label and c.page == item.speaker_label.page and c.line == item.speaker_label.line:
+                if (
+                    item.mode == "sp"
+                    and item.speaker_label
+                    and c.page == item.speaker_label.page
+                    and c.line == item.speaker_label.line
+                ):
                     ref = LineRef(c.page, c.line, item.speaker_label.end, c.end)
                 content.extend(self.line(ref, first=first_line))
                 first_line = False
@@ -557,7 +639,9 @@ class _TextWriter:
     def lb(self, ref: LineRef, *, joined: bool = False) -> etree._Element:
         page = self.pages[ref.page]
         line = page.lines[ref.line]
-        facs = f"#{zone_id(ref.page, ref.line)}" if line.box is not None and page.has_image else None
+        facs = (
+            f"#{zone_id(ref.page, ref.line)}" if line.box is not None and page.has_image else None
+        )
         if joined:
             return E("lb", facs=facs, break_="no", rend="hyphen")
         return E("lb", facs=facs)
@@ -577,8 +661,13 @@ class _TextWriter:
             return False
         before = self.pages[ref.page].lines[ref.line - 1].words
         here = self.pages[ref.page].lines[ref.line].words
-        return bool(before and here and before[-1].text.endswith("-") and len(before[-1].text) > 1
-                    and here[0].text[:1].islower())
+        return bool(
+            before
+            and here
+            and before[-1].text.endswith("-")
+            and len(before[-1].text) > 1
+            and here[0].text[:1].islower()
+        )
 
     def words(self, ref: LineRef) -> list[object]:
         page_words = self.pages[ref.page].lines[ref.line].words

@@ -65,7 +65,9 @@ def _line_of(tree: etree._ElementTree, location: str) -> int:
 
 def check_file(path: Path, validators: list[Validator]) -> list[Problem]:
     """Parse a file safely (no entities, no network) and validate it with every validator."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
     try:
         tree = etree.parse(str(path), parser)
     except etree.XMLSyntaxError as e:

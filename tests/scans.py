@@ -17,17 +17,23 @@ def seed_two_pages(seed_text: str) -> list[str]:
     """
     start = seed_text.index("United States Department of State")
     cut = seed_text.index("Dubinin continued that")
-    first = seed_text[start:cut].replace("NLRR FOI 714/5 #8479\n", "").replace(
-        "BY AI NARA DATE 11/29/07\n", ""
+    first = (
+        seed_text[start:cut]
+        .replace("NLRR FOI 714/5 #8479\n", "")
+        .replace("BY AI NARA DATE 11/29/07\n", "")
     )
     said = seed_text.index("Dubinina said that in his letter")
     handed_end = seed_text.index("President Reagan thanked the Ambassador")
     last = seed_text.index("Dubin in concluded")
-    second = seed_text[said:handed_end] + "\n" + seed_text[last:].replace("~~SECRET/SENSITIVE~~", "")
+    second = (
+        seed_text[said:handed_end] + "\n" + seed_text[last:].replace("~~SECRET/SENSITIVE~~", "")
+    )
     return [
-        "~~SECRET/SENSITIVE~~\n\n" + first.rstrip()
+        "~~SECRET/SENSITIVE~~\n\n"
+        + first.rstrip()
         + "\n@@BOTTOM\n~~SECRET/SENSITIVE~~\nDECL: OADR\n",
-        "@@RIGHT 31\n@@CENTER - 2 -\n~~SECRET/SENSITIVE~~\n\n" + second.strip()
+        "@@RIGHT 31\n@@CENTER - 2 -\n~~SECRET/SENSITIVE~~\n\n"
+        + second.strip()
         + "\n@@BOTTOM\n~~SECRET/SENSITIVE~~\n",
     ]
 

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[ExitCode, dict, Path, etree._ElementTree]:
+def scanned(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[ExitCode, dict, Path, etree._ElementTree]:
     root = tmp_path_factory.mktemp("scan")
     folder = write_scan(seed_two_pages(SEED.read_text(encoding="utf-8")), root / "in" / "memcon")
     code, report = run_batch([folder], root / "out", executor="process", jobs=2)
@@ -35,7 +37,9 @@ def test_every_page_present_with_its_image(scanned) -> None:
     pbs = tree.findall(".//t:pb", NS)
     assert [pb.get("facs") for pb in pbs] == ["#page-1", "#page-2"]
     assert pbs[1].get("n") == "2"
-    zones = {z.get("{http://www.w3.org/XML/1998/namespace}id") for z in tree.iterfind(".//t:zone", NS)}
+    zones = {
+        z.get("{http://www.w3.org/XML/1998/namespace}id") for z in tree.iterfind(".//t:zone", NS)
+    }
     assert len(zones) > 40
     pointed = {el.get("facs")[1:] for el in tree.iterfind(".//t:text//*[@facs]", NS)}
     assert zones <= pointed, f"lines in no element: {sorted(zones - pointed)}"
@@ -54,7 +58,8 @@ def test_struck_marking_top_and_bottom_of_every_page(scanned) -> None:
     _, _, _, tree = scanned
     for n in (1, 2):
         page_fws = [
-            fw for fw in tree.iterfind(".//t:fw[@type='classification']", NS)
+            fw
+            for fw in tree.iterfind(".//t:fw[@type='classification']", NS)
             if _page_of(tree, fw) == n
         ]
         places = {fw.get("place") for fw in page_fws}
@@ -93,8 +98,17 @@ def _page_of(tree: etree._ElementTree, element: etree._Element) -> int:
 
 
 MEMOS = Path(__file__).parent / "resources" / "memos"
-FURNITURE_IN_TEXT = ("SECRET", "CONFIDENTIAL", "NODIS", "DECL:", "NLRR", "FOIA", "RELEASE UNDER",
-                     "- 2 -", "DECLASSIFIED")
+FURNITURE_IN_TEXT = (
+    "SECRET",
+    "CONFIDENTIAL",
+    "NODIS",
+    "DECL:",
+    "NLRR",
+    "FOIA",
+    "RELEASE UNDER",
+    "- 2 -",
+    "DECLASSIFIED",
+)
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +117,12 @@ def memo_scans(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
 
     root = tmp_path_factory.mktemp("memo-scans")
     for n, memo in enumerate(sorted(MEMOS.glob("*.txt"))):
-        write_scan(pages_of(memo.read_text(encoding="utf-8")), root / "in" / memo.stem,
-                   seed=100 + n, stamp=None)
+        write_scan(
+            pages_of(memo.read_text(encoding="utf-8")),
+            root / "in" / memo.stem,
+            seed=100 + n,
+            stamp=None,
+        )
     code, report = run_batch([root / "in"], root / "out", executor="process", jobs=2)
     assert code == ExitCode.ok, report
     return report, root / "out"
@@ -134,8 +152,14 @@ def test_real_pages_valid_and_furniture_kept_out_of_text(tmp_path: Path, tei_all
 
     code, report = run_batch([REAL], tmp_path, executor="process", jobs=2)
     assert code == ExitCode.ok, report
-    assert sum(d["pages"] for d in report["documents"] if d["id"] != "executive-orders/"
-               "historical-executive_order_9981-armed_services") == 6
+    assert (
+        sum(
+            d["pages"]
+            for d in report["documents"]
+            if d["id"] != "executive-orders/historical-executive_order_9981-armed_services"
+        )
+        == 6
+    )
     for entry in report["documents"]:
         path = tmp_path / entry["output"]
         assert_tei_all_valid(tei_all, path)

@@ -39,14 +39,21 @@ def test_seed_participants_with_roles_and_sides(outputs) -> None:
     people = tree.findall(".//t:particDesc/t:listPerson/t:person", NS)
     written = {text_of(p.find("t:persName[@type='asWritten']", NS)): p for p in people}
     assert set(written) == {
-        "President Reagan", "Chief of Staff Regan", "VADM Poindexter", "Ambassador Matlock",
-        "Deputy Assistant Secretary Simons", "Interpreter D. Zarechnak", "Ambassador Dubinin",
+        "President Reagan",
+        "Chief of Staff Regan",
+        "VADM Poindexter",
+        "Ambassador Matlock",
+        "Deputy Assistant Secretary Simons",
+        "Interpreter D. Zarechnak",
+        "Ambassador Dubinin",
     }
     sides = {name: text_of(p.find("t:affiliation", NS)) for name, p in written.items()}
     assert sides["Ambassador Dubinin"] == "Soviet"
     assert {v for k, v in sides.items() if k != "Ambassador Dubinin"} == {"US"}
     ids = {name: p.get(XML_ID) for name, p in written.items()}
-    assert ids["President Reagan"] == "reagan-ronald" and ids["Chief of Staff Regan"] == "regan-donald"
+    assert (
+        ids["President Reagan"] == "reagan-ronald" and ids["Chief of Staff Regan"] == "regan-donald"
+    )
     items = tree.findall(".//t:list[@type='participants']/t:item", NS)
     assert len(items) == 7
     assert all(item.find(".//t:persName", NS).get("ref")[1:] in ids.values() for item in items)
@@ -58,15 +65,19 @@ def test_seed_date_time_and_title(outputs) -> None:
     time = tree.find(".//t:opener//t:time", NS)
     assert (time.get("from"), time.get("to")) == ("16:55:00", "17:35:00")
     title = text_of(tree.find(".//t:titleStmt/t:title", NS))
-    assert title == "Memorandum of Conversation: President Reagan and Ambassador Dubinin, 1986-06-23"
+    assert (
+        title == "Memorandum of Conversation: President Reagan and Ambassador Dubinin, 1986-06-23"
+    )
 
 
 def test_seed_markings_stamp_and_page_numbers(outputs) -> None:
     tree = outputs["memcon-1986-06-23.ocr"]
     markings = tree.findall(".//t:fw[@type='classification']", NS)
     assert len(markings) == 4
-    assert all(m.find("t:del[@rend='strikethrough']/t:stamp", NS).get("n") == "SECRET/SENSITIVE"
-               for m in markings)
+    assert all(
+        m.find("t:del[@rend='strikethrough']/t:stamp", NS).get("n") == "SECRET/SENSITIVE"
+        for m in markings
+    )
     stamp = tree.find(".//t:fw[@type='declassification']/t:stamp", NS)
     assert text_of(stamp.find("t:idno", NS)) == "NLRR FOI 714/5 #8479"
     assert stamp.find("t:date", NS).get("when") == "2007-11-29"
@@ -90,7 +101,9 @@ def test_seed_speakers(outputs) -> None:
 
 def test_seed_paragraph_split_by_page_break_stays_one(outputs) -> None:
     tree = outputs["memcon-1986-06-23.ocr"]
-    paragraph = next(p for p in tree.iterfind(".//t:body//t:p", NS) if "to look at regional" in text_of(p))
+    paragraph = next(
+        p for p in tree.iterfind(".//t:body//t:p", NS) if "to look at regional" in text_of(p)
+    )
     assert paragraph.find(".//t:pb", NS) is not None
     plain = body_text(tree)
     assert "realism. The Soviet Union considers that each country" in plain
@@ -158,10 +171,21 @@ def test_memos_valid_tei(outputs, tei_all, tmp_path: Path) -> None:
 def test_telegram(outputs) -> None:
     tree = outputs["telegram-1986-moscow"]
     assert tree.find(".//t:body/t:div", NS).get("type") == "telegram"
-    assert text_of(tree.find(".//t:titleStmt/t:title", NS)).startswith("Telegram: SHEVARDNADZE ON THE SUMMIT")
+    assert text_of(tree.find(".//t:titleStmt/t:title", NS)).startswith(
+        "Telegram: SHEVARDNADZE ON THE SUMMIT"
+    )
     assert tree.find(".//t:opener//t:date", NS).get("when") == "1986-06-23"
-    assert {s.get("type") for s in tree.iterfind(".//t:opener/t:seg", NS)} >= {"from", "to", "subject", "ref"}
+    assert {s.get("type") for s in tree.iterfind(".//t:opener/t:seg", NS)} >= {
+        "from",
+        "to",
+        "subject",
+        "ref",
+    }
     stamps = [s.get("n") for s in tree.iterfind(".//t:fw[@type='classification']//t:stamp", NS)]
     assert stamps == ["SECRET", "SECRET", "NODIS"]
     assert text_of(tree.find(".//t:fw[@type='pageNum']", NS)).startswith("PAGE 01")
-    assert [who for who, _ in speakers(tree)][:3] == [None, "#shevardnadze-eduard", "#karpov-viktor"]
+    assert [who for who, _ in speakers(tree)][:3] == [
+        None,
+        "#shevardnadze-eduard",
+        "#karpov-viktor",
+    ]

@@ -6,8 +6,8 @@ import os
 import stat
 from pathlib import Path
 
-import pytest
 import pytesseract
+import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline import tesseract
@@ -22,8 +22,9 @@ def fake_tesseract(tmp_path: Path, body: str) -> str:
     script.write_text(
         "#!/bin/sh\n"
         'if [ "$1" = "--version" ]; then echo "tesseract 5.3.0"; exit 0; fi\n'
-        'if [ "$1" = "--list-langs" ]; then echo "List of available languages (1):"; echo eng; exit 0; fi\n'
-        + body + "\n"
+        'if [ "$1" = "--list-langs" ]; then\n'
+        '  echo "List of available languages (1):"; echo eng; exit 0\n'
+        "fi\n" + body + "\n"
     )
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     return str(script)
@@ -42,9 +43,8 @@ def use_cmd(monkeypatch: pytest.MonkeyPatch):
 
 def line_image(text: str) -> Image.Image:
     image = Image.new("L", (900, 120), 255)
-    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 40) if os.path.exists(
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-    ) else ImageFont.load_default()
+    dejavu = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    font = ImageFont.truetype(str(dejavu), 40) if dejavu.exists() else ImageFont.load_default()
     ImageDraw.Draw(image).text((20, 30), text, fill=0, font=font)
     return image
 
@@ -98,9 +98,15 @@ def test_no_output_file_becomes_ocr_failed(use_cmd, tmp_path: Path) -> None:
 
 def test_lines_group_words_by_block_paragraph_and_line() -> None:
     data = {
-        "level": [5, 5, 5, 5], "block_num": [1, 1, 1, 2], "par_num": [1, 1, 1, 1],
-        "line_num": [1, 1, 2, 1], "left": [0, 50, 0, 0], "top": [0, 0, 30, 90],
-        "width": [40, 40, 40, 40], "height": [20, 20, 20, 20], "conf": [90, 80, -1, 70],
+        "level": [5, 5, 5, 5],
+        "block_num": [1, 1, 1, 2],
+        "par_num": [1, 1, 1, 1],
+        "line_num": [1, 1, 2, 1],
+        "left": [0, 50, 0, 0],
+        "top": [0, 0, 30, 90],
+        "width": [40, 40, 40, 40],
+        "height": [20, 20, 20, 20],
+        "conf": [90, 80, -1, 70],
         "text": ["Date:", "June", "Place:", "Oval"],
     }
     lines = tesseract.lines_from_data(data)
