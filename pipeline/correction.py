@@ -24,7 +24,8 @@ Guards against false corrections:
   "American" that are not one-word forms of the gazetteer) is never changed, whatever its
   case ("Began" is not "Regan"); nor is a word whose OCR skeleton is a listed word's and no
   form's (a damaged ordinary word: "Bcgan"), nor a fragment that joins its neighbour into a
-  listed word ("Americ an");
+  listed word ("Americ an"), nor a word that a listed word or a title explains as well by a
+  stray or extra letter ("Marshale" is "Marshal", not "Marshall");
 - a word without capitals is a candidate only when it has 5 letters or more and differs from
   a form by case and OCR confusions alone; titles, acronyms of at most 5 capitals, numbers,
   struck-out words and words of fewer than 4 letters are never candidates;
@@ -34,10 +35,28 @@ Guards against false corrections:
   ambiguity elsewhere in the same document, which then decides.
 
 Scores (0-100) come from an OCR-aware edit distance: each edit costs 1, an edit explained by
-a known OCR confusion ``CONFUSION_COST``, one stray letter at the end ``TRAILING_COST``;
-score = 100 * (1 - cost / length). Joining a split costs ``SPLIT_COST``. The ``cert`` of a
-correction is high from ``CERT_HIGH``, medium from ``CERT_MEDIUM``, low below; one level
-lower when the OCR confidence of any of its words is below ``LOW_OCR_CONFIDENCE``.
+a known OCR confusion 0.3 (``CONFUSION_COST``), one stray letter at the end 0.5
+(``TRAILING_COST``), joining a split word 0.5 (``SPLIT_COST``); score = 100 * (1 - cost /
+length of the longer string). Thresholds, by the letters of the form corrected into:
+
+=========================  ===================================================
+form of 3 letters or fewer  never corrected
+4 letters                   92 (one confusion: "Halg" -> "Haig")
+5 letters                   88
+6 or 7 letters              83 (one plain edit)
+8 letters or more           80
+a word with no capitals     90, and nothing but case and confusions
+a split word joined         92
+a tie                       two entities within 3 points (``MARGIN``)
+=========================  ===================================================
+
+``cert`` of a correction: high from 95, medium from 87, low below; one level lower when the
+OCR confidence of any of its words is below 50. A restored space (split, merge) scores 95.
+
+Speed: every index is built once, in ``NameCorrector.__init__``. A damaged word is looked up
+by its OCR skeletons in an index of the forms' skeleton halves (a word one edit away keeps
+one half intact), and only the few forms found are scored, by rapidfuzz; multi-word forms are
+found from an exact end word; most words are passed over by per-word flags.
 
 What a Mention holds: ``original`` is the name exactly as in the source, without the
 punctuation or possessive around it; the words of a multi-word name are joined by one space,
@@ -158,8 +177,10 @@ def skeleton(text: str) -> str:
 
 
 def skeletons(text: str) -> tuple[str, ...]:
-    """The skeletons a damaged word may have: where confusions overlap ("PowelI": I/l or li/h?
-    "Liianda": li/h or ii/u?) each reading is tried. The first is :func:`skeleton`.
+    """The skeletons a damaged word may have, the first being :func:`skeleton`.
+
+    Where confusions overlap ("PowelI": I/l or li/h? "Liianda": li/h or ii/u?) each reading
+    is tried.
     """
     out = [_skeleton(text, _MULTI)]
     for rules in _MULTI_VARIANTS:
@@ -214,8 +235,10 @@ def english_words() -> frozenset[str]:
 
 
 def protected_words(forms: Iterable[str]) -> frozenset[str]:
-    """Words never changed into a name (lowercase): the dictionary words, and the proper
-    words ("american", "monday") except those that are one-word forms of the gazetteer.
+    """Words never changed into a name (lowercase).
+
+    The dictionary words, and the proper words ("american", "monday") except those that are
+    one-word forms of the gazetteer.
     """
     lower, proper = _word_list()
     return lower | (proper - {f.lower() for f in forms if " " not in f})
@@ -300,8 +323,10 @@ class _Hit:
 
 @dataclass
 class _Found:
-    """A stage's result: the mention, the words it used, and for a tie the correction each
-    tied entity would get, for the document to decide.
+    """A stage's result: the mention, the words it used, the corrections of a tie.
+
+    For a tie, ``pending`` holds the correction each tied entity would get, for the document
+    to decide.
     """
 
     mention: Mention
@@ -391,9 +416,9 @@ class NameCorrector:
                 else:
                     group.append(n)
             else:
-                skel = get_skel(form)
-                if skel is None:
-                    skel = word_skel[form] = skeleton(form)
+                known = get_skel(form)
+                skel = known if known is not None else skeleton(form)
+                word_skel[form] = skel
                 count = 1
             form_skels_add(skel)
             if len(form) < 2 * MIN_LETTERS and sum(map(str.isalpha, form)) < MIN_LETTERS:
@@ -409,7 +434,7 @@ class NameCorrector:
                 held = get_index(key)
                 if held is None:
                     index[key] = i
-                elif held.__class__ is int:
+                elif isinstance(held, int):
                     index[key] = [held, i]
                 else:
                     held.append(i)
@@ -481,8 +506,10 @@ class NameCorrector:
         return False
 
     def _spans(self, toks: list[_Tok], i: int) -> _Found | None:
-        """Exact spans, spans with one pair joined, damaged multi-word forms: of those found
-        here, the one covering the most words; on equal cover in that order.
+        """Exact spans, spans with one pair joined, damaged multi-word forms.
+
+        Of those found here, the one covering the most words wins; on equal cover, in that
+        order.
         """
         if not self._may_span(toks, i):
             t = toks[i]
@@ -507,8 +534,8 @@ class NameCorrector:
                 break
         damaged = self._damaged_in(toks, [plain, *variants])
         if damaged is not None:
-            words, n, hit = damaged
-            found = self._correction(toks, words[0].first, words[n - 1].last, hit, None)
+            words, n, reading = damaged
+            found = self._correction(toks, words[0].first, words[n - 1].last, reading, None)
             options.append((found.used, 1, found))
         if not options:
             return None
@@ -517,8 +544,9 @@ class NameCorrector:
     def _vwords(
         self, toks: list[_Tok], i: int, join: int | None, first: str | None = None
     ) -> list[_VWord]:
-        """Up to maxk words from token i, the pair (join, join + 1) joined; ``first``
-        replaces the first word's text (the name part of a merged word).
+        """Up to maxk words from token i, the pair (join, join + 1) joined.
+
+        ``first`` replaces the first word's text (the name part of a merged word).
         """
         out: list[_VWord] = []
         k = i
@@ -670,7 +698,7 @@ class NameCorrector:
                     return None
             elif skeleton(want) not in skeletons(w.core) or not self._plausible(w.core):
                 return None  # a joined word may differ from the form by case and confusions only
-            floor = min_score(sum(c.isalpha() for c in want))
+            floor = min_score(sum(map(str.isalpha, want)))
             if floor is None:
                 return None
             c = _cost(w.core, want)
@@ -727,8 +755,9 @@ class NameCorrector:
         return hit[0], m.group(2)
 
     def _exact_hit(self, text: str, suffix: str) -> tuple[tuple[str, ...], bool] | None:
-        """Ids of an exact form (as written, or in capitals), and whether it took the period
-        that follows ``text`` ("U.S" + "." is the form "U.S.").
+        """Ids of an exact form (as written, or in capitals), and whether it took a period.
+
+        The period is the one that follows ``text``: "U.S" + "." is the form "U.S.".
         """
         tries = [(text + ".", True), (text, False)] if suffix.startswith(".") else [(text, False)]
         for t, period in tries:
@@ -795,7 +824,7 @@ class NameCorrector:
         return False
 
     def _merged(self, toks: list[_Tok], i: int) -> _Found | None:
-        """ "PresidentReagan": a dictionary word or title glued to a name."""
+        """A dictionary word or title glued to a name: "PresidentReagan"."""
         t = toks[i]
         core = t.core
         if len(core) < 6 or core.lower() in self.words:
@@ -864,7 +893,7 @@ class NameCorrector:
     def _plausible(self, core: str) -> bool:
         if len(core) < MIN_LETTERS or self._is_exact(core):
             return False
-        alpha = sum(c.isalpha() for c in core)
+        alpha = sum(map(str.isalpha, core))
         letters = len(_LETTER_LIKE.findall(core))
         if alpha < MIN_LETTERS - 1 or letters < len(core) - 1 or alpha < 0.7 * len(core):
             return False
@@ -899,7 +928,7 @@ class NameCorrector:
         scored: list[tuple[float, str, float]] = []
         for n in found:
             form = self._form_list[n]
-            floor = min_score(sum(c.isalpha() for c in form))
+            floor = min_score(sum(map(str.isalpha, form)))
             if floor is None:
                 continue
             form_skel = self._form_skel[n]
@@ -931,8 +960,10 @@ class NameCorrector:
         return _Hit(ties, best, candidates[:MAX_CANDIDATES], best_cost)
 
     def _word_closer(self, core: str, hit: _Hit) -> bool:
-        """A listed word or a title explains the damaged word as well as the name does: one
-        stray letter ("Marshale" is "Marshal", not "Marshall") or one extra letter anywhere.
+        """A listed word or a title explains the damaged word as well as the name does.
+
+        By one stray letter at the end ("Marshale" is "Marshal", not "Marshall") or one extra
+        letter anywhere.
         """
         low = core.lower()
         names = {form.lower() for form in hit.forms}
@@ -1024,8 +1055,10 @@ class NameCorrector:
         return _Found(mention, j - i + 1)
 
     def _resolve_in_context(self, found: list[_Found]) -> list[Mention]:
-        """A tie between entities is decided when exactly one of them is named without
-        ambiguity elsewhere in the document ("James Baker" ... "Baker"); otherwise review.
+        """Decide ties by the document: review unless it names just one of them clearly.
+
+        A tie between entities is decided when exactly one of them is named without ambiguity
+        elsewhere in the same document ("James Baker" ... "Baker").
         """
         known = {f.mention.entity_id for f in found if not f.mention.review}
         out: list[Mention] = []
@@ -1188,7 +1221,11 @@ def _lowercase(core: str) -> bool:
 
 def _is_caps(text: str) -> bool:
     """In capitals: at least two letters, none lowercase."""
-    return text.isupper() and sum(c.isalpha() for c in text) >= 2
+    if not text.isupper():
+        return False
+    if text.isalpha():
+        return len(text) >= 2
+    return sum(map(str.isalpha, text)) >= 2
 
 
 def _is_title(text: str) -> bool:

@@ -41,21 +41,27 @@ def run(options: Options) -> ExitCode:
         correct=options.correct,
         tesseract_version=tesseract.check(options.lang) if needs_ocr else None,
         processed=_processing_date(),
+        verbose=options.verbosity > 0,
     )
     out = OutputFolder(options.output)
     entries, todo = _plan(documents, out, settings, gazetteer.fingerprint(), options.force)
-    progress = Progress(sum(len(d.pages) for d in todo), enabled=options.verbosity >= 0,
+    planned = [_planned_pages(d) for d in todo]
+    progress = Progress(sum(sum(p) for p in planned), enabled=options.verbosity >= 0,
                         bar=options.progress)
-    if todo:
-        with make_executor(options.executor, settings, options.jobs, options.scheduler) as executor:
-            for doc, pages, assembled in _schedule(executor, todo, settings, progress):
-                entry = _finish(doc, pages, assembled, out, entries[doc.id].fingerprint)
-                out.record(entry)
-                entries[doc.id] = entry
-    progress.close()
+    try:
+        if todo:
+            with make_executor(options.executor, settings, options.jobs, options.scheduler,
+                               gazetteer) as executor:
+                for done in _schedule(executor, todo, planned, settings, progress):
+                    entry = _finish(done, out, entries[done.doc.id].fingerprint)
+                    out.record(entry)
+                    entries[done.doc.id] = entry
+    finally:
+        progress.close()
     ordered = [entries[d.id] for d in documents]
     out.finish(_report(ordered, skipped, settings, time.monotonic() - started), ordered)
-    _summary(ordered, skipped, options.output, time.monotonic() - started)
+    if options.verbosity >= 0:
+        _summary(ordered, skipped, options.output, time.monotonic() - started)
     if any(e.status != "ok" for e in ordered):
         return ExitCode.documents_failed
     return ExitCode.ok
@@ -104,9 +110,13 @@ def _plan(
 
 
 def _fingerprint(doc: sources.DocumentSource, settings: Settings, gazetteer: str) -> str:
-    """What decides a document's output: pipeline version, settings, gazetteers, input bytes."""
+    """What decides a document's output: pipeline version, settings, gazetteers, input bytes.
+
+    Tesseract's version counts for scans (an upgrade reads them differently), not for text.
+    """
     digest = hashlib.sha256()
-    for part in (__version__, settings.lang, str(settings.correct), gazetteer, doc.id):
+    engine = "" if doc.kind is InputKind.text else str(settings.tesseract_version)
+    for part in (__version__, settings.lang, str(settings.correct), engine, gazetteer, doc.id):
         digest.update(part.encode() + b"\0")
     for name in doc.files:
         digest.update(name.encode() + b"\0")
@@ -119,76 +129,119 @@ def _fingerprint(doc: sources.DocumentSource, settings: Settings, gazetteer: str
     return digest.hexdigest()
 
 
+def _planned_pages(doc: sources.DocumentSource) -> list[int]:
+    """Pages each of the document's tasks is expected to give, for the progress bar.
+
+    One for a page image, TIFF frame or PDF page; a text file is one task, as many pages as it
+    has form feeds between text (counted, not parsed: the bar corrects itself when it is read).
+    """
+    if doc.kind is not InputKind.text:
+        return [1] * len(doc.pages)
+    try:
+        data = Path(doc.pages[0].path).read_bytes()
+    except OSError:
+        return [1]
+    parts = data.split(b"\f")
+    if len(parts) > 1 and not parts[-1].strip():
+        parts.pop()
+    return [len(parts)]
+
+
+IN_FLIGHT_PER_SLOT = 2  # tasks handed out per slot: one running, one ready to start
+RETRIES = 1  # a task whose worker died is run again this many times before it counts as failed
+
+
+@dataclass
+class _Job:
+    """A task handed to the executor: a page task, or a document's assembly."""
+
+    doc: int
+    task: int  # the page task's number in the document; -1 for the assembly
+    call: tuple  # the function and its arguments
+    attempts: int = 1
+    pages: list[Page] | None = None  # an assembly's pages
+
+
+@dataclass
+class _Done:
+    """A document through every stage (or failed on the way)."""
+
+    doc: sources.DocumentSource
+    pages: list[Page]
+    assembled: Assembled
+    reading: float  # seconds the page tasks took in the workers
+
+
 def _schedule(
     executor: Executor,
     documents: list[sources.DocumentSource],
+    planned: list[list[int]],
     settings: Settings,
     progress: Progress,
-) -> Iterator[tuple[sources.DocumentSource, list[Page], Assembled]]:
+) -> Iterator[_Done]:
     """Run page tasks across documents on every slot; assemble each document once it is read.
 
-    At most a few tasks per slot are in flight, so memory does not grow with the batch.
+    Page tasks are handed out in document order and a document's assembly as soon as its last
+    page is in, so every slot stays busy whether the batch is one long document or many short
+    ones. At most IN_FLIGHT_PER_SLOT tasks per slot are out at once, assemblies included, and
+    only the documents being read are held here: memory does not grow with the batch.
     """
     tasks = ((d, t) for d, doc in enumerate(documents) for t in range(len(doc.pages)))
-    limit = executor.slots * 2
+    limit = executor.slots * IN_FLIGHT_PER_SLOT
     in_flight: dict[object, _Job] = {}
     results: dict[int, list[OcrResult | None]] = {}
-    reading = 0
-    exhausted = False
-    while not exhausted or in_flight:
-        while not exhausted and reading < limit:
+    more = True
+    while more or in_flight:
+        while more and len(in_flight) < limit:
             nxt = next(tasks, None)
             if nxt is None:
-                exhausted = True
+                more = False
                 break
             d, t = nxt
             results.setdefault(d, [None] * len(documents[d].pages))
-            in_flight[executor.submit(ocr_task, settings, documents[d].pages[t])] = _Job(d, t)
-            reading += 1
+            job = _Job(d, t, (ocr_task, settings, documents[d].pages[t]))
+            in_flight[executor.submit(*job.call)] = job
         if not in_flight:
             break
         for future in executor.wait_any(list(in_flight)):
             job = in_flight.pop(future)
             doc = documents[job.doc]
+            try:
+                value = future.result()  # type: ignore[attr-defined]
+            except Exception as e:  # tasks never raise: the worker itself died or was lost
+                if job.attempts <= RETRIES:
+                    log.debug("%s: worker lost (%s); running the task again", doc.id, e)
+                    job.attempts += 1
+                    in_flight[executor.submit(*job.call)] = job
+                    continue
+                log.debug("worker failed on %s", doc.id, exc_info=True)
+                value = _lost(job, e)
             if job.pages is not None:  # an assembled document
-                yield doc, job.pages, _assembled(future)
+                read = sum(r.seconds for r in results.pop(job.doc) if r is not None)
+                yield _Done(doc, job.pages, value, read)
                 continue
-            reading -= 1
-            results[job.doc][job.task] = _ocr_result(future, doc, job.task)
-            progress.advance()
-            if any(r is None for r in results[job.doc]):
+            document_results = results[job.doc]
+            document_results[job.task] = value
+            progress.advance(len(value.pages) if value.error is None else 0,
+                             planned=planned[job.doc][job.task])
+            if any(r is None for r in document_results):
                 continue
-            pages, error = _collect(doc, results.pop(job.doc))  # type: ignore[arg-type]
+            pages, error = _collect(doc, document_results)  # type: ignore[arg-type]
             if error is not None:
-                yield doc, pages, Assembled(None, [], [], 0.0, error=error)
+                read = sum(r.seconds for r in results.pop(job.doc) if r is not None)
+                yield _Done(doc, pages, Assembled(None, [], [], 0.0, error=error), read)
                 continue
             meta = DocumentMeta(doc.id, doc.files, doc.kind.value, settings.processed,
                                 settings.tesseract_version)
-            in_flight[executor.submit(assemble_task, settings, meta, pages)] = _Job(job.doc, -1, pages)
+            assembly = _Job(job.doc, -1, (assemble_task, settings, meta, pages), pages=pages)
+            in_flight[executor.submit(*assembly.call)] = assembly
 
 
-@dataclass
-class _Job:
-    """What a future in flight is for: a page task, or a document's assembly (with its pages)."""
-
-    doc: int
-    task: int
-    pages: list[Page] | None = None
-
-
-def _ocr_result(future: object, doc: sources.DocumentSource, task: int) -> OcrResult:
-    try:
-        return future.result()  # type: ignore[attr-defined]
-    except Exception as e:  # the worker process itself died
-        log.debug("worker failed on %s", doc.pages[task].path, exc_info=True)
-        return OcrResult(error=f"worker process failed: {type(e).__name__}: {e}")
-
-
-def _assembled(future: object) -> Assembled:
-    try:
-        return future.result()  # type: ignore[attr-defined]
-    except Exception as e:
-        return Assembled(None, [], [], 0.0, error=f"worker process failed: {type(e).__name__}: {e}")
+def _lost(job: _Job, error: Exception) -> OcrResult | Assembled:
+    message = f"worker process failed: {type(error).__name__}: {error}".rstrip(": ")
+    if job.pages is not None:
+        return Assembled(None, [], [], 0.0, error=message)
+    return OcrResult(error=message)
 
 
 def _collect(doc: sources.DocumentSource, results: list[OcrResult]) -> tuple[list[Page], str | None]:
@@ -210,16 +263,15 @@ def _collect(doc: sources.DocumentSource, results: list[OcrResult]) -> tuple[lis
     return pages, None
 
 
-def _finish(
-    doc: sources.DocumentSource,
-    pages: list[Page],
-    assembled: Assembled,
-    out: OutputFolder,
-    fingerprint: str | None,
-) -> DocumentEntry:
+def _finish(done: _Done, out: OutputFolder, fingerprint: str | None) -> DocumentEntry:
     """Write the document (when valid) and make its report entry."""
+    doc, pages, assembled = done.doc, done.pages, done.assembled
+    stages = assembled.stages
+    log.info("%s: %d pages, OCR %.2f s, assembly %.3f s (correction %.3f, structure %.3f, "
+             "TEI %.3f, validation %.3f)", doc.id, len(pages), done.reading, assembled.seconds,
+             stages.correction, stages.structure, stages.tei, stages.validation)
     entry = DocumentEntry(doc.id, doc.files, None, len(pages) or len(doc.pages), "failed",
-                          seconds=round(sum(p.seconds for p in pages) + assembled.seconds, 3),
+                          seconds=round(done.reading + assembled.seconds, 3),
                           fingerprint=fingerprint)
     entry.gaps = [PageGap(p.number, _page_label(p), p.error) for p in pages if p.error]
     entry.notes = [n for p in pages for n in p.notes]

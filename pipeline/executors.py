@@ -5,12 +5,17 @@ from __future__ import annotations
 import concurrent.futures as cf
 import logging
 import multiprocessing
+import signal
+import sys
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pipeline import __version__
 from pipeline.exceptions import MissingDependency, UsageError
-from pipeline.worker import Settings, init_worker
+from pipeline.gazetteer import Gazetteer
+from pipeline.worker import Settings, context, init_worker
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +46,8 @@ class Executor(ABC):
 class SerialExecutor(Executor):
     """Everything in this process, in order: for tests and debugging."""
 
-    def __init__(self, settings: Settings) -> None:
-        init_worker(settings)
+    def __init__(self, settings: Settings, gazetteer: Gazetteer | None = None) -> None:
+        context(settings, gazetteer)  # not init_worker: this process's logging stays as it is
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
         future: cf.Future = cf.Future()
@@ -57,19 +62,32 @@ class SerialExecutor(Executor):
 
 
 class ProcessExecutor(Executor):
-    """A pool of worker processes on this machine, one Tesseract thread each."""
+    """A pool of worker processes on this machine, one Tesseract thread each.
 
-    def __init__(self, settings: Settings, jobs: int) -> None:
+    The workers are forked from this process after it has built the context, so they start at
+    once, with every module imported and the context built once for all of them (its memory
+    shared until written to). Forking a process that runs threads is unsafe; then the workers
+    come from a fork server that has imported the pipeline, and each builds its own context.
+    """
+
+    def __init__(self, settings: Settings, jobs: int, gazetteer: Gazetteer | None = None) -> None:
         self.settings = settings
         self.slots = jobs
+        self.start_method = _start_method()
+        if self.start_method == "fork":
+            context(settings, gazetteer)
         self._pool = self._start()
 
     def _start(self) -> cf.ProcessPoolExecutor:
-        # forkserver: workers do not inherit the parent's threads or open files.
+        mp_context = multiprocessing.get_context(self.start_method)
+        if self.start_method == "forkserver":
+            # Imported once in the fork server, not once per worker (takes effect when the
+            # server starts, that is on the first pool of this process).
+            mp_context.set_forkserver_preload(["pipeline.worker"])
         return cf.ProcessPoolExecutor(
             max_workers=self.slots,
-            mp_context=multiprocessing.get_context("forkserver"),
-            initializer=init_worker,
+            mp_context=mp_context,
+            initializer=_init_process_worker,
             initargs=(self.settings,),
         )
 
@@ -91,8 +109,47 @@ class ProcessExecutor(Executor):
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _start_method() -> str:
+    """fork on Linux when this process runs no other thread; forkserver otherwise."""
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _init_process_worker(settings: Settings) -> None:
+    """Initializer of a pool worker: die with the parent, leave Ctrl-C to it, then set up."""
+    _die_with_parent()
+    # A Python handler, not SIG_IGN: Tesseract gets the default back when it is started, so
+    # Ctrl-C stops it at once, while the worker lives to hand back the page as a failure and
+    # the parent shuts the pool down in order.
+    signal.signal(signal.SIGINT, _ignore_signal)
+    init_worker(settings)
+
+
+def _ignore_signal(signum: int, frame: object) -> None:
+    """Nothing: the parent decides what an interrupt means."""
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the parent dies (killed: no orphan goes on OCRing)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class DaskExecutor(Executor):
-    """The same tasks on a Dask distributed cluster (a local one when no address is given)."""
+    """The same tasks on a Dask distributed cluster (a local one when no address is given).
+
+    Workers read the input files and gazetteers by the paths given on the command line, so a
+    cluster needs them on a shared file system; each worker builds its context once, at start.
+    """
 
     def __init__(self, settings: Settings, jobs: int, scheduler: str | None) -> None:
         try:
@@ -105,18 +162,29 @@ class DaskExecutor(Executor):
         try:
             if scheduler:
                 self._client = Client(scheduler, timeout="30s")
+                self._client.wait_for_workers(1, timeout=60)
             else:
                 self._cluster = LocalCluster(
                     n_workers=jobs, threads_per_worker=1, processes=True,
                     dashboard_address=None, silence_logs=logging.ERROR,
                 )
                 self._client = Client(self._cluster)
-        except OSError as e:
+        except (OSError, TimeoutError) as e:
+            self.close()
             raise UsageError(f"cannot reach the Dask scheduler {scheduler}: {e}") from e
-        workers = self._client.scheduler_info().get("workers", {})
-        self.slots = max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
-        # Build the heavy context on every worker now, not inside the first task.
-        self._client.run(init_worker, settings)
+        try:
+            versions = set(self._client.run(_version).values())
+            if versions != {__version__}:
+                raise UsageError(
+                    f"the Dask workers run tei-pipeline {', '.join(sorted(versions))}, this is "
+                    f"{__version__}: install the same version on the cluster"
+                )
+            self.slots = max(1, sum(self._client.nthreads().values()))
+            # Build the heavy context on every worker now, not inside the first task.
+            self._client.run(init_worker, settings)
+        except BaseException:
+            self.close()
+            raise
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         return self._client.submit(fn, *args, pure=False)
@@ -128,15 +196,27 @@ class DaskExecutor(Executor):
         return set(done)
 
     def close(self) -> None:
-        self._client.close()
+        client = getattr(self, "_client", None)
+        if client is not None:
+            client.close()
         if self._cluster is not None:
             self._cluster.close()
 
 
-def make_executor(kind: str, settings: Settings, jobs: int, scheduler: str | None) -> Executor:
-    """The executor the options ask for; one job means serial."""
+def _version() -> str:
+    return __version__
+
+
+def make_executor(
+    kind: str, settings: Settings, jobs: int, scheduler: str | None,
+    gazetteer: Gazetteer | None = None,
+) -> Executor:
+    """The executor the options ask for; one job means serial.
+
+    `gazetteer` is the one loaded from ``settings.gazetteers`` in this process, if any.
+    """
     if kind == "dask":
         return DaskExecutor(settings, jobs, scheduler)
     if kind == "serial" or jobs == 1:
-        return SerialExecutor(settings)
-    return ProcessExecutor(settings, jobs)
+        return SerialExecutor(settings, gazetteer)
+    return ProcessExecutor(settings, jobs, gazetteer)

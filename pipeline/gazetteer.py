@@ -1,4 +1,4 @@
-"""Load gazetteers (CSV, TEI lists, plain name lists) of the people, places and organisations to tag."""
+"""Load gazetteers (CSV, TEI lists, plain lists) of the people, places and organisations to tag."""
 
 from __future__ import annotations
 
@@ -197,8 +197,8 @@ def _read(path: Path) -> str:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise BadGazetteer(
-                f"{path}:1: file is {size:,} bytes, larger than the {MAX_BYTES // (1024 * 1024)} MB "
-                "limit for a gazetteer; split it into several files"
+                f"{path}:1: file is {size:,} bytes, larger than the "
+                f"{MAX_BYTES // (1024 * 1024)} MB limit for a gazetteer; split it into parts"
             )
         data = path.read_bytes()
     except BadGazetteer:
@@ -239,7 +239,9 @@ def _parse_csv(path: Path, text: str) -> Iterator[tuple[int, Entity]]:
     try:
         header = next(reader)
     except StopIteration:
-        raise BadGazetteer(f"{path}:1: empty file; expected the header id,name,type,variants")
+        raise BadGazetteer(
+            f"{path}:1: empty file; expected the header id,name,type,variants"
+        ) from None
     except csv.Error as e:
         raise BadGazetteer(f"{path}:1: unreadable CSV header: {e}") from e
     columns = [c.strip().lower() for c in header]

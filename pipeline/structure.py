@@ -462,15 +462,10 @@ def _split_inferred_page(flow: list[_Slot], page: int, number: str) -> None:
         item = flow[k].furniture
         if item is not None and item.kind is FurnitureKind.instruction:
             last_bottom = k + 1
-    if last_bottom == j and j < len(flow) and flow[j].furniture is not None:
-        if flow[j].furniture.kind is FurnitureKind.classification and len(flow) - j == 1:
-            last_bottom = len(flow)  # a lone marking after the text closes the old page
-    for k in range(j, last_bottom):
-        if flow[k].furniture is not None:
-            flow[k].furniture.place = "bottom"
-    for k in range(last_bottom, len(flow)):
-        if flow[k].furniture is not None:
-            flow[k].furniture.place = "top"
+    lone = flow[j].furniture if last_bottom == j and len(flow) - j == 1 else None
+    if lone is not None and lone.kind is FurnitureKind.classification:
+        last_bottom = len(flow)  # a lone marking after the text closes the old page
+    # (top and bottom are set afterwards, for all text furniture, by _place_text_furniture)
     flow.insert(last_bottom, _Slot(page, -1, None, True, PageStart(number, None)))
 
 

@@ -615,7 +615,7 @@ class _TextWriter:
                     and c.page == item.speaker_label.page
                     and c.line == item.speaker_label.line
                 ):
-                    ref = LineRef(c.page, c.line, item.speaker_label.end, c.end)
+                    ref = LineRef(c.page, c.line, item.speaker_label.end or 0, c.end)
                 content.extend(self.line(ref, first=first_line))
                 first_line = False
             elif isinstance(c, PageStart):

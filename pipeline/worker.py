@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ class Settings:
     correct: bool
     tesseract_version: str | None
     processed: str  # ISO date stamped into revisionDesc
+    verbose: bool = False  # workers log details (-v); otherwise only errors, the parent reports
 
 
 @dataclass
@@ -37,26 +40,67 @@ class WorkerContext:
     gazetteer: Gazetteer
     corrector: NameCorrector
     validator: Validator
+    pid: int  # the process that built it (a forked worker inherits its parent's)
+    seconds: float  # how long building it took
 
 
 _contexts: dict[Settings, WorkerContext] = {}
+_lock = threading.Lock()  # a Dask worker may run tasks in several threads
+_built_in: list[int] = []  # the process of each context built (a fork inherits the list)
 
 
-def context(settings: Settings) -> WorkerContext:
-    """This process's context for these settings, built on first use."""
-    found = _contexts.get(settings)
-    if found is None:
-        tesseract.configure()
-        gazetteer = Gazetteer.load([Path(p) for p in settings.gazetteers])
-        found = WorkerContext(gazetteer, NameCorrector(gazetteer, correct=settings.correct), Validator())
-        _contexts.clear()
-        _contexts[settings] = found
+def context(settings: Settings, gazetteer: Gazetteer | None = None) -> WorkerContext:
+    """This process's context for these settings, built on first use.
+
+    `gazetteer`, when given, is the one the parent loaded from ``settings.gazetteers`` already.
+    """
+    with _lock:
+        found = _contexts.get(settings)
+        if found is None:
+            started = time.perf_counter()
+            tesseract.configure()
+            if gazetteer is None:
+                gazetteer = Gazetteer.load([Path(p) for p in settings.gazetteers])
+            corrector = NameCorrector(gazetteer, correct=settings.correct)
+            found = WorkerContext(gazetteer, corrector, Validator(), os.getpid(),
+                                  time.perf_counter() - started)
+            _contexts.clear()
+            _contexts[settings] = found
+            _built_in.append(found.pid)
+            log.debug("worker context built in %.2f s (process %d)", found.seconds, found.pid)
     return found
 
 
 def init_worker(settings: Settings) -> None:
-    """Process-pool initializer: build the context before the first task arrives."""
+    """Worker initializer: logging, Tesseract's settings, and the context before the first task."""
+    logger = logging.getLogger("pipeline")
+    logger.setLevel(logging.DEBUG if settings.verbose else logging.ERROR)
+    if settings.verbose and not logging.getLogger().handlers:
+        logging.basicConfig(format="tei-pipeline: %(levelname)s: %(message)s")
     context(settings)
+
+
+@dataclass(frozen=True)
+class WorkerState:
+    """What a worker holds; for tests and benchmarks (``executor.submit(worker_state)``)."""
+
+    pid: int
+    builds: int  # contexts built in this process: 0 when inherited from the parent
+    context_pid: int | None  # the process that built the context in use
+    context_seconds: float | None
+    omp_thread_limit: str | None
+    tesseract_cmd: str
+
+
+def worker_state() -> WorkerState:
+    """This process's worker state."""
+    import pytesseract
+
+    ctx = next(iter(_contexts.values()), None)
+    return WorkerState(
+        os.getpid(), _built_in.count(os.getpid()), ctx.pid if ctx else None, ctx.seconds if ctx else None,
+        os.environ.get("OMP_THREAD_LIMIT"), pytesseract.pytesseract.tesseract_cmd,
+    )
 
 
 @dataclass
@@ -65,10 +109,18 @@ class OcrResult:
 
     pages: list[Page] = field(default_factory=list)
     error: str | None = None
+    seconds: float = 0.0  # the whole task, in the worker
 
 
 def ocr_task(settings: Settings, source: PageSource) -> OcrResult:
     """Read and OCR one task's pages. Never raises: failures are values."""
+    started = time.perf_counter()
+    result = _read(settings, source)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _read(settings: Settings, source: PageSource) -> OcrResult:
     tesseract.configure()
     try:
         return OcrResult(ocr.read_pages(source, lang=settings.lang, timeout=settings.page_timeout))
@@ -81,6 +133,20 @@ def ocr_task(settings: Settings, source: PageSource) -> OcrResult:
         return OcrResult(error=f"internal error: {type(e).__name__}: {e}")
 
 
+@dataclass(frozen=True)
+class StageTimes:
+    """Seconds each stage after OCR took on one document."""
+
+    correction: float = 0.0
+    structure: float = 0.0
+    tei: float = 0.0
+    validation: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.correction + self.structure + self.tei + self.validation
+
+
 @dataclass
 class Assembled:
     """A finished document: TEI bytes and what the report needs."""
@@ -90,6 +156,7 @@ class Assembled:
     problems: list[str]
     seconds: float
     error: str | None = None
+    stages: StageTimes = field(default_factory=StageTimes)
 
 
 def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page]) -> Assembled:
@@ -97,13 +164,19 @@ def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page])
     started = time.perf_counter()
     try:
         ctx = context(settings)
+        t0 = time.perf_counter()
         mentions = ctx.corrector.find_mentions(pages)
+        t1 = time.perf_counter()
         tree = structure.analyse(pages, mentions)
+        t2 = time.perf_counter()
         root = tei.build(meta, pages, mentions, tree, ctx.gazetteer.entities)
         xml = tei.serialize(root)
+        t3 = time.perf_counter()
         # Validate what was written, parsed back in: line numbers in messages, and no surprises.
         problems = [str(p) for p in ctx.validator.problems(tei.parse(xml), meta.id)]
-        return Assembled(xml, mentions, problems, time.perf_counter() - started)
+        t4 = time.perf_counter()
+        return Assembled(xml, mentions, problems, t4 - started,
+                         stages=StageTimes(t1 - t0, t2 - t1, t3 - t2, t4 - t3))
     except Exception as e:
         log.debug("internal error assembling %s: %s", meta.id, traceback.format_exc())
         return Assembled(None, [], [], time.perf_counter() - started,
