@@ -91,6 +91,7 @@ __all__ = [
     "english_words",
     "protected_words",
     "skeleton",
+    "skeleton_many",
     "skeletons",
     "split_word",
 ]
@@ -155,6 +156,7 @@ _CONFUSABLE = str.maketrans(
     }
 )  # fmt: skip
 _NOT_NAME_CHAR = re.compile(r"[^\w@|$!]", re.UNICODE)
+_NOT_NAME_CHAR_OR_NEWLINE = re.compile(r"[^\w@|$!\n]", re.UNICODE)
 _LEAD = re.compile(r"^[^\w@|$]+", re.UNICODE)
 _TRAIL = re.compile(r"[^\w@|$]+$", re.UNICODE)
 _POSSESSIVE = ("'s", "’s", "'S", "’S")
@@ -188,6 +190,19 @@ def skeletons(text: str) -> tuple[str, ...]:
         if v not in out:
             out.append(v)
     return tuple(out)
+
+
+def skeleton_many(words: Sequence[str]) -> list[str]:
+    """:func:`skeleton` of many words at once (one pass over their joined text: fast)."""
+    s = "\n".join(words).casefold()
+    if not s.replace("\n", "").isalpha():
+        s = _NOT_NAME_CHAR_OR_NEWLINE.sub("", s).replace("_", "")
+    for a, b in _MULTI:
+        s = s.replace(a, b)
+    s = s.translate(_CONFUSABLE)
+    for a, b in _MULTI_AFTER:
+        s = s.replace(a, b)
+    return s.split("\n") if words else []
 
 
 def _skeleton(text: str, rules: tuple[tuple[str, str], ...]) -> str:
@@ -249,8 +264,8 @@ def _word_skeletons() -> tuple[frozenset[str], frozenset[str]]:
     """Skeletons of the listed words: (all of them, the lowercase dictionary words')."""
     lower, proper = _word_list()
     small = MIN_LETTERS - 1
-    lower_skels = frozenset(skeleton(w) for w in lower if len(w) >= small)
-    return lower_skels | {skeleton(w) for w in proper if len(w) >= small}, lower_skels
+    lower_skels = frozenset(skeleton_many([w for w in lower if len(w) >= small]))
+    return lower_skels | set(skeleton_many([w for w in proper if len(w) >= small])), lower_skels
 
 
 def min_score(letters: int) -> float | None:
@@ -372,7 +387,14 @@ class NameCorrector:
         self._form_skels: set[str] = set()
         self._joined: dict[str, list[int]] = {}
         self._word_skel_set: set[str] = set()  # skeletons of the words of all forms
-        word_skel: dict[str, str] = {}
+        distinct: set[str] = set()
+        for form in self._exact:
+            if " " in form:
+                distinct.update(form.split(" "))
+            else:
+                distinct.add(form)
+        ordered = list(distinct)
+        word_skel = dict(zip(ordered, skeleton_many(ordered), strict=True))
         index: dict[str, int | list[int]] = {}
         # Local names: this loop runs once per form (a few hundred thousand times).
         multi_append = self._multi.append
@@ -383,18 +405,13 @@ class NameCorrector:
         list_append, fold_append = self._form_list.append, self._form_fold.append
         skel_append = self._form_skel.append
         joined = self._joined
-        get_skel, get_index = word_skel.get, index.get
+        get_index = index.get
         end_skel: dict[str, str] = {}  # first and last words of multi-word forms, casefolded
         maxk = 1
         for form in self._exact:
             if " " in form:
                 words = form.split(" ")
-                parts = []
-                for w in words:
-                    ws = get_skel(w)
-                    if ws is None:
-                        ws = word_skel[w] = skeleton(w)
-                    parts.append(ws)
+                parts = [word_skel[w] for w in words]
                 skel = "".join(parts)
                 count = len(words)
                 n = len(self._multi)
@@ -416,9 +433,7 @@ class NameCorrector:
                 else:
                     group.append(n)
             else:
-                known = get_skel(form)
-                skel = known if known is not None else skeleton(form)
-                word_skel[form] = skel
+                skel = word_skel[form]
                 count = 1
             form_skels_add(skel)
             if len(form) < 2 * MIN_LETTERS and sum(map(str.isalpha, form)) < MIN_LETTERS:

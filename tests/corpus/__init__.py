@@ -1,0 +1,1 @@
+"""Error-injection corpus for measuring name correction (see README.md)."""
