@@ -114,3 +114,27 @@ def test_report_lists_every_document(tmp_path: Path) -> None:
     assert set(report["documents"][0]) >= {"id", "sources", "output", "pages", "status", "error",
                                             "corrections", "seconds"}
     json.dumps(report)
+
+
+def test_no_correct_tags_names_but_changes_nothing(tmp_path: Path) -> None:
+    code, report = run_batch([SEED], tmp_path, correct=False)
+    assert code == ExitCode.ok and report["documents"][0]["corrections"] == 0
+    tree = etree.parse(str(tmp_path / "memcon-1986-06-23.ocr.xml"))
+    assert tree.find(".//t:choice", NS) is None
+    refs = {el.get("ref") for el in tree.iterfind(".//t:text//t:persName", NS)}
+    assert {"#dubinin-yuri", "#reagan-ronald", "#regan-donald"} <= refs
+    assert "Dubinina" in body_text(tree)
+    header = (tmp_path / "corrections.csv").read_text(encoding="utf-8").splitlines()
+    assert header == ["document,page,line,original,correction,entity_id,score,cert"]
+
+
+def test_every_referenced_entity_is_declared_once(seed_output) -> None:
+    _, _, out = seed_output
+    tree = etree.parse(str(out / "memcon-1986-06-23.ocr.xml"))
+    xml_id = "{http://www.w3.org/XML/1998/namespace}id"
+    declared = [el.get(xml_id) for el in tree.iterfind(".//t:person", NS)]
+    declared += [el.get(xml_id) for el in tree.iterfind(".//t:place", NS)]
+    declared += [el.get(xml_id) for el in tree.iterfind(".//t:org", NS)]
+    assert len(declared) == len(set(declared))
+    refs = {el.get("ref")[1:] for el in tree.iterfind(".//t:text//*[@ref]", NS)}
+    assert refs <= set(declared)
