@@ -78,3 +78,18 @@ def test_subprocess_run_writes_output_and_summary(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "memcon-1986-06-23.ocr.xml").is_file()
     assert "1 documents (1 ok" in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.slow
+def test_validate_against_full_tei(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.conftest import TEI_ALL
+
+    out = tmp_path / "out"
+    assert main(["run", str(SEED), "-o", str(out), "-q", "--executor", "serial"]) == 0
+    good = out / "memcon-1986-06-23.ocr.xml"
+    bad = tmp_path / "bad.xml"
+    bad.write_text(good.read_text(encoding="utf-8").replace("<body>", "<body><bogus/>", 1), encoding="utf-8")
+    assert main(["validate", "--tei-all", str(TEI_ALL), str(good), str(bad)]) == ExitCode.documents_failed
+    printed = capsys.readouterr().out.splitlines()
+    assert printed and all(line.startswith(f"{bad}:") for line in printed)
+    assert any("bogus" in line for line in printed)
