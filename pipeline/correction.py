@@ -1173,27 +1173,32 @@ def _original(toks: list[_Tok], i: int, j: int, core: str | None = None) -> str:
     return out
 
 
-def affixes(mention: Mention, pages: Sequence[Page]) -> tuple[str, str]:
-    """The text of the first word before the name and of the last word after it.
-
-    ``prefix + mention.original + suffix`` is the text of the words (joined as ``original``
-    joins them), so a writer can leave punctuation and a possessive outside the name element.
-    """
-    texts: list[str] = []
-    lines: list[tuple[int, int]] = []
+def span(mention: Mention, pages: Sequence[Page]) -> list[WordRef]:
+    """The words a mention covers, in order (across a line or page break too)."""
+    refs: list[WordRef] = []
     ref = mention.first
     while True:
-        line = pages[ref.page].lines[ref.line]
-        texts.append(line.words[ref.word].text)
-        lines.append((ref.page, ref.line))
+        refs.append(ref)
         if ref == mention.last:
-            break
+            return refs
+        line = pages[ref.page].lines[ref.line]
         if ref.word + 1 < len(line.words):
             ref = WordRef(ref.page, ref.line, ref.word + 1)
         elif ref.line + 1 < len(pages[ref.page].lines):
             ref = WordRef(ref.page, ref.line + 1, 0)
         else:
             ref = WordRef(ref.page + 1, 0, 0)
+
+
+def affixes(mention: Mention, pages: Sequence[Page]) -> tuple[str, str]:
+    """The text of the first word before the name and of the last word after it.
+
+    ``prefix + mention.original + suffix`` is the text of the words (joined as ``original``
+    joins them), so a writer can leave punctuation and a possessive outside the name element.
+    """
+    refs = span(mention, pages)
+    texts = [pages[r.page].lines[r.line].words[r.word].text for r in refs]
+    lines = [(r.page, r.line) for r in refs]
     original = mention.original
     if len(texts) == 1:
         at = texts[0].find(original)

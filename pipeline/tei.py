@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 from lxml import etree
 
 from pipeline import __version__, markings
+from pipeline.correction import affixes
 from pipeline.gazetteer import Entity
 from pipeline.model import Mention, Page, WordRef
 from pipeline.structure import (
@@ -721,8 +722,11 @@ class _TextWriter:
         written = self._mention_text(mention)
         before, after = "", ""
         if isinstance(written[0], str) and len(written) == 1:
-            before, core, after = _split_punctuation(written[0], mention.original)
-            written = [core]
+            before, after = affixes(mention, self.pages)
+            if before + mention.original + after == written[0]:
+                written = [mention.original]
+            else:
+                before, after = "", ""
         if mention.corrected is not None and not mention.review:
             body = E(
                 "choice",
@@ -752,18 +756,6 @@ class _TextWriter:
         next_words = self.pages[next_ref.page].lines[next_ref.line].words
         out.append(" ".join(w.text for w in next_words[: mention.last.word + 1]))
         return out
-
-
-def _split_punctuation(text: str, original: str) -> tuple[str, str, str]:
-    """Split "(Dubinina)." into "(", "Dubinina", ")." using the mention's own reading."""
-    at = text.find(original) if original else -1
-    if at >= 0 and original:
-        return text[:at], original, text[at + len(original) :]
-    stripped = text.strip(".,;:!?()[]\"'")
-    at = text.find(stripped) if stripped else -1
-    if at < 0:
-        return "", text, ""
-    return text[:at], stripped, text[at + len(stripped) :]
 
 
 _BLOCK_TAGS = {f"{{{TEI_NS}}}{t}" for t in ("p", "sp", "ab", "list", "opener", "closer", "gap")}

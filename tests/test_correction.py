@@ -13,6 +13,7 @@ from pipeline.correction import (
     cert_for,
     english_words,
     skeleton,
+    span,
     split_word,
 )
 from pipeline.gazetteer import Entity, Gazetteer
@@ -77,19 +78,7 @@ def find(corrector: NameCorrector, *lines: str, conf: float | None = None) -> li
 
 
 def _words(m: Mention, pages: Sequence[Page]) -> list[str]:
-    out = []
-    ref = m.first
-    while True:
-        line = pages[ref.page].lines[ref.line]
-        out.append(line.words[ref.word].text)
-        if ref == m.last:
-            return out
-        if ref.word + 1 < len(line.words):
-            ref = WordRef(ref.page, ref.line, ref.word + 1)
-        elif ref.line + 1 < len(pages[ref.page].lines):
-            ref = WordRef(ref.page, ref.line + 1, 0)
-        else:
-            ref = WordRef(ref.page + 1, 0, 0)
+    return [pages[r.page].lines[r.line].words[r.word].text for r in span(m, pages)]
 
 
 def only(mentions: list[Mention]) -> Mention:

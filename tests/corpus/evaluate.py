@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from corpus.inject import Injected, Token, corpus
-from pipeline.correction import NameCorrector, affixes, english_words, protected_words
+from pipeline.correction import NameCorrector, affixes, english_words, protected_words, span
 from pipeline.gazetteer import Gazetteer
 from pipeline.model import Mention, Page, WordRef
 
@@ -74,23 +74,6 @@ class Result:
             f"intact names tagged {self.intact_tagged}/{self.intact_names}; "
             f"hyphenated-only names {self.hyphen_only}; damage draws refused {self.redraws}"
         )
-
-
-def span(mention: Mention, pages: Sequence[Page]) -> list[WordRef]:
-    """The word refs a mention covers, in order."""
-    refs: list[WordRef] = []
-    ref = mention.first
-    while True:
-        refs.append(ref)
-        if ref == mention.last:
-            return refs
-        line = pages[ref.page].lines[ref.line]
-        if ref.word + 1 < len(line.words):
-            ref = WordRef(ref.page, ref.line, ref.word + 1)
-        elif ref.line + 1 < len(pages[ref.page].lines):
-            ref = WordRef(ref.page, ref.line + 1, 0)
-        else:
-            ref = WordRef(ref.page + 1, 0, 0)
 
 
 def _next_ref(ref: WordRef, pages: Sequence[Page]) -> WordRef | None:
