@@ -116,7 +116,7 @@ DECLASS_LINE = re.compile(
       | DECLASSIFIED\s*/\s*RELEASED
       | (NLRR|NLR|NLS|NLC|NLJ|NLE|NLF|NLG)[-\s]\S*
       | BY\s+\S+(\s+\S+)?\s+NARA,?\s+DATE
-      | AUTHORITY\s*:?\s*(NND|EO|E\.O\.)
+      | AUTHORITY\s*:?\s*(NND|EO|E\.O\.|[A-Z]{2,5}[-\s]?\d)
       | E\.?\s?O\.?\s+1[23]\d{3}\b
       | (\S+\s+)?FOIA\b
       | FOR\s+FOIA\s+REVIEW

@@ -777,8 +777,43 @@ def _merge_text(items: list[object]) -> list[object]:
     return merged
 
 
+# Elements whose content is text: pretty-printing must not add white space inside them.
+MIXED = {
+    f"{{{TEI_NS}}}{tag}"
+    for tag in (
+        "p",
+        "seg",
+        "item",
+        "head",
+        "fw",
+        "stamp",
+        "del",
+        "persName",
+        "placeName",
+        "orgName",
+        "name",
+        "note",
+        "said",
+        "speaker",
+        "dateline",
+        "date",
+        "time",
+        "sic",
+        "corr",
+        "choice",
+        "ab",
+        "idno",
+        "title",
+        "roleName",
+    )
+}
+
+
 def serialize(root: etree._Element) -> bytes:
-    """Pretty-printed UTF-8 bytes with the XML declaration."""
+    """Pretty-printed UTF-8 bytes with the XML declaration; text content left as it is."""
+    for el in root.iter(MIXED):
+        if el.text is None and len(el):
+            el.text = ""  # lxml then treats the element as mixed content and adds no indent
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
