@@ -160,6 +160,8 @@ FIELD = re.compile(
     re.IGNORECASE,
 )
 SIDE_LABEL = re.compile(r"^(.*?)\s*PARTICIPANTS\s*:?\s*$", re.IGNORECASE)
+# Inside a participants list: "U.S. Side", "Soviet Side:", "American Delegation"
+SIDE_NAME = re.compile(r"^([A-Z][\w.]*(?:\s[A-Z][\w.]*)?)\s+(?:SIDE|DELEGATION)\s*:?$", re.IGNORECASE)
 SEPARATOR = re.compile(r"^[-_=*.\s]{3,}$")
 CLOSER_START = re.compile(
     r"^(Drafted|Drafted by|Cleared|Clearances?|Approved|Prepared by|Distribution|Concurrences?)\b",
@@ -650,7 +652,7 @@ def _memo_header(
             found_type = True
             last_header_slot = k
             continue
-        side_match = SIDE_LABEL.match(text)
+        side_match = SIDE_LABEL.match(text) or (SIDE_NAME.match(text) if in_participants else None)
         if side_match:
             header.side_labels.append(ref)
             label = side_match.group(1).strip() or None
