@@ -189,3 +189,19 @@ def test_telegram(outputs) -> None:
         "#shevardnadze-eduard",
         "#karpov-viktor",
     ]
+
+
+def test_participants_under_side_sublabels(outputs) -> None:
+    tree = outputs["memcon-1985-moscow-sides"]
+    sides = {
+        text_of(p.find("t:persName[@type='asWritten']", NS)): text_of(p.find("t:affiliation", NS))
+        for p in tree.iterfind(".//t:particDesc//t:person", NS)
+    }
+    assert sides["Ambassador Hartman"] == "U.S."
+    assert sides["General Secretary Gorbachev"] == "Soviet"
+    assert len(sides) == 6
+    found = speakers(tree)
+    assert [who for who, _ in found] == [
+        "#gorbachev-mikhail", "#person-the-secretary", "#shevardnadze-eduard",
+        "#gorbachev-mikhail", "#shultz-george",
+    ]

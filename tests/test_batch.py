@@ -1,0 +1,306 @@
+"""Batches: pages that time out or crash Tesseract, workers that die, kills, resume, streaming."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from PIL import Image
+
+from pipeline import driver, worker
+from pipeline.cli import main
+from pipeline.exceptions import ExitCode
+from pipeline.executors import Executor
+from pipeline.model import InputKind, Page, PageSource
+from pipeline.progress import Progress
+from pipeline.sources import DocumentSource
+from tests.conftest import NS, REPO, SEED, run_batch
+
+# A Tesseract that answers at once with a few words, sleeps on "slow" pages, fails on "crash" ones.
+FAKE_TESSERACT = """#!{python}
+import sys, time
+args = sys.argv[1:]
+if "--version" in args:
+    print("tesseract 5.3.0")
+    sys.exit(0)
+if "--list-langs" in args:
+    print('List of available languages in "/fake/" (2):')
+    print("eng")
+    print("osd")
+    sys.exit(0)
+image, base = args[0], args[1]
+if "slow" in image:
+    time.sleep(120)
+if "crash" in image:
+    sys.stderr.write("Error in pixReadStream: Unknown format: no pix returned\\n")
+    sys.exit(1)
+header = "level page_num block_num par_num line_num word_num left top width height conf text"
+rows = [header.replace(" ", "\\t")]
+for i, word in enumerate(["Ambassador", "Dubinin", "met", "Secretary", "Shultz."]):
+    rows.append("\\t".join(map(str, [5, 1, 1, 1, 1, i + 1, 100 + 180 * i, 200, 160, 40, 96, word])))
+with open(base + ".tsv", "w") as out:
+    out.write("\\n".join(rows) + "\\n")
+"""
+
+
+@pytest.fixture
+def fake_tesseract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import pytesseract
+
+    path = tmp_path / "fake-tesseract"
+    path.write_text(FAKE_TESSERACT.format(python=sys.executable), encoding="utf-8")
+    path.chmod(0o755)
+    before = pytesseract.pytesseract.tesseract_cmd
+    monkeypatch.setenv("TESSERACT_CMD", str(path))
+    yield path
+    pytesseract.pytesseract.tesseract_cmd = before
+
+
+def _blank_pages(folder: Path, names: list[str]) -> Path:
+    folder.mkdir(parents=True)
+    for name in names:
+        Image.new("L", (1275, 1650), 255).save(folder / name)
+    return folder
+
+
+def test_page_timeout_is_a_gap_and_the_document_degraded(fake_tesseract, tmp_path: Path) -> None:
+    memo = _blank_pages(tmp_path / "in" / "memo", ["page-1.png", "page-2-slow.png", "page-3.png"])
+    out = tmp_path / "out"
+    started = time.monotonic()
+    code = main(["run", str(memo), "-o", str(out), "-q", "-j", "2", "--page-timeout", "1"])
+    assert time.monotonic() - started < 30
+    assert code == ExitCode.documents_failed
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    (entry,) = report["documents"]
+    assert entry["status"] == "degraded" and entry["output"] == "memo.xml"
+    assert [(g["page"], g["source"]) for g in entry["gaps"]] == [(2, str(memo / "page-2-slow.png"))]
+    assert "timed out after 1 s" in entry["gaps"][0]["error"]
+    tree = etree.parse(str(out / "memo.xml"))
+    pbs = tree.findall(".//t:pb", NS)
+    assert [pb.get("n") for pb in pbs] == ["1", "2", "3"]
+    after = pbs[1].getnext()
+    assert after is not None and after.tag.endswith("gap") and after.get("reason") == "ocr-failed"
+    assert "Dubinin" in "".join(tree.getroot().itertext())
+
+
+def test_tesseract_failing_on_a_page_is_a_gap(fake_tesseract, tmp_path: Path) -> None:
+    memo = _blank_pages(tmp_path / "in" / "memo", ["page-1-crash.png", "page-2.png"])
+    code, report = run_batch([memo], tmp_path / "out", executor="process", jobs=2)
+    assert code == ExitCode.documents_failed
+    (entry,) = report["documents"]
+    assert entry["status"] == "degraded"
+    (gap,) = entry["gaps"]
+    assert gap["page"] == 1 and "tesseract failed (exit 1)" in gap["error"]
+    tree = etree.parse(str(tmp_path / "out" / "memo.xml"))
+    assert tree.find(".//t:gap[@reason='ocr-failed']", NS) is not None
+
+
+# --- workers that die --------------------------------------------------------------------
+
+
+def deadly_ocr(settings: worker.Settings, source: PageSource) -> worker.OcrResult:
+    """ocr_task, except that a "deadly" document kills its worker (once, or every time)."""
+    path = Path(source.path)
+    if path.stem.startswith("deadly"):
+        marker = path.with_suffix(".died")
+        if path.stem == "deadly-always" or not marker.exists():
+            marker.touch()
+            os._exit(9)
+    return worker.ocr_task(settings, source)
+
+
+def _text_batch(folder: Path, names: list[str]) -> Path:
+    folder.mkdir(parents=True)
+    for name in names:
+        (folder / f"{name}.txt").write_text(
+            f"Memo {name}.\n\nAmbassador Dubinin met Secretary Shultz.\n", encoding="utf-8")
+    return folder
+
+
+def test_a_worker_killed_once_costs_nothing(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(driver, "ocr_task", deadly_ocr)
+    batch = _text_batch(tmp_path / "in", ["a", "b", "deadly-once", "c", "d"])
+    code, report = run_batch([batch], tmp_path / "out", executor="process", jobs=2)
+    assert code == ExitCode.ok, report
+    assert (batch / "deadly-once.died").exists()  # it did die
+
+
+def test_a_page_that_kills_its_worker_fails_alone(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(driver, "ocr_task", deadly_ocr)
+    batch = _text_batch(tmp_path / "in", ["a", "b", "deadly-always", "c", "d"])
+    code, report = run_batch([batch], tmp_path / "out", executor="process", jobs=2)
+    assert code == ExitCode.documents_failed
+    status = {d["id"]: d["status"] for d in report["documents"]}
+    assert status == {"a": "ok", "b": "ok", "deadly-always": "failed", "c": "ok", "d": "ok"}
+    (error,) = [d["error"] for d in report["documents"] if d["id"] == "deadly-always"]
+    assert error.startswith("worker process failed: BrokenProcessPool") and "\n" not in error
+
+
+# --- kill and resume ---------------------------------------------------------------------
+
+
+def _seed_batch(folder: Path, count: int) -> Path:
+    folder.mkdir(parents=True)
+    text = SEED.read_text(encoding="utf-8")
+    for n in range(count):
+        (folder / f"memo-{n:02d}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_killed_batch_leaves_no_half_file_and_a_rerun_finishes_it(tmp_path: Path) -> None:
+    batch = _seed_batch(tmp_path / "in", 30)
+    out = tmp_path / "out"
+    journal = out / ".tei-pipeline" / "journal.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "run", str(batch), "-o", str(out),
+                             "-j", "2", "-q"], env=env)
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        workers = workers or _children(proc.pid)
+        if journal.is_file() and journal.read_text().count("\n") >= 3:
+            break
+        time.sleep(0.01)
+    assert proc.poll() is None, "the batch ended before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert workers and not any(_alive(w) for w in workers), "workers outlived their parent"
+
+    written = [p for p in out.glob("*.xml")]
+    done = {json.loads(line)["id"] for line in journal.read_text().splitlines()}
+    assert 3 <= len(done) < 30 and len(written) >= len(done)
+    for path in written:
+        etree.parse(str(path))  # whole, never half-written
+    assert not (out / "report.json").exists()
+
+    code, report = run_batch([batch], out, executor="process", jobs=2)
+    assert code == ExitCode.ok
+    reused = {d["id"] for d in report["documents"] if d["reused"]}
+    assert reused == done
+    assert report["summary"]["documents"] == report["summary"]["ok"] == 30
+    for path in out.glob("*.xml"):
+        etree.parse(str(path))
+
+
+def test_rerun_starts_no_worker_and_settings_or_gazetteer_changes_redo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch = _text_batch(tmp_path / "in", ["a", "b"])
+    out = tmp_path / "out"
+    run_batch([batch], out)
+    before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.xml")}
+
+    def no_executor(*args: object, **kwargs: object) -> Executor:
+        raise AssertionError("a rerun with nothing to do started workers")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(driver, "make_executor", no_executor)
+        code, report = run_batch([batch], out, page_timeout=5.0, jobs=2, executor="process")
+    assert code == ExitCode.ok and all(d["reused"] for d in report["documents"])
+    assert report["summary"]["reused"] == 2
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.xml")} == before
+
+    _, report = run_batch([batch], out, correct=False)
+    assert not any(d["reused"] for d in report["documents"])
+    gazetteer = tmp_path / "names.txt"
+    gazetteer.write_text("Anatoly Dobrynin\n", encoding="utf-8")
+    _, report = run_batch([batch], out, correct=False, gazetteers=(gazetteer,))
+    assert not any(d["reused"] for d in report["documents"])
+    _, report = run_batch([batch], out, correct=False, gazetteers=(gazetteer,))
+    assert all(d["reused"] for d in report["documents"])
+    (out / "b.xml").unlink()  # an output that is gone is made again
+    _, report = run_batch([batch], out, correct=False, gazetteers=(gazetteer,))
+    assert [d["reused"] for d in report["documents"]] == [True, False]
+
+
+# --- streaming ---------------------------------------------------------------------------
+
+
+class ShuffledExecutor(Executor):
+    """Runs each task when it is waited for, one at a time, in random order; counts what is out."""
+
+    def __init__(self, slots: int, seed: int) -> None:
+        self.slots = slots
+        self.rng = random.Random(seed)
+        self.pending: dict[cf.Future, tuple] = {}
+        self.most = 0
+        self.most_pages = 0
+
+    def submit(self, fn, *args):
+        future: cf.Future = cf.Future()
+        self.pending[future] = (fn, args)
+        self.most = max(self.most, len(self.pending))
+        held = sum(len(a[-1]) if fn is fake_assemble else 1 for fn, a in self.pending.values())
+        self.most_pages = max(self.most_pages, held)
+        return future
+
+    def wait_any(self, futures):
+        future = self.rng.choice(sorted(futures, key=id))
+        fn, args = self.pending.pop(future)
+        future.set_result(fn(*args))
+        return {future}
+
+
+def fake_ocr(settings: worker.Settings, source: PageSource) -> worker.OcrResult:
+    return worker.OcrResult([Page(number=source.index + 1, source=source, lines=[])])
+
+
+def fake_assemble(settings: worker.Settings, meta, pages: list[Page]) -> worker.Assembled:
+    return worker.Assembled(f"{meta.id}:{len(pages)}".encode(), [], [], 0.0)
+
+
+@pytest.mark.parametrize(("documents", "pages"), [(400, 1), (40, 10), (2, 200)])
+def test_schedule_keeps_every_slot_busy_and_memory_bounded(monkeypatch, documents, pages) -> None:
+    monkeypatch.setattr(driver, "ocr_task", fake_ocr)
+    monkeypatch.setattr(driver, "assemble_task", fake_assemble)
+    docs = [
+        DocumentSource(f"d{n}", InputKind.pdf, Path(f"d{n}.pdf"),
+                       [PageSource(f"d{n}.pdf", i, InputKind.pdf) for i in range(pages)])
+        for n in range(documents)
+    ]
+    settings = worker.Settings("eng", None, (), True, None, "2023-11-14")
+    executor = ShuffledExecutor(slots=4, seed=documents)
+    progress = Progress(documents * pages, enabled=False, bar=False)
+    planned = [[1] * pages for _ in docs]
+    done = list(driver._schedule(executor, docs, planned, settings, progress))
+    assert sorted(d.doc.id for d in done) == sorted(d.id for d in docs)
+    assert all(d.assembled.xml == f"{d.doc.id}:{pages}".encode() for d in done)
+    assert all([p.number for p in d.pages] == list(range(1, pages + 1)) for d in done)
+    assert executor.most == 4 * driver.IN_FLIGHT_PER_SLOT  # every slot had work, never more
+    # pages out at once: as many documents as tasks at most, whatever the size of the batch
+    assert executor.most_pages <= 4 * driver.IN_FLIGHT_PER_SLOT * pages
+    assert progress.done == documents * pages
