@@ -303,10 +303,12 @@ def participant_person(p: Participant, entities: dict[str, Entity]) -> etree._El
     if entity is not None:
         append(person, E("persName", entity.name, type="canonical"))
     written = E("persName", type="asWritten")
-    if p.role:
-        append(written, E("roleName", p.role))
-        append(written, " ")
-    append(written, p.name)
+    if p.role and p.name.endswith(p.role):  # named by title alone: "The Secretary"
+        append(written, [p.name[: -len(p.role)], E("roleName", p.role)])
+    elif p.role:
+        append(written, [E("roleName", p.role), " ", p.name])
+    else:
+        append(written, p.name)
     append(person, written)
     if p.side:
         append(person, E("affiliation", p.side, type="side"))
