@@ -994,6 +994,9 @@ def _body(
                 continue
             if current is not None:
                 waiting.append(thing)
+            elif header_placed and k < body_start and isinstance(thing, Furniture):
+                # A stamp or marking read among the header's lines stands before the header.
+                items.insert(items.index(header), thing)  # type: ignore[arg-type]
             else:
                 items.append(thing)  # type: ignore[arg-type]
             continue
