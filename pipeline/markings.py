@@ -83,10 +83,10 @@ def spaced_marking(text: str) -> str | None:
     """A telegram's spaced marking at the start of a line: "S E C R E T MOSCOW 11873"."""
     letters: list[str] = []
     for token in text.split():
-        if len(token) != 1:
+        if len(token) > 3 or not token.isupper():  # OCR joins some letters: "S EC RET"
             break
         letters.append(token)
-    if len(letters) < 5:
+    if len(letters) < 3 or len("".join(letters)) < 5 or min(map(len, letters)) > 1:
         return None
     found = classification("".join(letters))
     return found.form if found else None
@@ -117,7 +117,7 @@ DECLASS_LINE = re.compile(
       | (NLRR|NLR|NLS|NLC|NLJ|NLE|NLF|NLG)[-\s]\S*
       | BY\s+\S+(\s+\S+)?\s+NARA,?\s+DATE
       | AUTHORITY\s*:?\s*(NND|EO|E\.O\.|[A-Z]{2,5}[-\s]?\d)
-      | E\.?\s?O\.?\s+1[23]\d{3}\b
+      | E\.?\s?[O0]\.?\s+1[23]\d{3}\b
       | (\S+\s+)?FOIA\b
       | FOR\s+FOIA\s+REVIEW
       | RELEASED\s+(IN\s+FULL|IN\s+PART|ON)
@@ -223,6 +223,9 @@ def page_number(text: str) -> tuple[str, bool] | None:
     return None
 
 
+DECL_ANYWHERE = re.compile(r"\bDECL\s*[:;]\s*(OADR|\d)", re.IGNORECASE)
+
+
 def is_declassification_instruction(text: str) -> bool:
     """True for "DECL: OADR", "Declassify on: OADR", "Classified by: ..."."""
-    return bool(DECL_INSTRUCTION.match(text.strip()))
+    return bool(DECL_INSTRUCTION.match(text.strip()) or DECL_ANYWHERE.search(text))
