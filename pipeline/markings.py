@@ -65,7 +65,7 @@ def classification(text: str) -> Marking | None:
     if all(len(token) == 1 for token in raw.split()):
         raw = raw.replace(" ", "")  # telegrams space their markings: "S E C R E T"
     squashed = _squash(raw)
-    if not squashed:
+    if not squashed or squashed.startswith("DECLASS"):  # a declassification stamp, not a level
         return None
     best = process.extractOne(
         squashed, VOCABULARY, scorer=fuzz.ratio, score_cutoff=MIN_MARKING_SCORE
