@@ -596,6 +596,8 @@ def _paragraph_starts(page: Page) -> list[bool]:
     """
     lines = page.lines
     starts = [True] * len(lines)
+    if not lines:
+        return starts
     boxed = page.has_image and all(line.box is not None for line in lines)
     if not boxed:
         for i in range(1, len(lines)):
@@ -636,7 +638,11 @@ def _memo_header(
     in_participants = False
     last_header_slot = -1
     entries: list[tuple[int, LineRef]] = []  # (number of side labels seen before, line)
-    for k in content[:60]:
+    # The header is on the first page: stop at the next page break, found or inferred.
+    next_page = next(
+        (k for k in range(content[0], len(flow)) if flow[k].page_start is not None), len(flow)
+    )
+    for k in [k for k in content if k < next_page][:60]:
         slot = flow[k]
         line = pages[slot.page].lines[slot.line]
         text = line.text.strip().strip("_-—–|'‘’\"“”.,;~ ")  # OCR specks around the words
@@ -647,7 +653,12 @@ def _memo_header(
                 break
             continue
         if not found_type and DOC_TYPE.match(text):
-            header.letterhead = [LineRef(flow[j].page, flow[j].line) for j in content if j < k]
+            used = {(r.page, r.line) for r in _header_lines(header)}
+            header.letterhead = [
+                LineRef(flow[j].page, flow[j].line)
+                for j in content
+                if j < k and (flow[j].page, flow[j].line) not in used
+            ]
             header.doc_type = ref
             found_type = True
             last_header_slot = k
@@ -994,7 +1005,9 @@ def _body(
                 continue
             if current is not None:
                 waiting.append(thing)
-            elif header_placed and k < body_start and isinstance(thing, Furniture):
+            elif header is not None and header_placed and k < body_start and isinstance(
+                thing, Furniture
+            ):
                 # A stamp or marking read among the header's lines stands before the header.
                 items.insert(items.index(header), thing)  # type: ignore[arg-type]
             else:

@@ -526,7 +526,7 @@ class _TextWriter:
                 append(opener, E("seg", *self.line(ref, first=True), type="docType"))
             else:
                 append(opener, E("seg", *self.line(ref, first=True), type=role))
-        result = [opener]
+        result = [opener] if len(opener) else []
         if header.participants or header.side_labels:
             people = E("list", type="participants")
             for ref in header.side_labels:
@@ -549,7 +549,7 @@ class _TextWriter:
     def participant_line(self, p: Participant) -> list[object]:
         """A participant's line with the name (not the role) pointing to the person."""
         ref = p.line
-        words = [w.text for w in self.pages[ref.page].lines[ref.line].words]
+        words = [w.text for w in self.pages[ref.page].lines[ref.line].words[ref.start : ref.end]]
         name = p.name.split()
         start = next(
             (
@@ -559,7 +559,7 @@ class _TextWriter:
             ),
             None,
         )
-        out: list[object] = [self.lb(ref)]
+        out: list[object] = [] if ref.start else [self.lb(ref)]  # else the label's line has it
         if start is None:
             return out + [E("persName", " ".join(words), ref=f"#{p.id}")]
         end = start + len(name)
@@ -651,9 +651,11 @@ class _TextWriter:
 
     def line(self, ref: LineRef, *, first: bool = False) -> list[object]:
         """An lb, then the line's words (names tagged, hyphenation joined)."""
-        if (ref.page, ref.line) in self.lines_started:  # a name running over the break wrote it
+        if (ref.page, ref.line) in self.lines_started or ref.start:
+            # A name running over the break wrote the lb, or this is the rest of a line whose
+            # start (a label) stands in another element.
             return self.words(ref)
-        joined = self._hyphen_joined(ref) and not first
+        joined = self._hyphen_joined(ref)
         out: list[object] = [] if first else ["\n"]
         out.append(self.lb(ref, joined=joined))
         out.extend(self.words(ref))
