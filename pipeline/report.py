@@ -15,7 +15,9 @@ from pipeline.exceptions import OutputNotWritable
 
 STATE_DIR = ".tei-pipeline"  # inside OUTDIR: the journal and temporary files
 JOURNAL = "journal.jsonl"
-CORRECTION_COLUMNS = ["document", "page", "line", "original", "correction", "entity_id", "score", "cert"]
+CORRECTION_COLUMNS = [
+    "document", "page", "line", "original", "correction", "entity_id", "score", "cert",
+]
 
 
 @dataclass
@@ -66,6 +68,10 @@ class OutputFolder:
         self.root = root
         self.state = root / STATE_DIR
         self.tmp = self.state / "tmp"
+        # mkstemp makes files only their owner can read; documents get what the umask allows.
+        umask = os.umask(0o022)
+        os.umask(umask)
+        self.mode = 0o666 & ~umask
         try:
             root.mkdir(parents=True, exist_ok=True)
             # Temporary files of a killed run are garbage; their documents are redone.
@@ -82,16 +88,20 @@ class OutputFolder:
     def write(self, relative: str, data: bytes) -> Path:
         """Write OUTDIR/relative via a temporary file and a rename."""
         target = self.root / relative
+        tmp_name = None
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="part-")
             with os.fdopen(fd, "wb") as handle:
+                os.fchmod(handle.fileno(), self.mode)
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.replace(tmp_name, target)
+            Path(tmp_name).replace(target)
         except OSError as e:
-            raise OutputNotWritable(f"cannot write {target}: {e.strerror or e}") from e
+            if tmp_name is not None:
+                Path(tmp_name).unlink(missing_ok=True)
+            raise OutputNotWritable(f"cannot write {target}: {_why(e, target)}") from e
         return target
 
     def journal_entries(self) -> dict[str, DocumentEntry]:
@@ -127,3 +137,15 @@ class OutputFolder:
             writer.writerows(entry.correction_rows)
         self.write("corrections.csv", buffer.getvalue().encode("utf-8"))
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _why(error: OSError, target: Path) -> str:
+    """The reason a write failed, naming the file that stands where a folder must be."""
+    for parent in target.parents:
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                return f"{parent} is a file, not a folder"
+            break
+    if target.is_dir():
+        return "a folder of that name is in the way"
+    return error.strerror or str(error)

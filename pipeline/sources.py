@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import codecs
 import logging
+import os
 import re
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageOps
 
 from pipeline.exceptions import InputError, UsageError
 from pipeline.model import InputKind, Line, Page, PageSource, Word
+
+if TYPE_CHECKING:
+    import pypdfium2
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +46,8 @@ class DocumentSource:
 
     @property
     def files(self) -> list[str]:
-        if self.kind is InputKind.images:
+        """The input files; the file itself for an image that could not be opened."""
+        if self.kind is InputKind.images and self.pages:
             return sorted({p.path for p in self.pages}, key=natural_key)
         return [str(self.path)]
 
@@ -68,11 +75,12 @@ def discover(
     """Turn the command line's files and folders into documents, in a stable order."""
     documents: list[DocumentSource] = []
     skipped: list[Skipped] = []
+    visited: dict[tuple[int, int], str] = {}  # folders read so far: a link loop is read once
     for given in inputs:
         if not given.exists():
             raise UsageError(f"{given}: no such file or folder")
         if given.is_dir():
-            _walk(given, given, documents, skipped, follow_symlinks, named=True)
+            _walk(given, given, documents, skipped, follow_symlinks, visited, named=True)
         else:
             documents.append(_file_document(given, PurePosixPath(given.name)))
     _make_ids_unique(documents)
@@ -85,14 +93,22 @@ def _walk(
     documents: list[DocumentSource],
     skipped: list[Skipped],
     follow_symlinks: bool,
+    visited: dict[tuple[int, int], str],
     *,
     named: bool,
 ) -> None:
     try:
+        info = folder.stat()
         entries = sorted(folder.iterdir(), key=lambda p: natural_key(p.name))
     except OSError as e:
         skipped.append(Skipped(str(folder), f"cannot list folder: {e.strerror or e}"))
         return
+    key = (info.st_dev, info.st_ino)
+    if key in visited:
+        reason = f"folder already read as {visited[key]} (a symbolic link to it)"
+        skipped.append(Skipped(str(folder), reason))
+        return
+    visited[key] = str(folder)
     page_files: list[Path] = []
     subfolders: list[Path] = []
     others: list[Path] = []
@@ -122,11 +138,12 @@ def _walk(
         rel = PurePosixPath(other.relative_to(root).as_posix())
         kind = _kind_of(other)
         if kind is None:
-            skipped.append(Skipped(str(other), f"not a page image, PDF or text file ({other.suffix or 'no extension'})"))
+            reason = f"not a page image, PDF or text file ({other.suffix or 'no extension'})"
+            skipped.append(Skipped(str(other), reason))
             continue
         documents.append(_file_document(other, rel))
     for sub in subfolders:
-        _walk(sub, root, documents, skipped, follow_symlinks, named=False)
+        _walk(sub, root, documents, skipped, follow_symlinks, visited, named=False)
 
 
 def _inside(link: Path, root: Path) -> bool:
@@ -190,19 +207,35 @@ def _is_multipage_tiff(path: Path) -> bool:
         return False
 
 
+# Written by the driver at the top of OUTDIR; no document's output may need them as folders.
+RESERVED_NAMES = {"report.json", "corrections.csv"}
+
+
 def _make_ids_unique(documents: list[DocumentSource]) -> None:
-    """Two inputs that would write the same file keep their extension, then get a number."""
+    """Two inputs that would write the same file keep their extension, then get a number.
+
+    The same goes for a document whose file would be a folder that another document's output
+    needs (``a.txt`` writes ``a.xml``, a folder ``a.xml/`` of memos needs ``a.xml/``), and a
+    folder named like the report files is renamed.
+    """
     seen: dict[str, int] = {}
+    folders: set[str] = set()
     for doc in documents:
+        head, _, rest = doc.id.partition("/")
+        if rest and head in RESERVED_NAMES:
+            log.warning("%s: folder %s has the name of a report file; writing %s-files/",
+                        doc.path, head, head)
+            doc.id = f"{head}-files/{rest}"
         seen[doc.id] = seen.get(doc.id, 0) + 1
+        folders.update(str(p) for p in PurePosixPath(doc.id).parents)
     taken: set[str] = set()
     for doc in documents:
         candidate = doc.id
-        if seen[doc.id] > 1 and doc.path.is_file():
+        if (seen[doc.id] > 1 or f"{doc.id}.xml" in folders) and doc.path.is_file():
             candidate = str(PurePosixPath(doc.id).with_name(doc.path.name))
         n = 2
         unique = candidate
-        while unique in taken:
+        while unique in taken or f"{unique}.xml" in folders:
             unique = f"{candidate}-{n}"
             n += 1
         if unique != doc.id:
@@ -240,7 +273,7 @@ def load_image(source: PageSource) -> tuple[Image.Image, str | None]:
             )
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise InputError(f"image too large to be a page scan, refused ({_short(e)})") from e
+        raise InputError(_bomb_message(e)) from e
     except FileNotFoundError as e:
         raise InputError("file disappeared during the run") from e
     except (OSError, SyntaxError, ValueError, EOFError) as e:
@@ -248,6 +281,16 @@ def load_image(source: PageSource) -> tuple[Image.Image, str | None]:
     if direct:
         return image, str(path)
     return _normalise(image), None
+
+
+def _bomb_message(error: Exception) -> str:
+    """Pillow refused to decode an image past MAX_PIXELS: say so without its jargon."""
+    found = re.search(r"\((\d+) pixels\)", str(error))
+    size = f"{int(found.group(1)):,} pixels" if found else "too many pixels"
+    return (
+        f"image of {size} is larger than a page scan can be ({MAX_PIXELS:,} at most); "
+        "refused, it could be a decompression bomb"
+    )
 
 
 def _normalise(image: Image.Image) -> Image.Image:
@@ -266,50 +309,73 @@ def _open_image(path: Path, *, check_only: bool) -> int:
             with Image.open(path) as im:
                 return int(getattr(im, "n_frames", 1))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise InputError(f"image too large to be a page scan, refused ({_short(e)})") from e
+        raise InputError(_bomb_message(e)) from e
     except (OSError, SyntaxError, ValueError, EOFError) as e:
         raise InputError(f"cannot read image: {_short(e)}") from e
 
 
 def _pdf_page_count(path: Path) -> int:
-    import pypdfium2 as pdfium
-
+    pdf = _open_pdf(path)
     try:
-        pdf = pdfium.PdfDocument(path)
-    except pdfium.PdfiumError as e:
-        raise InputError(_pdf_message(e)) from e
-    try:
-        count = len(pdf)
+        return len(pdf)
     finally:
         pdf.close()
-    if count == 0:
-        raise InputError("PDF has no pages")
-    return count
 
 
 def _render_pdf_page(path: Path, index: int) -> Image.Image:
     import pypdfium2 as pdfium
 
+    pdf = _open_pdf(path)
     try:
-        pdf = pdfium.PdfDocument(path)
-        try:
-            page = pdf[index]
-            width, height = page.get_size()
-            if width * height * (PDF_DPI / 72) ** 2 > MAX_PIXELS:
-                raise InputError("PDF page too large to be a page scan, refused")
-            bitmap = page.render(scale=PDF_DPI / 72, grayscale=True)
-            return bitmap.to_pil().convert("L")
-        finally:
-            pdf.close()
+        page = pdf[index]
+        width, height = page.get_size()
+        if width * height * (PDF_DPI / 72) ** 2 > MAX_PIXELS:
+            raise InputError("PDF page too large to be a page scan, refused")
+        bitmap = page.render(scale=PDF_DPI / 72, grayscale=True)
+        return bitmap.to_pil().convert("L")
     except pdfium.PdfiumError as e:
-        raise InputError(_pdf_message(e)) from e
+        raise InputError(f"cannot render PDF page: {_short(e)}") from e
+    finally:
+        pdf.close()
 
 
-def _pdf_message(error: Exception) -> str:
-    text = str(error)
-    if "password" in text.lower():
-        return "PDF is encrypted; decrypt it first (for example 'qpdf --decrypt in.pdf out.pdf')"
-    return f"cannot read PDF: {_short(error)}"
+def _open_pdf(path: Path) -> pypdfium2.PdfDocument:
+    import pypdfium2 as pdfium  # imported when needed: most workers never read a PDF
+
+    try:
+        return pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as e:
+        raise InputError(_pdf_problem(path)) from e
+
+
+# PDFium's load errors (fpdfview.h FPDF_ERR_*): what they mean for the user.
+_PDF_ERRORS = {
+    1: "cannot read PDF: PDFium failed for an unknown reason",
+    2: "cannot read PDF: the file cannot be opened",
+    3: "cannot read PDF: not a PDF, or damaged",
+    4: "PDF is encrypted; decrypt it first (for example 'qpdf --decrypt in.pdf out.pdf')",
+    5: "PDF uses an unsupported security handler; decrypt it first (for example 'qpdf --decrypt')",
+}
+
+
+def _pdf_problem(path: Path) -> str:
+    """Why PDFium will not open a PDF, asked afresh.
+
+    pypdfium2 reports PDFium's last error code even when the load itself succeeded and the
+    document merely has no pages: then the code is stale, and after an encrypted file an empty
+    PDF would be reported as encrypted too.
+    """
+    import pypdfium2.raw as pdfium_c
+
+    handle = pdfium_c.FPDF_LoadDocument(os.fsencode(path) + b"\0", None)
+    if handle:
+        try:
+            count = pdfium_c.FPDF_GetPageCount(handle)
+        finally:
+            pdfium_c.FPDF_CloseDocument(handle)
+        return "PDF has no pages" if count < 1 else "cannot read PDF"
+    code = int(pdfium_c.FPDF_GetLastError())
+    return _PDF_ERRORS.get(code, f"cannot read PDF (PDFium error {code})")
 
 
 def _short(error: BaseException) -> str:
@@ -319,6 +385,12 @@ def _short(error: BaseException) -> str:
 # --- text input --------------------------------------------------------------------------
 
 STRUCK = re.compile(r"~~(.+?)~~")
+# Text saved as UTF-16 or UTF-32 starts with a byte-order mark (UTF-32's first: it begins
+# with UTF-16's).
+WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
 # Characters XML 1.0 forbids; OCR text occasionally carries them.
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -327,13 +399,19 @@ def read_text(path: Path) -> tuple[list[list[Line]], list[str]]:
     """Read an OCR text file: pages split on form feeds, lines of words; return pages, warnings."""
     raw = path.read_bytes()
     notes: list[str] = []
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        text = raw.decode("cp1252", errors="replace")
-        notes.append(f"not UTF-8 (byte {e.start}); read as Windows-1252")
-    if not text.strip():
-        raise InputError("empty text file")
+    wide = next((codec for bom, codec in WIDE_BOMS if raw.startswith(bom)), None)
+    if wide is not None:
+        text = raw.decode(wide, errors="replace")
+        if "\ufffd" in text:
+            notes.append(f"{wide.upper()} with undecodable bytes, shown as U+FFFD")
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            text = raw.decode("cp1252", errors="replace")
+            notes.append(f"not UTF-8 (byte {e.start}); read as Windows-1252")
+    if not raw:
+        raise InputError("empty file (0 bytes)")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     pages = text.split("\f")
     if len(pages) > 1 and not pages[-1].strip():
@@ -341,7 +419,10 @@ def read_text(path: Path) -> tuple[list[list[Line]], list[str]]:
     cleaned = [XML_FORBIDDEN.sub(" ", page) for page in pages]
     if cleaned != pages:
         notes.append("characters that XML forbids were replaced by spaces")
-    return [_text_lines(page) for page in cleaned], notes
+    lines = [_text_lines(page) for page in cleaned]
+    if not any(lines):  # blank, or nothing but control characters
+        raise InputError("empty text file: no words in it")
+    return lines, notes
 
 
 def _text_lines(page: str) -> list[Line]:
