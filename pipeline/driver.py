@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import time
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -22,7 +23,16 @@ from pipeline.progress import Progress
 from pipeline.report import DocumentEntry, OutputFolder, PageGap
 from pipeline.tei import DocumentMeta
 from pipeline.validate import Validator, check_file
-from pipeline.worker import Assembled, OcrResult, Settings, assemble_task, ocr_task
+from pipeline.worker import (
+    Assembled,
+    DocumentResult,
+    OcrResult,
+    Settings,
+    assemble_task,
+    collect,
+    document_task,
+    ocr_task,
+)
 
 log = logging.getLogger("pipeline")
 INVALID_DIR = ".tei-pipeline/invalid"  # documents that failed validation, kept for a bug report
@@ -98,7 +108,8 @@ def _plan(
             before.reused = True
             entries[doc.id] = before
             continue
-        entry = DocumentEntry(doc.id, doc.files, None, len(doc.pages), "failed", fingerprint=fingerprint)
+        entry = DocumentEntry(doc.id, doc.files, None, len(doc.pages), "failed",
+                              fingerprint=fingerprint)
         entries[doc.id] = entry
         if doc.error:
             entry.error = doc.error
@@ -121,7 +132,7 @@ def _fingerprint(doc: sources.DocumentSource, settings: Settings, gazetteer: str
     for name in doc.files:
         digest.update(name.encode() + b"\0")
         try:
-            with open(name, "rb") as handle:
+            with Path(name).open("rb") as handle:
                 for block in iter(lambda: handle.read(1 << 20), b""):
                     digest.update(block)
         except OSError:
@@ -148,18 +159,18 @@ def _planned_pages(doc: sources.DocumentSource) -> list[int]:
 
 
 IN_FLIGHT_PER_SLOT = 2  # tasks handed out per slot: one running, one ready to start
-RETRIES = 1  # a task whose worker died is run again this many times before it counts as failed
 
 
 @dataclass
 class _Job:
-    """A task handed to the executor: a page task, or a document's assembly."""
+    """A task handed to the executor: a page, a document's assembly, or a whole document."""
 
     doc: int
-    task: int  # the page task's number in the document; -1 for the assembly
+    task: int  # the page task's number in the document
     call: tuple  # the function and its arguments
-    attempts: int = 1
+    kind: str  # "page", "assembly", or "document" (a one-task document read and assembled)
     pages: list[Page] | None = None  # an assembly's pages
+    alone: bool = False  # run again on its own, after a worker died while it ran
 
 
 @dataclass
@@ -183,84 +194,93 @@ def _schedule(
 
     Page tasks are handed out in document order and a document's assembly as soon as its last
     page is in, so every slot stays busy whether the batch is one long document or many short
-    ones. At most IN_FLIGHT_PER_SLOT tasks per slot are out at once, assemblies included, and
-    only the documents being read are held here: memory does not grow with the batch.
+    ones; a document of one task (a text file, a one-page scan) is read and assembled in one
+    go, its words never sent here. At most IN_FLIGHT_PER_SLOT tasks per slot are out at once,
+    assemblies included, and only the documents being read are held here: memory does not grow
+    with the batch.
+
+    Tasks never raise; a future that does lost its worker (killed, out of memory, crashed),
+    and with it every task in flight on a process pool. Those are run again one at a time once
+    the others are in: the one that fails on its own is the cause and fails its page.
     """
     tasks = ((d, t) for d, doc in enumerate(documents) for t in range(len(doc.pages)))
     limit = executor.slots * IN_FLIGHT_PER_SLOT
     in_flight: dict[object, _Job] = {}
     results: dict[int, list[OcrResult | None]] = {}
+    again: deque[_Job] = deque()
     more = True
-    while more or in_flight:
-        while more and len(in_flight) < limit:
+    while more or in_flight or again:
+        if again and not in_flight:
+            job = again.popleft()
+            job.alone = True
+            in_flight[executor.submit(*job.call)] = job
+        while more and not again and len(in_flight) < limit:
             nxt = next(tasks, None)
             if nxt is None:
                 more = False
                 break
             d, t = nxt
-            results.setdefault(d, [None] * len(documents[d].pages))
-            job = _Job(d, t, (ocr_task, settings, documents[d].pages[t]))
+            doc = documents[d]
+            if len(doc.pages) == 1:
+                job = _Job(d, t, (document_task, settings, _meta(doc, settings), doc.pages[0]),
+                           "document")
+            else:
+                results.setdefault(d, [None] * len(doc.pages))
+                job = _Job(d, t, (ocr_task, settings, doc.pages[t]), "page")
             in_flight[executor.submit(*job.call)] = job
         if not in_flight:
-            break
+            continue
         for future in executor.wait_any(list(in_flight)):
             job = in_flight.pop(future)
             doc = documents[job.doc]
             try:
                 value = future.result()  # type: ignore[attr-defined]
-            except Exception as e:  # tasks never raise: the worker itself died or was lost
-                if job.attempts <= RETRIES:
-                    log.debug("%s: worker lost (%s); running the task again", doc.id, e)
-                    job.attempts += 1
-                    in_flight[executor.submit(*job.call)] = job
+            except Exception as e:
+                if not job.alone:
+                    log.debug("%s: worker lost (%s: %s); the task runs again", doc.id,
+                              type(e).__name__, e)
+                    again.append(job)
                     continue
                 log.debug("worker failed on %s", doc.id, exc_info=True)
                 value = _lost(job, e)
-            if job.pages is not None:  # an assembled document
+            if job.kind == "assembly":
                 read = sum(r.seconds for r in results.pop(job.doc) if r is not None)
-                yield _Done(doc, job.pages, value, read)
+                yield _Done(doc, job.pages or [], value, read)
+                continue
+            read_result = value.read if job.kind == "document" else value
+            progress.advance(len(read_result.pages) if read_result.error is None else 0,
+                             planned=planned[job.doc][job.task])
+            if job.kind == "document":
+                pages, error = collect([read_result], doc.pages)
+                assembled = value.assembled or Assembled(None, [], [], 0.0, error=error)
+                yield _Done(doc, pages, assembled, read_result.seconds)
                 continue
             document_results = results[job.doc]
-            document_results[job.task] = value
-            progress.advance(len(value.pages) if value.error is None else 0,
-                             planned=planned[job.doc][job.task])
+            document_results[job.task] = read_result
             if any(r is None for r in document_results):
                 continue
-            pages, error = _collect(doc, document_results)  # type: ignore[arg-type]
+            pages, error = collect(document_results, doc.pages)  # type: ignore[arg-type]
             if error is not None:
                 read = sum(r.seconds for r in results.pop(job.doc) if r is not None)
                 yield _Done(doc, pages, Assembled(None, [], [], 0.0, error=error), read)
                 continue
-            meta = DocumentMeta(doc.id, doc.files, doc.kind.value, settings.processed,
-                                settings.tesseract_version)
-            assembly = _Job(job.doc, -1, (assemble_task, settings, meta, pages), pages=pages)
+            assembly = _Job(job.doc, -1, (assemble_task, settings, _meta(doc, settings), pages),
+                            "assembly", pages=pages)
             in_flight[executor.submit(*assembly.call)] = assembly
 
 
-def _lost(job: _Job, error: Exception) -> OcrResult | Assembled:
+def _meta(doc: sources.DocumentSource, settings: Settings) -> DocumentMeta:
+    return DocumentMeta(doc.id, doc.files, doc.kind.value, settings.processed,
+                        settings.tesseract_version)
+
+
+def _lost(job: _Job, error: Exception) -> OcrResult | Assembled | DocumentResult:
     message = f"worker process failed: {type(error).__name__}: {error}".rstrip(": ")
-    if job.pages is not None:
+    if job.kind == "assembly":
         return Assembled(None, [], [], 0.0, error=message)
+    if job.kind == "document":
+        return DocumentResult(OcrResult(error=message), None)
     return OcrResult(error=message)
-
-
-def _collect(doc: sources.DocumentSource, results: list[OcrResult]) -> tuple[list[Page], str | None]:
-    """The document's pages in order; a failed image task becomes a gap, a failed text file fails."""
-    pages: list[Page] = []
-    for t, result in enumerate(results):
-        if result.error is not None:
-            if doc.kind is InputKind.text:
-                return [], result.error
-            source = doc.pages[t]
-            pages.append(Page(number=0, source=source, error=result.error))
-        else:
-            pages.extend(result.pages)
-    for n, page in enumerate(pages, start=1):
-        page.number = n
-    if pages and all(p.error is not None for p in pages):
-        first = pages[0].error
-        return pages, first if len(pages) == 1 else f"no page could be read (page 1: {first})"
-    return pages, None
 
 
 def _finish(done: _Done, out: OutputFolder, fingerprint: str | None) -> DocumentEntry:
@@ -309,10 +329,13 @@ def _page_label(page: Page) -> str:
     return page.source.path
 
 
-def _report(entries: list[DocumentEntry], skipped: list, settings: Settings, seconds: float) -> dict:
+def _report(
+    entries: list[DocumentEntry], skipped: list, settings: Settings, seconds: float
+) -> dict:
     counts = {s: sum(1 for e in entries if e.status == s) for s in ("ok", "degraded", "failed")}
     return {
-        "tool": {"name": "tei-pipeline", "version": __version__, "tesseract": settings.tesseract_version},
+        "tool": {"name": "tei-pipeline", "version": __version__,
+                 "tesseract": settings.tesseract_version},
         "processed": settings.processed,
         "settings": {"lang": settings.lang, "correct": settings.correct,
                      "gazetteers": list(settings.gazetteers) or ["(default)"]},
@@ -330,8 +353,8 @@ def _summary(entries: list[DocumentEntry], skipped: list, output: Path, seconds:
     counts = {s: sum(1 for e in entries if e.status == s) for s in ("ok", "degraded", "failed")}
     pages = sum(e.pages for e in entries)
     reused = sum(1 for e in entries if e.reused)
-    line = (f"tei-pipeline: {len(entries)} documents ({counts['ok']} ok, {counts['degraded']} degraded, "
-            f"{counts['failed']} failed"
+    line = (f"tei-pipeline: {len(entries)} documents ({counts['ok']} ok, "
+            f"{counts['degraded']} degraded, {counts['failed']} failed"
             + (f", {reused} already done" if reused else "")
             + f"), {pages} pages, {sum(e.corrections for e in entries)} name corrections, "
             f"{seconds:.1f} s; report: {output / 'report.json'}")

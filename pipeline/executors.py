@@ -18,6 +18,7 @@ from pipeline.gazetteer import Gazetteer
 from pipeline.worker import Settings, context, init_worker
 
 log = logging.getLogger(__name__)
+CONNECT_TIMEOUT = "30s"  # to reach a Dask scheduler
 
 
 class Executor(ABC):
@@ -33,7 +34,7 @@ class Executor(ABC):
     def wait_any(self, futures: Iterable[Any]) -> set[Any]:
         """Block until at least one future is done; return the done ones."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (most executors have nothing to release)
         """Release workers."""
 
     def __enter__(self) -> Executor:
@@ -120,10 +121,11 @@ def _start_method() -> str:
 def _init_process_worker(settings: Settings) -> None:
     """Initializer of a pool worker: die with the parent, leave Ctrl-C to it, then set up."""
     _die_with_parent()
-    # A Python handler, not SIG_IGN: Tesseract gets the default back when it is started, so
-    # Ctrl-C stops it at once, while the worker lives to hand back the page as a failure and
-    # the parent shuts the pool down in order.
-    signal.signal(signal.SIGINT, _ignore_signal)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # (a background job ignores it)
+        # A Python handler, not SIG_IGN: Tesseract gets the default back when it is started,
+        # so Ctrl-C stops it at once, while the worker lives on and the parent, interrupted,
+        # shuts the pool down in order.
+        signal.signal(signal.SIGINT, _ignore_signal)
     init_worker(settings)
 
 
@@ -161,7 +163,7 @@ class DaskExecutor(Executor):
         self._cluster = None
         try:
             if scheduler:
-                self._client = Client(scheduler, timeout="30s")
+                self._client = Client(scheduler, timeout=CONNECT_TIMEOUT)
                 self._client.wait_for_workers(1, timeout=60)
             else:
                 self._cluster = LocalCluster(

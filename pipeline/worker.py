@@ -7,14 +7,14 @@ import os
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline import ocr, structure, tei, tesseract
 from pipeline.correction import NameCorrector
 from pipeline.exceptions import InputError
 from pipeline.gazetteer import Gazetteer
-from pipeline.model import Mention, Page, PageSource
+from pipeline.model import InputKind, Mention, Page, PageSource
 from pipeline.validate import Validator
 
 log = logging.getLogger(__name__)
@@ -73,9 +73,12 @@ def context(settings: Settings, gazetteer: Gazetteer | None = None) -> WorkerCon
 
 def init_worker(settings: Settings) -> None:
     """Worker initializer: logging, Tesseract's settings, and the context before the first task."""
-    logger = logging.getLogger("pipeline")
-    logger.setLevel(logging.DEBUG if settings.verbose else logging.ERROR)
-    if settings.verbose and not logging.getLogger().handlers:
+    # Page failures come back as values and the parent reports them; -v shows the details,
+    # the pipeline's own (not Pillow's chunk-by-chunk debugging).
+    logging.getLogger("pipeline").setLevel(logging.DEBUG if settings.verbose else logging.ERROR)
+    root = logging.getLogger()
+    root.setLevel(max(root.level, logging.WARNING))
+    if settings.verbose and not root.handlers:
         logging.basicConfig(format="tei-pipeline: %(levelname)s: %(message)s")
     context(settings)
 
@@ -98,8 +101,12 @@ def worker_state() -> WorkerState:
 
     ctx = next(iter(_contexts.values()), None)
     return WorkerState(
-        os.getpid(), _built_in.count(os.getpid()), ctx.pid if ctx else None, ctx.seconds if ctx else None,
-        os.environ.get("OMP_THREAD_LIMIT"), pytesseract.pytesseract.tesseract_cmd,
+        pid=os.getpid(),
+        builds=_built_in.count(os.getpid()),
+        context_pid=ctx.pid if ctx else None,
+        context_seconds=ctx.seconds if ctx else None,
+        omp_thread_limit=os.environ.get("OMP_THREAD_LIMIT"),
+        tesseract_cmd=pytesseract.pytesseract.tesseract_cmd,
     )
 
 
@@ -181,3 +188,46 @@ def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page])
         log.debug("internal error assembling %s: %s", meta.id, traceback.format_exc())
         return Assembled(None, [], [], time.perf_counter() - started,
                          error=f"internal error: {type(e).__name__}: {e}")
+
+
+def collect(results: list[OcrResult], sources: list[PageSource]) -> tuple[list[Page], str | None]:
+    """A document's pages in order from its tasks' results, or why the document fails.
+
+    A failed image task becomes a gap; a text file that cannot be read fails the document, and
+    so does a document none of whose pages could be read.
+    """
+    pages: list[Page] = []
+    for result, source in zip(results, sources):
+        if result.error is not None:
+            if source.kind is InputKind.text:
+                return [], result.error
+            pages.append(Page(number=0, source=source, error=result.error))
+        else:
+            pages.extend(result.pages)
+    for n, page in enumerate(pages, start=1):
+        page.number = n
+    if pages and all(p.error is not None for p in pages):
+        first = pages[0].error
+        return pages, first if len(pages) == 1 else f"no page could be read (page 1: {first})"
+    return pages, None
+
+
+@dataclass
+class DocumentResult:
+    """A document read and assembled in one task, and its pages without their words.
+
+    The TEI has the words: they need not travel back. `assembled` is None when no page could
+    be read.
+    """
+
+    read: OcrResult
+    assembled: Assembled | None
+
+
+def document_task(settings: Settings, meta: tei.DocumentMeta, source: PageSource) -> DocumentResult:
+    """Read and assemble a document that is a single task (a text file, a one-page scan)."""
+    read = ocr_task(settings, source)
+    pages, error = collect([read], [source])
+    assembled = assemble_task(settings, meta, pages) if error is None else None
+    read.pages = [replace(p, lines=[]) for p in read.pages]
+    return DocumentResult(read, assembled)

@@ -104,18 +104,43 @@ def test_tesseract_failing_on_a_page_is_a_gap(fake_tesseract, tmp_path: Path) ->
     assert tree.find(".//t:gap[@reason='ocr-failed']", NS) is not None
 
 
+def test_ctrl_c_stops_the_batch_at_once_and_says_how_to_finish_it(
+    fake_tesseract, tmp_path: Path
+) -> None:
+    memo = _blank_pages(tmp_path / "in" / "memo", ["page-1-slow.png", "page-2-slow.png"])
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "run", str(memo), "-o", str(tmp_path / "out"),
+         "-j", "2"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,  # its own process group, as a terminal would make it
+    )
+    deadline = time.monotonic() + 30
+    while len(_descendants(proc.pid)) < 4 and time.monotonic() < deadline:  # 2 workers, 2 OCRs
+        time.sleep(0.05)
+    tree = _descendants(proc.pid)
+    assert len(tree) == 4, "the workers did not start their pages"
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C goes to the whole foreground group
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == ExitCode.interrupted, err
+    assert "interrupted; rerun the same command" in err and "Traceback" not in err
+    assert out == ""
+    assert not any(_alive(pid) for pid in tree)
+    assert not list((tmp_path / "out").glob("*.xml"))
+
+
 # --- workers that die --------------------------------------------------------------------
 
 
-def deadly_ocr(settings: worker.Settings, source: PageSource) -> worker.OcrResult:
-    """ocr_task, except that a "deadly" document kills its worker (once, or every time)."""
+def deadly_document(settings: worker.Settings, meta, source: PageSource) -> worker.DocumentResult:
+    """document_task, except that a "deadly" document kills its worker (once, or every time)."""
     path = Path(source.path)
     if path.stem.startswith("deadly"):
         marker = path.with_suffix(".died")
         if path.stem == "deadly-always" or not marker.exists():
             marker.touch()
             os._exit(9)
-    return worker.ocr_task(settings, source)
+    return worker.document_task(settings, meta, source)
 
 
 def _text_batch(folder: Path, names: list[str]) -> Path:
@@ -127,7 +152,7 @@ def _text_batch(folder: Path, names: list[str]) -> Path:
 
 
 def test_a_worker_killed_once_costs_nothing(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(driver, "ocr_task", deadly_ocr)
+    monkeypatch.setattr(driver, "document_task", deadly_document)
     batch = _text_batch(tmp_path / "in", ["a", "b", "deadly-once", "c", "d"])
     code, report = run_batch([batch], tmp_path / "out", executor="process", jobs=2)
     assert code == ExitCode.ok, report
@@ -135,7 +160,7 @@ def test_a_worker_killed_once_costs_nothing(monkeypatch, tmp_path: Path) -> None
 
 
 def test_a_page_that_kills_its_worker_fails_alone(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(driver, "ocr_task", deadly_ocr)
+    monkeypatch.setattr(driver, "document_task", deadly_document)
     batch = _text_batch(tmp_path / "in", ["a", "b", "deadly-always", "c", "d"])
     code, report = run_batch([batch], tmp_path / "out", executor="process", jobs=2)
     assert code == ExitCode.documents_failed
@@ -166,6 +191,13 @@ def _children(pid: int) -> list[int]:
                 continue
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 found.append(int(entry.name))
+    return found
+
+
+def _descendants(pid: int) -> list[int]:
+    found = []
+    for child in _children(pid):
+        found += [child, *_descendants(child)]
     return found
 
 
@@ -285,8 +317,9 @@ def fake_assemble(settings: worker.Settings, meta, pages: list[Page]) -> worker.
 
 @pytest.mark.parametrize(("documents", "pages"), [(400, 1), (40, 10), (2, 200)])
 def test_schedule_keeps_every_slot_busy_and_memory_bounded(monkeypatch, documents, pages) -> None:
-    monkeypatch.setattr(driver, "ocr_task", fake_ocr)
-    monkeypatch.setattr(driver, "assemble_task", fake_assemble)
+    for module in (driver, worker):  # one-page documents go through worker.document_task
+        monkeypatch.setattr(module, "ocr_task", fake_ocr)
+        monkeypatch.setattr(module, "assemble_task", fake_assemble)
     docs = [
         DocumentSource(f"d{n}", InputKind.pdf, Path(f"d{n}.pdf"),
                        [PageSource(f"d{n}.pdf", i, InputKind.pdf) for i in range(pages)])

@@ -1,0 +1,422 @@
+"""Batch benchmarks of issue 5: throughput against Tesseract alone, stage cost, memory, resume.
+
+    python bench/bench_batch.py [SECTION ...] [--work DIR] [--rounds N]
+
+Sections (default: all, in this order):
+
+- ``throughput``: 20 rendered typewritten pages (4 memos of 5 pages, struck markings at the top
+  and bottom of every page, a declassification stamp on each first page) with 2 workers, against
+  ``tesseract`` on each page image with ``OMP_THREAD_LIMIT=1``, two at a time (``xargs -P 2``),
+  measured in turns in the same run; the same 20 pages as 20 one-page documents too.
+- ``stages``: the stages after OCR (correction, structure, TEI, validation) as a share of the wall
+  time on the 20 pages, from the driver's per-document timings (``-v``); and the rate on text
+  input (the seed, cut into 5 pages at paragraph ends, repeated): end to end, and in the stages.
+- ``memory``: peak memory of the whole process tree (pipeline, workers, Tesseract) for a 10-page
+  and a 200-page batch, text input and image input.
+- ``resume``: a rerun of each finished 200-page batch, against its first run.
+
+Every figure is printed on a line of its own. The machine should be otherwise idle: the figures
+are wall times on 2 cores. Rendered pages are kept in the work folder for the next run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+SEED = REPO.parent / "shared" / "seed" / "memcon-1986-06-23.ocr.txt"
+STAMP = "DECLASSIFIED\nNLRR FOI 714/5 #8479\nBY AI NARA DATE 11/29/07"
+MARKING = "~~SECRET/SENSITIVE~~"
+PAGES_PER_MEMO = 5
+DATA_VERSION = "1"  # change when the rendered pages change
+SECTIONS = ("throughput", "stages", "memory", "resume")
+
+
+# --------------------------------------------------------------------------- test material
+
+
+def seed_paragraphs() -> list[str]:
+    """The seed's running paragraphs (page furniture and short lines left out)."""
+    text = SEED.read_text(encoding="utf-8")
+    return [" ".join(p.split()).lstrip("- ") for p in text.split("\n\n") if len(p.strip()) > 150]
+
+
+def page_texts(count: int) -> list[str]:
+    """Memo-like page texts from the seed's paragraphs, as full as a typed page gets."""
+    paragraphs = seed_paragraphs()
+    pages: list[str] = []
+    k = 0
+    while len(pages) < count:
+        number = len(pages) % PAGES_PER_MEMO + 1
+        head = [MARKING, ""] if number == 1 else [f"@@CENTER - {number} -", MARKING, ""]
+        body: list[str] = []
+        lines = len(head) + 4  # the bottom marking and some room
+        while True:
+            paragraph = paragraphs[k % len(paragraphs)]
+            need = len(textwrap.wrap(paragraph, 65)) + 1
+            if lines + need > 52 and body:
+                break
+            body.append(paragraph)
+            lines += need
+            k += 1
+        pages.append("\n".join(head) + "\n" + "\n\n".join(body) + f"\n@@BOTTOM\n{MARKING}\n")
+    return pages
+
+
+def _render(job: tuple[str, int, str | None, str]) -> None:
+    from pipeline.synthetic import render_page, save_compact
+
+    text, seed, stamp, path = job
+    save_compact(render_page(text, seed=seed, stamp=stamp), path)
+
+
+def rendered_pages(work: Path, count: int = 20) -> list[Path]:
+    """`count` rendered page images (PNG, 1 bit, 300 dpi), made once and kept in `work`."""
+    folder = work / f"pages-v{DATA_VERSION}"
+    paths = [folder / f"page-{n:03d}.png" for n in range(1, count + 1)]
+    if all(p.is_file() for p in paths):
+        return paths
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs = [
+        (text, 1000 + n, STAMP if n % PAGES_PER_MEMO == 0 else None, str(path))
+        for n, (text, path) in enumerate(zip(page_texts(count), paths))
+    ]
+    print(f"rendering {count} pages into {folder} ...", file=sys.stderr, flush=True)
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_render, jobs))
+    return paths
+
+
+def image_batch(work: Path, name: str, pages: int, per_document: int = PAGES_PER_MEMO) -> Path:
+    """A batch folder of page-image documents (hard links to the rendered pages)."""
+    source = rendered_pages(work)
+    root = work / name
+    if root.is_dir():
+        return root
+    tmp = work / (name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    for n in range(pages):
+        doc = tmp / f"memo-{n // per_document + 1:03d}"
+        doc.mkdir(parents=True, exist_ok=True)
+        target = doc / f"page-{n % per_document + 1}.png"
+        try:
+            os.link(source[n % len(source)], target)
+        except OSError:
+            shutil.copyfile(source[n % len(source)], target)
+    tmp.rename(root)
+    return root
+
+
+def seed_pages() -> list[str]:
+    """The seed cut into 5 pages of about equal length, at paragraph ends."""
+    paragraphs = SEED.read_text(encoding="utf-8").split("\n\n")
+    total = sum(len(p) for p in paragraphs)
+    pages: list[list[str]] = [[]]
+    size = 0
+    for paragraph in paragraphs:
+        if size >= total * len(pages) / PAGES_PER_MEMO and len(pages) < PAGES_PER_MEMO:
+            pages.append([])
+        pages[-1].append(paragraph)
+        size += len(paragraph)
+    return ["\n\n".join(p).strip("\n") + "\n" for p in pages]
+
+
+def text_batch(work: Path, name: str, pages: int) -> Path:
+    """A batch folder of text documents: the seed as 5 form-feed pages, once per document."""
+    root = work / name
+    if root.is_dir():
+        return root
+    tmp = work / (name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    text = "\f".join(seed_pages())
+    for n in range(pages // PAGES_PER_MEMO):
+        (tmp / f"memo-{n + 1:04d}.txt").write_text(text, encoding="utf-8")
+    tmp.rename(root)
+    return root
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def pipeline_command(inputs: Path, output: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "pipeline", "run", str(inputs), "-o", str(output), "-j", "2",
+            *extra]
+
+
+class TreeMemory:
+    """Peak memory of a process and all its descendants, sampled every 20 ms from /proc."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_rss = 0  # bytes: the sum of the tree's resident sets at the worst moment
+        self.peak_pss = 0  # the same, shared pages counted once (proportional set size)
+        self.peak_parent = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            tree = _descendants(self.pid)
+            rss = pss = 0
+            for pid in tree:
+                r, p = _memory(pid)
+                rss += r
+                pss += p
+                if pid == self.pid:
+                    self.peak_parent = max(self.peak_parent, r)
+            self.peak_rss = max(self.peak_rss, rss)
+            self.peak_pss = max(self.peak_pss, pss)
+            self._stop.wait(0.02)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def _memory(pid: int) -> tuple[int, int]:
+    rss = pss = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1]) * 1024
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return rss, pss
+
+
+CPU_SECONDS: list[float] = []  # CPU time of each command timed, its whole process tree
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: Sequence[str], *, env: dict[str, str] | None = None, stdin: str | None = None,
+          memory: bool = False) -> tuple[float, subprocess.CompletedProcess, TreeMemory | None]:
+    """Run a command; its wall time, result, and (when asked) the peak memory of its tree.
+
+    The CPU time of the tree (user and system, Tesseract included) goes to CPU_SECONDS.
+    """
+    cpu = _children_cpu()
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, cwd=REPO,
+    )
+    watch = TreeMemory(proc.pid) if memory else None
+    out, err = proc.communicate(stdin)
+    seconds = time.perf_counter() - started
+    CPU_SECONDS.append(_children_cpu() - cpu)
+    if watch is not None:
+        watch.stop()
+    result = subprocess.CompletedProcess(command, proc.returncode, out, err)
+    if proc.returncode != 0:
+        print(f"  {' '.join(command[:4])}... exited {proc.returncode}:\n{err[-2000:]}",
+              file=sys.stderr)
+    return seconds, result, watch
+
+
+def environment() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": "1700000000"}
+
+
+def tesseract_xargs(pages: list[Path], output: Path) -> float:
+    """The hand-made equivalent: tesseract on each page, one thread, two at a time."""
+    shutil.rmtree(output, ignore_errors=True)
+    output.mkdir(parents=True)
+    pairs = "".join(f"{p} {output / p.parent.name}-{p.stem}\n" for p in pages)
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    seconds, result, _ = timed(["xargs", "-P", "2", "-n", "2", "tesseract"], env=env, stdin=pairs)
+    if result.returncode != 0 or len(list(output.glob("*.txt"))) != len(pages):
+        raise SystemExit(f"tesseract via xargs failed: {result.stderr[-500:]}")
+    return seconds
+
+
+def pipeline_run(inputs: Path, output: Path, *extra: str, memory: bool = False
+                 ) -> tuple[float, subprocess.CompletedProcess, TreeMemory | None]:
+    shutil.rmtree(output, ignore_errors=True)
+    seconds, result, watch = timed(pipeline_command(inputs, output, *extra), env=environment(),
+                                   memory=memory)
+    if result.returncode != 0:
+        raise SystemExit(f"the pipeline failed on {inputs} (exit {result.returncode})")
+    return seconds, result, watch
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def section_throughput(work: Path, rounds: int) -> None:
+    memos = image_batch(work, "batch-20-memos", 20)
+    singles = image_batch(work, "batch-20-singles", 20, per_document=1)
+    pages = sorted(memos.rglob("*.png"))
+    base: list[float] = []
+    piped: list[float] = []
+    single: list[float] = []
+    cpu: dict[str, list[float]] = {"base": [], "piped": [], "single": []}
+    for n in range(1, rounds + 1):
+        base.append(tesseract_xargs(pages, work / "xargs-out"))
+        cpu["base"].append(CPU_SECONDS[-1])
+        piped.append(pipeline_run(memos, work / "out-20-memos", "-q")[0])
+        cpu["piped"].append(CPU_SECONDS[-1])
+        single.append(pipeline_run(singles, work / "out-20-singles", "-q")[0])
+        cpu["single"].append(CPU_SECONDS[-1])
+        print(f"  round {n}: tesseract xargs -P 2 {base[-1]:.1f} s ({cpu['base'][-1]:.1f} CPU-s), "
+              f"pipeline {piped[-1]:.1f} s ({cpu['piped'][-1]:.1f} CPU-s) on 4 memos, "
+              f"{single[-1]:.1f} s ({cpu['single'][-1]:.1f} CPU-s) on 20 one-page documents; "
+              f"load {os.getloadavg()[0]:.2f}", flush=True)
+    b, p, s = min(base), min(piped), min(single)
+    print(f"throughput ratio: {p / b:.3f} (pipeline {p:.1f} s, tesseract xargs -P 2 {b:.1f} s; "
+          f"best of {rounds})")
+    print(f"throughput ratio, 20 one-page documents: {s / b:.3f} (pipeline {s:.1f} s, "
+          f"tesseract xargs -P 2 {b:.1f} s; best of {rounds})")
+    median = statistics.median(base)
+    print(f"throughput ratio, medians: {statistics.median(piped) / median:.3f} (4 memos), "
+          f"{statistics.median(single) / median:.3f} (one-page documents)")
+    cb = min(cpu["base"])
+    print(f"CPU time ratio: {min(cpu['piped']) / cb:.3f} (4 memos), "
+          f"{min(cpu['single']) / cb:.3f} (one-page documents); pipeline "
+          f"{min(cpu['piped']):.1f} CPU-s, tesseract xargs {cb:.1f} CPU-s")
+    print(f"pipeline pages per minute: {20 / p * 60:.1f} (tesseract alone {20 / b * 60:.1f})")
+
+
+TIMING = re.compile(r"(?P<doc>\S+): (?P<pages>\d+) pages?, OCR (?P<ocr>[\d.]+) s, "
+                    r"assembly (?P<assembly>[\d.]+) s \(correction (?P<correction>[\d.]+), "
+                    r"structure (?P<structure>[\d.]+), TEI (?P<tei>[\d.]+), "
+                    r"validation (?P<validation>[\d.]+)\)")
+
+
+def _stage_seconds(stderr: str) -> dict[str, float]:
+    totals = {k: 0.0 for k in ("pages", "ocr", "assembly", "correction", "structure", "tei",
+                               "validation")}
+    for match in TIMING.finditer(stderr):
+        for key in totals:
+            totals[key] += float(match.group(key))
+    return totals
+
+
+def section_stages(work: Path) -> None:
+    memos = image_batch(work, "batch-20-memos", 20)
+    wall, result, _ = pipeline_run(memos, work / "out-20-stages", "-v")
+    t = _stage_seconds(result.stderr)
+    if not t["pages"]:
+        raise SystemExit("no per-document timings in the -v output")
+    print(f"stages after OCR, image input: {t['assembly'] / wall * 100:.2f}% of wall time "
+          f"({t['assembly']:.2f} s of {wall:.1f} s: correction {t['correction']:.2f}, "
+          f"structure {t['structure']:.2f}, TEI {t['tei']:.2f}, validation {t['validation']:.2f}; "
+          f"{t['assembly'] / (wall * 2) * 100:.2f}% of the 2 cores' time)")
+    text = text_batch(work, "text-1000", 1000)
+    wall, result, _ = pipeline_run(text, work / "out-text-1000", "-v")
+    t = _stage_seconds(result.stderr)
+    print(f"text input, end to end: {t['pages'] / wall / 2:.1f} pages per second per core "
+          f"({t['pages']:.0f} pages in {wall:.1f} s with 2 workers)")
+    stage_time = t["assembly"] + t["ocr"]
+    print(f"text input, stages only: {t['pages'] / stage_time:.1f} pages per second per core "
+          f"(reading {t['ocr']:.2f} s, correction {t['correction']:.2f}, structure "
+          f"{t['structure']:.2f}, TEI {t['tei']:.2f}, validation {t['validation']:.2f} "
+          f"CPU-seconds for {t['pages']:.0f} pages)")
+
+
+def section_memory(work: Path) -> None:
+    for kind, make in (("text", text_batch), ("image", image_batch)):
+        peaks = {}
+        for pages in (10, 200):
+            batch = make(work, f"{kind}-{pages}", pages)
+            output = work / f"out-{kind}-{pages}"
+            wall, _, watch = pipeline_run(batch, output, "-q", memory=True)
+            assert watch is not None
+            peaks[pages] = watch
+            (output / ".bench-first-run").write_text(f"{wall}\n")
+            print(f"  {kind} {pages} pages: {wall:.1f} s, peak RSS of the process tree "
+                  f"{watch.peak_rss / 2**20:.0f} MB (PSS {watch.peak_pss / 2**20:.0f} MB, "
+                  f"parent {watch.peak_parent / 2**20:.0f} MB)", flush=True)
+        small, large = peaks[10], peaks[200]
+        growth = (large.peak_rss / small.peak_rss - 1) * 100
+        print(f"peak memory, {kind} input: 10 pages {small.peak_rss / 2**20:.0f} MB, 200 pages "
+              f"{large.peak_rss / 2**20:.0f} MB ({growth:+.1f}%; "
+              f"PSS {(large.peak_pss / small.peak_pss - 1) * 100:+.1f}%, parent "
+              f"{(large.peak_parent / small.peak_parent - 1) * 100:+.1f}%)")
+
+
+def section_resume(work: Path) -> None:
+    for kind, make in (("text", text_batch), ("image", image_batch)):
+        batch = make(work, f"{kind}-200", 200)
+        output = work / f"out-{kind}-200"
+        marker = output / ".bench-first-run"
+        if marker.is_file():
+            first = float(marker.read_text())
+        else:
+            first = pipeline_run(batch, output, "-q")[0]
+            (output / ".bench-first-run").write_text(f"{first}\n")
+        seconds, result, _ = timed(pipeline_command(batch, output, "-q"), env=environment())
+        report = (output / "report.json").read_text(encoding="utf-8")
+        reused = re.search(r'"reused": (\d+)', report)
+        print(f"resume, {kind} input: rerun of a finished 200-page batch {seconds:.2f} s = "
+              f"{seconds / first * 100:.1f}% of the first run ({first:.1f} s; "
+              f"{reused.group(1) if reused else '?'} documents reused, exit {result.returncode})")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("sections", nargs="*", metavar="SECTION", help=", ".join(SECTIONS))
+    parser.add_argument("--work", type=Path, default=Path("/tmp/tei-pipeline-bench"),
+                        help="folder for pages, batches and outputs (kept between runs)")
+    parser.add_argument("--rounds", type=int, default=3, help="turns of the throughput race")
+    args = parser.parse_args(argv)
+    unknown = [s for s in args.sections if s not in SECTIONS]
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    args.work.mkdir(parents=True, exist_ok=True)
+    runners: dict[str, Callable[[], None]] = {
+        "throughput": lambda: section_throughput(args.work, args.rounds),
+        "stages": lambda: section_stages(args.work),
+        "memory": lambda: section_memory(args.work),
+        "resume": lambda: section_resume(args.work),
+    }
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}", flush=True)
+    for name in args.sections or SECTIONS:
+        print(f"== {name}", flush=True)
+        runners[name]()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
