@@ -1003,6 +1003,9 @@ def _body(
             thing: Content | None = slot.page_start or slot.furniture
             if thing is None:
                 continue
+            if current is None and specks and isinstance(thing, PageStart):
+                items.extend(Separator(ref) for ref in specks)  # specks stay on their page
+                specks.clear()
             if current is not None:
                 waiting.append(thing)
             elif header is not None and header_placed and k < body_start and isinstance(

@@ -154,14 +154,14 @@ def assert_pages_kept(expected: list[str], pages: list[str]) -> None:
     """
     i = 0
     for n, want in enumerate(map(Counter, map(str.split, expected)), start=1):
-        assert i < len(pages), f"{len(expected)} pages written as {len(pages)}"
+        assert i < len(pages), f"page {n} missing: pages {expected!r} written as {pages!r}"
         got = Counter(pages[i].split())
         i += 1
         while got != want and not got - want and i < len(pages):  # a part of it so far
             got += Counter(pages[i].split())
             i += 1
-        assert got == want, f"page {n}: {expected[n - 1]!r} written as {pages[i - 1]!r}"
-    assert i == len(pages), f"{len(expected)} pages written as {len(pages)}"
+        assert got == want, f"page {n}: pages {expected!r} written as {pages!r}"
+    assert i == len(pages), f"pages {expected!r} written as {pages!r}"
 
 
 PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
