@@ -316,6 +316,65 @@ def section_throughput(work: Path, rounds: int) -> None:
           f"{min(cpu['single']) / cb:.3f} (one-page documents); pipeline "
           f"{min(cpu['piped']):.1f} CPU-s, tesseract xargs {cb:.1f} CPU-s")
     print(f"pipeline pages per minute: {20 / p * 60:.1f} (tesseract alone {20 / b * 60:.1f})")
+    decompose(work, memos, pages)
+
+
+WRAPPER = """#!/bin/sh
+start=$(date +%s.%N)
+/usr/bin/time -f "%U %S" -o "$TEI_BENCH_LOG.$$" {tesseract} "$@"
+rc=$?
+echo "$start $(date +%s.%N) $(cat "$TEI_BENCH_LOG.$$") $1" >> "$TEI_BENCH_LOG"
+rm -f "$TEI_BENCH_LOG.$$"
+exit $rc
+"""
+
+
+def decompose(work: Path, memos: Path, pages: list[Path]) -> None:
+    """Where the time goes, from one run of each with Tesseract timed by a wrapper.
+
+    Tells apart what load from other processes blurs in the wall times: how long before the
+    first page starts, how long after the last one ends, and the CPU time spent outside
+    Tesseract; then what those add on an otherwise idle machine with 2 cores.
+    """
+    tesseract = shutil.which("tesseract")
+    wrapper = work / "timed-tesseract"
+    wrapper.write_text(WRAPPER.format(tesseract=tesseract))
+    wrapper.chmod(0o755)
+    log = work / "tesseract-times.log"
+    figures = {}
+    for name in ("xargs", "pipeline"):
+        log.unlink(missing_ok=True)
+        env = {**environment(), "TEI_BENCH_LOG": str(log), "TESSERACT_CMD": str(wrapper),
+               "OMP_THREAD_LIMIT": "1"}
+        launched = time.time()
+        if name == "xargs":
+            output = work / "xargs-out"
+            shutil.rmtree(output, ignore_errors=True)
+            output.mkdir()
+            pairs = "".join(f"{p} {output / p.parent.name}-{p.stem}\n" for p in pages)
+            wall, _, _ = timed(["xargs", "-P", "2", "-n", "2", str(wrapper)], env=env, stdin=pairs)
+        else:
+            shutil.rmtree(work / "out-20-timed", ignore_errors=True)
+            wall, _, _ = timed(pipeline_command(memos, work / "out-20-timed", "-q"), env=env)
+        rows = [line.split() for line in log.read_text().splitlines()]
+        rows = [r for r in rows if len(r) == 5 and not r[4].startswith("--")]  # pages only
+        assert len(rows) == len(pages), rows
+        first = min(float(r[0]) for r in rows) - launched
+        last = launched + wall - max(float(r[1]) for r in rows)
+        ocr_cpu = sum(float(r[2]) + float(r[3]) for r in rows)
+        figures[name] = (wall, CPU_SECONDS[-1], ocr_cpu, first, last)
+    xw, xcpu, xocr, _, _ = figures["xargs"]
+    pw, pcpu, pocr, start, tail = figures["pipeline"]
+    outside = (pcpu - pocr) - (xcpu - xocr)  # less what the wrapper and xargs cost themselves
+    during = max(outside - start - tail, 0.0)  # start-up and tail run on one core, others idle
+    expected = (start + tail + (xocr + during) / 2) / (xocr / 2)
+    print(f"where the time goes (one timed run each): first page {start:.2f} s after launch, "
+          f"{tail:.2f} s from the last page to exit; CPU outside Tesseract {outside:.2f} s "
+          f"({outside / pocr * 100:.1f}% of Tesseract's {pocr:.1f} CPU-s; per page "
+          f"{during / len(pages) * 1000:.0f} ms after start-up); Tesseract itself "
+          f"{pocr / xocr:.3f} times its CPU time under xargs")
+    print(f"throughput ratio expected on an idle machine from these: {expected:.3f} "
+          f"(this run: pipeline {pw:.1f} s, tesseract xargs -P 2 {xw:.1f} s)")
 
 
 TIMING = re.compile(r"(?P<doc>\S+): (?P<pages>\d+) pages?, OCR (?P<ocr>[\d.]+) s, "
