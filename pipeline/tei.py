@@ -402,6 +402,10 @@ class _TextWriter:
         self.referenced: dict[str, str] = {}
         self.skip_until: WordRef | None = None  # words already written by a cross-line name
         self.lines_started: set[tuple[int, int]] = set()  # lines whose lb a name already wrote
+        # Furniture lines ("- 2 -") never hyphenate into the text below them.
+        self.furniture_lines = {
+            (r.page, r.line) for item in _all_furniture(structure) for r in item.lines
+        }
 
     def body(self) -> etree._Element:
         div = E("div", type=self._div_type())
@@ -663,6 +667,8 @@ class _TextWriter:
 
     def _hyphen_joined(self, ref: LineRef) -> bool:
         if ref.line == 0 or ref.start:
+            return False
+        if {(ref.page, ref.line - 1), (ref.page, ref.line)} & self.furniture_lines:
             return False
         before = self.pages[ref.page].lines[ref.line - 1].words
         here = self.pages[ref.page].lines[ref.line].words

@@ -183,7 +183,7 @@ def test_memo_like_text_gives_valid_tei_with_every_word() -> None:
 
 # Smallest inputs hypothesis found that failed, each a bug in structure or TEI, now fixed:
 # kept as regression tests. Those still failing are marked xfail (strict, so a fix shows).
-STILL_FAILING = {"page-number-as-hyphen"}
+STILL_FAILING: set[str] = set()
 KNOWN_FAILURES = {
     "number-alone": (
         "0 ", "a text that is only a page number: structure._body raises ValueError "
