@@ -23,29 +23,68 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="OCR, correct and encode documents")
-    run.add_argument("inputs", nargs="+", type=Path, help="page-image folders, images, PDFs, TIFFs, .txt files")
-    run.add_argument("-o", "--output", type=Path, default=Path("output"), help="output folder (default: output)")
-    run.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
-    run.add_argument("--lang", default="eng", help="Tesseract language(s), e.g. eng or eng+rus (default: eng)")
-    run.add_argument("--gazetteer", action="append", type=Path, default=[], metavar="FILE",
-                     help="name gazetteer (CSV id,name,type,variants; TEI; or one name a line); repeatable")
-    run.add_argument("--no-correct", dest="correct", action="store_false",
-                     help="tag names but do not correct them")
-    run.add_argument("--executor", choices=("process", "serial", "dask"), default="process",
-                     help="where page tasks run (default: process pool)")
-    run.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (with --executor dask)")
-    run.add_argument("--page-timeout", type=float, default=600.0, metavar="SECONDS",
-                     help="give up on a page after this long (default: 600)")
+    run.add_argument(
+        "inputs", nargs="+", type=Path, help="page-image folders, images, PDFs, TIFFs, .txt files"
+    )
+    run.add_argument(
+        "-o", "--output", type=Path, default=Path("output"), help="output folder (default: output)"
+    )
+    run.add_argument(
+        "-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)"
+    )
+    run.add_argument(
+        "--lang", default="eng", help="Tesseract language(s), e.g. eng or eng+rus (default: eng)"
+    )
+    run.add_argument(
+        "--gazetteer",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="name gazetteer (CSV id,name,type,variants; TEI; or one name a line); repeatable",
+    )
+    run.add_argument(
+        "--no-correct",
+        dest="correct",
+        action="store_false",
+        help="tag names but do not correct them",
+    )
+    run.add_argument(
+        "--executor",
+        choices=("process", "serial", "dask"),
+        default="process",
+        help="where page tasks run (default: process pool)",
+    )
+    run.add_argument(
+        "--scheduler", metavar="ADDRESS", help="Dask scheduler address (with --executor dask)"
+    )
+    run.add_argument(
+        "--page-timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="give up on a page after this long (default: 600)",
+    )
     run.add_argument("--force", action="store_true", help="redo documents that are already done")
-    run.add_argument("--follow-symlinks", action="store_true",
-                     help="follow symbolic links that point out of the input folders")
-    run.add_argument("--no-progress", dest="progress", action="store_false", default=None,
-                     help="no progress bar (log lines only)")
+    run.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="follow symbolic links that point out of the input folders",
+    )
+    run.add_argument(
+        "--no-progress",
+        dest="progress",
+        action="store_false",
+        default=None,
+        help="no progress bar (log lines only)",
+    )
     _verbosity(run)
 
     check = sub.add_parser("validate", help="check TEI files against the project schema")
     check.add_argument("files", nargs="+", type=Path)
-    check.add_argument("--tei-all", type=Path, metavar="RNG", help="also check against this full TEI schema")
+    check.add_argument(
+        "--tei-all", type=Path, metavar="RNG", help="also check against this full TEI schema"
+    )
     _verbosity(check)
     return parser
 
@@ -93,18 +132,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tei-pipeline: error: {e}", file=sys.stderr)
         return int(e.exit_code)
     except KeyboardInterrupt:
-        print("tei-pipeline: interrupted; rerun the same command to finish the batch", file=sys.stderr)
+        print(
+            "tei-pipeline: interrupted; rerun the same command to finish the batch", file=sys.stderr
+        )
         return int(ExitCode.interrupted)
     except Exception as e:  # a bug: one line, the traceback with -v
         log.debug("unexpected error", exc_info=True)
-        print(f"tei-pipeline: internal error: {type(e).__name__}: {e} (rerun with -v for details)",
-              file=sys.stderr)
+        print(
+            f"tei-pipeline: internal error: {type(e).__name__}: {e} (rerun with -v for details)",
+            file=sys.stderr,
+        )
         return int(ExitCode.internal_error)
 
 
 def _configure_logging(verbosity: int) -> None:
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.DEBUG}[verbosity]
-    logging.basicConfig(level=level, format="tei-pipeline: %(levelname)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="tei-pipeline: %(levelname)s: %(message)s", stream=sys.stderr
+    )
 
 
 if __name__ == "__main__":

@@ -96,6 +96,8 @@ __all__ = [
     "split_word",
 ]
 
+MAX_MERGED = 60  # "AssistantSecretaryRidgway" fits; a 1 MB run of capitals is not a name
+
 WORDS_PATH = Path(__file__).resolve().parent / "data" / "words.txt"
 
 #: Cost of an edit that a known OCR confusion explains (a plain edit costs 1).
@@ -842,8 +844,8 @@ class NameCorrector:
         """A dictionary word or title glued to a name: "PresidentReagan"."""
         t = toks[i]
         core = t.core
-        if len(core) < 6 or core.lower() in self.words:
-            return None
+        if len(core) < 6 or len(core) > MAX_MERGED or core.lower() in self.words:
+            return None  # longer than a title glued to a name: not worth a quadratic search
         camel = [p for p in range(2, len(core) - 2) if core[p - 1].islower() and core[p].isupper()]
         points = camel or (list(range(2, len(core) - 3)) if _is_caps(core) else [])
         for p in points:

@@ -99,6 +99,8 @@ class ProcessExecutor(Executor):
             # A worker died (killed, out of memory); its tasks failed. Carry on with a new pool.
             log.warning("a worker process died; starting a new pool")
             self._pool.shutdown(wait=False, cancel_futures=True)
+            # The old pool's threads may still run here: forking could copy a held lock.
+            self.start_method = _start_method()
             self._pool = self._start()
             return self._pool.submit(fn, *args)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
-
 from dataclasses import replace
+from pathlib import Path
 
 from PIL import Image
 
@@ -67,8 +66,12 @@ def split_columns(lines: list[Line], page_width: int) -> list[Line]:
         parts: list[list[Word]] = [[]]
         for word in line.words:
             before = parts[-1][-1] if parts[-1] else None
-            if (before is not None and before.box is not None and word.box is not None
-                    and word.box.x0 - before.box.x1 > COLUMN_GAP * page_width):
+            if (
+                before is not None
+                and before.box is not None
+                and word.box is not None
+                and word.box.x0 - before.box.x1 > COLUMN_GAP * page_width
+            ):
                 parts.append([])
             parts[-1].append(word)
         # A speck or dash alone in the gap is not a column of its own.
@@ -111,8 +114,10 @@ def erase_strokes(image: Image.Image, strokes: list[Box]) -> Image.Image:
         pad_y = max(stroke.height * 4, image.height // 100)
         pad_x = image.width // 100
         region = Box(
-            max(0, stroke.x0 - pad_x), max(0, stroke.y0 - pad_y),
-            min(image.width, stroke.x1 + pad_x), min(image.height, stroke.y1 + pad_y),
+            max(0, stroke.x0 - pad_x),
+            max(0, stroke.y0 - pad_y),
+            min(image.width, stroke.x1 + pad_x),
+            min(image.height, stroke.y1 + pad_y),
         )
         cleaned.paste(strike.remove_strokes(image, region), (region.x0, region.y0))
     return cleaned

@@ -161,7 +161,9 @@ FIELD = re.compile(
 )
 SIDE_LABEL = re.compile(r"^(.*?)\s*PARTICIPANTS\s*:?\s*$", re.IGNORECASE)
 # Inside a participants list: "U.S. Side", "Soviet Side:", "American Delegation"
-SIDE_NAME = re.compile(r"^([A-Z][\w.]*(?:\s[A-Z][\w.]*)?)\s+(?:SIDE|DELEGATION)\s*:?$", re.IGNORECASE)
+SIDE_NAME = re.compile(
+    r"^([A-Z][\w.]*(?:\s[A-Z][\w.]*)?)\s+(?:SIDE|DELEGATION)\s*:?$", re.IGNORECASE
+)
 SEPARATOR = re.compile(r"^[-_=*.\s]{3,}$")
 CLOSER_START = re.compile(
     r"^(Drafted|Drafted by|Cleared|Clearances?|Approved|Prepared by|Distribution|Concurrences?)\b",

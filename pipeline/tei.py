@@ -70,8 +70,9 @@ def append(parent: etree._Element, child: object) -> None:
         parent.append(child)
         return
     text = clean(str(child))
-    if len(parent):
-        last = parent[-1]
+    # The last child without counting them all (len() walks the children: quadratic).
+    last = next(parent.iterchildren(reversed=True), None)
+    if last is not None:
         last.tail = (last.tail or "") + text
     else:
         parent.text = (parent.text or "") + text
@@ -776,14 +777,21 @@ def _le(a: WordRef, b: WordRef) -> bool:
 
 
 def _merge_text(items: list[object]) -> list[object]:
+    """Adjacent strings joined once (pairwise joining is quadratic on a very long line)."""
     merged: list[object] = []
+    run: list[str] = []
     for item in items:
-        if item == "" and merged == []:
+        if isinstance(item, str):
+            run.append(item)
             continue
-        if isinstance(item, str) and merged and isinstance(merged[-1], str):
-            merged[-1] = merged[-1] + item
-        else:
-            merged.append(item)
+        if run:
+            merged.append("".join(run))
+            run = []
+        merged.append(item)
+    if run:
+        merged.append("".join(run))
+    while merged and merged[0] == "":
+        merged.pop(0)
     return merged
 
 

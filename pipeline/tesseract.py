@@ -34,7 +34,7 @@ def configure() -> None:
 
 
 def check(lang: str) -> str:
-    """Fail early, with install advice, if Tesseract or a language is missing; return its version."""
+    """Fail early, with install advice, if Tesseract or a language is missing; return version."""
     configure()
     cmd = pytesseract.pytesseract.tesseract_cmd
     if shutil.which(cmd) is None and not Path(cmd).is_file():
@@ -63,12 +63,12 @@ def check(lang: str) -> str:
 def recognise(
     image: str | Image.Image, *, lang: str, timeout: float | None, psm: int | None = None
 ) -> list[Line]:
-    """OCR one page image (a file path Tesseract can read, or a Pillow image) into lines of words."""
+    """OCR one page image (a path Tesseract can read, or a Pillow image) into lines of words."""
     config = f"--psm {psm}" if psm is not None else ""
     if isinstance(image, Image.Image):
         # An uncompressed PNM is written in milliseconds; pytesseract's PNG takes ~0.2 s a page.
         with tempfile.TemporaryDirectory(prefix="tei-pipeline-") as tmp:
-            path = os.path.join(tmp, "page.pnm")
+            path = str(Path(tmp) / "page.pnm")
             image.save(path, format="PPM")
             return recognise(path, lang=lang, timeout=timeout, psm=psm)
     try:

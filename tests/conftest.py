@@ -67,8 +67,10 @@ def text_of(element: etree._Element) -> str:
 
 
 def body_text(tree: etree._ElementTree, *, corrected: bool = False) -> str:
-    """The running text: paragraphs and speeches, without page furniture; with corrections
-    applied (``corr`` instead of ``sic``) when asked."""
+    """The running text: paragraphs and speeches, without page furniture.
+
+    With ``corrected``, corrections applied (``corr`` instead of ``sic``).
+    """
     parts = []
     for el in tree.iterfind(".//t:body//t:p", NS):
         copy = etree.fromstring(etree.tostring(el))

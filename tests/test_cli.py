@@ -20,7 +20,10 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_usage_error_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", str(tmp_path / "missing"), "-o", str(tmp_path / "out"), "-q"]) == ExitCode.usage_error
+    assert (
+        main(["run", str(tmp_path / "missing"), "-o", str(tmp_path / "out"), "-q"])
+        == ExitCode.usage_error
+    )
     err = capsys.readouterr().err
     assert "no such file" in err and "Traceback" not in err
     assert main(["run"]) == ExitCode.usage_error
@@ -43,8 +46,9 @@ def test_unwritable_output_is_exit_4(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "cannot write" in capsys.readouterr().err
 
 
-def test_missing_tesseract_is_exit_3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_tesseract_is_exit_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from PIL import Image
 
     Image.new("L", (50, 50), 255).save(tmp_path / "page.png")
@@ -71,8 +75,21 @@ def test_run_in_process_and_validate(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_subprocess_run_writes_output_and_summary(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run(
-        [sys.executable, "-m", "pipeline", "run", str(SEED), "-o", str(tmp_path / "out"), "-j", "2"],
-        capture_output=True, text=True, env=env, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "run",
+            str(SEED),
+            "-o",
+            str(tmp_path / "out"),
+            "-j",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "memcon-1986-06-23.ocr.xml").is_file()
@@ -88,8 +105,13 @@ def test_validate_against_full_tei(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["run", str(SEED), "-o", str(out), "-q", "--executor", "serial"]) == 0
     good = out / "memcon-1986-06-23.ocr.xml"
     bad = tmp_path / "bad.xml"
-    bad.write_text(good.read_text(encoding="utf-8").replace("<body>", "<body><bogus/>", 1), encoding="utf-8")
-    assert main(["validate", "--tei-all", str(TEI_ALL), str(good), str(bad)]) == ExitCode.documents_failed
+    bad.write_text(
+        good.read_text(encoding="utf-8").replace("<body>", "<body><bogus/>", 1), encoding="utf-8"
+    )
+    assert (
+        main(["validate", "--tei-all", str(TEI_ALL), str(good), str(bad)])
+        == ExitCode.documents_failed
+    )
     printed = capsys.readouterr().out.splitlines()
     assert printed and all(line.startswith(f"{bad}:") for line in printed)
     assert any("bogus" in line for line in printed)

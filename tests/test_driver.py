@@ -15,9 +15,9 @@ from tests.conftest import (
     NS,
     SEED,
     assert_tei_all_valid,
+    assert_words_kept,
     body_text,
     run_batch,
-    assert_words_kept,
     source_text,
     text_of,
 )
@@ -52,7 +52,9 @@ def test_seed_dubinin_errors_corrected_and_regan_kept(seed_output) -> None:
     assert "Dubin in" not in body
     regans = [el for el in tree.iterfind(".//t:persName", NS) if text_of(el) == "Regan"]
     assert regans and all(el.get("ref") != "#reagan-ronald" for el in regans)
-    assert not any(text_of(c.find("t:sic", NS)) == "Regan" for c in tree.iterfind(".//t:choice", NS))
+    assert not any(
+        text_of(c.find("t:sic", NS)) == "Regan" for c in tree.iterfind(".//t:choice", NS)
+    )
     with (out / "corrections.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == report["documents"][0]["corrections"] == len(sics)
@@ -78,7 +80,9 @@ def test_bad_files_are_reported_and_the_batch_goes_on(tmp_path: Path) -> None:
     batch.mkdir()
     (batch / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 20)
     (batch / "empty.txt").write_bytes(b"")
-    (batch / "good.txt").write_text("MEMORANDUM\n\nThe President met Ambassador Dubinin.\n", encoding="utf-8")
+    (batch / "good.txt").write_text(
+        "MEMORANDUM\n\nThe President met Ambassador Dubinin.\n", encoding="utf-8"
+    )
     code, report = run_batch([batch], tmp_path / "out")
     assert code == ExitCode.documents_failed
     by_id = {d["id"]: d for d in report["documents"]}
@@ -94,7 +98,9 @@ def test_bad_files_are_reported_and_the_batch_goes_on(tmp_path: Path) -> None:
 def test_resume_skips_finished_documents_and_force_redoes_them(tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
     for n in range(3):
-        (tmp_path / "in" / f"m{n}.txt").write_text(f"Memo {n}.\n\nShultz met Dobrynin.\n", encoding="utf-8")
+        (tmp_path / "in" / f"m{n}.txt").write_text(
+            f"Memo {n}.\n\nShultz met Dobrynin.\n", encoding="utf-8"
+        )
     run_batch([tmp_path / "in"], tmp_path / "out")
     (tmp_path / "in" / "m1.txt").write_text("Changed.\n", encoding="utf-8")
     _, report = run_batch([tmp_path / "in"], tmp_path / "out")
@@ -111,8 +117,16 @@ def test_report_lists_every_document(tmp_path: Path) -> None:
     code, report = run_batch([tmp_path / "a.txt", tmp_path / "b.png"], tmp_path / "out")
     assert code == ExitCode.documents_failed
     assert [d["id"] for d in report["documents"]] == ["a", "b"]
-    assert set(report["documents"][0]) >= {"id", "sources", "output", "pages", "status", "error",
-                                            "corrections", "seconds"}
+    assert set(report["documents"][0]) >= {
+        "id",
+        "sources",
+        "output",
+        "pages",
+        "status",
+        "error",
+        "corrections",
+        "seconds",
+    }
     json.dumps(report)
 
 
