@@ -16,7 +16,10 @@ Sections (default: all, in this order):
 - ``resume``: a rerun of each finished 200-page batch, against its first run.
 
 Every figure is printed on a line of its own. The machine should be otherwise idle: the figures
-are wall times on 2 cores. Rendered pages are kept in the work folder for the next run.
+are wall times on 2 cores. On a shared machine, give the benchmark the processor first
+(``sudo nice -n -15 python bench/bench_batch.py``) and read the best rounds, the per-round ratios
+and the timed run's breakdown, which load from other processes blurs least. Rendered pages are
+kept in the work folder for the next run.
 """
 
 from __future__ import annotations
@@ -308,6 +311,8 @@ def section_throughput(work: Path, rounds: int) -> None:
           f"best of {rounds})")
     print(f"throughput ratio, 20 one-page documents: {s / b:.3f} (pipeline {s:.1f} s, "
           f"tesseract xargs -P 2 {b:.1f} s; best of {rounds})")
+    pairs = ", ".join(f"{x / y:.3f}" for x, y in zip(piped, base))
+    print(f"throughput ratio in each round (4 memos): {pairs}")
     median = statistics.median(base)
     print(f"throughput ratio, medians: {statistics.median(piped) / median:.3f} (4 memos), "
           f"{statistics.median(single) / median:.3f} (one-page documents)")
