@@ -32,6 +32,7 @@ def read_pages(source: PageSource, *, lang: str, timeout: float | None) -> list[
     try:
         image, direct_path = sources.load_image(source)
         page.width, page.height = image.size
+        dpi = sources.resolution(image)
         strokes = edge_strokes(image)
         if strokes:
             # Tesseract often reads nothing under a pen stroke: erase it, OCR, then flag the
@@ -41,9 +42,11 @@ def read_pages(source: PageSource, *, lang: str, timeout: float | None) -> list[
                 # Back to one bit (erasing leaves black and white): Tesseract takes about 12%
                 # longer on the same page written as greyscale.
                 cleaned = cleaned.convert("1", dither=Image.Dither.NONE)
-            lines = flag_struck(tesseract.recognise(cleaned, lang=lang, timeout=timeout), strokes)
+            lines = flag_struck(
+                tesseract.recognise(cleaned, lang=lang, timeout=timeout, dpi=dpi), strokes
+            )
         else:
-            lines = tesseract.recognise(direct_path or image, lang=lang, timeout=timeout)
+            lines = tesseract.recognise(direct_path or image, lang=lang, timeout=timeout, dpi=dpi)
         page.lines = split_columns(lines, page.width)
     except (InputError, OcrFailed) as e:
         page.error = e.message

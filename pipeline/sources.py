@@ -283,6 +283,16 @@ def load_image(source: PageSource) -> tuple[Image.Image, str | None]:
     return _normalise(image), None
 
 
+def resolution(image: Image.Image) -> float | None:
+    """The image's vertical resolution in dots per inch, when it says so."""
+    dpi = image.info.get("dpi")
+    try:
+        value = float(dpi[1])
+    except (TypeError, ValueError, IndexError):
+        return None
+    return value if value > 0 else None
+
+
 def _bomb_message(error: Exception) -> str:
     """Pillow refused to decode an image past MAX_PIXELS: say so without its jargon."""
     found = re.search(r"\((\d+) pixels\)", str(error))
@@ -332,7 +342,9 @@ def _render_pdf_page(path: Path, index: int) -> Image.Image:
         if width * height * (PDF_DPI / 72) ** 2 > MAX_PIXELS:
             raise InputError("PDF page too large to be a page scan, refused")
         bitmap = page.render(scale=PDF_DPI / 72, grayscale=True)
-        return bitmap.to_pil().convert("L")
+        image = bitmap.to_pil().convert("L")
+        image.info["dpi"] = (PDF_DPI, PDF_DPI)
+        return image
     except pdfium.PdfiumError as e:
         raise InputError(f"cannot render PDF page: {_short(e)}") from e
     finally:

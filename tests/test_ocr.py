@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from pipeline import sources, tesseract
 from pipeline.model import Box, InputKind, Line, Page, PageSource, Word
-from pipeline.ocr import flag_struck, split_columns
+from pipeline.ocr import flag_struck, read_pages, split_columns
+from pipeline.sources import PDF_DPI
 from pipeline.structure import analyse
+from pipeline.synthetic import render_page, save_compact
+from tests.conftest import REAL
+from tests.test_tesseract import fake_tesseract, use_cmd  # noqa: F401 (a fixture)
+
 
 
 def words(*spec: tuple[str, int, int], y: int = 100) -> tuple[Word, ...]:
@@ -75,3 +86,69 @@ def test_participants_in_two_columns_take_the_side_of_their_column() -> None:
     structure = analyse([page], [])
     people = {p.name: p.side for p in structure.header.participants}
     assert people == {"Reagan": "US", "Dubinin": "Soviet", "Regan": "US"}
+
+
+# --------------------------------------------------------------------------- resolution
+
+
+def _recording_tesseract(tmp_path: Path) -> tuple[str, Path]:
+    """A Tesseract stand-in that logs its arguments and reads no words."""
+    log = tmp_path / "args.log"
+    header = "\\t".join(["level", "page_num", "block_num", "par_num", "line_num", "word_num",
+                         "left", "top", "width", "height", "conf", "text"])
+    script = fake_tesseract(tmp_path, f'echo "$@" >> {log}\nprintf "{header}\\n" > "$2.tsv"')
+    return script, log
+
+
+def _page(path: Path, kind: InputKind = InputKind.images, index: int = 0) -> PageSource:
+    return PageSource(str(path), index, kind)
+
+
+def test_tesseract_is_told_the_resolution_of_every_page_it_gets_as_an_image(
+    use_cmd, tmp_path: Path
+) -> None:
+    """A struck page, a TIFF frame and a PDF page reach Tesseract as a PNM, which carries no
+    resolution: without --dpi Tesseract guesses one from the text and reads worse."""
+    script, log = _recording_tesseract(tmp_path)
+    use_cmd(script)
+    struck = tmp_path / "struck.png"
+    save_compact(render_page("~~SECRET~~\n\nThe meeting began at noon.\n", seed=1, dpi=200),
+                 struck)
+    tiff = tmp_path / "two.tif"
+    frames = [render_page(f"Page {n} of the memo.\n", seed=n, dpi=240) for n in (1, 2)]
+    frames[0].save(tiff, save_all=True, append_images=frames[1:], dpi=(240, 240))
+    pdf = tmp_path / "scan.pdf"
+    frames[0].convert("L").save(pdf, resolution=240)
+    plain = tmp_path / "plain.png"
+    Image.new("L", (600, 200), 255).save(plain)  # says nothing of its resolution
+
+    for source in (_page(struck), _page(tiff, InputKind.tiff, 1), _page(pdf, InputKind.pdf),
+                   _page(plain)):
+        (page,) = read_pages(source, lang="eng", timeout=30)
+        assert page.error is None, page.error
+    calls = log.read_text().splitlines()
+    assert len(calls) == 4
+    assert "--dpi 200" in calls[0] and calls[0].split()[0].endswith(".pnm")
+    assert "--dpi 240" in calls[1]
+    assert f"--dpi {PDF_DPI}" in calls[2]
+    assert "--dpi" not in calls[3]
+
+
+@pytest.mark.slow
+def test_a_page_handed_over_as_an_image_reads_as_the_file_itself(tmp_path: Path) -> None:
+    """The real JFK memo's header: word for word the same from the PNM as from the PNG."""
+    tesseract.configure()
+    page = Image.open(REAL / "jfk-104-10132-10092" / "104-10132-10092-page-1.png")
+    crop = page.crop((0, 0, page.width, page.height * 2 // 5))
+    path = tmp_path / "header.png"
+    crop.save(path, dpi=page.info["dpi"])
+    crop.info["dpi"] = page.info["dpi"]
+
+    def read(image: str | Image.Image) -> list[str]:
+        lines = tesseract.recognise(image, lang="eng", timeout=120,
+                                    dpi=sources.resolution(crop))
+        return [w.text for line in lines for w in line.words]
+
+    from_file = read(str(path))
+    assert "OSWALD" in from_file
+    assert read(crop) == from_file
