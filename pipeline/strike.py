@@ -360,18 +360,28 @@ class _Stroke:
 
 def _long_segments(ink: np.ndarray, min_len: int, gap: int) -> list[tuple[int, int, int]]:
     """Horizontal runs (row, start, end) of at least `min_len`, rows dilated by one for slant."""
-    tall = ink.copy()
-    tall[1:] |= ink[:-1]
-    tall[:-1] |= ink[1:]
+    h, w = ink.shape
+    # Only rows with enough ink around them can hold such a run (after closing gaps of `gap`,
+    # one pixel in gap + 1 is ink): the blank rows between typed lines are skipped.
+    counts = ink.sum(axis=1)
+    near = counts.copy()
+    near[1:] += counts[:-1]
+    near[:-1] += counts[1:]
+    picked = np.flatnonzero(near >= min_len // (gap + 1))
+    if picked.size == 0:
+        return []
+    tall = ink[picked]
+    tall |= ink[np.maximum(picked - 1, 0)]
+    tall |= ink[np.minimum(picked + 1, h - 1)]
     closed = _close_rows(tall, gap)
-    h, w = closed.shape
-    padded = np.zeros((h, w + 2), dtype=np.int8)
+    padded = np.zeros((picked.size, w + 2), dtype=np.int8)
     padded[:, 1:-1] = closed
     d = np.diff(padded, axis=1)
     rows, starts = np.nonzero(d == 1)
     _, ends = np.nonzero(d == -1)
     keep = (ends - starts) >= min_len
-    return list(zip(rows[keep].tolist(), starts[keep].tolist(), ends[keep].tolist(), strict=True))
+    rows = picked[rows[keep]]
+    return list(zip(rows.tolist(), starts[keep].tolist(), ends[keep].tolist(), strict=True))
 
 
 def _components(segs: list[tuple[int, int, int]]) -> list[list[tuple[int, int, int]]]:
