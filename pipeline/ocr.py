@@ -47,7 +47,7 @@ def read_pages(source: PageSource, *, lang: str, timeout: float | None) -> list[
             )
         else:
             lines = tesseract.recognise(direct_path or image, lang=lang, timeout=timeout, dpi=dpi)
-        page.lines = split_columns(lines, page.width)
+        page.lines = reading_order(split_columns(lines, page.width), page.height)
     except (InputError, OcrFailed) as e:
         page.error = e.message
         log.warning("%s page %d: %s", source.path, source.index + 1, e.message)
@@ -96,6 +96,50 @@ def split_columns(lines: list[Line], page_width: int) -> list[Line]:
                 box = box.union(word.box) if box and word.box else box
             result.append(Line(tuple(part), box, line.block))
     return result
+
+
+FURNITURE_BAND = 0.14  # the top and bottom 14% of a page: where furniture stands
+
+
+def reading_order(lines: list[Line], page_height: int) -> list[Line]:
+    """Tesseract's order, except for small blocks at the top that it read after the text.
+
+    Tesseract reads a small block on its own (a folio, a page number, a stamp) after the
+    text, wherever it stands: "34" at the top right came after the bottom marking. A block of
+    at most two lines wholly in the top band of the page, with only furniture-band blocks
+    after it, goes back up before the first block that stands below it. Everything else keeps
+    Tesseract's order, which knows columns and headers better than positions do.
+    """
+    if not page_height:
+        return lines
+    top, bottom = FURNITURE_BAND * page_height, (1 - FURNITURE_BAND) * page_height
+    groups: list[list[Line]] = []
+    for line in lines:
+        if groups and groups[-1][0].block == line.block:
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+
+    def middle(group: list[Line]) -> float | None:
+        boxes = [line.box for line in group]
+        if any(b is None for b in boxes):
+            return None
+        return sum((b.y0 + b.y1) / 2 for b in boxes) / len(boxes)  # type: ignore[union-attr]
+
+    middles = [middle(g) for g in groups]
+    in_band = [m is not None and (m < top or m > bottom) for m in middles]
+    order = list(range(len(groups)))
+    for k in range(len(groups) - 1, 0, -1):
+        if not all(in_band[k:]):
+            break  # body text after it: Tesseract read it in place
+        m = middles[k]
+        if m is None or m >= top or len(groups[k]) > 2:
+            continue
+        position = order.index(k)
+        target = next((i for i, g in enumerate(order[:position])
+                       if middles[g] is None or middles[g] > m), position)
+        order.insert(target, order.pop(position))
+    return [line for g in order for line in groups[g]]
 
 
 EDGE_BAND = 0.22  # classification markings sit in the top and bottom fifth of a page

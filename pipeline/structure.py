@@ -80,10 +80,12 @@ class Participant:
 
     id: str
     name: str  # as written, without the role
-    role: str | None
+    role: str | None  # the roles, "; " between them: "Secretary; Chief of the Delegation"
     side: str | None
     entity_id: str | None
     line: LineRef
+    written: str = ""  # the whole entry as written: "D. Zarechnak, Interpreter"
+    roles: tuple[str, ...] = ()  # the roles as they stand in `written`, in its order
 
 
 @dataclass
@@ -936,6 +938,7 @@ def _participant(
     line: Line, ref: LineRef, index: _MentionIndex, side: str | None
 ) -> Participant | None:
     text = " ".join(w.text for w in line.words[ref.start : ref.end]).strip().rstrip(",;")
+    text = text.lstrip("‘’'\"`.,-_ ")  # a speck before the entry is not part of it
     if not text:
         return None
     mention = next(
@@ -946,25 +949,27 @@ def _participant(
         ),
         None,
     )
-    role: str | None = None
+    roles: list[str] = []
     name = text
     if "," in text:
         name, _, after = text.partition(",")
-        role = after.strip() or None
+        if after.strip():
+            roles.append(after.strip())
     for title in sorted(ROLE_WORDS, key=len, reverse=True):
         for prefix in (title + " ", "The " + title + " ", "the " + title + " "):
             if name.startswith(prefix) and len(name) > len(prefix):
-                role = title if role is None else f"{title}; {role}"
+                roles.insert(0, title)
                 name = name[len(prefix) :]
                 break
         else:
             continue
         break
     if name.lower() in ("the president", "the secretary", "the vice president"):
-        role = name.split(" ", 1)[1]  # named by title alone
+        roles = [name.split(" ", 1)[1]]  # named by title alone
     entity_id = mention.entity_id if mention else None
     pid = entity_id or "person-" + _slug(name)
-    return Participant(pid, name.strip(), role, side, entity_id, ref)
+    role = "; ".join(roles) or None
+    return Participant(pid, name.strip(), role, side, entity_id, ref, text, tuple(roles))
 
 
 def _slug(text: str) -> str:

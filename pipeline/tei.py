@@ -303,17 +303,24 @@ def participant_person(p: Participant, entities: dict[str, Entity]) -> etree._El
     person = E("person", xml_id=p.id, role="participant")
     if entity is not None:
         append(person, E("persName", entity.name, type="canonical"))
-    written = E("persName", type="asWritten")
-    if p.role and p.name.endswith(p.role):  # named by title alone: "The Secretary"
-        append(written, [p.name[: -len(p.role)], E("roleName", p.role)])
-    elif p.role:
-        append(written, [E("roleName", p.role), " ", p.name])
-    else:
-        append(written, p.name)
-    append(person, written)
+    append(person, E("persName", *_with_roles(p.written or p.name, p.roles), type="asWritten"))
     if p.side:
         append(person, E("affiliation", p.side, type="side"))
     return person
+
+
+def _with_roles(written: str, roles: Sequence[str]) -> list[str | etree._Element]:
+    """The entry as written, each role in it a roleName: "D. Zarechnak, <roleName>…"."""
+    parts: list[str | etree._Element] = []
+    at = 0
+    for role in roles:
+        found = written.find(role, at)
+        if found < 0:
+            continue
+        parts += [written[at:found], E("roleName", role)]
+        at = found + len(role)
+    parts.append(written[at:])
+    return [p for p in parts if not isinstance(p, str) or p]
 
 
 def stand_off(

@@ -9,7 +9,7 @@ from PIL import Image
 
 from pipeline import sources, tesseract
 from pipeline.model import Box, InputKind, Line, Page, PageSource, Word
-from pipeline.ocr import flag_struck, read_pages, split_columns
+from pipeline.ocr import flag_struck, read_pages, reading_order, split_columns
 from pipeline.sources import PDF_DPI
 from pipeline.structure import analyse
 from pipeline.synthetic import render_page, save_compact
@@ -152,3 +152,31 @@ def test_a_page_handed_over_as_an_image_reads_as_the_file_itself(tmp_path: Path)
     from_file = read(str(path))
     assert "OSWALD" in from_file
     assert read(crop) == from_file
+
+
+def test_reading_order_moves_a_top_block_read_last_back_up() -> None:
+    """Tesseract reads a folio at the top right after the page; otherwise its order stays."""
+
+    def line(text: str, y: int, block: int, x: int = 300) -> Line:
+        return Line(words((text, x, x + 200), y=y), Box(x, y, x + 200, y + 40), block)
+
+    read = [
+        line("LETTERHEAD", 100, 0),
+        line("SECRET", 350, 1),
+        line("right-column", 600, 2, x=1400),  # two columns: Tesseract's order stays
+        line("left-column", 600, 3),
+        line("left-column-2", 660, 3),
+        line("SECRET", 2950, 4),
+        line("34", 250, 5, x=2200),  # the folio at the top right, read last
+        line("DECLASSIFIED", 3100, 6, x=1600),  # a bottom stamp stays last
+    ]
+    ordered = reading_order(read, 3300)
+    assert [(ln.text, ln.box.y0) for ln in ordered] == [
+        ("LETTERHEAD", 100), ("34", 250), ("SECRET", 350),
+        ("right-column", 600), ("left-column", 600), ("left-column-2", 660),
+        ("SECRET", 2950), ("DECLASSIFIED", 3100),
+    ]
+    # A top block read before body text was read in place by Tesseract: kept there.
+    in_place = [read[2], read[6], read[3]]
+    assert reading_order(in_place, 3300) == in_place
+    assert reading_order(read, 0) == read  # text input: no page geometry

@@ -44,9 +44,12 @@ def test_seed_participants_with_roles_and_sides(outputs) -> None:
         "VADM Poindexter",
         "Ambassador Matlock",
         "Deputy Assistant Secretary Simons",
-        "Interpreter D. Zarechnak",
+        "D. Zarechnak, Interpreter",  # word for word, the role where it stands
         "Ambassador Dubinin",
     }
+    roles = {n: [text_of(r) for r in p.iterfind(".//t:roleName", NS)] for n, p in written.items()}
+    assert roles["D. Zarechnak, Interpreter"] == ["Interpreter"]
+    assert roles["Chief of Staff Regan"] == ["Chief of Staff"]
     sides = {name: text_of(p.find("t:affiliation", NS)) for name, p in written.items()}
     assert sides["Ambassador Dubinin"] == "Soviet"
     assert {v for k, v in sides.items() if k != "Ambassador Dubinin"} == {"US"}
