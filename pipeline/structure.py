@@ -151,12 +151,14 @@ EDGE_LINES = 3  # or in the first/last three lines of a text page
 DOC_TYPE = re.compile(
     r"^(MEMORANDUM( OF CONVERSATION| FOR\b.*)?|(INFORMATION|ACTION|BRIEFING) MEMORANDUM|"
     r"TELEGRAM|DEPARTMENT OF STATE TELEGRAM|CABLE|MEMCON|"
-    r"(UNITED STATES GOVERNMENT |OFFICE )?MEMORANDUM|AIRGRAM|NOTE FOR THE RECORD)$",
+    r"(UNITED STATES GOVERNMENT |OFFICE )?MEMORANDUM|AIRGRAM|NOTE FOR THE RECORD|"
+    r"EXECUTIVE ORDER( NO\.? ?\d+)?|PROCLAMATION|"
+    r"NATIONAL SECURITY (DECISION |ACTION |STUDY )?(DIRECTIVE|MEMORANDUM)( NO\.? ?\d+)?)$",
     re.IGNORECASE,
 )
 FIELD = re.compile(
     r"^(?:(DATE,\s*TIME(?:,?\s+AND\s+PLACE)?|AND\s+PLACE)\s*:?"
-    r"|(FM|TO|INFO)(?=\s+[A-Z]{3,})"  # telegram routing: "FM AMEMBASSY MOSCOW"
+    r"|(?-i:(FM|TO|INFO)(?=\s+[A-Z]{3,}))"  # telegram routing, capitals: "FM AMEMBASSY MOSCOW"
     r"|(SUBJECT|SUBJ|DATE|TIME|PLACE|FROM|TO|THRU|THROUGH|CC|COPIES TO|REF|TAGS|"
     r"PARTICIPANTS|((US|U\.S\.|SOVIET|USSR|AMERICAN|[A-Z][a-z]+) )?PARTICIPANTS)\s*:)",
     re.IGNORECASE,
@@ -607,8 +609,7 @@ def _paragraph_starts(page: Page) -> list[bool]:
         for i in range(1, len(lines)):
             starts[i] = lines[i].block != lines[i - 1].block
         return starts
-    # Centres, not tops: specks and descenders make box tops jump on real paper.
-    centres = [(line.box.y0 + line.box.y1) / 2 for line in lines]  # type: ignore[union-attr]
+    centres = [_left_centre(line) for line in lines]
     lefts = [line.box.x0 for line in lines]  # type: ignore[union-attr]
     pitches = [b - a for a, b in zip(centres, centres[1:])]
     positive = sorted(p for p in pitches if p > 0)
@@ -623,6 +624,19 @@ def _paragraph_starts(page: Page) -> list[bool]:
         wide_gap = pitches[i - 1] > 1.6 * typical or pitches[i - 1] < -typical
         starts[i] = wide_gap or (indented[i] and not indented[i - 1])
     return starts
+
+
+def _left_centre(line: Line) -> float:
+    """The height of a line where it starts: the centre of its first real word.
+
+    Centres, not tops: specks and descenders make box tops jump on real paper. And the
+    line's start, not its whole box: on a skewed page a long line's box is taller than a
+    short one's, which made a blank line between paragraphs look like none.
+    """
+    for word in line.words:
+        if word.box is not None and sum(c.isalnum() for c in word.text) >= 2:
+            return (word.box.y0 + word.box.y1) / 2
+    return (line.box.y0 + line.box.y1) / 2  # type: ignore[union-attr]
 
 
 # --- memo header ----------------------------------------------------------------------
@@ -656,6 +670,8 @@ def _memo_header(
                 last_header_slot = k
                 break
             continue
+        if not (found_type or found_field) and _prose(text):
+            break  # running text before any heading or field: the document has no header
         if not found_type and DOC_TYPE.match(text):
             used = {(r.page, r.line) for r in _header_lines(header)}
             header.letterhead = [
@@ -702,7 +718,7 @@ def _memo_header(
             entries.append((len(sides), ref))
             last_header_slot = k
             continue
-        if found_type and not found_field and len(text.split()) <= 14:
+        if found_type and not found_field and len(text.split()) <= 14 and not _prose(text):
             header.subject.append(ref)
             last_header_slot = k
             continue
@@ -721,6 +737,18 @@ def _memo_header(
         if (slot.page, slot.line) not in used:
             header.other.append(LineRef(slot.page, slot.line))
     return header, last_header_slot + 1
+
+
+def _prose(text: str) -> bool:
+    """Running text, not a heading: six words or more, most of them in lower case.
+
+    Letterheads, titles and subject lines are capitalised ("Meeting with Soviet Ambassador
+    Dubinin"); a typed line of a paragraph is not ("WHEREAS it is essential that there be").
+    """
+    words = [w for w in text.split() if w[:1].isalpha()]
+    if len(words) < 6:
+        return False
+    return sum(1 for w in words if w[:1].isupper()) < len(words) / 2
 
 
 def _header_lines(header: MemoHeader) -> list[LineRef]:

@@ -446,6 +446,12 @@ class _TextWriter:
             return "memorandumOfConversation"
         if "telegram" in text or "cable" in text or "airgram" in text:
             return "telegram"
+        if "executive order" in text:
+            return "executiveOrder"
+        if "proclamation" in text:
+            return "proclamation"
+        if "directive" in text:
+            return "directive"
         return "memorandum"
 
     # page furniture

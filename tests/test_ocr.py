@@ -88,6 +88,34 @@ def test_participants_in_two_columns_take_the_side_of_their_column() -> None:
     assert people == {"Reagan": "US", "Dubinin": "Soviet", "Regan": "US"}
 
 
+def test_a_blank_line_between_paragraphs_is_seen_on_a_skewed_page() -> None:
+    """Skew makes a long line's box taller than a short one's; the pitch is taken where each
+    line starts, so the blank line before a paragraph that opens with a short line is found."""
+    skew = 0.03  # the text sinks 3 px for every 100 px to the right
+
+    def typed(text: str, y: int) -> Line:
+        found, x = [], 300
+        for word in text.split():
+            width = 25 * len(word)
+            top = round(y + skew * (x - 300))
+            found.append(Word(word, Box(x, top, x + width, top + 40), 90.0))
+            x += width + 25
+        return Line(tuple(found), found[0].box.union(found[-1].box))
+
+    long_line = "word " * 14
+    rows = [
+        typed(long_line + "one", 1000),
+        typed(long_line + "two", 1050),
+        typed(long_line + "three.", 1100),
+        typed("Second point:", 1200),  # after a blank line
+        typed(long_line + "four", 1250),
+        typed(long_line + "five", 1300),
+    ]
+    page = Page(1, PageSource("p.png", 0, InputKind.images), rows, 2550, 3300)
+    paragraphs = [item for item in analyse([page], []).items if type(item).__name__ == "Paragraph"]
+    assert len(paragraphs) == 2
+
+
 # --------------------------------------------------------------------------- resolution
 
 

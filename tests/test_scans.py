@@ -170,3 +170,9 @@ def test_real_pages_valid_and_furniture_kept_out_of_text(tmp_path: Path, tei_all
     jfk = etree.parse(str(tmp_path / "jfk-104-10132-10092.xml"))
     assert jfk.find(".//t:fw[@type='declassification']", NS) is not None
     assert len(jfk.findall(".//t:pb", NS)) == 2
+    # EO 9981 (a real 90 dpi scan): its heading and title are the opener, its text the body.
+    order = etree.parse(str(tmp_path / "executive-orders.xml"))
+    assert order.find(".//t:body/t:div", NS).get("type") == "executiveOrder"
+    opener = text_of(order.find(".//t:opener", NS))
+    assert opener.startswith("EXECUTIVE ORDER") and "WHEREAS" not in opener
+    assert body_text(order).lstrip().startswith("WHEREAS")

@@ -208,3 +208,24 @@ def test_participants_under_side_sublabels(outputs) -> None:
         "#gorbachev-mikhail", "#person-the-secretary", "#shevardnadze-eduard",
         "#gorbachev-mikhail", "#shultz-george",
     ]
+
+
+def test_an_executive_order_has_its_title_in_the_opener_and_its_text_in_the_body(outputs) -> None:
+    tree = outputs["order-1962-no-header-fields"]
+    assert tree.find(".//t:body/t:div", NS).get("type") == "executiveOrder"
+    opener = tree.find(".//t:opener", NS)
+    assert [s.get("type") for s in opener.iterfind("t:seg", NS)] == [
+        "docType", "subject", "subject",
+    ]
+    assert "WHEREAS" not in text_of(opener)
+    paragraphs = [text_of(p) for p in tree.iterfind(".//t:body//t:p", NS)]
+    assert paragraphs[0].startswith("WHEREAS") and len(paragraphs) == 4
+    title = text_of(tree.find(".//t:titleStmt/t:title", NS))
+    assert title.startswith("Executive Order: PROVIDING FOR THE COORDINATION")
+
+
+def test_running_text_first_means_no_opener(outputs) -> None:
+    tree = outputs["letter-1975-no-heading"]
+    assert tree.find(".//t:opener", NS) is None
+    assert tree.find(".//t:body/t:div", NS).get("type") == "document"
+    assert text_of(tree.find(".//t:body//t:p", NS)).startswith("Dear Mr. Ambassador")
