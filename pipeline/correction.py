@@ -489,7 +489,7 @@ class NameCorrector:
             if hit is None:
                 i += 1
                 continue
-            found.append(hit)
+            found.append(self._other_persons_initial(toks, i, hit))
             i += hit.used
         mentions = self._resolve_in_context(found)
         if not self.correct:
@@ -1070,6 +1070,38 @@ class NameCorrector:
             candidates=hit.candidates,
         )
         return _Found(mention, j - i + 1)
+
+    def _other_persons_initial(self, toks: list[_Tok], i: int, found: _Found) -> _Found:
+        """A surname after an initial that is not the person's names someone else: review.
+
+        "J. Foster Collins" is not William C. Foster, "R. Kennedy" not John F. Kennedy: the
+        surname is neither linked nor corrected, only marked for a person to look at.
+        """
+        m = found.mention
+        if m.entity_id is None or m.entity_type != "person" or found.used != 1 or i == 0:
+            return found
+        initials: set[str] = set()
+        k = i - 1
+        while k >= 0 and len(toks[k].core) == 1 and toks[k].core.isupper() and (
+            toks[k].suffix == "." or toks[k].text.endswith(".")
+        ):
+            initials.add(toks[k].core)
+            k -= 1
+        own = self._given_initials(m.entity_id)
+        if not initials or not own or initials <= own:
+            return found
+        review = replace(m, entity_id=None, corrected=None, review=True, cert=Cert.low,
+                         candidates=(m.entity_id,))
+        return _Found(review, found.used)
+
+    def _given_initials(self, entity_id: str) -> set[str]:
+        """The initials of the person's given names, from the multi-word forms of the name."""
+        entity = self.gazetteer.entities[entity_id]
+        initials: set[str] = set()
+        for form in (entity.name, *entity.variants):
+            words = form.replace(".", ". ").split()
+            initials.update(w[0].upper() for w in words[:-1] if w[:1].isalpha())
+        return initials
 
     def _resolve_in_context(self, found: list[_Found]) -> list[Mention]:
         """Decide ties by the document: review unless it names just one of them clearly.

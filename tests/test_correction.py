@@ -335,6 +335,24 @@ def test_the_document_decides_a_shared_form(corrector: NameCorrector) -> None:
     ]
 
 
+def test_a_surname_after_another_persons_initial_is_not_that_person(
+    corrector: NameCorrector,
+) -> None:
+    """'J. Reagan' is not Ronald Reagan, 'J. Dubinina' not Yuri Dubinin: review, no link,
+    no correction; the person's own initials still link."""
+    other, damaged, own, bare = find(
+        corrector, "J. Reagan wrote,", "and J. Dubinina replied to R. Reagan", "and Reagan."
+    )
+    assert (other.original, other.entity_id, other.review) == ("Reagan", None, True)
+    assert other.candidates == ("reagan-ronald",)
+    assert (damaged.original, damaged.corrected, damaged.entity_id) == ("Dubinina", None, None)
+    assert own.entity_id == "reagan-ronald" and not own.review
+    assert bare.entity_id == "reagan-ronald" and not bare.review
+    # Initials the person has, in any order, are his.
+    assert only(find(corrector, "M. P. Shultz")).review
+    assert only(find(corrector, "P. Shultz")).entity_id == "shultz-george"
+
+
 def test_two_entities_within_the_margin_are_a_tie() -> None:
     g = Gazetteer(
         [
