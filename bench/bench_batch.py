@@ -1,6 +1,6 @@
 """Batch benchmarks of issue 5: throughput against Tesseract alone, stage cost, memory, resume.
 
-    python bench/bench_batch.py [SECTION ...] [--work DIR] [--rounds N]
+    python bench/bench_batch.py [SECTION ...] [--work DIR] [--rounds N] [--pages N]
 
 Sections (default: all, in this order):
 
@@ -8,6 +8,7 @@ Sections (default: all, in this order):
   and bottom of every page, a declassification stamp on each first page) with 2 workers, against
   ``tesseract`` on each page image with ``OMP_THREAD_LIMIT=1``, two at a time (``xargs -P 2``),
   measured in turns in the same run; the same 20 pages as 20 one-page documents too.
+  ``--pages 100`` races 100 pages instead: the rate of a long batch, start-up spread thin.
 - ``stages``: the stages after OCR (correction, structure, TEI, validation) as a share of the wall
   time on the 20 pages, from the driver's per-document timings (``-v``); and the rate on text
   input (the seed, cut into 5 pages at paragraph ends, repeated): end to end, and in the stages.
@@ -303,9 +304,9 @@ def pipeline_run(inputs: Path, output: Path, *extra: str, memory: bool = False
 # --------------------------------------------------------------------------- sections
 
 
-def section_throughput(work: Path, rounds: int) -> None:
-    memos = image_batch(work, "batch-20-memos", 20)
-    singles = image_batch(work, "batch-20-singles", 20, per_document=1)
+def section_throughput(work: Path, rounds: int, count: int = 20) -> None:
+    memos = image_batch(work, f"batch-{count}-memos", count)
+    singles = image_batch(work, f"batch-{count}-singles", count, per_document=1)
     pages = sorted(memos.rglob("*.png"))
     base: list[float] = []
     piped: list[float] = []
@@ -314,30 +315,33 @@ def section_throughput(work: Path, rounds: int) -> None:
     for n in range(1, rounds + 1):
         base.append(tesseract_xargs(pages, work / "xargs-out"))
         cpu["base"].append(CPU_SECONDS[-1])
-        piped.append(pipeline_run(memos, work / "out-20-memos", "-q")[0])
+        piped.append(pipeline_run(memos, work / f"out-{count}-memos", "-q")[0])
         cpu["piped"].append(CPU_SECONDS[-1])
-        single.append(pipeline_run(singles, work / "out-20-singles", "-q")[0])
+        single.append(pipeline_run(singles, work / f"out-{count}-singles", "-q")[0])
         cpu["single"].append(CPU_SECONDS[-1])
         print(f"  round {n}: tesseract xargs -P 2 {base[-1]:.1f} s ({cpu['base'][-1]:.1f} CPU-s), "
-              f"pipeline {piped[-1]:.1f} s ({cpu['piped'][-1]:.1f} CPU-s) on 4 memos, "
-              f"{single[-1]:.1f} s ({cpu['single'][-1]:.1f} CPU-s) on 20 one-page documents; "
+              f"pipeline {piped[-1]:.1f} s ({cpu['piped'][-1]:.1f} CPU-s) on {count // 5} memos, "
+              f"{single[-1]:.1f} s ({cpu['single'][-1]:.1f} CPU-s) on {count} one-page "
+              "documents; "
               f"load {os.getloadavg()[0]:.2f}", flush=True)
     b, p, s = min(base), min(piped), min(single)
-    print(f"throughput ratio: {p / b:.3f} (pipeline {p:.1f} s, tesseract xargs -P 2 {b:.1f} s; "
-          f"best of {rounds})")
-    print(f"throughput ratio, 20 one-page documents: {s / b:.3f} (pipeline {s:.1f} s, "
+    print(f"throughput ratio, {count} pages: {p / b:.3f} (pipeline {p:.1f} s, tesseract xargs "
+          f"-P 2 {b:.1f} s; best of {rounds})")
+    print(f"throughput ratio, {count} one-page documents: {s / b:.3f} (pipeline {s:.1f} s, "
           f"tesseract xargs -P 2 {b:.1f} s; best of {rounds})")
     pairs = ", ".join(f"{x / y:.3f}" for x, y in zip(piped, base))
-    print(f"throughput ratio in each round (4 memos): {pairs}")
+    print(f"throughput ratio in each round ({count // 5} memos): {pairs}")
     median = statistics.median(base)
-    print(f"throughput ratio, medians: {statistics.median(piped) / median:.3f} (4 memos), "
+    print(f"throughput ratio, medians: {statistics.median(piped) / median:.3f} (memos), "
           f"{statistics.median(single) / median:.3f} (one-page documents)")
     cb = min(cpu["base"])
-    print(f"CPU time ratio: {min(cpu['piped']) / cb:.3f} (4 memos), "
+    print(f"CPU time ratio: {min(cpu['piped']) / cb:.3f} (memos), "
           f"{min(cpu['single']) / cb:.3f} (one-page documents); pipeline "
           f"{min(cpu['piped']):.1f} CPU-s, tesseract xargs {cb:.1f} CPU-s")
-    print(f"pipeline pages per minute: {20 / p * 60:.1f} (tesseract alone {20 / b * 60:.1f})")
-    decompose(work, memos, pages)
+    print(f"pipeline pages per minute: {count / p * 60:.1f} (tesseract alone "
+          f"{count / b * 60:.1f})")
+    if count == 20:
+        decompose(work, memos, pages)
 
 
 WRAPPER = """#!/bin/sh
@@ -480,6 +484,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path("/tmp/tei-pipeline-bench"),
                         help="folder for pages, batches and outputs (kept between runs)")
     parser.add_argument("--rounds", type=int, default=3, help="turns of the throughput race")
+    parser.add_argument("--pages", type=int, default=20,
+                        help="pages in the throughput race (the issue's figure: 20; more shows "
+                             "the rate once start-up no longer counts)")
     args = parser.parse_args(argv)
     unknown = [s for s in args.sections if s not in SECTIONS]
     if unknown:
@@ -487,7 +494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     compile_modules(args.work)
     runners: dict[str, Callable[[], None]] = {
-        "throughput": lambda: section_throughput(args.work, args.rounds),
+        "throughput": lambda: section_throughput(args.work, args.rounds, args.pages),
         "stages": lambda: section_stages(args.work),
         "memory": lambda: section_memory(args.work),
         "resume": lambda: section_resume(args.work),
