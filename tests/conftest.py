@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 
+import pytesseract
 import pytest
 from lxml import etree
 
+from pipeline import tesseract
 from pipeline.driver import run
 from pipeline.exceptions import ExitCode
 from pipeline.options import Options
@@ -110,3 +113,33 @@ def assert_words_kept(source: str, output: str) -> None:
             found = output.find(word, position)
             assert found >= 0, f"{line!r}: {word!r} out of order"
             position = found + len(word)
+
+
+# --------------------------------------------------------------------------- Tesseract stand-ins
+
+REAL_TESSERACT = "tesseract"
+
+
+def fake_tesseract(tmp_path: Path, body: str) -> str:
+    """A stand-in program; with --version it answers like Tesseract 5 so start-up checks pass."""
+    script = tmp_path / "fake-tesseract"
+    script.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "--version" ]; then echo "tesseract 5.3.0"; exit 0; fi\n'
+        'if [ "$1" = "--list-langs" ]; then\n'
+        '  echo "List of available languages (1):"; echo eng; exit 0\n'
+        "fi\n" + body + "\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return str(script)
+
+
+@pytest.fixture
+def use_cmd(monkeypatch: pytest.MonkeyPatch):
+    def use(cmd: str) -> None:
+        monkeypatch.setenv("TESSERACT_CMD", cmd)
+        monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", cmd)
+        tesseract.configure()
+
+    yield use
+    pytesseract.pytesseract.tesseract_cmd = REAL_TESSERACT

@@ -338,8 +338,10 @@ def test_the_document_decides_a_shared_form(corrector: NameCorrector) -> None:
 def test_a_surname_after_another_persons_initial_is_not_that_person(
     corrector: NameCorrector,
 ) -> None:
-    """'J. Reagan' is not Ronald Reagan, 'J. Dubinina' not Yuri Dubinin: review, no link,
-    no correction; the person's own initials still link."""
+    """'J. Reagan' is not Ronald Reagan, 'J. Dubinina' not Yuri Dubinin.
+
+    Review, no link, no correction; the person's own initials still link.
+    """
     other, damaged, own, bare = find(
         corrector, "J. Reagan wrote,", "and J. Dubinina replied to R. Reagan", "and Reagan."
     )

@@ -13,9 +13,7 @@ from pipeline.ocr import flag_struck, read_pages, reading_order, split_columns
 from pipeline.sources import PDF_DPI
 from pipeline.structure import analyse
 from pipeline.synthetic import render_page, save_compact
-from tests.conftest import REAL
-from tests.test_tesseract import fake_tesseract, use_cmd  # noqa: F401 (a fixture)
-
+from tests.conftest import REAL, fake_tesseract
 
 
 def words(*spec: tuple[str, int, int], y: int = 100) -> tuple[Word, ...]:
@@ -89,8 +87,11 @@ def test_participants_in_two_columns_take_the_side_of_their_column() -> None:
 
 
 def test_a_blank_line_between_paragraphs_is_seen_on_a_skewed_page() -> None:
-    """Skew makes a long line's box taller than a short one's; the pitch is taken where each
-    line starts, so the blank line before a paragraph that opens with a short line is found."""
+    """A blank line before a paragraph that opens with a short line, on a skewed page.
+
+    Skew makes a long line's box taller than a short one's; the pitch is taken where each
+    line starts.
+    """
     skew = 0.03  # the text sinks 3 px for every 100 px to the right
 
     def typed(text: str, y: int) -> Line:
@@ -135,8 +136,10 @@ def _page(path: Path, kind: InputKind = InputKind.images, index: int = 0) -> Pag
 def test_tesseract_is_told_the_resolution_of_every_page_it_gets_as_an_image(
     use_cmd, tmp_path: Path
 ) -> None:
-    """A struck page, a TIFF frame and a PDF page reach Tesseract as a PNM, which carries no
-    resolution: without --dpi Tesseract guesses one from the text and reads worse."""
+    """A struck page, a TIFF frame and a PDF page reach Tesseract as a PNM.
+
+    A PNM carries no resolution: without --dpi Tesseract guesses one and reads worse.
+    """
     script, log = _recording_tesseract(tmp_path)
     use_cmd(script)
     struck = tmp_path / "struck.png"

@@ -3,42 +3,14 @@
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
-import pytesseract
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline import tesseract
 from pipeline.exceptions import OcrFailed, TesseractNotFound, UsageError
-
-REAL_TESSERACT = "tesseract"
-
-
-def fake_tesseract(tmp_path: Path, body: str) -> str:
-    """A stand-in program; with --version it answers like Tesseract 5 so start-up checks pass."""
-    script = tmp_path / "fake-tesseract"
-    script.write_text(
-        "#!/bin/sh\n"
-        'if [ "$1" = "--version" ]; then echo "tesseract 5.3.0"; exit 0; fi\n'
-        'if [ "$1" = "--list-langs" ]; then\n'
-        '  echo "List of available languages (1):"; echo eng; exit 0\n'
-        "fi\n" + body + "\n"
-    )
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    return str(script)
-
-
-@pytest.fixture
-def use_cmd(monkeypatch: pytest.MonkeyPatch):
-    def use(cmd: str) -> None:
-        monkeypatch.setenv("TESSERACT_CMD", cmd)
-        monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", cmd)
-        tesseract.configure()
-
-    yield use
-    pytesseract.pytesseract.tesseract_cmd = REAL_TESSERACT
+from tests.conftest import fake_tesseract
 
 
 def line_image(text: str) -> Image.Image:
