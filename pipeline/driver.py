@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from functools import cache
 from pathlib import Path
 
 from pipeline import __version__, sources, tesseract
@@ -120,14 +121,33 @@ def _plan(
     return entries, todo
 
 
+PACKAGE = Path(__file__).resolve().parent
+
+
+@cache
+def code_fingerprint(root: Path = PACKAGE) -> str:
+    """A hash of the pipeline's own files (code, schema, word list) under `root`.
+
+    The version number alone does not change with every fix between releases (or in a
+    checkout): an output made by other code is made again.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _fingerprint(doc: sources.DocumentSource, settings: Settings, gazetteer: str) -> str:
-    """What decides a document's output: pipeline version, settings, gazetteers, input bytes.
+    """What decides a document's output: the pipeline, settings, gazetteers, input bytes.
 
     Tesseract's version counts for scans (an upgrade reads them differently), not for text.
     """
     digest = hashlib.sha256()
     engine = "" if doc.kind is InputKind.text else str(settings.tesseract_version)
-    for part in (__version__, settings.lang, str(settings.correct), engine, gazetteer, doc.id):
+    code = f"{__version__} {code_fingerprint()}"
+    for part in (code, settings.lang, str(settings.correct), engine, gazetteer, doc.id):
         digest.update(part.encode() + b"\0")
     for name in doc.files:
         digest.update(name.encode() + b"\0")

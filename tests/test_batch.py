@@ -277,6 +277,26 @@ def test_rerun_starts_no_worker_and_settings_or_gazetteer_changes_redo(
     (out / "b.xml").unlink()  # an output that is gone is made again
     _, report = run_batch([batch], out, correct=False, gazetteers=(gazetteer,))
     assert [d["reused"] for d in report["documents"]] == [True, False]
+    # Other pipeline code (a fix between releases) makes every output again.
+    monkeypatch.setattr(driver, "code_fingerprint", lambda: "other code")
+    _, report = run_batch([batch], out, correct=False, gazetteers=(gazetteer,))
+    assert not any(d["reused"] for d in report["documents"])
+
+
+def test_the_code_fingerprint_follows_the_files_not_their_caches(tmp_path: Path) -> None:
+    package = tmp_path / "package"
+    (package / "data").mkdir(parents=True)
+    (package / "__pycache__").mkdir()
+    (package / "stage.py").write_text("RULE = 1\n")
+    (package / "data" / "words.txt").write_text("alpha\n")
+    first = driver.code_fingerprint(package)
+    (package / "__pycache__" / "stage.cpython-311.pyc").write_bytes(b"compiled")
+    driver.code_fingerprint.cache_clear()
+    assert driver.code_fingerprint(package) == first
+    (package / "data" / "words.txt").write_text("alpha\nbeta\n")
+    driver.code_fingerprint.cache_clear()
+    assert driver.code_fingerprint(package) != first
+    driver.code_fingerprint.cache_clear()
 
 
 # --- streaming ---------------------------------------------------------------------------
