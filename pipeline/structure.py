@@ -99,6 +99,7 @@ class HeaderField:
     time_from: str | None = None
     time_to: str | None = None
     time_start: int | None = None  # a time after the date on a "DATE, TIME" line
+    form_label: str | None = None  # label "field": the label as written ("RECORD NUMBER")
 
 
 @dataclass
@@ -160,9 +161,12 @@ FIELD = re.compile(
     r"^(?:(DATE,\s*TIME(?:,?\s+AND\s+PLACE)?|AND\s+PLACE)\s*:?"
     r"|(?-i:(FM|TO|INFO)(?=\s+[A-Z]{3,}))"  # telegram routing, capitals: "FM AMEMBASSY MOSCOW"
     r"|(SUBJECT|SUBJ|DATE|TIME|PLACE|FROM|TO|THRU|THROUGH|CC|COPIES TO|REF|TAGS|"
-    r"PARTICIPANTS|((US|U\.S\.|SOVIET|USSR|AMERICAN|[A-Z][a-z]+) )?PARTICIPANTS)\s*:)",
+    r"PARTICIPANTS|((US|U\.S\.|SOVIET|USSR|AMERICAN|[A-Z][a-z]+) )?PARTICIPANTS)\s*['‘’`]?\s*:)",
     re.IGNORECASE,
 )
+# A labelled line of a form ("RECORD NUMBER : 176-10036-10116"): words in capitals, a colon.
+FORM_LABEL = re.compile(r"^([A-Z][A-Z/&.-]*(?: (?:OF|[A-Z][A-Z/&.-]*)){0,4})\s*['‘’`]?\s*:(?!\S)")
+FORM_LINES = 4  # labelled lines at the head of a document that make it a form
 SIDE_LABEL = re.compile(r"^(.*?)\s*PARTICIPANTS\s*:?\s*$", re.IGNORECASE)
 # Inside a participants list: "U.S. Side", "Soviet Side:", "American Delegation"
 SIDE_NAME = re.compile(
@@ -660,10 +664,13 @@ def _memo_header(
     next_page = next(
         (k for k in range(content[0], len(flow)) if flow[k].page_start is not None), len(flow)
     )
-    for k in [k for k in content if k < next_page][:60]:
+    scanned = [k for k in content if k < next_page][:60]
+    # A form (a record's identification sheet) labels lines the memo header does not know.
+    form = sum(1 for k in scanned if _form_line(_header_text(pages, flow[k]))) >= FORM_LINES
+    for k in scanned:
         slot = flow[k]
         line = pages[slot.page].lines[slot.line]
-        text = line.text.strip().strip("_-—–|'‘’\"“”.,;~ ")  # OCR specks around the words
+        text = _header_text(pages, slot)
         ref = LineRef(slot.page, slot.line)
         if SEPARATOR.match(line.text.strip()):
             if found_type or found_field:
@@ -714,6 +721,16 @@ def _memo_header(
             else:
                 header.fields.append(field)
             continue
+        form_match = _form_line(text) if form and not in_participants else None
+        if form_match:
+            found_field = True
+            last_header_slot = k
+            colon = next((i for i, w in enumerate(line.words) if ":" in w.text), None)
+            value_start = len(line.words) if colon is None else colon + 1
+            header.fields.append(
+                HeaderField("field", ref, value_start, form_label=" ".join(form_match[1].split()))
+            )
+            continue
         if in_participants and _looks_like_participant(line):
             entries.append((len(sides), ref))
             last_header_slot = k
@@ -737,6 +754,20 @@ def _memo_header(
         if (slot.page, slot.line) not in used:
             header.other.append(LineRef(slot.page, slot.line))
     return header, last_header_slot + 1
+
+
+def _form_line(text: str) -> re.Match[str] | None:
+    """A form's labelled line: a label in capitals the memo header does not know, then a
+    short value or none ("ORIGINATOR : CIA"), not a speaker's turn ("GORBACHEV: We think")."""
+    found = FORM_LABEL.match(text)
+    if found is None or FIELD.match(text) or _prose(text[found.end() :]):
+        return None
+    return found
+
+
+def _header_text(pages: Sequence[Page], slot: _Slot) -> str:
+    """A line's text without the OCR specks around its words."""
+    return pages[slot.page].lines[slot.line].text.strip().strip("_-—–|'‘’\"“”.,;~ ")
 
 
 def _prose(text: str) -> bool:

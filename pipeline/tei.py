@@ -202,7 +202,9 @@ def document_title(meta: DocumentMeta, structure: DocumentStructure, pages: Sequ
             parts.append(_titlecase(_line_text(pages, header.doc_type)))
         elif header.telegram:
             parts.append("Telegram")
-        subject_field = header.field("subject")
+        subject_field = header.field("subject") or next(
+            (f for f in header.fields if f.label == "field" and f.form_label == "TITLE"), None
+        )  # a form's TITLE is its subject
         if subject_field is not None:
             words = pages[subject_field.line.page].lines[subject_field.line.line].words
             parts.append(" ".join(w.text for w in words[subject_field.value_start :]))
@@ -621,6 +623,9 @@ class _TextWriter:
             if any(isinstance(v, etree._Element) for v in value):
                 return E("dateline", lb, label + " ", *value)
             return E("dateline", lb, label + " ", E("placeName", *value))
+        if field.label == "field":
+            return E("seg", lb, label + " " if value else label, *value, type="field",
+                     n=field.form_label)
         return E("seg", lb, label + " ", *value, type=field.label)
 
     # body

@@ -229,3 +229,25 @@ def test_running_text_first_means_no_opener(outputs) -> None:
     assert tree.find(".//t:opener", NS) is None
     assert tree.find(".//t:body/t:div", NS).get("type") == "document"
     assert text_of(tree.find(".//t:body//t:p", NS)).startswith("Dear Mr. Ambassador")
+
+
+def test_a_records_form_keeps_every_labelled_line_in_the_opener(outputs) -> None:
+    tree = outputs["record-form-1999-identification"]
+    opener = tree.find(".//t:opener", NS)
+    fields = {s.get("n"): text_of(s) for s in opener.iterfind("t:seg[@type='field']", NS)}
+    assert fields["RECORD NUMBER"] == "RECORD NUMBER : 119-10021-10330"
+    assert fields["DATE OF LAST REVIEW"] == "DATE OF LAST REVIEW : 6/4/1999"
+    assert set(fields) >= {"AGENCY", "ORIGINATOR", "TITLE", "PAGES", "CURRENT STATUS", "COMMENTS"}
+    assert opener.find("t:seg[@type='to']", NS) is not None
+    assert opener.find("t:dateline/t:date", NS).get("when") == "1985-11-21"
+    assert tree.find(".//t:creation/t:date", NS).get("when") == "1985-11-21"
+    title = text_of(tree.find(".//t:titleStmt/t:title", NS))
+    assert title == "Telegram on the Geneva talks, 1985-11-21"
+    (paragraph,) = tree.findall(".//t:body//t:p", NS)
+    assert text_of(paragraph).startswith("The Ambassador met")
+
+
+def test_labels_in_capitals_make_no_form_in_a_memo(outputs) -> None:
+    """A memo's known labels and a telegram's are not a form: nothing becomes a form field."""
+    for name in ("memcon-1987-geneva-dialogue", "telegram-1986-moscow", "memcon-1986-06-23.ocr"):
+        assert outputs[name].find(".//t:seg[@type='field']", NS) is None, name
