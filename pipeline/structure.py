@@ -739,6 +739,8 @@ def _memo_header(
             header.subject.append(ref)
             last_header_slot = k
             continue
+        if not any(sum(c.isalnum() for c in word) >= 2 for word in text.split()):
+            continue  # a speck ("J", "|"): neither header nor text, the header may go on
         if found_type or found_field:
             break
     if not (found_type or found_field):

@@ -176,3 +176,8 @@ def test_real_pages_valid_and_furniture_kept_out_of_text(tmp_path: Path, tei_all
     opener = text_of(order.find(".//t:opener", NS))
     assert opener.startswith("EXECUTIVE ORDER") and "WHEREAS" not in opener
     assert body_text(order).lstrip().startswith("WHEREAS")
+    # A JFK identification form: every labelled line in the opener, its DATE the record's.
+    form = etree.parse(str(tmp_path / "jfk-176-10036-10116.xml"))
+    fields = [s.get("n") for s in form.iterfind(".//t:opener/t:seg[@type='field']", NS)]
+    assert {"RECORD NUMBER", "ORIGINATOR", "DATE OF LAST REVIEW", "COMMENTS"} <= set(fields)
+    assert form.find(".//t:creation/t:date", NS).get("when") == "1963-07-17"
