@@ -667,17 +667,23 @@ def _memo_header(
     scanned = [k for k in content if k < next_page][:60]
     # A form (a record's identification sheet) labels lines the memo header does not know.
     form = sum(1 for k in scanned if _form_line(_header_text(pages, flow[k]))) >= FORM_LINES
-    for k in scanned:
+    for position, k in enumerate(scanned):
         slot = flow[k]
         line = pages[slot.page].lines[slot.line]
         text = _header_text(pages, slot)
         ref = LineRef(slot.page, slot.line)
+        following = scanned[position + 1] if position + 1 < len(scanned) else None
         if SEPARATOR.match(line.text.strip()):
             if found_type or found_field:
                 last_header_slot = k
                 break
             continue
-        if not (found_type or found_field) and _prose(text):
+        if (
+            not (found_type or found_field)
+            and _prose(text)
+            and following is not None
+            and _prose(_header_text(pages, flow[following]))
+        ):
             break  # running text before any heading or field: the document has no header
         if not found_type and DOC_TYPE.match(text):
             used = {(r.page, r.line) for r in _header_lines(header)}

@@ -251,3 +251,19 @@ def test_labels_in_capitals_make_no_form_in_a_memo(outputs) -> None:
     """A memo's known labels and a telegram's are not a form: nothing becomes a form field."""
     for name in ("memcon-1987-geneva-dialogue", "telegram-1986-moscow", "memcon-1986-06-23.ocr"):
         assert outputs[name].find(".//t:seg[@type='field']", NS) is None, name
+
+
+def test_one_warning_line_above_the_heading_does_not_hide_the_header(tmp_path: Path) -> None:
+    """Running text is two lines of prose: a warning line alone above the heading is not."""
+    memo = tmp_path / "warned.txt"
+    memo.write_text(
+        "NATIONAL SECURITY INFORMATION Unauthorized disclosure subject to criminal sanctions\n\n"
+        "MEMORANDUM OF CONVERSATION\n\nSUBJECT: Arms control\n\nDATE: May 2, 1983\n\n"
+        "The Secretary opened the meeting and said that the talks would go on.\n",
+        encoding="utf-8",
+    )
+    code, report = run_batch([memo], tmp_path / "out")
+    assert code == ExitCode.ok, report
+    tree = etree.parse(str(tmp_path / "out" / report["documents"][0]["output"]))
+    assert tree.find(".//t:opener/t:seg[@type='docType']", NS) is not None
+    assert tree.find(".//t:opener//t:date", NS).get("when") == "1983-05-02"
