@@ -765,8 +765,11 @@ def _memo_header(
 
 
 def _form_line(text: str) -> re.Match[str] | None:
-    """A form's labelled line: a label in capitals the memo header does not know, then a
-    short value or none ("ORIGINATOR : CIA"), not a speaker's turn ("GORBACHEV: We think")."""
+    """A form's labelled line: a label in capitals that memos do not use, a short value.
+
+    "ORIGINATOR : CIA" is one, and so is a label with no value; a speaker's turn
+    ("GORBACHEV: We think that ...") is not.
+    """
     found = FORM_LABEL.match(text)
     if found is None or FIELD.match(text) or _prose(text[found.end() :]):
         return None
