@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 from lxml import etree
 
 from pipeline import __version__, markings
-from pipeline.correction import affixes
+from pipeline.correction import affixes, english_words
 from pipeline.gazetteer import Entity
 from pipeline.model import Mention, Page, WordRef
 from pipeline.structure import (
@@ -31,6 +31,10 @@ TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 XML_ID = f"{{{XML_NS}}}id"
 APP_ID = "tei-pipeline"
+# A line Tesseract read with a mean word confidence under this is marked <unclear>: on real
+# pages, lines under 40 are mostly specks and garbled words, lines of typed text 50 and more.
+UNCLEAR_CONFIDENCE = 40.0
+UNCLEAR_REASON = "low-ocr-confidence"
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
@@ -642,7 +646,7 @@ class _TextWriter:
                     and c.line == item.speaker_label.line
                 ):
                     ref = LineRef(c.page, c.line, item.speaker_label.end or 0, c.end)
-                content.extend(self.line(ref, first=first_line))
+                content.extend(self.line(ref, first=first_line, unclear=True))
                 first_line = False
             elif isinstance(c, PageStart):
                 content.append("\n")
@@ -672,8 +676,12 @@ class _TextWriter:
             return E("lb", facs=facs, break_="no", rend="hyphen")
         return E("lb", facs=facs)
 
-    def line(self, ref: LineRef, *, first: bool = False) -> list[object]:
-        """An lb, then the line's words (names tagged, hyphenation joined)."""
+    def line(self, ref: LineRef, *, first: bool = False, unclear: bool = False) -> list[object]:
+        """An lb, then the line's words (names tagged, hyphenation joined).
+
+        With `unclear`, a line of plain words that Tesseract read with little confidence is
+        wrapped in <unclear>, for search and readers to weigh.
+        """
         if (ref.page, ref.line) in self.lines_started or ref.start:
             # A name running over the break wrote the lb, or this is the rest of a line whose
             # start (a label) stands in another element.
@@ -681,8 +689,32 @@ class _TextWriter:
         joined = self._hyphen_joined(ref)
         out: list[object] = [] if first else ["\n"]
         out.append(self.lb(ref, joined=joined))
-        out.extend(self.words(ref))
+        words = self.words(ref)
+        if unclear and not joined and self._unsure(ref, words):
+            words = [E("unclear", "".join(words), reason=UNCLEAR_REASON, resp=f"#{APP_ID}")]
+        out.extend(words)
         return out
+
+    def _unsure(self, ref: LineRef, rendered: list[object]) -> bool:
+        """Whether a rendered line is one to mark unclear.
+
+        Plain words only (no name, deletion or marking), not hyphenated into the next line,
+        a mean OCR confidence under UNCLEAR_CONFIDENCE, and no more than half of its words
+        English words.
+        """
+        if not rendered or not all(isinstance(r, str) for r in rendered):
+            return False
+        words = self.pages[ref.page].lines[ref.line].words
+        confidences = [w.conf for w in words if w.conf is not None]
+        if not confidences or words[-1].text.endswith("-"):
+            return False
+        if sum(confidences) / len(confidences) >= UNCLEAR_CONFIDENCE:
+            return False
+        # Tesseract is unsure of short lines that it read right ("countries."): a line whose
+        # words are mostly English words is kept as plain text.
+        tokens = [t.lower() for t in re.findall(r"[A-Za-z]{2,}", " ".join(w.text for w in words))]
+        known = sum(1 for t in tokens if t in english_words())
+        return not tokens or known * 2 <= len(tokens)
 
     def _hyphen_joined(self, ref: LineRef) -> bool:
         if ref.line == 0 or ref.start:

@@ -211,3 +211,42 @@ def test_reading_order_moves_a_top_block_read_last_back_up() -> None:
     in_place = [read[2], read[6], read[3]]
     assert reading_order(in_place, 3300) == in_place
     assert reading_order(read, 0) == read  # text input: no page geometry
+
+
+def test_lines_read_with_little_confidence_are_unclear_and_still_valid() -> None:
+    """A garbled line is wrapped in <unclear>.
+
+    Garbled: a mean confidence under 40 and mostly not English words. Typed text, a line
+    with a name, and a right word Tesseract was unsure of are not.
+    """
+    from lxml import etree
+
+    from pipeline import tei
+    from pipeline.correction import NameCorrector
+    from pipeline.gazetteer import Gazetteer
+    from pipeline.validate import Validator
+
+    def scanned(text: str, y: int, conf: float) -> Line:
+        found, x = [], 300
+        for word in text.split():
+            found.append(Word(word, Box(x, y, x + 25 * len(word), y + 40), conf))
+            x += 25 * len(word) + 25
+        return Line(tuple(found), found[0].box.union(found[-1].box))
+
+    rows = [
+        scanned("The meeting began at noon in the Cabinet Room.", 1000, 91.0),
+        scanned("ee ORMATION 3 cE", 1050, 22.0),
+        scanned("Dubinin said nothing more.", 1100, 30.0),  # a name: never unclear
+        scanned("countries.", 1125, 21.0),  # an English word Tesseract was unsure of
+        scanned("The talks went on until two.", 1150, 88.0),
+    ]
+    pages = [Page(1, PageSource("p.png", 0, InputKind.images), rows, 2550, 3300)]
+    gazetteer = Gazetteer.load([])
+    mentions = NameCorrector(gazetteer).find_mentions(pages)
+    meta = tei.DocumentMeta("unclear", ["p.png"], "images", "2026-11-28", "5.3.0")
+    root = tei.build(meta, pages, mentions, analyse(pages, mentions), gazetteer.entities)
+    unclear = root.findall(f".//{{{tei.TEI_NS}}}unclear")
+    assert [u.text for u in unclear] == ["ee ORMATION 3 cE"]
+    assert unclear[0].get("reason") == "low-ocr-confidence"
+    assert not Validator().problems(tei.parse(tei.serialize(root)), "unclear")
+    assert etree.QName(unclear[0].getparent()).localname in ("p", "said")

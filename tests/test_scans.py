@@ -181,3 +181,8 @@ def test_real_pages_valid_and_furniture_kept_out_of_text(tmp_path: Path, tei_all
     fields = [s.get("n") for s in form.iterfind(".//t:opener/t:seg[@type='field']", NS)]
     assert {"RECORD NUMBER", "ORIGINATOR", "DATE OF LAST REVIEW", "COMMENTS"} <= set(fields)
     assert form.find(".//t:creation/t:date", NS).get("when") == "1963-07-17"
+    # Garbled lines of the degraded telegram are unclear; the typed memo's text is not.
+    assert len(form.findall(".//t:body//t:unclear", NS)) > 20
+    unclear_104 = " ".join(text_of(u) for u in jfk.iterfind(".//t:unclear", NS))
+    assert "OSWALD" not in unclear_104 and "CHAYES" not in unclear_104
+    assert order.find(".//t:unclear", NS) is None
