@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
+from rapidfuzz.distance import Levenshtein
+
 from pipeline import markings
 from pipeline.model import Line, Mention, Page, WordRef
 
@@ -737,6 +739,13 @@ def _memo_header(
                 HeaderField("field", ref, value_start, form_label=" ".join(form_match[1].split()))
             )
             continue
+        damaged = _damaged_label(text) if found_type or found_field else None
+        if damaged is not None:
+            found_field = True
+            last_header_slot = k
+            in_participants = False
+            header.fields.append(_header_field(damaged, ref, line))
+            continue
         if in_participants and _looks_like_participant(line):
             entries.append((len(sides), ref))
             last_header_slot = k
@@ -762,6 +771,27 @@ def _memo_header(
         if (slot.page, slot.line) not in used:
             header.other.append(LineRef(slot.page, slot.line))
     return header, last_header_slot + 1
+
+
+# Labels recognised when the OCR damaged them ("SUBJFCT:", "susyect:", "DATF:"), once the
+# header has begun: the label and the largest number of letters it may differ by.
+DAMAGED_LABELS = {"subject": 2, "date": 1, "time": 1, "place": 1, "from": 1, "through": 2}
+DAMAGED_LABEL = re.compile(r"^([A-Za-z0-9$]{4,8})\s*['‘’`.,]?\s*:")
+_OCR_DIGITS = str.maketrans("0158$", "oisbs")
+
+
+def _damaged_label(text: str) -> str | None:
+    """The known label an OCR-damaged one stands for, when exactly one is near enough."""
+    found = DAMAGED_LABEL.match(text)
+    if found is None or _prose(text[found.end() :]):
+        return None  # "Dane: I think that we should ..." is someone speaking
+    word = found[1].lower().translate(_OCR_DIGITS)
+    near = [
+        label
+        for label, edits in DAMAGED_LABELS.items()
+        if len(word) >= len(label) - edits and Levenshtein.distance(word, label) <= edits
+    ]
+    return near[0] if len(near) == 1 else None
 
 
 def _form_line(text: str) -> re.Match[str] | None:

@@ -211,7 +211,9 @@ def document_title(meta: DocumentMeta, structure: DocumentStructure, pages: Sequ
         )  # a form's TITLE is its subject
         if subject_field is not None:
             words = pages[subject_field.line.page].lines[subject_field.line.line].words
-            parts.append(" ".join(w.text for w in words[subject_field.value_start :]))
+            subject = " ".join(w.text for w in words[subject_field.value_start :])
+            if any(c.isalnum() for c in subject):  # not "SUBJECTS : |"
+                parts.append(subject)
         elif header.subject:
             parts.append(" ".join(_line_text(pages, r) for r in header.subject))
         date_field = header.field("date")

@@ -238,6 +238,7 @@ def test_a_records_form_keeps_every_labelled_line_in_the_opener(outputs) -> None
     assert fields["RECORD NUMBER"] == "RECORD NUMBER : 119-10021-10330"
     assert fields["DATE OF LAST REVIEW"] == "DATE OF LAST REVIEW : 6/4/1999"
     assert set(fields) >= {"AGENCY", "ORIGINATOR", "TITLE", "PAGES", "CURRENT STATUS", "COMMENTS"}
+    assert fields["SUBJECTS"] == "SUBJECTS : |"  # a form's label, not a damaged SUBJECT
     assert opener.find("t:seg[@type='to']", NS) is not None
     assert opener.find("t:dateline/t:date", NS).get("when") == "1985-11-21"
     assert tree.find(".//t:creation/t:date", NS).get("when") == "1985-11-21"
@@ -267,3 +268,25 @@ def test_one_warning_line_above_the_heading_does_not_hide_the_header(tmp_path: P
     tree = etree.parse(str(tmp_path / "out" / report["documents"][0]["output"]))
     assert tree.find(".//t:opener/t:seg[@type='docType']", NS) is not None
     assert tree.find(".//t:opener//t:date", NS).get("when") == "1983-05-02"
+
+
+def test_damaged_header_labels_are_read_once_the_header_has_begun(tmp_path: Path) -> None:
+    memo = tmp_path / "damaged.txt"
+    memo.write_text(
+        "MEMORANDUM OF CONVERSATION\n\nSUBJFCT: Arms Control Talks\n\nDATF: May 2, 1983\n"
+        "TlME: 10:00 - 11:30 a.m.\n\n"
+        "The Secretary opened the meeting and said that the talks would go on.\n",
+        encoding="utf-8",
+    )
+    code, report = run_batch([memo], tmp_path / "out")
+    assert code == ExitCode.ok, report
+    tree = etree.parse(str(tmp_path / "out" / report["documents"][0]["output"]))
+    opener = tree.find(".//t:opener", NS)
+    assert text_of(opener.find("t:seg[@type='subject']", NS)).startswith("SUBJFCT: Arms")
+    assert opener.find(".//t:date", NS).get("when") == "1983-05-02"
+    assert opener.find(".//t:time", NS).get("from") == "10:00:00"
+    assert text_of(tree.find(".//t:titleStmt/t:title", NS)).startswith(
+        "Memorandum of Conversation: Arms Control Talks"
+    )
+    paragraphs = [text_of(p) for p in tree.iterfind(".//t:body//t:p", NS)]
+    assert paragraphs == ["The Secretary opened the meeting and said that the talks would go on."]
