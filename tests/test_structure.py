@@ -254,33 +254,34 @@ def test_labels_in_capitals_make_no_form_in_a_memo(outputs) -> None:
         assert outputs[name].find(".//t:seg[@type='field']", NS) is None, name
 
 
+def one_memo(tmp_path: Path, text: str) -> etree._ElementTree:
+    """The TEI of one memo given as text."""
+    memo = tmp_path / "memo.txt"
+    memo.write_text(text, encoding="utf-8")
+    code, report = run_batch([memo], tmp_path / "out")
+    assert code == ExitCode.ok, report
+    return etree.parse(str(tmp_path / "out" / report["documents"][0]["output"]))
+
+
 def test_one_warning_line_above_the_heading_does_not_hide_the_header(tmp_path: Path) -> None:
     """Running text is two lines of prose: a warning line alone above the heading is not."""
-    memo = tmp_path / "warned.txt"
-    memo.write_text(
+    tree = one_memo(
+        tmp_path,
         "NATIONAL SECURITY INFORMATION Unauthorized disclosure subject to criminal sanctions\n\n"
         "MEMORANDUM OF CONVERSATION\n\nSUBJECT: Arms control\n\nDATE: May 2, 1983\n\n"
         "The Secretary opened the meeting and said that the talks would go on.\n",
-        encoding="utf-8",
     )
-    code, report = run_batch([memo], tmp_path / "out")
-    assert code == ExitCode.ok, report
-    tree = etree.parse(str(tmp_path / "out" / report["documents"][0]["output"]))
     assert tree.find(".//t:opener/t:seg[@type='docType']", NS) is not None
     assert tree.find(".//t:opener//t:date", NS).get("when") == "1983-05-02"
 
 
 def test_damaged_header_labels_are_read_once_the_header_has_begun(tmp_path: Path) -> None:
-    memo = tmp_path / "damaged.txt"
-    memo.write_text(
+    tree = one_memo(
+        tmp_path,
         "MEMORANDUM OF CONVERSATION\n\nSUBJFCT: Arms Control Talks\n\nDATF: May 2, 1983\n"
         "TlME: 10:00 - 11:30 a.m.\n\n"
         "The Secretary opened the meeting and said that the talks would go on.\n",
-        encoding="utf-8",
     )
-    code, report = run_batch([memo], tmp_path / "out")
-    assert code == ExitCode.ok, report
-    tree = etree.parse(str(tmp_path / "out" / report["documents"][0]["output"]))
     opener = tree.find(".//t:opener", NS)
     assert text_of(opener.find("t:seg[@type='subject']", NS)).startswith("SUBJFCT: Arms")
     assert opener.find(".//t:date", NS).get("when") == "1983-05-02"
