@@ -439,16 +439,29 @@ def section_stages(work: Path) -> None:
           f"CPU-seconds for {t['pages']:.0f} pages)")
 
 
+BATCH_KINDS: tuple[tuple[str, Callable[[Path, str, int], Path]], ...] = (
+    ("text", text_batch), ("image", image_batch),
+)
+FIRST_RUN = ".bench-first-run"  # beside a batch's output: its first run's wall time
+
+
+def first_run(work: Path, kind: str, make: Callable[[Path, str, int], Path], pages: int, *,
+              memory: bool = False) -> tuple[Path, Path, float, TreeMemory | None]:
+    """A fresh run of a batch of `pages` pages; its wall time is kept for the resume section."""
+    batch = make(work, f"{kind}-{pages}", pages)
+    output = work / f"out-{kind}-{pages}"
+    wall, _, watch = pipeline_run(batch, output, "-q", memory=memory)
+    (output / FIRST_RUN).write_text(f"{wall}\n")
+    return batch, output, wall, watch
+
+
 def section_memory(work: Path) -> None:
-    for kind, make in (("text", text_batch), ("image", image_batch)):
+    for kind, make in BATCH_KINDS:
         peaks = {}
         for pages in (10, 200):
-            batch = make(work, f"{kind}-{pages}", pages)
-            output = work / f"out-{kind}-{pages}"
-            wall, _, watch = pipeline_run(batch, output, "-q", memory=True)
+            _, _, wall, watch = first_run(work, kind, make, pages, memory=True)
             assert watch is not None
             peaks[pages] = watch
-            (output / ".bench-first-run").write_text(f"{wall}\n")
             print(f"  {kind} {pages} pages: {wall:.1f} s, peak RSS of the process tree "
                   f"{watch.peak_rss / 2**20:.0f} MB (PSS {watch.peak_pss / 2**20:.0f} MB, "
                   f"parent {watch.peak_parent / 2**20:.0f} MB)", flush=True)
@@ -461,15 +474,13 @@ def section_memory(work: Path) -> None:
 
 
 def section_resume(work: Path) -> None:
-    for kind, make in (("text", text_batch), ("image", image_batch)):
-        batch = make(work, f"{kind}-200", 200)
-        output = work / f"out-{kind}-200"
-        marker = output / ".bench-first-run"
-        if marker.is_file():
+    for kind, make in BATCH_KINDS:
+        marker = work / f"out-{kind}-200" / FIRST_RUN
+        if marker.is_file():  # the memory section ran it
+            batch, output = make(work, f"{kind}-200", 200), marker.parent
             first = float(marker.read_text())
         else:
-            first = pipeline_run(batch, output, "-q")[0]
-            (output / ".bench-first-run").write_text(f"{first}\n")
+            batch, output, first, _ = first_run(work, kind, make, 200)
         seconds, result, _ = timed(pipeline_command(batch, output, "-q"), env=environment())
         report = (output / "report.json").read_text(encoding="utf-8")
         reused = re.search(r'"reused": (\d+)', report)

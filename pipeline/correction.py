@@ -1082,13 +1082,15 @@ class NameCorrector:
             return found
         initials: set[str] = set()
         k = i - 1
-        while k >= 0 and len(toks[k].core) == 1 and toks[k].core.isupper() and (
-            toks[k].suffix == "." or toks[k].text.endswith(".")
-        ):
+        while k >= 0 and toks[k].suffix == "." and len(toks[k].core) == 1:
+            if not toks[k].core.isupper():
+                break
             initials.add(toks[k].core)
             k -= 1
+        if not initials:
+            return found
         own = self._given_initials(m.entity_id)
-        if not initials or not own or initials <= own:
+        if not own or initials <= own:
             return found
         review = replace(m, entity_id=None, corrected=None, review=True, cert=Cert.low,
                          candidates=(m.entity_id,))

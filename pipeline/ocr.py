@@ -130,8 +130,8 @@ def reading_order(lines: list[Line], page_height: int) -> list[Line]:
     in_band = [m is not None and (m < top or m > bottom) for m in middles]
     order = list(range(len(groups)))
     for k in range(len(groups) - 1, 0, -1):
-        if not all(in_band[k:]):
-            break  # body text after it: Tesseract read it in place
+        if not in_band[k]:
+            break  # body text: blocks before it were read in place
         m = middles[k]
         if m is None or m >= top or len(groups[k]) > 2:
             continue

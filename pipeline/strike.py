@@ -9,6 +9,7 @@ import numpy as np
 from PIL import Image
 
 from pipeline.model import Box
+from pipeline.sources import resolution
 
 __all__ = ["find_strikes", "remove_strokes", "struck_words"]
 
@@ -77,12 +78,9 @@ def _clip(box: Box, size: tuple[int, int]) -> Box:
 
 
 def _dpi(image: Image.Image) -> float:
-    dpi = image.info.get("dpi")
-    try:
-        value = float(dpi[0]) if dpi else 300.0
-    except (TypeError, ValueError, IndexError):
-        value = 300.0
-    return value if 50 <= value <= 1200 else 300.0
+    """The scan's resolution for measuring strokes; 300 when it says none or an odd one."""
+    value = resolution(image)
+    return value if value is not None and 50 <= value <= 1200 else 300.0
 
 
 def _close_rows(a: np.ndarray, gap: int) -> np.ndarray:

@@ -81,13 +81,12 @@ class Participant:
     """A person on the participants list."""
 
     id: str
-    name: str  # as written, without the role
-    role: str | None  # the roles, "; " between them: "Secretary; Chief of the Delegation"
+    name: str  # as written, without the roles
     side: str | None
     entity_id: str | None
     line: LineRef
-    written: str = ""  # the whole entry as written: "D. Zarechnak, Interpreter"
-    roles: tuple[str, ...] = ()  # the roles as they stand in `written`, in its order
+    written: str  # the whole entry as written: "D. Zarechnak, Interpreter"
+    roles: tuple[str, ...] = ()  # titles and roles as they stand in `written`, in its order
 
 
 @dataclass
@@ -640,9 +639,14 @@ def _left_centre(line: Line) -> float:
     short one's, which made a blank line between paragraphs look like none.
     """
     for word in line.words:
-        if word.box is not None and sum(c.isalnum() for c in word.text) >= 2:
+        if word.box is not None and _real_word(word.text):
             return (word.box.y0 + word.box.y1) / 2
     return (line.box.y0 + line.box.y1) / 2  # type: ignore[union-attr]
+
+
+def _real_word(text: str) -> bool:
+    """Two letters or digits at least: not a speck ("J", "|", "-")."""
+    return sum(c.isalnum() for c in text) >= 2
 
 
 # --- memo header ----------------------------------------------------------------------
@@ -667,14 +671,15 @@ def _memo_header(
         (k for k in range(content[0], len(flow)) if flow[k].page_start is not None), len(flow)
     )
     scanned = [k for k in content if k < next_page][:60]
+    texts = [_header_text(pages, flow[k]) for k in scanned]
     # A form (a record's identification sheet) labels lines the memo header does not know.
-    form = sum(1 for k in scanned if _form_line(_header_text(pages, flow[k]))) >= FORM_LINES
+    form = sum(1 for text in texts if _form_line(text)) >= FORM_LINES
     for position, k in enumerate(scanned):
         slot = flow[k]
         line = pages[slot.page].lines[slot.line]
-        text = _header_text(pages, slot)
+        text = texts[position]
         ref = LineRef(slot.page, slot.line)
-        following = scanned[position + 1] if position + 1 < len(scanned) else None
+        following = texts[position + 1] if position + 1 < len(texts) else None
         if SEPARATOR.match(line.text.strip()):
             if found_type or found_field:
                 last_header_slot = k
@@ -684,7 +689,7 @@ def _memo_header(
             not (found_type or found_field)
             and _prose(text)
             and following is not None
-            and _prose(_header_text(pages, flow[following]))
+            and _prose(following)
         ):
             break  # running text before any heading or field: the document has no header
         if not found_type and DOC_TYPE.match(text):
@@ -754,7 +759,7 @@ def _memo_header(
             header.subject.append(ref)
             last_header_slot = k
             continue
-        if not any(sum(c.isalnum() for c in word) >= 2 for word in text.split()):
+        if not any(_real_word(word) for word in text.split()):
             continue  # a speck ("J", "|"): neither header nor text, the header may go on
         if found_type or found_field:
             break
@@ -1068,8 +1073,7 @@ def _participant(
         roles = [name.split(" ", 1)[1]]  # named by title alone
     entity_id = mention.entity_id if mention else None
     pid = entity_id or "person-" + _slug(name)
-    role = "; ".join(roles) or None
-    return Participant(pid, name.strip(), role, side, entity_id, ref, text, tuple(roles))
+    return Participant(pid, name.strip(), side, entity_id, ref, text, tuple(roles))
 
 
 def _slug(text: str) -> str:
@@ -1337,7 +1341,7 @@ def _resolve_entity(entity_id: str, participants: list[Participant]) -> str | No
 def _resolve_title(title: str, participants: list[Participant]) -> str | None:
     """The one participant holding this title ("the Ambassador" with one ambassador present)."""
     wanted = title.lower()
-    holders = [p for p in participants if p.role and p.role.lower().split(";")[0] == wanted]
+    holders = [p for p in participants if p.roles and p.roles[0].lower() == wanted]
     if len(holders) == 1:
         return holders[0].id
     return None

@@ -311,7 +311,7 @@ def participant_person(p: Participant, entities: dict[str, Entity]) -> etree._El
     person = E("person", xml_id=p.id, role="participant")
     if entity is not None:
         append(person, E("persName", entity.name, type="canonical"))
-    append(person, E("persName", *_with_roles(p.written or p.name, p.roles), type="asWritten"))
+    append(person, E("persName", *_with_roles(p.written, p.roles), type="asWritten"))
     if p.side:
         append(person, E("affiliation", p.side, type="side"))
     return person
@@ -715,7 +715,8 @@ class _TextWriter:
         # Tesseract is unsure of short lines that it read right ("countries."): a line whose
         # words are mostly English words is kept as plain text.
         tokens = [t.lower() for t in re.findall(r"[A-Za-z]{2,}", " ".join(w.text for w in words))]
-        known = sum(1 for t in tokens if t in english_words())
+        english = english_words()
+        known = sum(1 for t in tokens if t in english)
         return not tokens or known * 2 <= len(tokens)
 
     def _hyphen_joined(self, ref: LineRef) -> bool:

@@ -181,10 +181,9 @@ def test_memo_like_text_gives_valid_tei_with_every_word() -> None:
     memo_like()
 
 
-# Smallest inputs hypothesis found that failed, each a bug in structure or TEI, now fixed:
-# kept as regression tests. Those still failing are marked xfail (strict, so a fix shows).
-STILL_FAILING: set[str] = set()
-KNOWN_FAILURES = {
+# Smallest inputs hypothesis found that failed, each a bug in structure or TEI (what it did
+# is said beside it), all fixed: kept as regression tests.
+FOUND_FAILING = {
     "number-alone": (
         "0 ", "a text that is only a page number: structure._body raises ValueError "
         "(items.index(header) with no header)"),
@@ -210,11 +209,10 @@ KNOWN_FAILURES = {
 }
 
 
-@pytest.mark.parametrize("text", [
-    pytest.param(text, id=name, marks=[pytest.mark.xfail(strict=True, reason=reason)]
-                 if name in STILL_FAILING else [])
-    for name, (text, reason) in KNOWN_FAILURES.items()])
-def test_known_failing_example(text: str) -> None:
+@pytest.mark.parametrize(
+    "text", [pytest.param(text, id=name) for name, (text, _bug) in FOUND_FAILING.items()]
+)
+def test_example_that_once_failed(text: str) -> None:
     check_text_input(text)
 
 
