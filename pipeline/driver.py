@@ -9,7 +9,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import cache
 from pathlib import Path
@@ -28,11 +28,11 @@ from pipeline.worker import (
     Assembled,
     DocumentResult,
     OcrResult,
+    ReadTask,
     Settings,
     assemble_task,
     collect,
-    document_task,
-    ocr_task,
+    read_task,
 )
 
 log = logging.getLogger("pipeline")
@@ -179,17 +179,17 @@ def _planned_pages(doc: sources.DocumentSource) -> list[int]:
 
 
 IN_FLIGHT_PER_SLOT = 2  # tasks handed out per slot: one running, one ready to start
+GROUP_PAGES = 4  # page images read in one Tesseract run at most (see _group_size)
 
 
 @dataclass
 class _Job:
-    """A task handed to the executor: a page, a document's assembly, or a whole document."""
+    """A task handed to the executor: sources to read, or a document's assembly."""
 
-    doc: int
-    task: int  # the page task's number in the document
     call: tuple  # the function and its arguments
-    kind: str  # "page", "assembly", or "document" (a one-task document read and assembled)
-    pages: list[Page] | None = None  # an assembly's pages
+    items: list[tuple[int, int]] = field(default_factory=list)  # read: (document, source)
+    doc: int = -1  # assembly: its document
+    pages: list[Page] | None = None  # assembly: its pages
     alone: bool = False  # run again on its own, after a worker died while it ran
 
 
@@ -203,6 +203,16 @@ class _Done:
     reading: float  # seconds the page tasks took in the workers
 
 
+def _group_size(images_left: int, slots: int) -> int:
+    """How many page images the next task reads, in one Tesseract run.
+
+    Up to GROUP_PAGES (each run saves Tesseract's start, some 4% of a page), but shrinking
+    as the batch ends, so that the last tasks are single pages and no slot waits long for
+    another to finish (guided scheduling).
+    """
+    return max(1, min(GROUP_PAGES, -(-images_left // (2 * slots))))
+
+
 def _schedule(
     executor: Executor,
     documents: list[sources.DocumentSource],
@@ -210,83 +220,98 @@ def _schedule(
     settings: Settings,
     progress: Progress,
 ) -> Iterator[_Done]:
-    """Run page tasks across documents on every slot; assemble each document once it is read.
+    """Run read tasks across documents on every slot; assemble each document once it is read.
 
-    Page tasks are handed out in document order and a document's assembly as soon as its last
-    page is in, so every slot stays busy whether the batch is one long document or many short
-    ones; a document of one task (a text file, a one-page scan) is read and assembled in one
-    go, its words never sent here. At most IN_FLIGHT_PER_SLOT tasks per slot are out at once,
-    assemblies included, and only the documents being read are held here: memory does not grow
-    with the batch.
+    Sources are handed out in document order, page images a few at a time (_group_size),
+    and a document's assembly as soon as its last page is in, so every slot stays busy
+    whether the batch is one long document or many short ones; a document of one source (a
+    text file, a one-page scan) is read and assembled in one go, its words never sent here.
+    At most IN_FLIGHT_PER_SLOT tasks per slot are out at once, assemblies included, and only
+    the documents being read are held here: memory does not grow with the batch.
 
     Tasks never raise; a future that does lost its worker (killed, out of memory, crashed),
-    and with it every task in flight on a process pool. Those are run again one at a time once
-    the others are in: the one that fails on its own is the cause and fails its page.
+    and with it every task in flight on a process pool. Their sources are read again one at
+    a time once the others are in: the one that fails on its own is the cause and fails its
+    page.
     """
-    tasks = ((d, t) for d, doc in enumerate(documents) for t in range(len(doc.pages)))
+    sources_left = deque((d, t) for d, doc in enumerate(documents) for t in range(len(doc.pages)))
+    images_left = sum(len(doc.pages) for doc in documents if doc.kind is not InputKind.text)
     limit = executor.slots * IN_FLIGHT_PER_SLOT
     in_flight: dict[object, _Job] = {}
     results: dict[int, list[OcrResult | None]] = {}
     again: deque[_Job] = deque()
-    more = True
-    while more or in_flight or again:
+    assemblies: deque[_Job] = deque()  # documents read, waiting for a slot (a task can finish
+    # several documents at once)
+
+    def read_job(items: list[tuple[int, int]]) -> _Job:
+        tasks = []
+        for d, t in items:
+            doc = documents[d]
+            whole = len(doc.pages) == 1
+            if not whole:
+                results.setdefault(d, [None] * len(doc.pages))
+            tasks.append(ReadTask(doc.pages[t], _meta(doc, settings) if whole else None))
+        return _Job((read_task, settings, tasks), items)
+
+    while sources_left or in_flight or again or assemblies:
         if again and not in_flight:
             job = again.popleft()
             job.alone = True
             in_flight[executor.submit(*job.call)] = job
-        while more and not again and len(in_flight) < limit:
-            nxt = next(tasks, None)
-            if nxt is None:
-                more = False
-                break
-            d, t = nxt
-            doc = documents[d]
-            if len(doc.pages) == 1:
-                job = _Job(d, t, (document_task, settings, _meta(doc, settings), doc.pages[0]),
-                           "document")
-            else:
-                results.setdefault(d, [None] * len(doc.pages))
-                job = _Job(d, t, (ocr_task, settings, doc.pages[t]), "page")
+        while assemblies and not again and len(in_flight) < limit:
+            job = assemblies.popleft()
+            in_flight[executor.submit(*job.call)] = job
+        while sources_left and not again and not assemblies and len(in_flight) < limit:
+            items = [sources_left.popleft()]
+            if documents[items[0][0]].kind is not InputKind.text:
+                size = _group_size(images_left, executor.slots)
+                while (len(items) < size and sources_left
+                       and documents[sources_left[0][0]].kind is not InputKind.text):
+                    items.append(sources_left.popleft())
+                images_left -= len(items)
+            job = read_job(items)
             in_flight[executor.submit(*job.call)] = job
         if not in_flight:
             continue
         for future in executor.wait_any(list(in_flight)):
             job = in_flight.pop(future)
-            doc = documents[job.doc]
             try:
-                value = future.result()  # type: ignore[attr-defined]
+                values = future.result()  # type: ignore[attr-defined]
             except Exception as e:
                 if not job.alone:
-                    log.debug("%s: worker lost (%s: %s); the task runs again", doc.id,
-                              type(e).__name__, e)
-                    again.append(job)
+                    log.debug("worker lost (%s: %s); its task runs again", type(e).__name__, e)
+                    again.extend([read_job([item]) for item in job.items] if job.items
+                                 else [job])
                     continue
-                log.debug("worker failed on %s", doc.id, exc_info=True)
-                value = _lost(job, e)
-            if job.kind == "assembly":
+                log.debug("worker failed on %s", documents[job.items[0][0] if job.items
+                                                           else job.doc].id, exc_info=True)
+                values = _lost(job, e)
+            if not job.items:  # an assembly
+                doc = documents[job.doc]
                 read = sum(r.seconds for r in results.pop(job.doc) if r is not None)
-                yield _Done(doc, job.pages or [], value, read)
+                yield _Done(doc, job.pages or [], values, read)
                 continue
-            read_result = value.read if job.kind == "document" else value
-            progress.advance(len(read_result.pages) if read_result.error is None else 0,
-                             planned=planned[job.doc][job.task])
-            if job.kind == "document":
-                pages, error = collect([read_result], doc.pages)
-                assembled = value.assembled or Assembled(None, [], [], 0.0, error=error)
-                yield _Done(doc, pages, assembled, read_result.seconds)
-                continue
-            document_results = results[job.doc]
-            document_results[job.task] = read_result
-            if any(r is None for r in document_results):
-                continue
-            pages, error = collect(document_results, doc.pages)  # type: ignore[arg-type]
-            if error is not None:
-                read = sum(r.seconds for r in results.pop(job.doc) if r is not None)
-                yield _Done(doc, pages, Assembled(None, [], [], 0.0, error=error), read)
-                continue
-            assembly = _Job(job.doc, -1, (assemble_task, settings, _meta(doc, settings), pages),
-                            "assembly", pages=pages)
-            in_flight[executor.submit(*assembly.call)] = assembly
+            for (d, t), value in zip(job.items, values, strict=True):
+                doc = documents[d]
+                read_result = value.read if isinstance(value, DocumentResult) else value
+                progress.advance(len(read_result.pages) if read_result.error is None else 0,
+                                 planned=planned[d][t])
+                if isinstance(value, DocumentResult):
+                    pages, error = collect([read_result], doc.pages)
+                    assembled = value.assembled or Assembled(None, [], [], 0.0, error=error)
+                    yield _Done(doc, pages, assembled, read_result.seconds)
+                    continue
+                document_results = results[d]
+                document_results[t] = read_result
+                if any(r is None for r in document_results):
+                    continue
+                pages, error = collect(document_results, doc.pages)  # type: ignore[arg-type]
+                if error is not None:
+                    read = sum(r.seconds for r in results.pop(d) if r is not None)
+                    yield _Done(doc, pages, Assembled(None, [], [], 0.0, error=error), read)
+                    continue
+                assemblies.append(_Job((assemble_task, settings, _meta(doc, settings), pages),
+                                       doc=d, pages=pages))
 
 
 def _meta(doc: sources.DocumentSource, settings: Settings) -> DocumentMeta:
@@ -294,13 +319,16 @@ def _meta(doc: sources.DocumentSource, settings: Settings) -> DocumentMeta:
                         settings.tesseract_version)
 
 
-def _lost(job: _Job, error: Exception) -> OcrResult | Assembled | DocumentResult:
+def _lost(job: _Job, error: Exception) -> Assembled | list[OcrResult | DocumentResult]:
+    """What a task that took its worker down every time gives: failures as values."""
     message = f"worker process failed: {type(error).__name__}: {error}".rstrip(": ")
-    if job.kind == "assembly":
+    if not job.items:
         return Assembled(None, [], [], 0.0, error=message)
-    if job.kind == "document":
-        return DocumentResult(OcrResult(error=message), None)
-    return OcrResult(error=message)
+    return [
+        OcrResult(error=message) if task.meta is None
+        else DocumentResult(OcrResult(error=message), None)
+        for task in job.call[2]
+    ]
 
 
 def _finish(done: _Done, out: OutputFolder, fingerprint: str | None) -> DocumentEntry:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image
@@ -17,42 +19,107 @@ log = logging.getLogger(__name__)
 
 
 def read_pages(source: PageSource, *, lang: str, timeout: float | None) -> list[Page]:
-    """The pages of one task: one page for an image, TIFF frame or PDF page; all of a text file.
+    """The pages of one source: one page for an image, TIFF frame or PDF page; all of a text file.
 
     A page that cannot be read or OCR'd comes back with ``error`` set (it becomes a gap);
     a text file that cannot be read raises InputError (the document fails).
     """
-    started = time.perf_counter()
     if source.kind is InputKind.text:
         pages, notes = sources.pages_from_text(Path(source.path), source)
         if pages:
             pages[0].notes.extend(notes)
         return pages
-    page = Page(number=source.index + 1, source=source)
+    return read_images([source], lang=lang, timeout=timeout)
+
+
+@dataclass
+class _Prepared:
+    """A page made ready for Tesseract: the file it reads, and the strokes erased from it."""
+
+    page: Page
+    path: str
+    strokes: list[Box]
+    dpi: float | None
+
+
+def read_images(
+    page_sources: Sequence[PageSource], *, lang: str, timeout: float | None
+) -> list[Page]:
+    """One page per source (an image, a TIFF frame, a PDF page), in as few Tesseract runs as can be.
+
+    Pages of one resolution go to Tesseract together. Never raises for a page: its ``error``
+    is set (a gap).
+    """
+    pages = [Page(number=s.index + 1, source=s) for s in page_sources]
+    with tempfile.TemporaryDirectory(prefix="tei-pipeline-") as tmp:
+        ready: dict[float | None, list[_Prepared]] = {}
+        for n, page in enumerate(pages):
+            started = time.perf_counter()
+            try:
+                prepared = _prepare(page, Path(tmp) / f"page-{n}.pnm")
+                ready.setdefault(prepared.dpi, []).append(prepared)
+            except InputError as e:
+                _failed(page, e.message)
+            page.seconds = time.perf_counter() - started
+        for dpi, group in ready.items():
+            started = time.perf_counter()
+            try:
+                results = tesseract.recognise_pages(
+                    [p.path for p in group], lang=lang, timeout=timeout, dpi=dpi)
+            except OcrFailed as e:
+                if len(group) == 1:
+                    _failed(group[0].page, e.message)
+                    continue
+                log.debug("a Tesseract run over %d pages failed (%s); reading them one by one",
+                          len(group), e.message)
+                results = [_alone(p, lang=lang, timeout=timeout) for p in group]
+            share = (time.perf_counter() - started) / len(group)
+            for prepared, lines in zip(group, results, strict=True):
+                page = prepared.page
+                page.seconds += share
+                if lines is None:
+                    continue
+                if prepared.strokes:
+                    lines = flag_struck(lines, prepared.strokes)
+                page.lines = reading_order(split_columns(lines, page.width or 0), page.height or 0)
+    return pages
+
+
+def _prepare(page: Page, scratch: Path) -> _Prepared:
+    """Decode the page; erase the strokes at its edges into `scratch` if it has any."""
+    image, direct_path = sources.load_image(page.source)
+    page.width, page.height = image.size
+    dpi = sources.resolution(image)
+    strokes = edge_strokes(image)
+    if strokes:
+        # Tesseract often reads nothing under a pen stroke: erase it, OCR, then flag the
+        # words the stroke ran through.
+        cleaned = erase_strokes(image, strokes)
+        if image.mode == "1":
+            # Back to one bit (erasing leaves black and white): Tesseract takes about 12%
+            # longer on the same page written as greyscale.
+            cleaned = cleaned.convert("1", dither=Image.Dither.NONE)
+        image = cleaned
+    elif direct_path is not None:
+        return _Prepared(page, direct_path, [], dpi)
+    # An uncompressed PNM is written in milliseconds (a PNG takes ~0.2 s a page); it carries
+    # no resolution, so Tesseract is told it (--dpi).
+    image.save(scratch, format="PPM")
+    return _Prepared(page, str(scratch), strokes, dpi)
+
+
+def _alone(prepared: _Prepared, *, lang: str, timeout: float | None) -> list[Line] | None:
+    """The page OCR'd in a run of its own; None (and the page failed) if that fails too."""
     try:
-        image, direct_path = sources.load_image(source)
-        page.width, page.height = image.size
-        dpi = sources.resolution(image)
-        strokes = edge_strokes(image)
-        if strokes:
-            # Tesseract often reads nothing under a pen stroke: erase it, OCR, then flag the
-            # words the stroke ran through.
-            cleaned = erase_strokes(image, strokes)
-            if image.mode == "1":
-                # Back to one bit (erasing leaves black and white): Tesseract takes about 12%
-                # longer on the same page written as greyscale.
-                cleaned = cleaned.convert("1", dither=Image.Dither.NONE)
-            lines = flag_struck(
-                tesseract.recognise(cleaned, lang=lang, timeout=timeout, dpi=dpi), strokes
-            )
-        else:
-            lines = tesseract.recognise(direct_path or image, lang=lang, timeout=timeout, dpi=dpi)
-        page.lines = reading_order(split_columns(lines, page.width), page.height)
-    except (InputError, OcrFailed) as e:
-        page.error = e.message
-        log.warning("%s page %d: %s", source.path, source.index + 1, e.message)
-    page.seconds = time.perf_counter() - started
-    return [page]
+        return tesseract.recognise(prepared.path, lang=lang, timeout=timeout, dpi=prepared.dpi)
+    except OcrFailed as e:
+        _failed(prepared.page, e.message)
+        return None
+
+
+def _failed(page: Page, message: str) -> None:
+    page.error = message
+    log.warning("%s page %d: %s", page.source.path, page.source.index + 1, message)
 
 
 COLUMN_GAP = 0.04  # a gap between words wider than this share of the page splits a line

@@ -119,25 +119,67 @@ class OcrResult:
     seconds: float = 0.0  # the whole task, in the worker
 
 
-def ocr_task(settings: Settings, source: PageSource) -> OcrResult:
-    """Read and OCR one task's pages. Never raises: failures are values."""
-    started = time.perf_counter()
-    result = _read(settings, source)
-    result.seconds = time.perf_counter() - started
-    return result
+@dataclass(frozen=True)
+class ReadTask:
+    """A source to read; with `meta`, the source is a whole document, assembled in the worker.
+
+    A one-source document (a text file, a one-page scan) is read and assembled in one go, so
+    its words never travel back to the parent.
+    """
+
+    source: PageSource
+    meta: tei.DocumentMeta | None = None
+
+
+def read_task(settings: Settings, tasks: list[ReadTask]) -> list[OcrResult | DocumentResult]:
+    """Read the tasks' sources and assemble the one-source documents; never raises.
+
+    The page images go to Tesseract together (ocr.read_images). One result per task, in order.
+    """
+    results: list[OcrResult | DocumentResult] = []
+    for task, read in zip(tasks, _read_all(settings, [t.source for t in tasks]), strict=True):
+        if task.meta is None:
+            results.append(read)
+            continue
+        pages, error = collect([read], [task.source])
+        assembled = assemble_task(settings, task.meta, pages) if error is None else None
+        read.pages = [replace(p, lines=[]) for p in read.pages]
+        results.append(DocumentResult(read, assembled))
+    return results
+
+
+def _read_all(settings: Settings, page_sources: list[PageSource]) -> list[OcrResult]:
+    tesseract.configure()
+    images = [s for s in page_sources if s.kind is not InputKind.text]
+    together: dict[int, Page] = {}
+    if len(images) > 1:
+        try:
+            read = ocr.read_images(images, lang=settings.lang, timeout=settings.page_timeout)
+            together = {id(s): page for s, page in zip(images, read, strict=True)}
+        except Exception:  # a bug on one page must not fail the others: read them one by one
+            log.debug("internal error on a group of pages: %s", traceback.format_exc())
+    return [
+        OcrResult([together[id(s)]], seconds=together[id(s)].seconds) if id(s) in together
+        else _read(settings, s)
+        for s in page_sources
+    ]
 
 
 def _read(settings: Settings, source: PageSource) -> OcrResult:
-    tesseract.configure()
+    """One source on its own, its failure a value."""
+    started = time.perf_counter()
     try:
-        return OcrResult(ocr.read_pages(source, lang=settings.lang, timeout=settings.page_timeout))
+        result = OcrResult(ocr.read_pages(source, lang=settings.lang,
+                                          timeout=settings.page_timeout))
     except InputError as e:
-        return OcrResult(error=e.message)
+        result = OcrResult(error=e.message)
     except OSError as e:
-        return OcrResult(error=f"cannot read file: {e.strerror or e}")
+        result = OcrResult(error=f"cannot read file: {e.strerror or e}")
     except Exception as e:  # a bug must not take the batch down
         log.debug("internal error on %s: %s", source.path, traceback.format_exc())
-        return OcrResult(error=f"internal error: {type(e).__name__}: {e}")
+        result = OcrResult(error=f"internal error: {type(e).__name__}: {e}")
+    result.seconds = time.perf_counter() - started
+    return result
 
 
 @dataclass(frozen=True)
@@ -222,12 +264,3 @@ class DocumentResult:
 
     read: OcrResult
     assembled: Assembled | None
-
-
-def document_task(settings: Settings, meta: tei.DocumentMeta, source: PageSource) -> DocumentResult:
-    """Read and assemble a document that is a single task (a text file, a one-page scan)."""
-    read = ocr_task(settings, source)
-    pages, error = collect([read], [source])
-    assembled = assemble_task(settings, meta, pages) if error is None else None
-    read.pages = [replace(p, lines=[]) for p in read.pages]
-    return DocumentResult(read, assembled)

@@ -23,11 +23,11 @@ from pipeline.executors import Executor
 from pipeline.model import InputKind, Page, PageSource
 from pipeline.progress import Progress
 from pipeline.sources import DocumentSource
-from tests.conftest import NS, REPO, SEED, run_batch
+from tests.conftest import NS, REPO, SEED, body_text, run_batch
 
 # A Tesseract that answers at once with a few words, sleeps on "slow" pages, fails on "crash" ones.
 FAKE_TESSERACT = """#!{python}
-import sys, time
+import os, sys, time
 args = sys.argv[1:]
 if "--version" in args:
     print("tesseract 5.3.0")
@@ -38,15 +38,21 @@ if "--list-langs" in args:
     print("osd")
     sys.exit(0)
 image, base = args[0], args[1]
-if "slow" in image:
+# Like Tesseract, a file that is no image is a list of image files, one run over all of them.
+images = open(image).read().split() if image.endswith(".txt") else [image]
+with open(os.path.join(os.path.dirname(sys.argv[0]), "runs.log"), "a") as log:
+    log.write(" ".join(os.path.basename(i) for i in images) + "\\n")
+if any("slow" in i for i in images):
     time.sleep(120)
-if "crash" in image:
+if any("crash" in i for i in images):
     sys.stderr.write("Error in pixReadStream: Unknown format: no pix returned\\n")
     sys.exit(1)
 header = "level page_num block_num par_num line_num word_num left top width height conf text"
 rows = [header.replace(" ", "\\t")]
-for i, word in enumerate(["Ambassador", "Dubinin", "met", "Secretary", "Shultz."]):
-    rows.append("\\t".join(map(str, [5, 1, 1, 1, 1, i + 1, 100 + 180 * i, 200, 160, 40, 96, word])))
+for page in range(1, len(images) + 1):
+    for i, word in enumerate(["Ambassador", "Dubinin", "met", "Secretary", "Shultz."]):
+        rows.append("\\t".join(map(str, [5, page, 1, 1, 1, i + 1, 100 + 180 * i, 200, 160, 40, 96,
+                                          word])))
 with open(base + ".tsv", "w") as out:
     out.write("\\n".join(rows) + "\\n")
 """
@@ -104,6 +110,28 @@ def test_tesseract_failing_on_a_page_is_a_gap(fake_tesseract, tmp_path: Path) ->
     assert tree.find(".//t:gap[@reason='ocr-failed']", NS) is not None
 
 
+def test_pages_read_together_and_one_crashing_tesseract_only_that_page_is_a_gap(
+    fake_tesseract, tmp_path: Path
+) -> None:
+    names = [f"page-{n}.png" for n in range(1, 9)]
+    names[1] = "page-2-crash.png"
+    memo = _blank_pages(tmp_path / "in" / "memo", names)
+    code, report = run_batch([memo], tmp_path / "out", executor="process", jobs=1)
+    runs = (fake_tesseract.parent / "runs.log").read_text().splitlines()
+    # One run over the first four pages, which fails; each of them again alone; then the rest
+    # in shrinking groups.
+    assert runs[0] == " ".join(names[:4])
+    assert runs[1:5] == names[:4]
+    assert runs[5:] == ["page-5.png page-6.png", "page-7.png", "page-8.png"]
+    assert code == ExitCode.documents_failed
+    (entry,) = report["documents"]
+    assert entry["status"] == "degraded" and entry["pages"] == 8
+    assert [g["page"] for g in entry["gaps"]] == [2]
+    tree = etree.parse(str(tmp_path / "out" / "memo.xml"))
+    assert len(tree.findall(".//t:pb", NS)) == 8
+    assert body_text(tree).count("Dubinin") == 7
+
+
 def test_ctrl_c_stops_the_batch_at_once_and_says_how_to_finish_it(
     fake_tesseract, tmp_path: Path
 ) -> None:
@@ -132,15 +160,16 @@ def test_ctrl_c_stops_the_batch_at_once_and_says_how_to_finish_it(
 # --- workers that die --------------------------------------------------------------------
 
 
-def deadly_document(settings: worker.Settings, meta, source: PageSource) -> worker.DocumentResult:
-    """document_task, except that a "deadly" document kills its worker (once, or every time)."""
-    path = Path(source.path)
-    if path.stem.startswith("deadly"):
-        marker = path.with_suffix(".died")
-        if path.stem == "deadly-always" or not marker.exists():
-            marker.touch()
-            os._exit(9)
-    return worker.document_task(settings, meta, source)
+def deadly_read(settings: worker.Settings, tasks: list[worker.ReadTask]) -> list:
+    """read_task, except that a "deadly" source kills its worker (once, or every time)."""
+    for task in tasks:
+        path = Path(task.source.path)
+        if path.stem.startswith("deadly"):
+            marker = path.with_suffix(".died")
+            if path.stem == "deadly-always" or not marker.exists():
+                marker.touch()
+                os._exit(9)
+    return worker.read_task(settings, tasks)
 
 
 def _text_batch(folder: Path, names: list[str]) -> Path:
@@ -152,7 +181,7 @@ def _text_batch(folder: Path, names: list[str]) -> Path:
 
 
 def test_a_worker_killed_once_costs_nothing(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(driver, "document_task", deadly_document)
+    monkeypatch.setattr(driver, "read_task", deadly_read)
     batch = _text_batch(tmp_path / "in", ["a", "b", "deadly-once", "c", "d"])
     code, report = run_batch([batch], tmp_path / "out", executor="process", jobs=2)
     assert code == ExitCode.ok, report
@@ -160,7 +189,7 @@ def test_a_worker_killed_once_costs_nothing(monkeypatch, tmp_path: Path) -> None
 
 
 def test_a_page_that_kills_its_worker_fails_alone(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(driver, "document_task", deadly_document)
+    monkeypatch.setattr(driver, "read_task", deadly_read)
     batch = _text_batch(tmp_path / "in", ["a", "b", "deadly-always", "c", "d"])
     code, report = run_batch([batch], tmp_path / "out", executor="process", jobs=2)
     assert code == ExitCode.documents_failed
@@ -311,12 +340,14 @@ class ShuffledExecutor(Executor):
         self.pending: dict[cf.Future, tuple] = {}
         self.most = 0
         self.most_pages = 0
+        self.sizes: list[int] = []  # sources of each read task, 0 for an assembly
 
     def submit(self, fn, *args):
         future: cf.Future = cf.Future()
         self.pending[future] = (fn, args)
         self.most = max(self.most, len(self.pending))
-        held = sum(len(a[-1]) if fn is fake_assemble else 1 for fn, a in self.pending.values())
+        self.sizes.append(len(args[-1]) if fn is not fake_assemble else 0)
+        held = sum(len(a[-1]) for fn, a in self.pending.values())  # read tasks or pages
         self.most_pages = max(self.most_pages, held)
         return future
 
@@ -327,8 +358,8 @@ class ShuffledExecutor(Executor):
         return {future}
 
 
-def fake_ocr(settings: worker.Settings, source: PageSource) -> worker.OcrResult:
-    return worker.OcrResult([Page(number=source.index + 1, source=source, lines=[])])
+def fake_read_all(settings: worker.Settings, sources: list[PageSource]) -> list:
+    return [worker.OcrResult([Page(number=s.index + 1, source=s, lines=[])]) for s in sources]
 
 
 def fake_assemble(settings: worker.Settings, meta, pages: list[Page]) -> worker.Assembled:
@@ -337,8 +368,8 @@ def fake_assemble(settings: worker.Settings, meta, pages: list[Page]) -> worker.
 
 @pytest.mark.parametrize(("documents", "pages"), [(400, 1), (40, 10), (2, 200)])
 def test_schedule_keeps_every_slot_busy_and_memory_bounded(monkeypatch, documents, pages) -> None:
-    for module in (driver, worker):  # one-page documents go through worker.document_task
-        monkeypatch.setattr(module, "ocr_task", fake_ocr)
+    monkeypatch.setattr(worker, "_read_all", fake_read_all)
+    for module in (driver, worker):  # one-page documents are assembled in worker.read_task
         monkeypatch.setattr(module, "assemble_task", fake_assemble)
     docs = [
         DocumentSource(f"d{n}", InputKind.pdf, Path(f"d{n}.pdf"),
@@ -354,6 +385,19 @@ def test_schedule_keeps_every_slot_busy_and_memory_bounded(monkeypatch, document
     assert all(d.assembled.xml == f"{d.doc.id}:{pages}".encode() for d in done)
     assert all([p.number for p in d.pages] == list(range(1, pages + 1)) for d in done)
     assert executor.most == 4 * driver.IN_FLIGHT_PER_SLOT  # every slot had work, never more
-    # pages out at once: as many documents as tasks at most, whatever the size of the batch
-    assert executor.most_pages <= 4 * driver.IN_FLIGHT_PER_SLOT * pages
+    # pages out at once: a few documents per task at most, whatever the size of the batch
+    assert executor.most_pages <= 4 * driver.IN_FLIGHT_PER_SLOT * driver.GROUP_PAGES * pages
     assert progress.done == documents * pages
+    reads = [n for n in executor.sizes if n]
+    assert sum(reads) == documents * pages
+    # Page images go to Tesseract a few at a time, and one at a time as the batch ends.
+    assert max(reads) == driver.GROUP_PAGES and reads[-4:] == [1, 1, 1, 1]
+
+
+def test_group_size_shrinks_to_single_pages_as_the_batch_ends() -> None:
+    sizes, left = [], 20
+    while left:
+        sizes.append(driver._group_size(left, slots=2))
+        left -= sizes[-1]
+    assert sizes == [4, 4, 3, 3, 2, 1, 1, 1, 1]
+    assert driver._group_size(10_000, slots=64) == driver.GROUP_PAGES

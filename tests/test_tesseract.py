@@ -32,6 +32,34 @@ def test_real_tesseract_gives_words_with_boxes_and_confidence() -> None:
     assert os.environ["OMP_THREAD_LIMIT"] == "1"
 
 
+@pytest.mark.slow
+def test_pages_read_in_one_run_read_as_each_alone(tmp_path: Path) -> None:
+    tesseract.configure()
+    paths = []
+    for n, text in enumerate(["Ambassador Dubinin said", "", "Secretary Shultz replied"]):
+        paths.append(str(tmp_path / f"page {n}.png"))  # a space in a path is fine
+        line_image(text).save(paths[-1], dpi=(300, 300))
+    together = tesseract.recognise_pages(paths, lang="eng", timeout=60)
+    alone = [tesseract.recognise(p, lang="eng", timeout=60) for p in paths]
+    assert together == alone
+    assert [" ".join(w.text for line in page for w in line.words) for page in together] == [
+        "Ambassador Dubinin said", "", "Secretary Shultz replied"]
+
+
+def test_a_run_that_reads_fewer_pages_than_it_was_given_fails(use_cmd, tmp_path: Path) -> None:
+    row = "\\t".join(["5", "1", "1", "1", "1", "1", "10", "10", "50", "20", "90", "word"])
+    header = "level\\tpage_num\\tblock_num\\tpar_num\\tline_num\\tword_num\\tleft\\ttop\\t" \
+        "width\\theight\\tconf\\ttext"
+    use_cmd(fake_tesseract(tmp_path, f'printf "{header}\\n{row}\\n" > "$2.tsv"'))
+    paths = []
+    for n in range(2):
+        paths.append(str(tmp_path / f"{n}.png"))
+        line_image("x").save(paths[-1])
+    assert len(tesseract.recognise_pages(paths[:1], lang="eng", timeout=10)) == 1
+    with pytest.raises(OcrFailed, match="read 1 of 2 pages"):
+        tesseract.recognise_pages(paths, lang="eng", timeout=10)
+
+
 def test_check_reports_version_and_missing_language(use_cmd) -> None:
     assert tesseract.check("eng").startswith("5")
     with pytest.raises(UsageError, match="tesseract-ocr-rus"):
