@@ -165,6 +165,15 @@ _POSSESSIVE = ("'s", "’s", "'S", "’S")
 _LETTER_LIKE = re.compile(r"[^\W\d_]|[0-9@|$!]", re.UNICODE)  # letters and stand-ins for them
 _HYPHENS = ("-", "\u2010", "\u00ad", "\u00ac")  # hyphen, Unicode hyphen, soft hyphen, not sign
 _GLUED_INITIALS = re.compile(r"([A-Z]{1,3})([A-Z][a-z][\w'’-]+)")
+#: Capitalised words before a surname that are no given names (dictionary words aside).
+_NOT_GIVEN = frozenset(
+    """
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday
+    """.split()
+)
+#: Endings of the adjectives of peoples and places ("American", "British", "Chinese").
+_PEOPLES_ENDINGS = ("an", "ish", "ese", "ic", "ch")
 #: Name particles that a capital follows inside a real name ("McFarlane", "MacArthur").
 _PARTICLES = frozenset(
     "mc mac de di da du la le van von der del della st fitz ter ben al el o".split()
@@ -475,6 +484,7 @@ class NameCorrector:
         self._prepare(toks)
         found: list[_Found] = []
         i = 0
+        mention_end = -1  # the word after the last mention found
         while i < len(toks):
             if toks[i].struck or not toks[i].core:
                 i += 1
@@ -489,8 +499,9 @@ class NameCorrector:
             if hit is None:
                 i += 1
                 continue
-            found.append(self._other_persons_initial(toks, i, hit))
+            found.append(self._other_persons_initial(toks, i, hit, i == mention_end))
             i += hit.used
+            mention_end = i
         mentions = self._resolve_in_context(found)
         if not self.correct:
             mentions = [m if m.corrected is None else replace(m, corrected=None) for m in mentions]
@@ -1071,11 +1082,16 @@ class NameCorrector:
         )
         return _Found(mention, j - i + 1)
 
-    def _other_persons_initial(self, toks: list[_Tok], i: int, found: _Found) -> _Found:
-        """A surname after an initial that is not the person's names someone else: review.
+    def _other_persons_initial(
+        self, toks: list[_Tok], i: int, found: _Found, after_mention: bool
+    ) -> _Found:
+        """A surname after a given name or initial that is not the person's: review.
 
-        "J. Foster Collins" is not William C. Foster, "R. Kennedy" not John F. Kennedy: the
-        surname is neither linked nor corrected, only marked for a person to look at.
+        "J. Foster Collins" is not William C. Foster, "R. Kennedy" not John F. Kennedy,
+        "Archibald Roosevelt" not Franklin D. Roosevelt: the surname is neither linked nor
+        corrected, only marked for a person to look at. A given name counts when it is
+        capitalised, no title and no English word ("Will", "Mark", "The" are), no name of the
+        gazetteer ("Moscow"), no month or day, no people's adjective ("American").
         """
         m = found.mention
         if m.entity_id is None or m.entity_type != "person" or found.used != 1 or i == 0:
@@ -1087,6 +1103,8 @@ class NameCorrector:
                 break
             initials.add(toks[k].core)
             k -= 1
+        if not initials and not after_mention and self._given_name(toks[i - 1], toks[i]):
+            initials.add(toks[i - 1].core[0])
         if not initials:
             return found
         own = self._given_initials(m.entity_id)
@@ -1095,6 +1113,20 @@ class NameCorrector:
         review = replace(m, entity_id=None, corrected=None, review=True, cert=Cert.low,
                          candidates=(m.entity_id,))
         return _Found(review, found.used)
+
+    def _given_name(self, tok: _Tok, surname: _Tok) -> bool:
+        """Whether `tok`, just before `surname`, reads as a given name of the same person."""
+        word = tok.core
+        if (
+            tok.suffix or surname.prefix or tok.struck or len(word) < 3 or not word.isalpha()
+            or not word[0].isupper() or not (word[1:].islower() or word.isupper())
+        ):
+            return False
+        fold = word.casefold()
+        return not (
+            fold in TITLES or fold in _NOT_GIVEN or fold in english_words()
+            or fold.endswith(_PEOPLES_ENDINGS) or word.upper() in self._upper
+        )
 
     def _given_initials(self, entity_id: str) -> set[str]:
         """The initials of the person's given names, from the multi-word forms of the name."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -15,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from pipeline import __version__, sources, tesseract
-from pipeline.exceptions import ExitCode
+from pipeline.exceptions import ExitCode, OutputPathBlocked
 from pipeline.executors import Executor, make_executor
 from pipeline.gazetteer import Gazetteer
 from pipeline.model import InputKind, Page
@@ -348,12 +349,18 @@ def _finish(done: _Done, out: OutputFolder, fingerprint: str | None) -> Document
         log.warning("%s: %s", doc.path, assembled.error)
         return entry
     if assembled.problems:
-        out.write(f"{INVALID_DIR}/{doc.output_name}", assembled.xml or b"")
         entry.error = f"output does not validate (a bug; please report it): {assembled.problems[0]}"
         entry.notes.extend(assembled.problems)
         log.warning("%s: %s", doc.id, entry.error)
+        with contextlib.suppress(OutputPathBlocked):  # kept for a bug report, if it can be
+            out.write(f"{INVALID_DIR}/{doc.output_name}", assembled.xml or b"")
         return entry
-    out.write(doc.output_name, assembled.xml or b"")
+    try:
+        out.write(doc.output_name, assembled.xml or b"")
+    except OutputPathBlocked as e:
+        entry.error = e.message
+        log.warning("%s: %s", doc.id, e.message)
+        return entry
     entry.output = doc.output_name
     entry.status = "degraded" if entry.gaps else "ok"
     if entry.gaps:

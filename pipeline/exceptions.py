@@ -64,6 +64,10 @@ class OutputNotWritable(PipelineError, OSError):
     exit_code = ExitCode.output_not_writable
 
 
+class OutputPathBlocked(PipelineError):
+    """A document's place in the output folder is taken; that document fails, the rest go on."""
+
+
 class InputError(PipelineError):
     """One input document or page cannot be read; reported, and the batch goes on."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
@@ -11,7 +12,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pipeline.exceptions import OutputNotWritable
+from pipeline.exceptions import OutputNotWritable, OutputPathBlocked
 
 STATE_DIR = ".tei-pipeline"  # inside OUTDIR: the journal and temporary files
 JOURNAL = "journal.jsonl"
@@ -86,22 +87,30 @@ class OutputFolder:
             ) from e
 
     def write(self, relative: str, data: bytes) -> Path:
-        """Write OUTDIR/relative via a temporary file and a rename."""
+        """Write OUTDIR/relative via a temporary file and a rename.
+
+        Raises OutputPathBlocked when something in the output folder stands where this file
+        or its folder must go (only this file is affected), OutputNotWritable when the folder
+        cannot take files at all (disk full, read-only).
+        """
         target = self.root / relative
         tmp_name = None
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="part-")
             with os.fdopen(fd, "wb") as handle:
                 os.fchmod(handle.fileno(), self.mode)
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
+            target.parent.mkdir(parents=True, exist_ok=True)
             Path(tmp_name).replace(target)
         except OSError as e:
             if tmp_name is not None:
                 Path(tmp_name).unlink(missing_ok=True)
-            raise OutputNotWritable(f"cannot write {target}: {_why(e, target)}") from e
+            message = f"cannot write {target}: {_why(e, target)}"
+            if tmp_name is not None and e.errno in _PATH_ERRORS:
+                raise OutputPathBlocked(f"{message}; move it away and rerun") from e
+            raise OutputNotWritable(message) from e
         return target
 
     def journal_entries(self) -> dict[str, DocumentEntry]:
@@ -128,15 +137,25 @@ class OutputFolder:
             os.fsync(handle.fileno())
 
     def finish(self, report: dict, entries: list[DocumentEntry]) -> None:
-        """Write report.json and corrections.csv."""
-        self.write("report.json", json.dumps(report, indent=2, ensure_ascii=False).encode() + b"\n")
+        """Write report.json and corrections.csv; without them the batch has failed."""
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(CORRECTION_COLUMNS)
         for entry in entries:
             writer.writerows(entry.correction_rows)
-        self.write("corrections.csv", buffer.getvalue().encode("utf-8"))
+        try:
+            self.write("report.json",
+                       json.dumps(report, indent=2, ensure_ascii=False).encode() + b"\n")
+            self.write("corrections.csv", buffer.getvalue().encode("utf-8"))
+        except OutputPathBlocked as e:
+            raise OutputNotWritable(e.message) from e
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+# Errors of one path (a file where a folder must be, a folder in the way, a name too long,
+# a folder without permission): the folder as a whole takes files, other documents go on.
+_PATH_ERRORS = frozenset({errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.ENAMETOOLONG,
+                          errno.EACCES, errno.EPERM})
 
 
 def _why(error: OSError, target: Path) -> str:

@@ -355,6 +355,32 @@ def test_a_surname_after_another_persons_initial_is_not_that_person(
     assert only(find(corrector, "P. Shultz")).entity_id == "shultz-george"
 
 
+def test_a_surname_after_another_persons_given_name_is_not_that_person(
+    corrector: NameCorrector,
+) -> None:
+    """'Archibald Shultz' is not George P. Shultz: review, no link, no correction."""
+    for lines in (["was Archibald SHULTZ, Jr."], ["met Theodore Shultz"], ["ARCHIBALD SHULTZ"],
+                  ["contact was Archibald", "Shultz, Jr."]):
+        m = only(find(corrector, *lines))
+        assert (m.original.upper(), m.entity_id, m.review) == ("SHULTZ", None, True), lines
+        assert m.candidates == ("shultz-george",) and m.corrected is None
+    # His own given name (or its initial), and words before a surname that are no given
+    # names, leave the link alone.
+    for text in ("Ron Reagan", "Gerry Shultz", "Frank Shultz", "In Geneva Dubinin said",
+                 "On Monday Reagan", "The Reagan years", "American Reagan", "AMBASSADOR DUBININ",
+                 "said Reagan", "Mr. Reagan", "(Archibald) Shultz", "Reagan"):
+        m = find(corrector, text)[-1]
+        assert m.entity_id is not None and not m.review, text
+
+
+def test_archibald_roosevelt_is_not_franklin_roosevelt() -> None:
+    """Found on a real JFK record: 'Archibald ROOSEVELT, Jr.' was linked to FDR."""
+    corrector = NameCorrector(Gazetteer.load([]))
+    m = only(find(corrector, "was Archibald ROOSEVELT, Jr. ,"))
+    assert m.review and m.entity_id is None and m.candidates == ("roosevelt-franklin",)
+    assert only(find(corrector, "President Roosevelt")).entity_id == "roosevelt-franklin"
+
+
 def test_two_entities_within_the_margin_are_a_tie() -> None:
     g = Gazetteer(
         [

@@ -8,6 +8,7 @@ report.json, the exit code, the other documents untouched, no traceback on the t
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
@@ -740,33 +741,58 @@ def test_unwritable_output_folder_is_exit_4(tmp_path: Path) -> None:
     assert "cannot write to output folder" in line and "Traceback" not in line
 
 
-def test_document_path_blocked_in_output_folder_stops_with_exit_4_and_resumes(
+def test_document_path_blocked_in_output_folder_fails_that_document_only(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], validator
 ) -> None:
-    """A file in the output folder where a document needs a folder: exit 4, naming it.
+    """A file in the output folder where a document's folder must go: that document fails.
 
-    The documents written so far stay valid; a rerun once it is moved finishes the batch.
+    The message names the file; the others are written. A rerun once it is moved finishes.
     """
     root = tmp_path / "in"
     (root / "box").mkdir(parents=True)
     (root / "a.txt").write_text("A.\n", encoding="utf-8")
     (root / "box" / "b.txt").write_text("B.\n", encoding="utf-8")
+    (root / "c.txt").write_text("C.\n", encoding="utf-8")
     out = tmp_path / "out"
     out.mkdir()
     (out / "box").write_text("in the way")
     args = ["run", str(root), "-o", str(out), "-q", "--executor", "serial"]
-    assert main(args) == ExitCode.output_not_writable
-    err = capsys.readouterr().err
-    assert f"{out / 'box'} is a file, not a folder" in err and "Traceback" not in err
-    for written in out.glob("*.xml"):  # a.xml, if it was done before box/b.xml
-        assert_valid(validator, written)
-    assert not list((out / STATE_DIR / "tmp").iterdir())
+    assert main(args) == ExitCode.documents_failed
+    assert "Traceback" not in capsys.readouterr().err
+    report = read_report(out)
+    status = {d["id"]: (d["status"], d["error"]) for d in report["documents"]}
+    assert status["a"] == ("ok", None) and status["c"] == ("ok", None)
+    assert status["box/b"][0] == "failed"
+    assert status["box/b"][1] == (f"cannot write {out / 'box' / 'b.xml'}: {out / 'box'} is a "
+                                  "file, not a folder; move it away and rerun")
+    assert_valid(validator, out / "a.xml")
+    assert_valid(validator, out / "c.xml")
+    assert not list((out / STATE_DIR / "tmp").glob("*"))
     (out / "box").unlink()
     assert main(args) == ExitCode.ok
     report = read_report(out)
-    assert [d["status"] for d in report["documents"]] == ["ok", "ok"]
-    assert_valid(validator, out / "a.xml")
+    assert [d["status"] for d in report["documents"]] == ["ok", "ok", "ok"]
     assert_valid(validator, out / "box" / "b.xml")
+
+
+def test_a_full_disk_stops_the_batch_with_exit_4(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No document can be written: the batch stops at once (exit 4) instead of failing each."""
+    root = tmp_path / "in"
+    root.mkdir()
+    for name in "abc":
+        (root / f"{name}.txt").write_text(f"{name}.\n", encoding="utf-8")
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    args = ["run", str(root), "-o", str(tmp_path / "out"), "-q", "--executor", "serial"]
+    assert main(args) == ExitCode.output_not_writable
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "Traceback" not in err
+    assert not list((tmp_path / "out").glob("*.xml"))
 
 
 def test_outputs_are_readable_by_others(tmp_path: Path) -> None:
