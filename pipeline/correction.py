@@ -76,6 +76,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from pipeline.gazetteer import Gazetteer
@@ -277,6 +278,24 @@ def _word_skeletons() -> tuple[frozenset[str], frozenset[str]]:
     small = MIN_LETTERS - 1
     lower_skels = frozenset(skeleton_many([w for w in lower if len(w) >= small]))
     return lower_skels | set(skeleton_many([w for w in proper if len(w) >= small])), lower_skels
+
+
+@lru_cache(maxsize=1)
+def _english_by_length() -> dict[int, tuple[str, ...]]:
+    by_length: dict[int, list[str]] = {}
+    for word in english_words():
+        by_length.setdefault(len(word), []).append(word)
+    return {n: tuple(words) for n, words in by_length.items()}
+
+
+def _near_english_word(fold: str) -> bool:
+    """Whether a dictionary word is one edit from `fold` (a few ms: for rare questions)."""
+    by_length = _english_by_length()
+    return any(
+        process.extractOne(fold, by_length.get(n, ()), scorer=Levenshtein.distance,
+                           score_cutoff=1) is not None
+        for n in (len(fold) - 1, len(fold), len(fold) + 1)
+    )
 
 
 def min_score(letters: int) -> float | None:
@@ -1118,14 +1137,19 @@ class NameCorrector:
         """Whether `tok`, just before `surname`, reads as a given name of the same person."""
         word = tok.core
         if (
-            tok.suffix or surname.prefix or tok.struck or len(word) < 3 or not word.isalpha()
-            or not word[0].isupper() or not (word[1:].islower() or word.isupper())
+            tok.suffix or surname.prefix or tok.struck or not 3 <= len(word) <= 12
+            or not word.isalpha() or not word[0].isupper()
+            or not (word[1:].islower() or word.isupper())
         ):
             return False
         fold = word.casefold()
         return not (
             fold in TITLES or fold in _NOT_GIVEN or fold in english_words()
             or fold.endswith(_PEOPLES_ENDINGS) or word.upper() in self._upper
+            # an English word or a title the OCR damaged ("Ministcr", "MEETINGL", "NISTER")
+            or skeleton(word) in self._lower_skels
+            or any(Levenshtein.distance(fold, t, score_cutoff=1) <= 1 for t in TITLES)
+            or _near_english_word(fold)
         )
 
     def _given_initials(self, entity_id: str) -> set[str]:
