@@ -58,8 +58,10 @@ def read_images(
             try:
                 prepared = _prepare(page, Path(tmp) / f"page-{n}.pnm")
                 ready.setdefault(prepared.dpi, []).append(prepared)
-            except InputError as e:
+            except (InputError, OcrFailed) as e:
                 _failed(page, e.message)
+            except OSError as e:  # the file went away
+                _failed(page, f"cannot read file: {e.strerror or e}")
             page.seconds = time.perf_counter() - started
         for dpi, group in ready.items():
             started = time.perf_counter()
@@ -104,7 +106,11 @@ def _prepare(page: Page, scratch: Path) -> _Prepared:
         return _Prepared(page, direct_path, [], dpi)
     # An uncompressed PNM is written in milliseconds (a PNG takes ~0.2 s a page); it carries
     # no resolution, so Tesseract is told it (--dpi).
-    image.save(scratch, format="PPM")
+    try:
+        image.save(scratch, format="PPM")
+    except OSError as e:
+        raise OcrFailed(f"cannot write the page for Tesseract in {scratch.parent}: "
+                        f"{e.strerror or e}") from e
     return _Prepared(page, str(scratch), strokes, dpi)
 
 

@@ -150,18 +150,19 @@ def read_task(settings: Settings, tasks: list[ReadTask]) -> list[OcrResult | Doc
 
 def _read_all(settings: Settings, page_sources: list[PageSource]) -> list[OcrResult]:
     tesseract.configure()
-    images = [s for s in page_sources if s.kind is not InputKind.text]
-    together: dict[int, Page] = {}
+    images = [n for n, s in enumerate(page_sources) if s.kind is not InputKind.text]
+    together: dict[int, Page] = {}  # the image pages read together, by their place
     if len(images) > 1:
         try:
-            read = ocr.read_images(images, lang=settings.lang, timeout=settings.page_timeout)
-            together = {id(s): page for s, page in zip(images, read, strict=True)}
+            read = ocr.read_images([page_sources[n] for n in images], lang=settings.lang,
+                                   timeout=settings.page_timeout)
+            together = dict(zip(images, read, strict=True))
         except Exception:  # a bug on one page must not fail the others: read them one by one
             log.debug("internal error on a group of pages: %s", traceback.format_exc())
     return [
-        OcrResult([together[id(s)]], seconds=together[id(s)].seconds) if id(s) in together
-        else _read(settings, s)
-        for s in page_sources
+        OcrResult([together[n]], seconds=together[n].seconds) if n in together
+        else _read(settings, source)
+        for n, source in enumerate(page_sources)
     ]
 
 

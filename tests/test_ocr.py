@@ -9,7 +9,7 @@ from PIL import Image
 
 from pipeline import sources, tesseract
 from pipeline.model import Box, InputKind, Line, Page, PageSource, Word
-from pipeline.ocr import flag_struck, read_pages, reading_order, split_columns
+from pipeline.ocr import flag_struck, read_images, read_pages, reading_order, split_columns
 from pipeline.sources import PDF_DPI
 from pipeline.structure import analyse
 from pipeline.synthetic import render_page, save_compact
@@ -250,3 +250,54 @@ def test_lines_read_with_little_confidence_are_unclear_and_still_valid() -> None
     assert unclear[0].get("reason") == "low-ocr-confidence"
     assert not Validator().problems(tei.parse(tei.serialize(root)), "unclear")
     assert etree.QName(unclear[0].getparent()).localname in ("p", "said")
+
+
+def _one_word_tesseract(tmp_path: Path) -> str:
+    """A Tesseract stand-in that reads 'Memo' on every page it is given (one or a list)."""
+    script = tmp_path / "one-word-tesseract"
+    script.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "--version" ]; then echo "tesseract 5.3.0"; exit 0; fi\n'
+        'case "$1" in *.txt) n=$(wc -l < "$1");; *) n=1;; esac\n'
+        'printf "level\\tpage_num\\tblock_num\\tpar_num\\tline_num\\tword_num\\tleft\\ttop'
+        '\\twidth\\theight\\tconf\\ttext\\n" > "$2.tsv"\n'
+        'for p in $(seq 1 "$n"); do\n'
+        '  printf "5\\t$p\\t1\\t1\\t1\\t1\\t10\\t10\\t80\\t20\\t95\\tMemo\\n" >> "$2.tsv"\n'
+        "done\n"
+    )
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_pages_read_together_each_fail_alone(
+    use_cmd, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file gone and a page that cannot be written for Tesseract are gaps with a reason.
+
+    The other pages of the same run are read.
+    """
+    use_cmd(_one_word_tesseract(tmp_path))
+    paths = []
+    for n in range(4):
+        paths.append(tmp_path / f"page-{n}.png")
+        Image.new("L", (600, 200), 255).save(paths[-1])
+    tiff = tmp_path / "frames.tif"
+    Image.new("L", (600, 200), 255).save(tiff, save_all=True,
+                                         append_images=[Image.new("L", (600, 200), 255)])
+    paths[1].unlink()
+    real_save = Image.Image.save
+
+    def full_disk(image: Image.Image, fp: object, format: str | None = None, **kw: object):
+        if format == "PPM":
+            raise OSError(28, "No space left on device")
+        return real_save(image, fp, format, **kw)
+
+    monkeypatch.setattr(Image.Image, "save", full_disk)
+    page_sources = [_page(p) for p in paths] + [_page(tiff, InputKind.tiff, 1)]
+    pages = read_images(page_sources, lang="eng", timeout=10)
+    assert [p.error for p in pages[:4]] == [
+        None, "cannot read file: No such file or directory", None, None]
+    assert pages[4].error.startswith("cannot write the page for Tesseract in ")
+    assert pages[4].error.endswith(": No space left on device")
+    assert [p.lines[0].text if p.lines else None for p in pages] == [
+        "Memo", None, "Memo", "Memo", None]
