@@ -445,13 +445,20 @@ BATCH_KINDS: tuple[tuple[str, Callable[[Path, str, int], Path]], ...] = (
 FIRST_RUN = ".bench-first-run"  # beside a batch's output: its first run's wall time
 
 
+def code_fingerprint() -> str:
+    """The pipeline code's hash: a first run made by other code is no first run of this one."""
+    from pipeline.driver import code_fingerprint as fingerprint
+
+    return fingerprint()
+
+
 def first_run(work: Path, kind: str, make: Callable[[Path, str, int], Path], pages: int, *,
               memory: bool = False) -> tuple[Path, Path, float, TreeMemory | None]:
     """A fresh run of a batch of `pages` pages; its wall time is kept for the resume section."""
     batch = make(work, f"{kind}-{pages}", pages)
     output = work / f"out-{kind}-{pages}"
     wall, _, watch = pipeline_run(batch, output, "-q", memory=memory)
-    (output / FIRST_RUN).write_text(f"{wall}\n")
+    (output / FIRST_RUN).write_text(f"{wall}\n{code_fingerprint()}\n")
     return batch, output, wall, watch
 
 
@@ -476,9 +483,10 @@ def section_memory(work: Path) -> None:
 def section_resume(work: Path) -> None:
     for kind, make in BATCH_KINDS:
         marker = work / f"out-{kind}-200" / FIRST_RUN
-        if marker.is_file():  # the memory section ran it
+        wall, _, code = (marker.read_text() if marker.is_file() else "").partition("\n")
+        if code.strip() == code_fingerprint():  # the memory section ran it, with this code
             batch, output = make(work, f"{kind}-200", 200), marker.parent
-            first = float(marker.read_text())
+            first = float(wall)
         else:
             batch, output, first, _ = first_run(work, kind, make, 200)
         seconds, result, _ = timed(pipeline_command(batch, output, "-q"), env=environment())
