@@ -55,28 +55,28 @@ def run(options: Options) -> ExitCode:
         processed=_processing_date(),
         verbose=options.verbosity > 0,
     )
-    out = OutputFolder(options.output)
-    entries, todo = _plan(documents, out, settings, gazetteer.fingerprint(), options.force)
-    planned = [_planned_pages(d) for d in todo]
-    progress = Progress(sum(sum(p) for p in planned), enabled=options.verbosity >= 0,
-                        bar=options.progress)
-    try:
-        if todo:
-            with make_executor(options.executor, settings, options.jobs, options.scheduler,
-                               gazetteer) as executor:
-                for done in _schedule(executor, todo, planned, settings, progress):
-                    entry = _finish(done, out, entries[done.doc.id].fingerprint)
-                    out.record(entry)
-                    entries[done.doc.id] = entry
-    finally:
-        progress.close()
-    ordered = [entries[d.id] for d in documents]
-    out.finish(_report(ordered, skipped, settings, time.monotonic() - started), ordered)
-    if options.verbosity >= 0:
-        _summary(ordered, skipped, options.output, time.monotonic() - started)
-    if any(e.status != "ok" for e in ordered):
-        return ExitCode.documents_failed
-    return ExitCode.ok
+    with OutputFolder(options.output) as out:  # held by this run until it ends
+        entries, todo = _plan(documents, out, settings, gazetteer.fingerprint(), options.force)
+        planned = [_planned_pages(d) for d in todo]
+        progress = Progress(sum(sum(p) for p in planned), enabled=options.verbosity >= 0,
+                            bar=options.progress)
+        try:
+            if todo:
+                with make_executor(options.executor, settings, options.jobs, options.scheduler,
+                                   gazetteer) as executor:
+                    for done in _schedule(executor, todo, planned, settings, progress):
+                        entry = _finish(done, out, entries[done.doc.id].fingerprint)
+                        out.record(entry)
+                        entries[done.doc.id] = entry
+        finally:
+            progress.close()
+        ordered = [entries[d.id] for d in documents]
+        out.finish(_report(ordered, skipped, settings, time.monotonic() - started), ordered)
+        if options.verbosity >= 0:
+            _summary(ordered, skipped, options.output, time.monotonic() - started)
+        if any(e.status != "ok" for e in ordered):
+            return ExitCode.documents_failed
+        return ExitCode.ok
 
 
 def _processing_date() -> str:

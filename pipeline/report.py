@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import fcntl
 import io
 import json
 import os
@@ -11,11 +12,13 @@ import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import IO
 
 from pipeline.exceptions import OutputNotWritable, OutputPathBlocked
 
 STATE_DIR = ".tei-pipeline"  # inside OUTDIR: the journal and temporary files
 JOURNAL = "journal.jsonl"
+LOCK = "lock"  # held by the run writing into the folder
 CORRECTION_COLUMNS = [
     "document", "page", "line", "original", "correction", "entity_id", "score", "cert",
 ]
@@ -75,16 +78,30 @@ class OutputFolder:
         self.mode = 0o666 & ~umask
         try:
             root.mkdir(parents=True, exist_ok=True)
+            self.state.mkdir(exist_ok=True)
+            self._lock = _lock(self.state / LOCK, root)
             # Temporary files of a killed run are garbage; their documents are redone.
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp.mkdir(parents=True, exist_ok=True)
             probe = self.tmp / "probe"
             probe.write_bytes(b"")
             probe.unlink()
+        except OutputNotWritable:
+            raise
         except OSError as e:
             raise OutputNotWritable(
                 f"cannot write to output folder {root}: {e.strerror or e}; choose another with -o"
             ) from e
+
+    def close(self) -> None:
+        """Let another run have the folder."""
+        self._lock.close()
+
+    def __enter__(self) -> OutputFolder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def write(self, relative: str, data: bytes) -> Path:
         """Write OUTDIR/relative via a temporary file and a rename.
@@ -150,6 +167,23 @@ class OutputFolder:
         except OutputPathBlocked as e:
             raise OutputNotWritable(e.message) from e
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _lock(path: Path, root: Path) -> IO[bytes]:
+    """Hold the output folder for this run (released when the process ends, even killed).
+
+    Two runs writing into one folder would delete each other's temporary files.
+    """
+    handle = path.open("ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise OutputNotWritable(
+            f"another tei-pipeline run is writing to {root}; wait for it to finish or "
+            "choose another output folder with -o"
+        ) from None
+    return handle
 
 
 # Errors of one path (a file where a folder must be, a folder in the way, a name too long,

@@ -32,7 +32,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.cli import main
 from pipeline.exceptions import ExitCode
-from pipeline.report import STATE_DIR
+from pipeline.report import STATE_DIR, OutputFolder
 from pipeline.validate import Validator, check_file
 from tests.conftest import NS, REPO, SEED, assert_words_kept, run_batch, source_text
 
@@ -793,6 +793,26 @@ def test_a_full_disk_stops_the_batch_with_exit_4(
     err = capsys.readouterr().err
     assert "No space left on device" in err and "Traceback" not in err
     assert not list((tmp_path / "out").glob("*.xml"))
+
+
+def test_a_second_run_into_the_same_output_folder_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two runs writing into one folder would delete each other's temporary files."""
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.txt").write_text("A.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["run", str(root), "-o", str(out), "-q", "--executor", "serial"]
+    with OutputFolder(out):  # another run, busy
+        busy = out / STATE_DIR / "tmp" / "part-busy"
+        busy.write_bytes(b"half a document")
+        assert main(args) == ExitCode.output_not_writable
+        err = capsys.readouterr().err
+        assert f"another tei-pipeline run is writing to {out}; wait for it to finish" in err
+        assert busy.exists() and not (out / "a.xml").exists()
+    assert main(args) == ExitCode.ok
+    assert (out / "a.xml").is_file()
 
 
 def test_outputs_are_readable_by_others(tmp_path: Path) -> None:
