@@ -518,7 +518,7 @@ class NameCorrector:
             if hit is None:
                 i += 1
                 continue
-            found.append(self._other_persons_initial(toks, i, hit, i == mention_end))
+            found.append(self._someone_else(toks, i, hit, i == mention_end))
             i += hit.used
             mention_end = i
         mentions = self._resolve_in_context(found)
@@ -1101,7 +1101,7 @@ class NameCorrector:
         )
         return _Found(mention, j - i + 1)
 
-    def _other_persons_initial(
+    def _someone_else(
         self, toks: list[_Tok], i: int, found: _Found, after_mention: bool
     ) -> _Found:
         """A surname after a given name or initial that is not the person's: review.

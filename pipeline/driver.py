@@ -189,6 +189,7 @@ class _Job:
 
     call: tuple  # the function and its arguments
     items: list[tuple[int, int]] = field(default_factory=list)  # read: (document, source)
+    tasks: list[ReadTask] = field(default_factory=list)  # read: what the worker is given
     doc: int = -1  # assembly: its document
     pages: list[Page] | None = None  # assembly: its pages
     alone: bool = False  # run again on its own, after a worker died while it ran
@@ -252,7 +253,27 @@ def _schedule(
             if not whole:
                 results.setdefault(d, [None] * len(doc.pages))
             tasks.append(ReadTask(doc.pages[t], _meta(doc, settings) if whole else None))
-        return _Job((read_task, settings, tasks), items)
+        return _Job((read_task, settings, tasks), items, tasks)
+
+    def read_in(d: int, t: int, value: OcrResult | DocumentResult) -> _Done | _Job | None:
+        """A source's result: a document done, a document to assemble, or more to wait for."""
+        doc = documents[d]
+        read_result = value.read if isinstance(value, DocumentResult) else value
+        progress.advance(len(read_result.pages) if read_result.error is None else 0,
+                         planned=planned[d][t])
+        if isinstance(value, DocumentResult):
+            pages, error = collect([read_result], doc.pages)
+            assembled = value.assembled or Assembled(None, [], [], 0.0, error=error)
+            return _Done(doc, pages, assembled, read_result.seconds)
+        document_results = results[d]
+        document_results[t] = read_result
+        if any(r is None for r in document_results):
+            return None
+        pages, error = collect(document_results, doc.pages)  # type: ignore[arg-type]
+        if error is not None:
+            read = sum(r.seconds for r in results.pop(d) if r is not None)
+            return _Done(doc, pages, Assembled(None, [], [], 0.0, error=error), read)
+        return _Job((assemble_task, settings, _meta(doc, settings), pages), doc=d, pages=pages)
 
     while sources_left or in_flight or again or assemblies:
         if again and not in_flight:
@@ -293,26 +314,11 @@ def _schedule(
                 yield _Done(doc, job.pages or [], values, read)
                 continue
             for (d, t), value in zip(job.items, values, strict=True):
-                doc = documents[d]
-                read_result = value.read if isinstance(value, DocumentResult) else value
-                progress.advance(len(read_result.pages) if read_result.error is None else 0,
-                                 planned=planned[d][t])
-                if isinstance(value, DocumentResult):
-                    pages, error = collect([read_result], doc.pages)
-                    assembled = value.assembled or Assembled(None, [], [], 0.0, error=error)
-                    yield _Done(doc, pages, assembled, read_result.seconds)
-                    continue
-                document_results = results[d]
-                document_results[t] = read_result
-                if any(r is None for r in document_results):
-                    continue
-                pages, error = collect(document_results, doc.pages)  # type: ignore[arg-type]
-                if error is not None:
-                    read = sum(r.seconds for r in results.pop(d) if r is not None)
-                    yield _Done(doc, pages, Assembled(None, [], [], 0.0, error=error), read)
-                    continue
-                assemblies.append(_Job((assemble_task, settings, _meta(doc, settings), pages),
-                                       doc=d, pages=pages))
+                step = read_in(d, t, value)
+                if isinstance(step, _Done):
+                    yield step
+                elif step is not None:
+                    assemblies.append(step)
 
 
 def _meta(doc: sources.DocumentSource, settings: Settings) -> DocumentMeta:
@@ -328,7 +334,7 @@ def _lost(job: _Job, error: Exception) -> Assembled | list[OcrResult | DocumentR
     return [
         OcrResult(error=message) if task.meta is None
         else DocumentResult(OcrResult(error=message), None)
-        for task in job.call[2]
+        for task in job.tasks
     ]
 
 

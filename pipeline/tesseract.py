@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytesseract
-from PIL import Image
 from pytesseract import Output, TesseractError, TesseractNotFoundError
 
 from pipeline.exceptions import MissingDependency, OcrFailed, TesseractNotFound, UsageError
@@ -64,29 +63,15 @@ MIN_DPI, MAX_DPI = 70, 2400  # what Tesseract accepts; outside it, it estimates 
 
 
 def recognise(
-    image: str | Image.Image,
-    *,
-    lang: str,
-    timeout: float | None,
-    psm: int | None = None,
+    image: str, *, lang: str, timeout: float | None, psm: int | None = None,
     dpi: float | None = None,
 ) -> list[Line]:
-    """OCR one page image (a path Tesseract can read, or a Pillow image) into lines of words.
+    """OCR one page image file into lines of words.
 
     `dpi` is the scan's resolution. A PNM carries none, and Tesseract then guesses one from the
     text size ("Estimating resolution as 409" on a 300 dpi page) and reads the page worse.
     """
-    if isinstance(image, Image.Image):
-        # An uncompressed PNM is written in milliseconds; pytesseract's PNG takes ~0.2 s a page.
-        with tempfile.TemporaryDirectory(prefix="tei-pipeline-") as tmp:
-            path = str(Path(tmp) / "page.pnm")
-            image.save(path, format="PPM")
-            return recognise(path, lang=lang, timeout=timeout, psm=psm, dpi=dpi)
-    data = _data(image, lang=lang, timeout=timeout, config=_config(psm, dpi))
-    try:
-        return lines_from_data(data)
-    except (ValueError, KeyError, IndexError) as e:  # unparsable output
-        raise OcrFailed(f"tesseract printed output that cannot be read: {_one_line(e)}") from e
+    return _parsed(_data(image, lang=lang, timeout=timeout, config=_config(psm, dpi)), 1)[0]
 
 
 def recognise_pages(
@@ -107,16 +92,23 @@ def recognise_pages(
         listing.write_text("".join(f"{Path(i).resolve()}\n" for i in images), encoding="utf-8")
         data = _data(str(listing), lang=lang, timeout=timeout and timeout * len(images),
                      config=_config(None, dpi))
+    return _parsed(data, len(images))
+
+
+def _parsed(data: dict[str, list], count: int) -> list[list[Line]]:
+    """The lines of each of the `count` pages of Tesseract's word table (column page_num)."""
     try:
+        if count == 1:  # a table of one page may hold no row at all
+            return [lines_from_data(data)]
         rows = [int(n) for n in data.get("page_num", [])] if data else []
         starts = [n for n in range(len(rows)) if n == 0 or rows[n] != rows[n - 1]]
-        if [rows[n] for n in starts] != list(range(1, len(images) + 1)):
-            raise OcrFailed(f"tesseract read {len(set(rows))} of {len(images)} pages")
+        if [rows[n] for n in starts] != list(range(1, count + 1)):
+            raise OcrFailed(f"tesseract read {len(set(rows))} of {count} pages")
         return [
             lines_from_data({key: column[first:last] for key, column in data.items()})
             for first, last in zip(starts, [*starts[1:], len(rows)])
         ]
-    except (ValueError, KeyError, IndexError) as e:  # unparsable output
+    except (ValueError, KeyError, IndexError) as e:
         raise OcrFailed(f"tesseract printed output that cannot be read: {_one_line(e)}") from e
 
 

@@ -13,6 +13,13 @@ from pipeline.exceptions import OcrFailed, TesseractNotFound, UsageError
 from tests.conftest import fake_tesseract
 
 
+def line_file(folder: Path, text: str) -> str:
+    """A page image file of one line of text."""
+    path = folder / f"line-{len(list(folder.glob('line-*.png')))}.png"
+    line_image(text).save(path)
+    return str(path)
+
+
 def line_image(text: str) -> Image.Image:
     image = Image.new("L", (900, 120), 255)
     dejavu = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -22,9 +29,10 @@ def line_image(text: str) -> Image.Image:
 
 
 @pytest.mark.slow
-def test_real_tesseract_gives_words_with_boxes_and_confidence() -> None:
+def test_real_tesseract_gives_words_with_boxes_and_confidence(tmp_path: Path) -> None:
     tesseract.configure()
-    lines = tesseract.recognise(line_image("Ambassador Dubinin said"), lang="eng", timeout=60)
+    lines = tesseract.recognise(line_file(tmp_path, "Ambassador Dubinin said"), lang="eng",
+                                timeout=60)
     words = [w for line in lines for w in line.words]
     assert [w.text for w in words] == ["Ambassador", "Dubinin", "said"]
     assert all(w.box is not None and w.box.width > 0 for w in words)
@@ -75,25 +83,25 @@ def test_missing_program_says_how_to_install(use_cmd, tmp_path: Path) -> None:
 def test_crash_becomes_ocr_failed_with_its_message(use_cmd, tmp_path: Path) -> None:
     use_cmd(fake_tesseract(tmp_path, 'echo "Error in pixReadStream: bad data" >&2; exit 1'))
     with pytest.raises(OcrFailed, match=r"exit 1.*bad data"):
-        tesseract.recognise(line_image("x"), lang="eng", timeout=10)
+        tesseract.recognise(line_file(tmp_path, "x"), lang="eng", timeout=10)
 
 
 def test_timeout_becomes_ocr_failed(use_cmd, tmp_path: Path) -> None:
     use_cmd(fake_tesseract(tmp_path, "sleep 30"))
     with pytest.raises(OcrFailed, match="timed out after 1 s"):
-        tesseract.recognise(line_image("x"), lang="eng", timeout=1)
+        tesseract.recognise(line_file(tmp_path, "x"), lang="eng", timeout=1)
 
 
 def test_garbage_output_becomes_ocr_failed(use_cmd, tmp_path: Path) -> None:
     use_cmd(fake_tesseract(tmp_path, 'printf "\\001\\002 garbage\\nmore" > "$2.tsv"; exit 0'))
     with pytest.raises(OcrFailed, match="cannot be read|no output"):
-        tesseract.recognise(line_image("x"), lang="eng", timeout=10)
+        tesseract.recognise(line_file(tmp_path, "x"), lang="eng", timeout=10)
 
 
 def test_no_output_file_becomes_ocr_failed(use_cmd, tmp_path: Path) -> None:
     use_cmd(fake_tesseract(tmp_path, "exit 0"))
     with pytest.raises(OcrFailed, match="no output"):
-        tesseract.recognise(line_image("x"), lang="eng", timeout=10)
+        tesseract.recognise(line_file(tmp_path, "x"), lang="eng", timeout=10)
 
 
 def test_lines_group_words_by_block_paragraph_and_line() -> None:
