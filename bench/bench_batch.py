@@ -43,7 +43,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-SEED = REPO.parent / "shared" / "seed" / "memcon-1986-06-23.ocr.txt"
+SEED = REPO / "tests" / "data" / "seed" / "memcon-1986-06-23.ocr.txt"
 STAMP = "DECLASSIFIED\nNLRR FOI 714/5 #8479\nBY AI NARA DATE 11/29/07"
 MARKING = "~~SECRET/SENSITIVE~~"
 PAGES_PER_MEMO = 5
@@ -83,7 +83,7 @@ def page_texts(count: int) -> list[str]:
 
 
 def _render(job: tuple[str, int, str | None, str]) -> None:
-    from pipeline.synthetic import render_page, save_compact
+    from tests.render import render_page, save_compact
 
     text, seed, stamp, path = job
     save_compact(render_page(text, seed=seed, stamp=stamp), path)

@@ -26,7 +26,7 @@ from pipeline.correction import NameCorrector, _word_list, _word_skeletons  # no
 from pipeline.gazetteer import Gazetteer  # noqa: E402
 from pipeline.model import Line, Page, PageSource, Word  # noqa: E402
 
-SEED = REPO.parent / "shared" / "seed" / "memcon-1986-06-23.ocr.txt"
+SEED = REPO / "tests" / "data" / "seed" / "memcon-1986-06-23.ocr.txt"
 GOALS = {"recall": 0.98, "precision": 0.995, "load_s": 2.0, "page_ms": 50.0}
 
 

@@ -18,10 +18,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline.synthetic import render_document, save_compact  # noqa: E402
+from tests.render import render_document, save_compact  # noqa: E402
 
-SEED_TEXT = REPO.parent / "shared" / "seed" / "memcon-1986-06-23.ocr.txt"
-REAL_DOC = REPO.parent / "shared" / "real" / "jfk-104-10132-10092"
+SEED_TEXT = REPO / "tests" / "data" / "seed" / "memcon-1986-06-23.ocr.txt"
+REAL_DOC = REPO / "tests" / "data" / "real" / "jfk-104-10132-10092"
 DOC = "memcon-1986-06-23"
 MARKING = "~~SECRET/SENSITIVE~~"
 STAMP = "DECLASSIFIED\nNLRR FOI 714/5 #8479\nBY AI NARA DATE 11/29/07"

@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the shared material, the full TEI schema compiled once, helpers."""
+"""Fixtures: paths to the test data, the full TEI schema compiled once, helpers."""
 
 from __future__ import annotations
 
@@ -17,10 +17,11 @@ from pipeline.exceptions import ExitCode
 from pipeline.options import Options
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-SEED = SHARED / "seed" / "memcon-1986-06-23.ocr.txt"
-REAL = SHARED / "real"
-TEI_ALL = SHARED / "schemas" / "tei_all.rng"
+DATA = REPO / "tests" / "data"
+SEED = DATA / "seed" / "memcon-1986-06-23.ocr.txt"
+REAL = DATA / "real"
+REAL_DEV = DATA / "real-dev"
+TEI_ALL = REPO / "pipeline" / "schema" / "tei_all.rng"
 TEI = "{http://www.tei-c.org/ns/1.0}"
 NS = {"t": "http://www.tei-c.org/ns/1.0"}
 
@@ -28,8 +29,6 @@ NS = {"t": "http://www.tei-c.org/ns/1.0"}
 @pytest.fixture(scope="session")
 def tei_all() -> etree.RelaxNG:
     """The full TEI schema; lxml takes about 15 s to compile it, so once per session."""
-    if not TEI_ALL.is_file():
-        pytest.fail(f"{TEI_ALL} is missing: the tests need ../shared/schemas/tei_all.rng")
     return etree.RelaxNG(etree.parse(str(TEI_ALL)))
 
 

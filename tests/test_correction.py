@@ -18,8 +18,8 @@ from pipeline.correction import (
 )
 from pipeline.gazetteer import Entity, Gazetteer
 from pipeline.model import Cert, Line, Mention, Page, PageSource, Word, WordRef
+from tests.conftest import SEED
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "memcon-1986-06-23.ocr.txt"
 
 ENTRIES = [
     ("reagan-ronald", "Ronald Reagan", "person", ("Reagan", "R. Reagan")),
@@ -439,8 +439,6 @@ def test_split_word_and_skeleton_helpers() -> None:
 
 
 def seed_pages() -> list[Page]:
-    if not SEED.is_file():
-        pytest.skip(f"{SEED} is missing")
     lines = [line for line in SEED.read_text(encoding="utf-8").split("\n") if line.split()]
     return [
         Page(
@@ -480,8 +478,6 @@ def test_seed_with_a_small_gazetteer(corrector: NameCorrector) -> None:
 
 
 def test_seed_with_the_default_gazetteer() -> None:
-    if not Gazetteer.default_path().is_file():
-        pytest.skip("the default gazetteer is not there yet")
     check_seed(NameCorrector(Gazetteer.load([])))
 
 
@@ -513,8 +509,6 @@ def test_corpus_goals_with_the_corpus_gazetteer() -> None:
 
 
 def test_corpus_goals_with_the_default_gazetteer() -> None:
-    if not Gazetteer.default_path().is_file():
-        pytest.skip("the default gazetteer is not there yet")
     assert_goals(corpus_result(Gazetteer.default_path()))
 
 

@@ -15,7 +15,7 @@ import pytest
 from pipeline import executors
 from pipeline.exceptions import ExitCode
 from pipeline.executors import DaskExecutor, ProcessExecutor, SerialExecutor, make_executor
-from pipeline.synthetic import render_page, save_compact
+from tests.render import render_page, save_compact
 from pipeline.worker import Settings, WorkerState, worker_state
 from tests.conftest import SEED, run_batch
 

@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 
 from pipeline.exceptions import ExitCode
-from tests.conftest import NS, SEED, assert_tei_all_valid, body_text, run_batch, text_of
+from tests.conftest import NS, REAL, SEED, assert_tei_all_valid, body_text, run_batch, text_of
 from tests.scans import seed_two_pages, write_scan
 
 pytestmark = pytest.mark.slow
@@ -142,9 +142,6 @@ def test_memo_scans_speakers_and_furniture(memo_scans, tei_all) -> None:
         plain = body_text(etree.parse(str(path)))
         for furniture in FURNITURE_IN_TEXT:
             assert furniture not in plain, (entry["id"], furniture)
-
-
-REAL = Path(__file__).resolve().parents[2] / "shared" / "real"
 
 
 def test_real_pages_valid_and_furniture_kept_out_of_text(tmp_path: Path, tei_all) -> None:

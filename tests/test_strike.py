@@ -11,15 +11,10 @@ from PIL import Image
 
 from pipeline.model import Box
 from pipeline.strike import find_strikes, remove_strokes, struck_words
-from pipeline.synthetic import render_page, word_boxes
+from tests.render import render_page, word_boxes
+from tests.conftest import REAL
 
-REAL_PAGE = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "real"
-    / "jfk-104-10132-10092"
-    / "104-10132-10092-page-1.png"
-)
+REAL_PAGE = REAL / "jfk-104-10132-10092" / "104-10132-10092-page-1.png"
 
 # Struck markings, and plain words that have long horizontal parts of their own: bars of
 # E, H and T, underlines (typed underscores), a dashed rule.
@@ -205,8 +200,6 @@ def test_real_scan_few_false_alarms() -> None:
     "Document Number ... for FOIA Review" stamp); find_strikes reports nothing (the release
     banner's rules are too long, underlines have no letters running through them).
     """
-    if not REAL_PAGE.is_file():
-        pytest.skip(f"{REAL_PAGE} is missing (../shared/real from the repository)")
     pytesseract = pytest.importorskip("pytesseract")
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     page = Image.open(REAL_PAGE)

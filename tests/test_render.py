@@ -1,4 +1,4 @@
-"""Tests for pipeline.synthetic: pages are reproducible, laid out as typed, readable, small."""
+"""Tests for tests/render.py (the scan renderer): pages are reproducible, laid out as typed, readable, small."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline import synthetic
+from tests import render as synthetic
 from pipeline.exceptions import MissingDependency
-from pipeline.synthetic import (
+from tests.conftest import SEED
+from tests.render import (
     is_marking,
     render_document,
     render_page,
@@ -21,7 +22,6 @@ from pipeline.synthetic import (
     word_boxes,
 )
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "memcon-1986-06-23.ocr.txt"
 
 BODY = (
     "Dubinin continued that Gorbachev said that the Soviet Union is not trying to defeat "
@@ -167,11 +167,8 @@ def test_save_compact_png_and_group4_tiff(tmp_path: Path) -> None:
 def test_tesseract_reads_the_body() -> None:
     pytesseract = pytest.importorskip("pytesseract")
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    if SEED.is_file():  # a full page of the seed's body text
-        text = SEED.read_text(encoding="utf-8")
-        body = text[text.index("considers that") : text.index("and the obligation")]
-    else:
-        body = "\n\n".join([BODY] * 4)
+    text = SEED.read_text(encoding="utf-8")  # a full page of the seed's body text
+    body = text[text.index("considers that") : text.index("and the obligation")]
     page = render_page(body, seed=1986)
     words = re.compile(r"[A-Za-z0-9']+")
     truth = Counter(words.findall(body))
