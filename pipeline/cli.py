@@ -11,6 +11,8 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.exceptions import ExitCode, PipelineError
 
+PACKAGED = object()  # --tei-all without a path: the schema that ships with the package
+
 log = logging.getLogger("pipeline")
 
 
@@ -83,7 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("validate", help="check TEI files against the project schema")
     check.add_argument("files", nargs="+", type=Path)
     check.add_argument(
-        "--tei-all", type=Path, metavar="RNG", help="also check against this full TEI schema"
+        "--tei-all",
+        type=Path,
+        nargs="?",
+        const=PACKAGED,
+        metavar="RNG",
+        help="also check against full TEI: the tei_all schema that ships with the package "
+        "(TEI P5 4.12.0), or the one at RNG",
     )
     _verbosity(check)
     return parser
@@ -107,7 +115,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "validate":
             from pipeline.driver import validate_files
 
-            return int(validate_files(args.files, args.tei_all))
+            tei_all = args.tei_all
+            if tei_all is PACKAGED:
+                from pipeline.validate import tei_all_schema
+
+                tei_all = tei_all_schema()
+            return int(validate_files(args.files, tei_all))
         from pipeline.driver import run
         from pipeline.options import Options
 

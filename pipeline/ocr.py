@@ -65,6 +65,7 @@ def read_images(
             page.seconds = time.perf_counter() - started
         for dpi, group in ready.items():
             started = time.perf_counter()
+            results: Sequence[list[Line] | None]
             try:
                 results = tesseract.recognise_pages(
                     [p.path for p in group], lang=lang, timeout=timeout, dpi=dpi)
@@ -197,7 +198,7 @@ def reading_order(lines: list[Line], page_height: int) -> list[Line]:
         boxes = [line.box for line in group]
         if any(b is None for b in boxes):
             return None
-        return sum((b.y0 + b.y1) / 2 for b in boxes) / len(boxes)  # type: ignore[union-attr]
+        return sum((b.y0 + b.y1) / 2 for b in boxes if b is not None) / len(boxes)
 
     middles = [middle(g) for g in groups]
     in_band = [m is not None and (m < top or m > bottom) for m in middles]
@@ -210,7 +211,7 @@ def reading_order(lines: list[Line], page_height: int) -> list[Line]:
             continue
         position = order.index(k)
         target = next((i for i, g in enumerate(order[:position])
-                       if middles[g] is None or middles[g] > m), position)
+                       if (other := middles[g]) is None or other > m), position)
         order.insert(target, order.pop(position))
     return [line for g in order for line in groups[g]]
 

@@ -10,7 +10,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image, ImageOps
 
@@ -193,7 +193,7 @@ def _count_pages(path: Path, kind: InputKind) -> int:
     if kind is InputKind.pdf:
         return _pdf_page_count(path)
     if kind is InputKind.tiff:
-        return _open_image(path, check_only=True)
+        return _frame_count(path)
     return 1
 
 
@@ -285,7 +285,7 @@ def load_image(source: PageSource) -> tuple[Image.Image, str | None]:
 
 def resolution(image: Image.Image) -> float | None:
     """The image's vertical resolution in dots per inch, when it says so."""
-    dpi = image.info.get("dpi")
+    dpi: Any = image.info.get("dpi")
     try:
         value = float(dpi[1])
     except (TypeError, ValueError, IndexError):
@@ -312,7 +312,8 @@ def _normalise(image: Image.Image) -> Image.Image:
     return image
 
 
-def _open_image(path: Path, *, check_only: bool) -> int:
+def _frame_count(path: Path) -> int:
+    """The number of frames (pages) of an image file; refuses bombs and unreadable files."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

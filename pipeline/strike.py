@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,22 +10,15 @@ from PIL import Image
 from pipeline.model import Box
 from pipeline.sources import resolution
 
-__all__ = ["find_strikes", "remove_strokes", "struck_words"]
+__all__ = ["find_strikes", "remove_strokes"]
 
 # A struck word: a near-horizontal dark path whose centre lies in this part of the box height.
 BAND = (0.25, 0.75)
-MAX_SLOPE = 0.07  # about 4 degrees: hand strokes are slanted, rarely more than this
-MIN_COVER = 0.75  # the stroke runs along at least this share of the word's width
 STROKE_MAX_INCHES = 0.06  # thicker than this is a rule, a box or a redaction, not a pen stroke
 STROKE_MIN_INCHES = 0.4  # shortest stroke find_strikes reports
 STROKE_MAX_LENGTH_INCHES = 4.5  # longer lines are rules and box borders
 MIN_CROSSINGS = 3  # letter strokes (separate places) that must run through a stroke
 MIN_BALANCE = 0.35  # ink on the lesser side of a stroke, as a share of the greater side
-REACH = 0.12  # letter strokes cross a stroke by this share of the word's height, both sides
-MIN_ASPECT = 2.2  # a word box narrower than this many heights is too short to judge
-MIN_HEIGHT = 14  # pixels: a word box lower than this (a scan below ~150 dpi) is not judged
-MAX_TRIES = 1  # candidate rows judged per stretch of long lines (more: more false alarms)
-FEW_WORDS = 40  # struck_words converts the whole page when given more boxes than this
 MIN_STROKE_PIXELS = 60  # find_strikes ignores shorter lines whatever the resolution
 
 
@@ -98,162 +90,6 @@ def _close_rows(a: np.ndarray, gap: int) -> np.ndarray:
     return a | (left & right)
 
 
-def _longest_runs(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Length and start of the longest run of True in each row of a 2-D array."""
-    rows = a.shape[0]
-    padded = np.zeros((rows, a.shape[1] + 2), dtype=np.int8)
-    padded[:, 1:-1] = a
-    d = np.diff(padded, axis=1)
-    r_start, c_start = np.nonzero(d == 1)
-    _, c_end = np.nonzero(d == -1)
-    length = np.zeros(rows, dtype=np.int64)
-    start = np.zeros(rows, dtype=np.int64)
-    if r_start.size:
-        lengths = c_end - c_start
-        order = np.lexsort((lengths, r_start))  # by row, then length: the last of a row wins
-        length[r_start[order]] = lengths[order]
-        start[r_start[order]] = c_start[order]
-    return length, start
-
-
-# --------------------------------------------------------------------------- struck words
-
-
-def _longest_span(cols: np.ndarray, gap: int) -> int:
-    """Length of the longest stretch of True in a 1-D array, gaps of up to `gap` bridged."""
-    idx = np.flatnonzero(cols)
-    if idx.size == 0:
-        return 0
-    breaks = np.flatnonzero(np.diff(idx) > gap + 1)
-    first = np.concatenate(([idx[0]], idx[breaks + 1]))
-    last = np.concatenate((idx[breaks], [idx[-1]]))
-    return int((last - first).max()) + 1
-
-
-def _slopes(width: int, max_slope: float = MAX_SLOPE, thick: int = 1) -> np.ndarray:
-    """Slopes to try: neighbours differ by less than `thick` rows at the ends of the width."""
-    step = max(0.004, 2.0 * thick / max(width, 1))
-    n = int(max_slope / step)
-    return np.arange(-n, n + 1) * step
-
-
-def _word_stroke(ink: np.ndarray) -> dict[str, float] | None:
-    """Measurements of the stroke through a word's ink, or None when there is none."""
-    h, w = ink.shape
-    if h < MIN_HEIGHT or w < MIN_ASPECT * h:
-        return None  # too short for a stroke to tell from a letter's own bar
-    gap = max(2, h // 12)
-    thick = max(1, min(4, h // 16))  # rows either side: room for a wavy stroke
-    # the slant is limited so that the line drifts by at most a tenth of the box height
-    max_slope = min(MAX_SLOPE, 0.2 * h / w)
-    y0, y1 = int(np.floor(h * BAND[0])), int(np.ceil(h * BAND[1]))
-    # cheapest necessary condition: something dark in the middle of most columns, unbroken
-    lo, hi = int(np.floor(h * 0.15)), int(np.ceil(h * 0.85))
-    if _longest_span(np.asarray(ink[lo:hi].any(axis=0)), gap) < MIN_COVER * w:
-        return None
-    # cheap necessary conditions, row by row, before the search over slopes: the word's ink
-    # on both sides of the row, and something dark in most columns near it, unbroken
-    ys = np.arange(y0, y1)
-    cum = np.concatenate(([0], np.cumsum(ink.sum(axis=1))))
-    above = cum[np.clip(ys - thick - 1, 0, h)]
-    below = cum[h] - cum[np.clip(ys + thick + 2, 0, h)]
-    greater = np.maximum(np.maximum(above, below), 1)
-    balanced = np.minimum(above, below) >= 0.6 * MIN_BALANCE * greater
-    if not balanced.any():
-        return None
-    half = thick + int(np.ceil(max_slope * w / 2))
-    cols = np.zeros((h + 1, w), dtype=np.int32)
-    np.cumsum(ink, axis=0, out=cols[1:])
-    ys = ys[balanced]
-    near = (cols[np.clip(ys + half + 1, 0, h)] - cols[np.clip(ys - half, 0, h)]) > 0
-    spans = _longest_runs(_close_rows(near, gap))[0]
-    ys = ys[spans >= MIN_COVER * w]
-    if ys.size == 0:
-        return None
-    y0, y1 = max(y0, int(ys.min()) - half), min(y1, int(ys.max()) + half + 1)
-    # follow straight lines of every small slope through the word: shear, then look along rows
-    slopes = _slopes(w, max_slope=max_slope, thick=thick)
-    xc = np.arange(w) - (w - 1) / 2
-    shifts = np.rint(slopes[:, None] * xc[None, :]).astype(np.int64)  # (slopes, w)
-    r0, r1 = max(0, y0 - thick), min(h, y1 + thick)  # only the rows the search needs
-    rows = np.arange(r0, r1)
-    src = rows[None, :, None] + shifts[:, None, :]  # (slopes, rows, w)
-    valid = (src >= 0) & (src < h)
-    sheared = np.where(valid, ink[np.clip(src, 0, h - 1), np.arange(w)[None, None, :]], False)
-    band = sheared.copy()
-    for k in range(1, thick + 1):
-        band[:, k:, :] |= sheared[:, :-k, :]
-        band[:, :-k, :] |= sheared[:, k:, :]
-    band = band[:, y0 - r0 : y1 - r0, :]
-    cand = _close_rows(band, gap)
-    n_s, n_y, _ = cand.shape
-    length = _longest_runs(cand.reshape(n_s * n_y, w))[0].reshape(n_s, n_y)
-    # one candidate per stretch of neighbouring rows: its best slope and row
-    # (of equally long lines, the flattest: a short thick stroke fits several slopes)
-    flatness = np.abs(np.arange(n_s) - n_s // 2)[:, None]
-    best_slope = np.argmax(length * (n_s + 1) - flatness, axis=0)
-    best_len = length[best_slope, np.arange(n_y)]
-    good = best_len >= MIN_COVER * w
-    for first, last in _true_stretches(good):
-        # rows of the stretch, the longest lines first and, among those, the central ones
-        middle = (first + last) / 2
-        order = sorted(range(first, last + 1), key=lambda r: (-best_len[r], abs(r - middle)))
-        tried: list[int] = []
-        for y in order:
-            if len(tried) >= MAX_TRIES or best_len[y] < MIN_COVER * w:
-                break
-            if any(abs(y - t) <= 1 for t in tried):
-                continue
-            tried.append(y)
-            s = int(best_slope[y])
-            found = _stroke_through_letters(_shear(ink, shifts[s]), y + y0, thick, h)
-            if found is not None:
-                found["slope"] = float(slopes[s])
-                return found
-    return None
-
-
-def _shear(ink: np.ndarray, shift: np.ndarray) -> np.ndarray:
-    """The image with column x moved up by shift[x] rows (blank where it runs out)."""
-    h, w = ink.shape
-    src = np.arange(h)[:, None] + shift[None, :]
-    valid = (src >= 0) & (src < h)
-    return np.where(valid, ink[np.clip(src, 0, h - 1), np.arange(w)[None, :]], False)
-
-
-def _true_stretches(flags: np.ndarray) -> list[tuple[int, int]]:
-    """(first, last) index of each stretch of True in a 1-D array."""
-    padded = np.concatenate(([False], flags, [False])).astype(np.int8)
-    d = np.diff(padded)
-    firsts = np.flatnonzero(d == 1).tolist()
-    lasts = (np.flatnonzero(d == -1) - 1).tolist()
-    return list(zip(firsts, lasts, strict=True))
-
-
-def _stroke_through_letters(img: np.ndarray, y: int, thick: int, h: int) -> dict[str, float] | None:
-    """Whether the line at row `y` of a (sheared) word is a pen stroke through its letters.
-
-    Letter strokes must run through it (ink well above and below it, in separate places), and
-    the word's ink must lie on both sides of it in comparable amounts: the baseline serifs of
-    touching letters and the tops of lowercase letters fail the second test.
-    """
-    # cheap first: the word's ink on both sides of the line
-    above = float(img[: max(0, y - thick - 1)].sum())
-    below = float(img[y + thick + 2 :].sum())
-    if min(above, below) < MIN_BALANCE * max(1.0, above, below):
-        return None
-    w = img.shape[1]
-    m = _measure(img, np.arange(w), np.full(w, float(y)), thick, max(2.0, REACH * h), h)
-    if (
-        m.cover < MIN_COVER
-        or m.crossings < max(MIN_CROSSINGS, 0.5 * w / h)
-        or m.balance < MIN_BALANCE
-        or m.pen > 0.4 * h
-    ):
-        return None
-    return {"y": float(y), "pen": m.pen, "crossings": float(m.crossings), "balance": m.balance}
-
-
 @dataclass
 class _Measure:
     """What the pixels around a line say: is it a pen stroke through letters?"""
@@ -310,33 +146,6 @@ def _measure(
     ink_below = float(strip[:, span + edge + 1 : hi].sum())
     balance = min(ink_above, ink_below) / max(1.0, ink_above, ink_below)
     return _Measure(float(dark.mean()), pen, crossings, balance, up, down)
-
-
-def struck_words(image: Image.Image, boxes: Sequence[Box]) -> list[bool]:
-    """For each word box (page pixels), whether a hand-drawn stroke runs through its middle.
-
-    True when a near-horizontal dark path (slant up to about 4 degrees, a little waviness and
-    small breaks tolerated) lies between 25% and 75% of the box height, covers at least 75% of
-    the box width, and has letter ink both above and below it. Letters' own bars (E, H, T),
-    underlines (at the bottom of the box) and dashes are not strokes.
-    """
-    if not boxes:
-        return []
-    clipped = [_clip(box, image.size) for box in boxes]
-    whole = len(boxes) > FEW_WORDS  # many words: convert the page once; a few: crop each
-    ink = _ink(image) if whole else None
-    threshold = None
-    if not whole and image.mode != "1":
-        threshold = _threshold(image.convert("L"))
-    out = []
-    for b in clipped:
-        if b.width <= 0 or b.height <= 0:
-            out.append(False)
-        elif ink is not None:
-            out.append(_word_stroke(ink[b.y0 : b.y1, b.x0 : b.x1]) is not None)
-        else:
-            out.append(_word_stroke(_ink(image, b, threshold)) is not None)
-    return out
 
 
 # --------------------------------------------------------------------------- free strokes

@@ -101,9 +101,9 @@ def build(
     participants = structure.header.participants if structure.header else []
     root = E(
         "TEI",
-        tei_header(meta, structure, participants, referenced, entities, pages),
+        tei_header(meta, structure, participants, entities, pages),
         stand_off(referenced, entities, {p.id for p in participants}),
-        facsimile(meta, pages),
+        facsimile(pages),
         E("text", body),
     )
     root.set(f"{{{XML_NS}}}lang", "en")
@@ -120,7 +120,6 @@ def tei_header(
     meta: DocumentMeta,
     structure: DocumentStructure,
     participants: Sequence[Participant],
-    referenced: dict[str, str],
     entities: dict[str, Entity],
     pages: Sequence[Page],
 ) -> etree._Element:
@@ -353,7 +352,7 @@ def stand_off(
     return E("standOff", *[lst for lst in lists.values() if len(lst)])
 
 
-def facsimile(meta: DocumentMeta, pages: Sequence[Page]) -> etree._Element:
+def facsimile(pages: Sequence[Page]) -> etree._Element:
     """One surface per page image, one zone per line, in image pixels."""
     facs = E("facsimile")
     for p, page in enumerate(pages):
@@ -693,7 +692,8 @@ class _TextWriter:
         out.append(self.lb(ref, joined=joined))
         words = self.words(ref)
         if unclear and not joined and self._unsure(ref, words):
-            words = [E("unclear", "".join(words), reason=UNCLEAR_REASON, resp=f"#{APP_ID}")]
+            text = "".join(str(w) for w in words)  # plain strings: _unsure says so
+            words = [E("unclear", text, reason=UNCLEAR_REASON, resp=f"#{APP_ID}")]
         out.extend(words)
         return out
 

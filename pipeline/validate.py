@@ -25,6 +25,11 @@ def _schema_file(name: str) -> Path:
     return Path(str(resources.files("pipeline") / "schema" / name))
 
 
+def tei_all_schema() -> Path:
+    """The full TEI schema (tei_all, TEI P5 4.12.0, RELAX NG) that ships with the package."""
+    return _schema_file("tei_all.rng")
+
+
 class Validator:
     """A compiled schema; build once (per worker), then validate many documents."""
 

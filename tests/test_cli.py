@@ -99,8 +99,7 @@ def test_subprocess_run_writes_output_and_summary(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_validate_against_full_tei(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.conftest import TEI_ALL
-
+    """`--tei-all` with no path takes the tei_all schema that ships in the package."""
     out = tmp_path / "out"
     assert main(["run", str(SEED), "-o", str(out), "-q", "--executor", "serial"]) == 0
     good = out / "memcon-1986-06-23.ocr.xml"
@@ -109,9 +108,16 @@ def test_validate_against_full_tei(tmp_path: Path, capsys: pytest.CaptureFixture
         good.read_text(encoding="utf-8").replace("<body>", "<body><bogus/>", 1), encoding="utf-8"
     )
     assert (
-        main(["validate", "--tei-all", str(TEI_ALL), str(good), str(bad)])
-        == ExitCode.documents_failed
+        main(["validate", str(good), str(bad), "--tei-all"]) == ExitCode.documents_failed
     )
     printed = capsys.readouterr().out.splitlines()
     assert printed and all(line.startswith(f"{bad}:") for line in printed)
     assert any("bogus" in line for line in printed)
+    # another schema by its path: one that wants a root element the TEI file does not have
+    other = tmp_path / "other.rng"
+    other.write_text(
+        '<element name="other" xmlns="http://relaxng.org/ns/structure/1.0"><empty/></element>',
+        encoding="utf-8",
+    )
+    assert main(["validate", "--tei-all", str(other), str(good)]) == ExitCode.documents_failed
+    assert "other" in capsys.readouterr().out

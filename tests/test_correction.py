@@ -20,7 +20,6 @@ from pipeline.gazetteer import Entity, Gazetteer
 from pipeline.model import Cert, Line, Mention, Page, PageSource, Word, WordRef
 from tests.conftest import SEED
 
-
 ENTRIES = [
     ("reagan-ronald", "Ronald Reagan", "person", ("Reagan", "R. Reagan")),
     ("regan-donald", "Donald T. Regan", "person", ("Regan", "Donald Regan")),

@@ -15,9 +15,9 @@ import pytest
 from pipeline import executors
 from pipeline.exceptions import ExitCode
 from pipeline.executors import DaskExecutor, ProcessExecutor, SerialExecutor, make_executor
-from tests.render import render_page, save_compact
 from pipeline.worker import Settings, WorkerState, worker_state
 from tests.conftest import SEED, run_batch
+from tests.render import render_page, save_compact
 
 SETTINGS = Settings("eng", 60.0, (), True, None, "2023-11-14")
 

@@ -12,8 +12,8 @@ from pipeline.model import Box, InputKind, Line, Page, PageSource, Word
 from pipeline.ocr import flag_struck, read_images, read_pages, reading_order, split_columns
 from pipeline.sources import PDF_DPI
 from pipeline.structure import analyse
-from tests.render import render_page, save_compact
 from tests.conftest import REAL, fake_tesseract
+from tests.render import render_page, save_compact
 
 
 def words(*spec: tuple[str, int, int], y: int = 100) -> tuple[Word, ...]:

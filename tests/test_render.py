@@ -1,4 +1,4 @@
-"""Tests for tests/render.py (the scan renderer): pages are reproducible, laid out as typed, readable, small."""
+"""The scan renderer (tests/render.py): pages reproducible, laid out as typed, readable, small."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests import render as synthetic
 from pipeline.exceptions import MissingDependency
+from tests import render as synthetic
 from tests.conftest import SEED
 from tests.render import (
     is_marking,
@@ -21,7 +21,6 @@ from tests.render import (
     save_compact,
     word_boxes,
 )
-
 
 BODY = (
     "Dubinin continued that Gorbachev said that the Soviet Union is not trying to defeat "

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from pipeline.model import Box
-from pipeline.strike import find_strikes, remove_strokes, struck_words
-from tests.render import render_page, word_boxes
+from pipeline.strike import find_strikes, remove_strokes
 from tests.conftest import REAL
+from tests.render import render_page, word_boxes
 
 REAL_PAGE = REAL / "jfk-104-10132-10092" / "104-10132-10092-page-1.png"
 
@@ -47,39 +46,16 @@ def _widen(box: Box, dx: int, dy: int) -> Box:
     return Box(box.x0 - dx, box.y0 - dy, box.x1 + dx, box.y1 + dy)
 
 
-def test_struck_words_true_on_struck_markings_false_on_plain_words(
-    pages: list[Image.Image], words: list[tuple[str, Box, bool]]
-) -> None:
-    boxes = [box for _, box, _ in words]
-    expected = [struck for _, _, struck in words]
-    assert sum(expected) == 5  # SECRET/SENSITIVE twice, TOP, SECRET, CONFIDENTIAL
-    for page in pages:
-        found = struck_words(page, boxes)
-        wrong = [text for (text, _, s), f in zip(words, found, strict=True) if s != f]
-        assert not wrong
-
-
-def test_underlined_words_with_the_underline_in_the_box(
-    pages: list[Image.Image], words: list[tuple[str, Box, bool]]
-) -> None:
-    underlined = [box for text, box, _ in words if text in {"Underlined", "TEXT"}]
-    # Tesseract's box may or may not take in the underline: test both
-    with_line = [Box(b.x0, b.y0, b.x1, b.y1 + 14) for b in underlined]
-    for page in pages:
-        assert struck_words(page, underlined + with_line) == [False] * 4
-
-
-def test_the_end_on_its_own_and_boxes_with_some_margin(pages: list[Image.Image]) -> None:
+def test_the_end_plain_and_struck(pages: list[Image.Image]) -> None:
+    """A short line of capitals with bars of their own (E, H, T) is no stroke; struck, it is."""
     text = "THE END\n\n~~THE END~~"
     boxes = [box for _, box, _ in word_boxes(text)]
+    struck_line = boxes[2].union(boxes[3])
     for seed in SEEDS:
         page = render_page(text, seed=seed, skew_degrees=0)
-        # the boxes of a whole line ("THE END"), and of each word with a few pixels around
-        line_plain = boxes[0].union(boxes[1])
-        line_struck = boxes[2].union(boxes[3])
-        assert struck_words(page, [line_plain, line_struck]) == [False, True]
-        padded = [_widen(b, 4, 4) for b in boxes]
-        assert struck_words(page, padded) == [False, False, True, True]
+        found = find_strikes(page)
+        assert len(found) == 1
+        assert struck_line.y0 < (found[0].y0 + found[0].y1) / 2 < struck_line.y1
 
 
 def test_slanted_stroke_and_other_image_modes(pages: list[Image.Image], words) -> None:
@@ -88,19 +64,15 @@ def test_slanted_stroke_and_other_image_modes(pages: list[Image.Image], words) -
     crop = pages[0].crop((region.x0, region.y0, region.x1, region.y1))
     for angle in (-2.0, 2.0):  # the whole word and its stroke turned: a slanted stroke
         turned = crop.convert("L").rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
-        ys, xs = np.nonzero(np.asarray(turned) < 128)
-        box = Box(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
-        assert struck_words(turned, [box]) == [True]
-    box = Box(40, 40, 40 + marking.width, 40 + marking.height)
+        assert len(find_strikes(turned)) == 1
     for mode in ("1", "L", "RGB"):
-        assert struck_words(crop.convert(mode), [box]) == [True]
+        assert len(find_strikes(crop.convert(mode))) == 1
 
 
-def test_degenerate_boxes(pages: list[Image.Image]) -> None:
+def test_degenerate_regions(pages: list[Image.Image]) -> None:
     page = pages[0]
-    boxes = [Box(0, 0, 0, 0), Box(5000, 5000, 5100, 5050), Box(-20, -20, 10, 10)]
-    assert struck_words(page, boxes) == [False, False, False]
-    assert struck_words(page, []) == []
+    for region in (Box(0, 0, 0, 0), Box(5000, 5000, 5100, 5050), Box(-20, -20, 10, 10)):
+        assert find_strikes(page, region) == []
 
 
 def test_find_strikes_finds_each_stroke_and_nothing_else(pages: list[Image.Image], words) -> None:
@@ -156,8 +128,6 @@ def test_remove_strokes_erases_the_stroke_keeps_the_letters(pages: list[Image.Im
         lost, kept = (before < 128).sum() - (after < 128).sum(), (after < 128).sum()
         assert 0 < lost < kept  # the stroke went; most of the ink (the letters) stayed
         assert find_strikes(clean) == []
-        inner = Box(15, 10, region.width - 15, region.height - 10)
-        assert struck_words(clean, [inner]) == [False]
 
 
 def test_remove_strokes_without_a_stroke_changes_nothing(pages: list[Image.Image], words) -> None:
@@ -192,25 +162,9 @@ def test_remove_strokes_lets_tesseract_read_the_marking_again() -> None:
     assert cleaned > raw
 
 
-@pytest.mark.slow
 def test_real_scan_few_false_alarms() -> None:
-    """A real memorandum (JFK release): no struck words on it, so few should be reported.
+    """A real memorandum (JFK release) has no struck words: find_strikes reports at most one.
 
-    Measured: 407 words, none reported (earlier versions flagged "Document" of the bold
-    "Document Number ... for FOIA Review" stamp); find_strikes reports nothing (the release
-    banner's rules are too long, underlines have no letters running through them).
+    The release banner's rules are too long and underlines have no letters running through them.
     """
-    pytesseract = pytest.importorskip("pytesseract")
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    page = Image.open(REAL_PAGE)
-    data = pytesseract.image_to_data(page, output_type=pytesseract.Output.DICT)
-    boxes = [
-        Box(left, top, left + width, top + height)
-        for text, left, top, width, height in zip(
-            data["text"], data["left"], data["top"], data["width"], data["height"], strict=True
-        )
-        if text.strip()
-    ]
-    assert len(boxes) > 300
-    assert sum(struck_words(page, boxes)) <= 3
-    assert len(find_strikes(page)) <= 1
+    assert len(find_strikes(Image.open(REAL_PAGE))) <= 1
