@@ -5,13 +5,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
 import sys
 import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from pipeline.model import InputKind, Page
 from pipeline.options import Options
 from pipeline.progress import Progress
 from pipeline.report import DocumentEntry, OutputFolder, PageGap
+from pipeline.structure.vocabulary import processing_day
 from pipeline.tei import DocumentMeta
 from pipeline.validate import Validator, check_file
 from pipeline.worker import (
@@ -81,10 +80,7 @@ def run(options: Options) -> ExitCode:
 
 def _processing_date() -> str:
     """Today, or SOURCE_DATE_EPOCH's day for reproducible output."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date().isoformat()
-    return date.today().isoformat()
+    return processing_day().isoformat()
 
 
 def _plan(

@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 
 from lxml import etree
 
-from pipeline import __version__, markings
+from pipeline import __version__
 from pipeline.correction import affixes, english_words
 from pipeline.gazetteer import Entity
 from pipeline.model import Mention, Page, WordRef
@@ -18,13 +18,15 @@ from pipeline.structure import (
     DocumentStructure,
     Furniture,
     FurnitureKind,
+    Header,
     HeaderField,
     LineRef,
-    MemoHeader,
     PageStart,
     Paragraph,
     Participant,
     Separator,
+    Speech,
+    markings,
 )
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
@@ -123,7 +125,7 @@ def tei_header(
     entities: dict[str, Entity],
     pages: Sequence[Page],
 ) -> etree._Element:
-    title = document_title(meta, structure, pages)
+    title = document_title(meta, structure)
     return E(
         "teiHeader",
         E(
@@ -196,38 +198,9 @@ def _version_token(version: str | None) -> str | None:
     return m.group(0) if m else None
 
 
-def document_title(meta: DocumentMeta, structure: DocumentStructure, pages: Sequence[Page]) -> str:
-    """Title from document type, subject and date, falling back to the document's name."""
-    header = structure.header
-    parts: list[str] = []
-    if header is not None:
-        if header.doc_type is not None:
-            parts.append(_titlecase(_line_text(pages, header.doc_type)))
-        elif header.telegram:
-            parts.append("Telegram")
-        subject_field = header.field("subject") or next(
-            (f for f in header.fields if f.label == "field" and f.form_label == "TITLE"), None
-        )  # a form's TITLE is its subject
-        if subject_field is not None:
-            words = pages[subject_field.line.page].lines[subject_field.line.line].words
-            subject = " ".join(w.text for w in words[subject_field.value_start :])
-            if any(c.isalnum() for c in subject):  # not "SUBJECTS : |"
-                parts.append(subject)
-        elif header.subject:
-            parts.append(" ".join(_line_text(pages, r) for r in header.subject))
-        date_field = header.field("date")
-        if date_field is not None and date_field.date_iso:
-            parts.append(date_field.date_iso)
-    title = ", ".join(p for p in parts if p)
-    if header is not None and (header.doc_type is not None or header.telegram) and len(parts) > 1:
-        title = parts[0] + ": " + ", ".join(parts[1:])
-    return title or PurePosixPath(meta.id).name
-
-
-def _titlecase(text: str) -> str:
-    small = {"of", "for", "the", "and", "to", "on"}
-    words = text.lower().split()
-    return " ".join(w if i and w in small else w.capitalize() for i, w in enumerate(words))
+def document_title(meta: DocumentMeta, structure: DocumentStructure) -> str:
+    """The title the structure stage made (kind, number, subject, date), else the file's name."""
+    return structure.title or PurePosixPath(meta.id).name
 
 
 def _line_text(pages: Sequence[Page], ref: LineRef) -> str:
@@ -239,16 +212,19 @@ def source_desc(
     meta: DocumentMeta, structure: DocumentStructure, title: str, pages: Sequence[Page]
 ) -> etree._Element:
     bibl = E("bibl", E("title", title))
-    header = structure.header
-    date_field = header.field("date") if header else None
-    if date_field is not None and date_field.date_iso:
-        append(bibl, E("date", date_field.date_iso, when=date_field.date_iso))
+    if structure.date_iso:
+        append(bibl, E("date", structure.date_iso, when=structure.date_iso))
     for item in _all_furniture(structure):
         if item.kind is FurnitureKind.declassification:
             if item.idno:
                 append(bibl, E("idno", item.idno, type="declassification"))
+            if item.authority:
+                append(bibl, E("idno", item.authority, type="authority"))
             if item.date_iso:
                 append(bibl, E("date", item.date_text, type="declassification", when=item.date_iso))
+            if item.reviewer:
+                append(bibl, E("respStmt", E("resp", "declassification review"),
+                               E("name", item.reviewer)))
             append(
                 bibl,
                 E(
@@ -292,11 +268,9 @@ def _all_furniture(structure: DocumentStructure) -> list[Furniture]:
 def profile_desc(
     structure: DocumentStructure, participants: Sequence[Participant], entities: dict[str, Entity]
 ) -> etree._Element | None:
-    header = structure.header
-    date_field = header.field("date") if header else None
     children: list[etree._Element] = []
-    if date_field is not None and date_field.date_iso:
-        children.append(E("creation", E("date", date_field.date_iso, when=date_field.date_iso)))
+    if structure.date_iso:
+        children.append(E("creation", E("date", structure.date_iso, when=structure.date_iso)))
     if participants:
         people = E("listPerson", type="participants")
         for p in participants:
@@ -423,17 +397,19 @@ class _TextWriter:
         }
 
     def body(self) -> etree._Element:
-        div = E("div", type=self._div_type())
+        div = E("div", type=self.structure.kind.div_type)
         for item in self.structure.items:
             if isinstance(item, PageStart):
                 append(div, self.page_start(item))
             elif isinstance(item, Furniture):
                 append(div, self.furniture(item))
-            elif isinstance(item, MemoHeader):
+            elif isinstance(item, Header):
                 for el in self.header(item):
                     append(div, el)
             elif isinstance(item, Paragraph):
                 append(div, self.paragraph(item))
+            elif isinstance(item, Speech):
+                append(div, self.speech(item))
             elif isinstance(item, Separator):
                 append(div, E("ab", *self.line(item.line, first=True), type="separator"))
             elif isinstance(item, Closer):
@@ -441,25 +417,6 @@ class _TextWriter:
         if not any(child.tag in _BLOCK_TAGS for child in div):
             append(div, E("gap", reason="no-text"))
         return E("body", div)
-
-    def _div_type(self) -> str:
-        header = self.structure.header
-        if header is not None and header.telegram:
-            return "telegram"
-        if header is None or header.doc_type is None:
-            return "document"
-        text = _line_text(self.pages, header.doc_type).lower()
-        if "conversation" in text or "memcon" in text:
-            return "memorandumOfConversation"
-        if "telegram" in text or "cable" in text or "airgram" in text:
-            return "telegram"
-        if "executive order" in text:
-            return "executiveOrder"
-        if "proclamation" in text:
-            return "proclamation"
-        if "directive" in text:
-            return "directive"
-        return "memorandum"
 
     # page furniture
     def page_start(self, item: PageStart) -> list[etree._Element]:
@@ -525,7 +482,7 @@ class _TextWriter:
         out: list[object] = []
         rest = text
         for value, tag, attrs in (
-            (item.idno, "idno", {"type": "declassification"}),
+            (item.idno_text, "idno", {"type": "declassification"}),
             (item.date_text, "date", {"when": item.date_iso}),
         ):
             if value and value in rest:
@@ -536,14 +493,15 @@ class _TextWriter:
         return [o for o in out if o != ""]
 
     # header
-    def header(self, header: MemoHeader) -> list[etree._Element]:
+    def header(self, header: Header) -> list[etree._Element]:
         opener = E("opener")
         refs: list[tuple[LineRef, str, HeaderField | None]] = []
         refs += [(r, "letterhead", None) for r in header.letterhead]
-        refs += [(header.doc_type, "docType", None)] if header.doc_type else []
+        refs += [(r, "docType", None) for r in header.doc_type]
         refs += [(r, "subject", None) for r in header.subject]
         refs += [(f.line, "field", f) for f in header.fields]
         refs += [(r, "other", None) for r in header.other]
+        refs += [(r, "noise", None) for r in header.noise]
         for ref, role, field in sorted(refs, key=lambda t: (t[0].page, t[0].line)):
             if role == "field" and field is not None:
                 append(opener, self.header_field(field))
@@ -634,7 +592,23 @@ class _TextWriter:
         return E("seg", lb, label + " ", *value, type=field.label)
 
     # body
+    def speech(self, item: Speech) -> etree._Element:
+        """A label alone on its line and the paragraphs of speech below it: one sp."""
+        label = self.line(item.label, first=True)
+        paragraphs = [E("p", *self.paragraph_content(p)) for p in item.paragraphs]
+        return E("sp", E("speaker", *label), *paragraphs, who=f"#{item.who}")
+
     def paragraph(self, item: Paragraph) -> etree._Element:
+        content = self.paragraph_content(item)
+        if item.mode == "sp" and item.who and item.speaker_label:
+            label = self.line(item.speaker_label, first=True)
+            return E("sp", E("speaker", *label), E("p", *content), who=f"#{item.who}")
+        if item.mode == "said" and item.who:
+            return E("p", E("said", *content, who=f"#{item.who}", direct="false"))
+        return E("p", *content)
+
+    def paragraph_content(self, item: Paragraph) -> list[object]:
+        """A paragraph's lines (less a dialogue label), page breaks and furniture within it."""
         content: list[object] = []
         first_line = True
         for c in item.content:
@@ -654,12 +628,7 @@ class _TextWriter:
                 content.extend(self.page_start(c))
             elif isinstance(c, Furniture):
                 content += ["\n", self.furniture(c)]
-        if item.mode == "sp" and item.who and item.speaker_label:
-            label = self.line(item.speaker_label, first=True)
-            return E("sp", E("speaker", *label), E("p", *content), who=f"#{item.who}")
-        if item.mode == "said" and item.who:
-            return E("p", E("said", *content, who=f"#{item.who}", direct="false"))
-        return E("p", *content)
+        return content
 
     def lines(self, refs: Sequence[LineRef]) -> list[object]:
         out: list[object] = []

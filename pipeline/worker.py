@@ -8,6 +8,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 from pipeline import ocr, structure, tei, tesseract
@@ -217,7 +218,7 @@ def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page])
         t0 = time.perf_counter()
         mentions = ctx.corrector.find_mentions(pages)
         t1 = time.perf_counter()
-        tree = structure.analyse(pages, mentions)
+        tree = structure.analyse(pages, mentions, today=date.fromisoformat(meta.processed))
         t2 = time.perf_counter()
         root = tei.build(meta, pages, mentions, tree, ctx.gazetteer.entities)
         xml = tei.serialize(root)

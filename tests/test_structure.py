@@ -175,7 +175,7 @@ def test_telegram(outputs) -> None:
     tree = outputs["telegram-1986-moscow"]
     assert tree.find(".//t:body/t:div", NS).get("type") == "telegram"
     assert text_of(tree.find(".//t:titleStmt/t:title", NS)).startswith(
-        "Telegram: SHEVARDNADZE ON THE SUMMIT"
+        "Telegram MOSCOW 11873: SHEVARDNADZE ON THE SUMMIT"
     )
     assert tree.find(".//t:opener//t:date", NS).get("when") == "1986-06-23"
     assert {s.get("type") for s in tree.iterfind(".//t:opener/t:seg", NS)} >= {
@@ -243,7 +243,7 @@ def test_a_records_form_keeps_every_labelled_line_in_the_opener(outputs) -> None
     assert opener.find("t:dateline/t:date", NS).get("when") == "1985-11-21"
     assert tree.find(".//t:creation/t:date", NS).get("when") == "1985-11-21"
     title = text_of(tree.find(".//t:titleStmt/t:title", NS))
-    assert title == "Telegram on the Geneva talks, 1985-11-21"
+    assert title == "Record Identification Form: Telegram on the Geneva talks, 1985-11-21"
     (paragraph,) = tree.findall(".//t:body//t:p", NS)
     assert text_of(paragraph).startswith("The Ambassador met")
 

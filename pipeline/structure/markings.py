@@ -12,6 +12,8 @@ from datetime import date
 
 from rapidfuzz import fuzz, process
 
+from pipeline.structure.vocabulary import PORTION_MARK, numeric_date
+
 LEVELS = ("TOP SECRET", "SECRET", "CONFIDENTIAL", "UNCLASSIFIED", "LIMITED OFFICIAL USE")
 CAVEATS = (
     "SENSITIVE",
@@ -100,9 +102,6 @@ def marking_form(text: str) -> str | None:
     return spaced_marking(text) or classification_token(text)
 
 
-PORTION_MARK = re.compile(r"^\((TS|S|C|U|S/S|S/NF|C/NF|LOU|SBU|TS/SCI)\)$")
-
-
 def is_portion_marking(token: str) -> bool:
     """True for "(S)", "(C)", "(U)", "(TS)", "(S/S)" and their kin."""
     return bool(PORTION_MARK.match(token.strip().rstrip(".:")))
@@ -112,8 +111,8 @@ def is_portion_marking(token: str) -> bool:
 
 DECLASS_LINE = re.compile(
     r"""^\W*(
-        DECLASSIFIED\b
-      | DECLASSIFIED\s*/\s*RELEASED
+        (PARTIALLY\s+)?DECLASSIFIED\b
+      | (PARTIALLY\s+)?DECLASSIFIED\s*/\s*RELEASED
       | (NLRR|NLR|NLS|NLC|NLJ|NLE|NLF|NLG)[-\s]\S*
       | BY\s+\S+(\s+\S+)?\s+NARA,?\s+DATE
       | AUTHORITY\s*:?\s*(NND|EO|E\.O\.|[A-Z]{2,5}[-\s]?\d)
@@ -126,24 +125,29 @@ DECLASS_LINE = re.compile(
       | NARA\b.*\bDATE
       | (DOCUMENT\s+NUMBER).*\bFOIA\b
       | UNDER\s+PROVISIONS\s+OF\s+E\.?O
+      | .{0,30}\bby\s+\S.{0,30}\bNATIONAL\s+SECURITY\s+COUNCIL
+      | .{0,30}\bA\s?/\s?CDC\s?/\s?MR\b
+      | .{0,30}\bAPPEALS\s+REVIEW\s+PANEL
+      | .{0,20}\b(?-i:REVIEWED\s+BY)\b
+      | .{0,20}\(\s*[X\s]?\s*\)\s*(RELEASE|EXCISE|DENY|DECLASSIFY|DELETE)\b
+      | .{0,20}\b(EO|E\.O\.)\s+CITATIONS?\b
+      | .{0,20}\bFOI,?\s+EO\s+OR\s+PA\b
+      | .{0,80}\bASSASSINATION\s+RECORDS\b
+      | (\d{4}\s+)?RELEASE\s+UNDER\s+THE\b
+      | APPROVED\s+FOR\s+RELEASE\b
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
-DECLASS_IDNO = re.compile(
-    r"\b((?:NLRR|NLR|NLS|NLC|NLJ|NLE|NLF|NLG)[-\s]?(?:FOI|M|F|MDR)?[-\s]*[\w/.-]+(?:\s*#\s*\d+)?"
-    r"|NND\s*\d[\d\s-]*\d|MR\s+(?:Case\s+)?No\.?\s*[\w/-]+)",
-    re.IGNORECASE,
-)
-NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\b")
-
 
 DECLASS_PHRASE = re.compile(
     r"\b(DECLASSIFIED|DECLASSIFICATION|FOIA|FOR\s+FOIA\s+REVIEW|DOCUMENT\s+NUMBER|"
     r"RELEASE\s+UNDER|RECORDS\s+ACT|DOWNGRADING|SANITIZED|NARA|E\.\s?O\.\s?1[23]\d{3}|"
-    r"GROUP\s+1\b|EXCLUDED\s+FROM\s+AUTOMATIC)",
+    r"GROUP\s+1\b|EXCLUDED\s+FROM\s+AUTOMATIC|DECLASSIFY|EXCISE|IN\s+PART)",
     re.IGNORECASE,
 )
-ARCHIVE_ID = re.compile(r"^\W*\d{3}\s?-\s?\d{5}\s?-\s?[\dA-Za-z]{3,5}\W*$")
+# A record number printed at the page edge ("104-10132-10092"), or an archive's scan tag of
+# digit groups alone ("14 00000").
+ARCHIVE_ID = re.compile(r"^\W*(\d{3}\s?-\s?\d{5}\s?-\s?[\dA-Za-z]{3,5}|\d{1,4}(\s+\d{4,})+)\W*$")
 
 
 def declassification_phrase(text: str) -> bool:
@@ -152,7 +156,7 @@ def declassification_phrase(text: str) -> bool:
 
 
 def archive_identifier(text: str) -> bool:
-    """True for a record number printed at the page edge ("104-10132-10092")."""
+    """True for a record number or scan tag printed at the page edge ("104-10132-10092")."""
     return bool(ARCHIVE_ID.match(text.strip()))
 
 
@@ -168,28 +172,82 @@ def classification_token(text: str) -> str | None:
 
 
 def is_declassification(text: str) -> bool:
-    """True for a line of a declassification stamp or release statement."""
+    """True for a line of a declassification stamp, release notice or review box."""
     return bool(DECLASS_LINE.match(text.strip()))
 
 
-def declassification_idno(text: str) -> str | None:
-    """The authority/case number in a stamp line ("NLRR FOI 714/5 #8479"), if any."""
-    m = DECLASS_IDNO.search(text)
-    return " ".join(m.group(1).split()) if m else None
+# Case and document numbers of release stamps, read through the OCR's slips: the library's
+# code (NLRR, NLS, ...) with its series (FOI, MDR, M), a NARA project number (NND), a
+# mandatory-review case, a FOIA document number.
+_LIBRARY = r"N[LI1|][RKBSCJEFGN]{0,2}[R]?"
+CASE_NUMBER = re.compile(
+    r"\b(?P<library>" + _LIBRARY + r")[-\s]+(?P<series>F[O0Q][IL1l|]|MDR|M|F)?[-\s]*"
+    r"(?P<number>[\dOoIl|][\w/.-]*(?:\s*#\s*[\dOoIl|]+)?)"
+    r"|\b(?P<nnd>NND)\s*(?P<nndnum>\d[\d\s-]*\d)"
+    r"|\b(?P<mr>MR)\s+(?:Case\s+)?No\.?\s*(?P<mrnum>[\w/-]+)"
+    r"|\bDocument\s+Number\s+(?P<docnum>[\dOoIl|][\d\s/OoIl|-]*\d)",
+    re.IGNORECASE,
+)
+_LIBRARIES = ("NLRR", "NLR", "NLS", "NLC", "NLJ", "NLE", "NLF", "NLG", "NLN", "NLH", "NLGB")
+_DIGIT_SLIPS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
 
 
-def numeric_date(text: str) -> tuple[str, str] | None:
-    """The first M/D/YY date in the text, as (as written, ISO); two-digit years are 19xx/20xx."""
-    m = NUMERIC_DATE.search(text)
-    if not m:
+def case_number(text: str) -> tuple[str, str] | None:
+    """The case or document number of a stamp line: (as read, normalised), or None.
+
+    "NLRR FOL 714/5 #8479" gives ("NLRR FOL 714/5 #8479", "NLRR FOI 714/5 #8479"): the
+    library code and series are read through letter slips, digits through O/0 and l/1.
+    """
+    m = CASE_NUMBER.search(text)
+    if m is None:
         return None
-    month, day, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    if year < 100:
-        year += 2000 if year < 50 else 1900
-    try:
-        return m.group(0), date(year, month, day).isoformat()
-    except ValueError:
+    read = " ".join(m[0].split())
+    if m["library"]:
+        library = m["library"].upper().replace("I", "L").replace("1", "L").replace("|", "L")
+        if library not in _LIBRARIES:
+            return None
+        series = m["series"]
+        if series:
+            series = "FOI" if series[0].upper() == "F" and len(series) == 3 else series.upper()
+        number = re.sub(r"\s*#\s*", " #", m["number"].translate(_DIGIT_SLIPS))
+        if not any(c.isdigit() for c in number):
+            return None
+        return read, " ".join(p for p in (library, series, number) if p)
+    if m["nnd"]:
+        return read, "NND " + re.sub(r"\s+", "", m["nndnum"])
+    if m["mr"]:
+        return read, "MR Case No. " + m["mrnum"].translate(_DIGIT_SLIPS)
+    number = re.sub(r"\s+", "", m["docnum"].translate(_DIGIT_SLIPS))
+    return read, "Document Number " + number
+
+
+AUTHORITY = re.compile(r"\bE\.?\s?[O0]\.?\s*(1[0-3]\d{3})\b", re.IGNORECASE)
+REVIEWER = re.compile(
+    r"\bby\s+(?P<nsc>[A-Z][\w.]*(?:\s+[A-Z][\w.'-]*){0,3}),?\s+National\s+Security\s+Council"
+    r"|\bBY\s+(?P<nara>[A-Z][\w.]{0,5})\s+NARA\b"
+    r"|\bREVIEWED\s+BY\s*:?\s*(?P<state>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,2})",
+)
+
+
+def authority(text: str) -> str | None:
+    """The executive order a release was made under ("E.O. 12356"), if the line names one."""
+    m = AUTHORITY.search(text)
+    return f"E.O. {m[1]}" if m else None
+
+
+def reviewer(text: str) -> str | None:
+    """Who reviewed or released the document, where a stamp line says so."""
+    m = REVIEWER.search(text)
+    if m is None:
         return None
+    name = m["nsc"] or m["nara"] or m["state"]
+    name = re.split(r"\s+(?:DATE|Date)\b", name)[0].strip(" ,.")
+    return name or None
+
+
+def stamp_date(text: str, today: date) -> tuple[str, str] | None:
+    """A stamp's date, (as read, ISO); never one after the day the document is processed."""
+    return numeric_date(text, today)
 
 
 # --- page numbers and instructions -----------------------------------------------------

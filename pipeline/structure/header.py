@@ -1,0 +1,388 @@
+"""The header scanner: the active profile's rules consume the opening lines one by one.
+
+Each rule looks at one line and either takes it into the header, skips it (a speck), ends the
+header, says there is none (running text first), or passes. The first rule that does not pass
+decides. A profile is an ordered tuple of these rules plus its labels and heading.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from rapidfuzz.distance import Levenshtein
+
+from pipeline.model import Line, Page
+from pipeline.structure import vocabulary
+from pipeline.structure.furniture import Slot
+from pipeline.structure.text import clean, noise, prose, real_word
+from pipeline.structure.tree import Header, HeaderField, LineRef
+
+if TYPE_CHECKING:
+    from pipeline.structure.profiles import Profile
+
+MAX_HEADER_LINES = 60  # the header is among the first page's first lines
+
+SEPARATOR = re.compile(r"^[-_=*.\s]{3,}$")
+SIDE_LABEL = re.compile(r"^(.*?)\s*PARTICIPANTS\s*:?\s*$", re.IGNORECASE)
+# Inside a participants list: "U.S. Side", "Soviet Side:", "American Delegation"
+SIDE_NAME = re.compile(
+    r"^([A-Z][\w.]*(?:\s[A-Z][\w.]*)?)\s+(?:SIDE|DELEGATION)\s*:?$", re.IGNORECASE
+)
+# A labelled line of a form ("RECORD NUMBER : 176-10036-10116"): words in capitals, a colon.
+FORM_LABEL = re.compile(r"^([A-Z][A-Z/&.-]*(?: (?:OF|[A-Z][A-Z/&.-]*)){0,4})\s*['‘’`]?\s*:(?!\S)")
+# A telegram's date-time group: "O 231458Z JUN 86" (precedence, day, time, month, year).
+DATE_TIME_GROUP = re.compile(r"^(?:[OPRZ]{1,2}\s+)?(\d{2})(\d{4})\s?Z\s+([A-Z]{3})\s+(\d{2})\b")
+FIELD_NAMES = {
+    "subj": "subject",
+    "through": "thru",
+    "copies to": "cc",
+    "and place": "place",
+    "fm": "from",
+    "memorandum for": "to",
+}
+# The header fields with a name of their own (the TEI seg/@type or dateline they become).
+FIELDS = {
+    "date", "time", "place", "subject", "from", "to", "thru", "cc", "ref", "info", "tags",
+    "participants",
+}
+# Labels recognised when the OCR damaged them ("SUBJFCT:", "susyect:", "DATF:"), once the
+# header has begun: the label and the largest number of letters it may differ by.
+DAMAGED_LABELS = {"subject": 2, "date": 1, "time": 1, "place": 1, "from": 1, "through": 2}
+DAMAGED_LABEL = re.compile(r"^([A-Za-z0-9$]{4,8})\s*['‘’`.,]?\s*:")
+_OCR_DIGITS = str.maketrans("0158$", "oisbs")
+NAME_PARTICLES = {"of", "the", "for", "and", "de", "von", "van", "der", "la", "le", "du"}
+
+
+class Outcome(Enum):
+    """What a rule did with a line."""
+
+    taken = "taken"  # the line is part of the header
+    skipped = "skipped"  # a speck: neither header nor text; the header may go on
+    end = "end"  # the header ended before this line
+    none = "none"  # the document has no header
+
+
+@dataclass
+class HeaderLine:
+    """One content line as the rules see it."""
+
+    slot: int  # index into the page flow
+    ref: LineRef
+    line: Line
+    text: str  # without specks around it
+    following: str | None  # the next content line's text
+
+
+@dataclass
+class Scan:
+    """The header being read, and what the rules have seen so far."""
+
+    profile: Profile
+    today: date
+    header: Header = field(default_factory=Header)
+    found_type: bool = False
+    found_field: bool = False
+    in_participants: bool = False
+    sides: list[str] = field(default_factory=list)
+    entries: list[tuple[int, LineRef]] = field(default_factory=list)  # (sides seen, line)
+    before: list[HeaderLine] = field(default_factory=list)  # lines before the header began
+    heading_goes_on: bool = False  # the heading runs over onto the next line
+    last_slot: int = -1
+
+    @property
+    def started(self) -> bool:
+        return self.found_type or self.found_field
+
+    def take(self, line: HeaderLine) -> Outcome:
+        self.last_slot = line.slot
+        return Outcome.taken
+
+
+Rule = Callable[[Scan, HeaderLine], Outcome | None]
+
+
+def scan(
+    profile: Profile, flow: list[Slot], pages: Sequence[Page], today: date
+) -> tuple[Scan | None, int]:
+    """Read the header with the profile's rules; the scan and the first flow slot after it."""
+    content = [k for k, s in enumerate(flow) if not s.is_furniture]
+    if not content:
+        return None, len(flow)
+    # The header is on the first page: stop at the next page break, found or inferred.
+    next_page = next(
+        (k for k in range(content[0], len(flow)) if flow[k].page_start is not None), len(flow)
+    )
+    slots = [k for k in content if k < next_page][:MAX_HEADER_LINES]
+    lines = [pages[flow[k].page].lines[flow[k].line] for k in slots]
+    texts = [clean(line.text) for line in lines]
+    state = Scan(profile, today)
+    for n, k in enumerate(slots):
+        ref = LineRef(flow[k].page, flow[k].line)
+        following = texts[n + 1] if n + 1 < len(texts) else None
+        line = HeaderLine(k, ref, lines[n], texts[n], following)
+        outcome = next((o for rule in profile.rules if (o := rule(state, line)) is not None), None)
+        if outcome is Outcome.none:
+            return None, 0
+        if outcome is Outcome.end:
+            break
+        if outcome is None:
+            if state.started:
+                break
+            state.before.append(line)
+    if not state.started:
+        return None, 0
+    return state, state.last_slot + 1
+
+
+# --- rules -------------------------------------------------------------------------------
+
+
+def separator(state: Scan, line: HeaderLine) -> Outcome | None:
+    """A rule typed across the page ends a header that has begun."""
+    if not SEPARATOR.match(line.line.text.strip()):
+        return None
+    if state.started:
+        state.last_slot = line.slot
+        return Outcome.end
+    return Outcome.skipped
+
+
+def running_text_first(state: Scan, line: HeaderLine) -> Outcome | None:
+    """Two lines of prose before any heading or field: the document has no header."""
+    if not state.started and prose(line.text) and line.following and prose(line.following):
+        return Outcome.none
+    return None
+
+
+def heading(state: Scan, line: HeaderLine) -> Outcome | None:
+    """The heading that names the kind ("MEMORANDUM OF CONVERSATION").
+
+    What stood above it is the letterhead, specks and scrawl apart.
+    """
+    if state.heading_goes_on:
+        state.heading_goes_on = False
+        state.header.doc_type.append(line.ref)
+        return state.take(line)
+    if state.found_type or state.profile.heading is None:
+        return None
+    if not state.profile.heading.match(line.text):
+        joined = f"{line.text} {line.following}" if line.following else ""
+        if not joined or not state.profile.heading.match(joined):
+            return None
+        state.heading_goes_on = True  # "NATIONAL SECURITY DECISION" / "DIRECTIVE NUMBER 227"
+    header = state.header
+    used = {(r.page, r.line) for r in header.lines()}
+    for before in state.before:
+        if (before.ref.page, before.ref.line) in used:
+            continue
+        (header.noise if noise(before.line) else header.letterhead).append(before.ref)
+    state.before.clear()
+    header.doc_type = [line.ref]
+    state.found_type = True
+    return state.take(line)
+
+
+def side_label(state: Scan, line: HeaderLine) -> Outcome | None:
+    """A participants label of one side ("U.S. Participants:", "Soviet Side")."""
+    found = SIDE_LABEL.match(line.text) or (
+        SIDE_NAME.match(line.text) if state.in_participants else None
+    )
+    if not found:
+        return None
+    state.header.side_labels.append(line.ref)
+    label = found.group(1).strip() or None
+    if label:
+        state.sides.append(label)
+    state.in_participants = state.found_field = True
+    return state.take(line)
+
+
+def date_time_group(state: Scan, line: HeaderLine) -> Outcome | None:
+    """A telegram's "O 231458Z JUN 86": the date of the document (the time is Zulu)."""
+    found = DATE_TIME_GROUP.match(line.text)
+    if not found or state.header.field("date") is not None:
+        return None
+    day, _, month, year = found.groups()
+    number = vocabulary.MONTHS.get(month.lower())
+    iso = vocabulary.iso_date(int(year), number, int(day), state.today) if number else None
+    state.header.fields.append(HeaderField("date", line.ref, 0, date_iso=iso))
+    state.found_field = True
+    return state.take(line)
+
+
+def labelled_field(state: Scan, line: HeaderLine) -> Outcome | None:
+    """A line that starts with one of the profile's labels ("SUBJECT:", "FM", "TAGS:")."""
+    found = state.profile.labels.match(line.text)
+    if not found:
+        return None
+    label = next(g for g in found.groups() if g).lower()
+    state.found_field = True
+    result = header_field(label, line.ref, line.line, state.today)
+    state.in_participants = result.label == "participants"
+    if state.in_participants:
+        # "PARTICIPANTS: The President" - the first name stands on the label's line.
+        label_words = LineRef(line.ref.page, line.ref.line, 0, result.value_start)
+        state.header.side_labels.append(label_words)
+        if result.value_start < len(line.line.words):
+            state.entries.append(
+                (len(state.sides), LineRef(line.ref.page, line.ref.line, result.value_start))
+            )
+    else:
+        state.header.fields.append(result)
+    return state.take(line)
+
+
+def form_line(state: Scan, line: HeaderLine) -> Outcome | None:
+    """A form's labelled line ("RECORD NUMBER : 176-10036-10116"), its label kept as written."""
+    found = form_label(line.text) if not state.in_participants else None
+    if not found:
+        return None
+    state.found_field = True
+    words = line.line.words
+    colon = next((i for i, w in enumerate(words) if ":" in w.text), None)
+    value_start = len(words) if colon is None else colon + 1
+    label = " ".join(found[1].split())
+    result = HeaderField("field", line.ref, value_start, form_label=label)
+    if label in ("DATE", "DOCUMENT DATE"):
+        value = " ".join(w.text for w in words[value_start:])
+        parsed = vocabulary.parse_date(value, state.today)
+        result.date_iso = parsed[1] if parsed else None
+    state.header.fields.append(result)
+    return state.take(line)
+
+
+def damaged_label(state: Scan, line: HeaderLine) -> Outcome | None:
+    """A known label the OCR damaged ("SUBJFCT:", "DATF:"), once the header has begun."""
+    if not state.started:
+        return None
+    label = _damaged_label(line.text)
+    if label is None:
+        return None
+    state.in_participants = False
+    state.header.fields.append(header_field(label, line.ref, line.line, state.today))
+    return state.take(line)
+
+
+def participant(state: Scan, line: HeaderLine) -> Outcome | None:
+    """An entry of the participants list: a title and a name, maybe a role after a comma."""
+    if not state.in_participants or not looks_like_participant(line.line):
+        return None
+    state.entries.append((len(state.sides), line.ref))
+    return state.take(line)
+
+
+def bare_date(state: Scan, line: HeaderLine) -> Outcome | None:
+    """A line that is a date alone ("May 23, 1986"): the document's date, if it has none yet."""
+    if state.header.field("date") is not None:
+        return None
+    found = vocabulary.parse_date(line.text, state.today)
+    if found is None or not vocabulary.is_date_line(line.text, state.today):
+        return None
+    state.header.fields.append(HeaderField("date", line.ref, 0, date_iso=found[1]))
+    state.found_field = state.found_field or state.found_type
+    if not state.started:
+        state.found_field = True
+    return state.take(line)
+
+
+def subject_after_heading(state: Scan, line: HeaderLine) -> Outcome | None:
+    """Short capitalised lines right under the heading: the document's subject or title."""
+    if not state.found_type or state.found_field or prose(line.text):
+        return None
+    if len(line.text.split()) > 14 or noise(line.line):
+        return None
+    state.header.subject.append(line.ref)
+    return state.take(line)
+
+
+def speck(state: Scan, line: HeaderLine) -> Outcome | None:
+    """Specks and scrawl: neither header nor text; the header may go on below them."""
+    if any(real_word(word) for word in line.text.split()) and not noise(line.line):
+        return None
+    if state.started:
+        state.header.noise.append(line.ref)
+    return Outcome.skipped
+
+
+# --- reading labelled lines ---------------------------------------------------------------
+
+
+def header_field(label: str, ref: LineRef, line: Line, today: date) -> HeaderField:
+    """A labelled line: where its value starts, and the date or times it gives."""
+    label = " ".join(label.split())
+    label_words = len(label.replace(",", " ").split())
+    colon = next((i for i, w in enumerate(line.words) if w.text.endswith(":")), None)
+    value_start = colon + 1 if colon is not None and colon < label_words + 1 else label_words
+    if line.words and not line.words[0].text[:1].isalnum():
+        value_start = max(value_start, 1)
+    value = " ".join(w.text for w in line.words[value_start:])
+    if "participants" in label:
+        name = "participants"
+    elif label.startswith("date,"):
+        name = "date"  # "DATE, TIME AND PLACE": the date, then the time
+    else:
+        name = FIELD_NAMES.get(label, label)
+    if name not in FIELDS:  # a label of its kind's own ("ACTION REQUIRED"): kept as written
+        return HeaderField("field", ref, value_start, form_label=label.upper())
+    result = HeaderField(name, ref, value_start)
+    if name == "date":
+        parsed = vocabulary.parse_date(value, today)
+        result.date_iso = parsed[1] if parsed else None
+        result.time_from, result.time_to = (
+            vocabulary.parse_time_range(value) if "time" in label else (None, None)
+        )
+        if result.time_from:
+            result.time_start = next(
+                (
+                    value_start + i
+                    for i, w in enumerate(line.words[value_start:])
+                    if vocabulary.TIME.match(w.text)
+                ),
+                None,
+            )
+    elif name == "time":
+        result.time_from, result.time_to = vocabulary.parse_time_range(value)
+    return result
+
+
+def _damaged_label(text: str) -> str | None:
+    """The known label an OCR-damaged one stands for, when exactly one is near enough."""
+    found = DAMAGED_LABEL.match(text)
+    if found is None or prose(text[found.end() :]):
+        return None  # "Dane: I think that we should ..." is someone speaking
+    word = found[1].lower().translate(_OCR_DIGITS)
+    near = [
+        label
+        for label, edits in DAMAGED_LABELS.items()
+        if len(word) >= len(label) - edits and Levenshtein.distance(word, label) <= edits
+    ]
+    return near[0] if len(near) == 1 else None
+
+
+def form_label(text: str) -> re.Match[str] | None:
+    """A form's labelled line: a label in capitals, a short value.
+
+    "ORIGINATOR : CIA" is one, and so is a label with no value; a speaker's turn
+    ("GORBACHEV: We think that ...") is not.
+    """
+    found = FORM_LABEL.match(text)
+    if found is None or prose(text[found.end() :]):
+        return None
+    return found
+
+
+def looks_like_participant(line: Line) -> bool:
+    """A participants-list line: a title and a name in capitals, maybe a role after a comma."""
+    text = line.text.strip().lstrip("‘'\"`.,- ")
+    name, comma, _ = text.partition(",")
+    words = name.split()
+    if not 1 <= len(words) <= 7 or len(name) > 50 or len(text) > 100:
+        return False
+    if not all(w[:1].isupper() or w in NAME_PARTICLES for w in words):
+        return False  # "After initial greetings, ..." is a paragraph
+    return bool(comma) or not text.endswith((".", ":", ";")) or len(words[-1]) <= 3

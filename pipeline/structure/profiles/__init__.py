@@ -1,0 +1,135 @@
+"""Profiles: one small declarative file per kind of record, and how a document's kind is found.
+
+A profile says how its kind is recognised (signs among the first page's lines, or a test of
+its own), the heading that names it, the labels of its header, the header rules in the order
+they apply, its TEI ``div/@type``, and where its number stands. The first profile (`all_profiles`)
+whose signs a document shows is its kind; the generic profile takes the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pipeline.structure import header as rules
+from pipeline.structure.tree import Kind
+
+SIGN_LINES = 30  # the signs of a kind stand among the first page's first lines
+
+
+def labels(*names: str, routing: bool = False) -> re.Pattern[str]:
+    """A header-label pattern: each name followed by a colon.
+
+    With `routing`, also a telegram's FM/TO/INFO lines in capitals, without a colon
+    ("FM AMEMBASSY MOSCOW").
+    """
+    alternatives = "|".join(names)
+    route = r"|(?-i:(FM|TO|INFO)(?=\s+[A-Z]{3,}))" if routing else ""
+    return re.compile(
+        r"^(?:(DATE,\s*TIME(?:,?\s+AND\s+PLACE)?|AND\s+PLACE)\s*:?" + route
+        + r"|(" + alternatives + r")\s*['‘’`]?\s*:)",
+        re.IGNORECASE,
+    )
+
+
+MEMO_LABELS = (
+    "SUBJECT", "SUBJ", "DATE", "TIME", "PLACE", "FROM", "TO", "THRU", "THROUGH", "CC",
+    "COPIES TO", "REF", "TAGS",
+    r"PARTICIPANTS|((US|U\.S\.|SOVIET|USSR|AMERICAN|[A-Z][a-z]+) )?PARTICIPANTS",
+)
+MEMO_RULES: tuple[rules.Rule, ...] = (
+    rules.separator,
+    rules.running_text_first,
+    rules.heading,
+    rules.side_label,
+    rules.labelled_field,
+    rules.damaged_label,
+    rules.participant,
+    rules.subject_after_heading,
+    rules.speck,
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How one kind of record is recognised and read."""
+
+    kind: Kind
+    signs: tuple[re.Pattern[str], ...] = ()
+    heading: re.Pattern[str] | None = None  # the line that names the kind
+    labels: re.Pattern[str] = labels(*MEMO_LABELS)
+    rules: tuple[rules.Rule, ...] = MEMO_RULES
+    number: re.Pattern[str] | None = None  # group 1: the document's number, in any early line
+    titles: tuple[tuple[re.Pattern[str], str], ...] = ()  # heading -> a finer label
+    recognise: Callable[[Sequence[str]], bool] | None = None  # a test of its own
+
+    def shown_by(self, texts: Sequence[str]) -> bool:
+        """Whether the first page's lines show this kind."""
+        if self.recognise is not None and self.recognise(texts):
+            return True
+        early = list(texts[:SIGN_LINES])
+        # a heading may run over two lines: "NATIONAL SECURITY DECISION" / "DIRECTIVE ..."
+        early += [f"{a} {b}" for a, b in zip(early, early[1:])]
+        return any(sign.search(text) for text in early for sign in self.signs)
+
+    def label_for(self, heading_text: str | None) -> str:
+        for pattern, label in self.titles:
+            if heading_text and pattern.search(heading_text):
+                return label
+        return self.kind.label
+
+    def number_in(self, texts: Sequence[str]) -> str | None:
+        if self.number is None:
+            return None
+        for text in texts[:SIGN_LINES]:
+            found = self.number.search(text)
+            if found:
+                return " ".join(found[1].split())
+        return None
+
+
+def heading(pattern: str) -> re.Pattern[str]:
+    """A heading: the pattern and nothing else on the line (case ignored)."""
+    return re.compile(r"^(?:" + pattern + r")\s*[.:]?$", re.IGNORECASE)
+
+
+def sign(pattern: str) -> re.Pattern[str]:
+    """A sign of a kind: a line that starts with the pattern (case ignored)."""
+    return re.compile(r"^(?:" + pattern + r")", re.IGNORECASE)
+
+
+def detect(texts: Sequence[str]) -> Profile:
+    """The profile of the first kind whose signs the first page's lines show."""
+    from pipeline.structure.profiles import generic
+
+    return next((p for p in all_profiles() if p.shown_by(texts)), generic.PROFILE)
+
+
+@lru_cache(maxsize=1)
+def all_profiles() -> tuple[Profile, ...]:
+    """Every profile but the generic one, in the order they are tried."""
+    from pipeline.structure.profiles import (  # they import this module: loaded when asked
+        cia_cable,
+        cia_dispatch,
+        directive,
+        executive_order,
+        form,
+        letter,
+        memcon,
+        memorandum,
+        proclamation,
+        telegram,
+    )
+
+    # Most specific first: a form's labels, then the headings that name a kind outright,
+    # then memoranda (a memorandum of conversation before a plain memorandum), then letters.
+    return tuple(
+        module.PROFILE
+        for module in (
+            form, directive, executive_order, proclamation, telegram, cia_cable,
+            cia_dispatch, memcon, memorandum, letter,
+        )
+    )
+

@@ -1,0 +1,24 @@
+"""CIA cable on a message form: the form's boxes, then routing and the text in capitals."""
+
+from pipeline.structure import header as rules
+from pipeline.structure.profiles import Profile, heading, labels, sign
+from pipeline.structure.tree import Kind
+
+PROFILE = Profile(
+    kind=Kind("cia-cable", "Cable", "cable"),
+    signs=(
+        sign(r".{0,40}\b(?-i:MESSAGE\s+FORM)\b"),
+        sign(r".{0,40}\b(OUTGOING|INCOMING|CLASSIFIED)\s+MESSAGE\b"),
+        sign(r".{0,20}\bCABLE\s+SEC"),
+    ),
+    heading=heading(r".{0,40}\b(MESSAGE\s+FORM|(OUTGOING|INCOMING|CLASSIFIED)\s+MESSAGE)\b.*"),
+    labels=labels("SUBJECT", "DATE", "FROM", "TO", "INFO", "CONF", "REF", "ROUTING"),
+    rules=(
+        rules.separator,
+        rules.heading,
+        rules.labelled_field,
+        rules.damaged_label,
+        rules.bare_date,
+        rules.speck,
+    ),
+)

@@ -1,0 +1,22 @@
+"""CIA dispatch: a form with TO, INFO, FROM, SUBJECT and ACTION REQUIRED boxes."""
+
+from pipeline.structure import header as rules
+from pipeline.structure.profiles import Profile, heading, labels, sign
+from pipeline.structure.tree import Kind
+
+PROFILE = Profile(
+    kind=Kind("cia-dispatch", "Dispatch", "dispatch"),
+    signs=(sign(r".{0,30}\b(?-i:DISPATCH)\b(?!\s+(OF|TO|THE|FROM)\b)"),),
+    heading=heading(r".{0,30}\bDISPATCH\b.*"),
+    labels=labels(
+        "SUBJECT", "DATE", "FROM", "TO", "INFO", "ACTION REQUIRED", "ACTION", "REFERENCES?"
+    ),
+    rules=(
+        rules.separator,
+        rules.heading,
+        rules.labelled_field,
+        rules.damaged_label,
+        rules.bare_date,
+        rules.speck,
+    ),
+)

@@ -1,0 +1,73 @@
+"""What a line is, judged alone: words or specks, prose or heading; and names by position."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pipeline.correction import english_words
+from pipeline.model import Line, Mention, WordRef
+
+NOISE_CONFIDENCE = 55  # a line Tesseract read with less (mean of its words) may be scrawl
+_SPECKS = "_-—–|'‘’\"“”.,;~"  # read around a line's words by the OCR, kept out of its text
+_EDGE_PUNCTUATION = _SPECKS + ":()[]{}!?*^`"
+
+
+class MentionIndex:
+    """Name mentions by the word they start at."""
+
+    def __init__(self, mentions: Sequence[Mention]) -> None:
+        self.by_start: dict[WordRef, Mention] = {m.first: m for m in mentions}
+        self.by_line: dict[tuple[int, int], list[Mention]] = {}
+        for ref, mention in sorted(self.by_start.items(), key=lambda kv: kv[0].word):
+            self.by_line.setdefault((ref.page, ref.line), []).append(mention)
+
+    def at(self, page: int, line: int, word: int) -> Mention | None:
+        return self.by_start.get(WordRef(page, line, word))
+
+    def in_line(self, page: int, line: int, start: int = 0, stop: int = 10_000) -> list[Mention]:
+        return [m for m in self.by_line.get((page, line), ()) if start <= m.first.word < stop]
+
+
+def real_word(text: str) -> bool:
+    """Two letters or digits at least: not a speck ("J", "|", "-")."""
+    return sum(c.isalnum() for c in text) >= 2
+
+
+def has_text(line: Line) -> bool:
+    return any(c.isalnum() for w in line.words for c in w.text)
+
+
+def clean(text: str) -> str:
+    """A line's text without the OCR specks around it."""
+    return text.strip().strip(_SPECKS + " ")
+
+
+def prose(text: str) -> bool:
+    """Running text, not a heading: six words or more, most of them in lower case.
+
+    Letterheads, titles and subject lines are capitalised ("Meeting with Soviet Ambassador
+    Dubinin"); a typed line of a paragraph is not ("WHEREAS it is essential that there be").
+    """
+    words = [w for w in text.split() if w[:1].isalpha()]
+    if len(words) < 6:
+        return False
+    return sum(1 for w in words if w[:1].isupper()) < len(words) / 2
+
+
+def noise(line: Line) -> bool:
+    """Specks, scrawl or handwriting read as letters: no word to read in it.
+
+    No word of three letters or digits ("ae L", "u", "( ti ,"); or, on a scan, a line read
+    with low confidence whose words are mostly not English ("hana", "win Vitin &").
+    Names typed in capitals are read with high confidence, so they stay.
+    """
+    words = [w.text.strip(_EDGE_PUNCTUATION) for w in line.words]
+    readable = [w for w in words if sum(c.isalnum() for c in w) >= 3]
+    if not readable:
+        return True
+    confidences = [w.conf for w in line.words if w.conf is not None]
+    if not confidences or sum(confidences) / len(confidences) >= NOISE_CONFIDENCE:
+        return False
+    english = english_words()
+    known = sum(1 for w in readable if w.lower() in english or w.isdigit())
+    return known < len(readable) / 2

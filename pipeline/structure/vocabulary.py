@@ -1,0 +1,183 @@
+"""What records of every kind say alike: titles and roles, months, dates, portion marks.
+
+One date parser with one rule for two-digit years serves every stage: headers, stamps and the
+correction stage's dates of people.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, datetime, timezone
+
+# Titles and roles that stand before a name or after it ("D. Zarechnak, Interpreter").
+ROLE_WORDS = (
+    "President",
+    "Vice President",
+    "General Secretary",
+    "Secretary",
+    "Ambassador",
+    "Minister",
+    "Foreign Minister",
+    "Deputy Foreign Minister",
+    "Chief of Staff",
+    "Deputy Assistant Secretary",
+    "Assistant Secretary",
+    "Under Secretary",
+    "Deputy Secretary",
+    "Interpreter",
+    "Notetaker",
+    "VADM",
+    "ADM",
+    "General",
+    "Marshal",
+    "Admiral",
+    "Senator",
+    "Counselor",
+    "Director",
+    "National Security Advisor",
+    "Assistant to the President",
+    "Special Assistant",
+    "Deputy Director",
+    "Chairman",
+    "Premier",
+    "Prime Minister",
+    "Adviser",
+    "Advisor",
+    "Mr.",
+    "Mrs.",
+    "Ms.",
+    "Dr.",
+    "Deputy Chief of Mission",
+    "Charge",
+    "Minister-Counselor",
+    "Secretary of State",
+    "Secretary of Defense",
+    "Secretary of the Treasury",
+    "Deputy Secretary of State",
+    "Assistant Secretary of State",
+    "National Security Adviser",
+    "Minister of Foreign Affairs",
+    "Chief of the General Staff",
+    "Defense Minister",
+)
+
+# Paragraph and title classification marks: "(S)", "(C)", "(S/NF)".
+PORTION_MARK = re.compile(r"^\((TS|S|C|U|S/S|S/NF|C/NF|LOU|SBU|TS/SCI)\)$")
+
+_MONTH_NAMES = (
+    "january february march april may june july august september october november december"
+).split()
+MONTHS = {name: n for n, name in enumerate(_MONTH_NAMES, start=1)}
+MONTHS.update({name[:3]: n for name, n in list(MONTHS.items())})
+MONTHS["sept"] = 9
+
+NUMERIC_DATE = re.compile(r"\b(\d{1,2})\s?/\s?(\d{1,2})\s?/\s?(\d{4}|\d{2})\b")
+_MONTH_DAY_YEAR = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})\b")
+_DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4}|\d{2})\b")
+_SLASHED_MONTH = re.compile(r"\b(\d{1,2})\s?/\s?([A-Za-z]{3})\s?/\s?(\d{4}|\d{2})\b")  # 2/FEB/1965
+
+
+def full_year(year: int, today: date) -> int:
+    """A year as typed, in full: two digits are the latest year of 19xx/20xx not after today."""
+    if year >= 100:
+        return year
+    return 2000 + year if 2000 + year <= today.year else 1900 + year
+
+
+def iso_date(year: int, month: int, day: int, today: date) -> str | None:
+    """The ISO date, or None when it is no date or lies after the day the document is processed."""
+    try:
+        found = date(full_year(year, today), month, day)
+    except ValueError:
+        return None
+    return found.isoformat() if found <= today else None
+
+
+def numeric_date(text: str, today: date) -> tuple[str, str] | None:
+    """The first M/D/YY or M/D/YYYY date in the text: (as written, ISO)."""
+    for m in NUMERIC_DATE.finditer(text):
+        iso = iso_date(int(m[3]), int(m[1]), int(m[2]), today)
+        if iso is not None:
+            return m[0], iso
+    return None
+
+
+def parse_date(text: str, today: date) -> tuple[str, str] | None:
+    """The first date in the text: (as written, ISO).
+
+    "June 23, 1986", "23 June 1986", "OCT 14 1986", "2/FEB/1965", "6/23/86".
+    """
+    found: list[tuple[int, str, str]] = []
+    for m in _MONTH_DAY_YEAR.finditer(text):
+        month = MONTHS.get(m[1].lower())
+        iso = iso_date(int(m[3]), month, int(m[2]), today) if month else None
+        if iso:
+            found.append((m.start(), m[0], iso))
+            break
+    for m in _DAY_MONTH_YEAR.finditer(text):
+        month = MONTHS.get(m[2].lower())
+        iso = iso_date(int(m[3]), month, int(m[1]), today) if month else None
+        if iso:
+            found.append((m.start(), m[0], iso))
+            break
+    for m in _SLASHED_MONTH.finditer(text):
+        month = MONTHS.get(m[2].lower())
+        iso = iso_date(int(m[3]), month, int(m[1]), today) if month else None
+        if iso:
+            found.append((m.start(), m[0], iso))
+            break
+    numeric = NUMERIC_DATE.search(text)
+    if numeric:
+        iso = iso_date(int(numeric[3]), int(numeric[1]), int(numeric[2]), today)
+        if iso:
+            found.append((numeric.start(), numeric[0], iso))
+    if not found:
+        return None
+    _, written, iso = min(found)
+    return written, iso
+
+
+def is_date_line(text: str, today: date) -> bool:
+    """A line that is a date and nothing else ("May 23, 1986", "October 14, 1986")."""
+    found = parse_date(text, today)
+    if found is None:
+        return False
+    rest = text.replace(found[0], " ")
+    return not any(c.isalnum() for c in rest)
+
+
+TIME = re.compile(r"(\d{1,2})[:.](\d{2})\s*(a\.?m\.?|p\.?m\.?)?", re.IGNORECASE)
+
+
+def parse_time_range(text: str) -> tuple[str | None, str | None]:
+    """("16:55:00", "17:35:00") from "4:55 - 5:35pm"; a shared am/pm applies to both ends."""
+    found = TIME.findall(text)
+    if not found:
+        return None, None
+    suffixes = [s.lower().replace(".", "") for _, _, s in found]
+    shared = next((s for s in reversed(suffixes) if s), "")
+    result: list[str | None] = []
+    for (hour, minute, _), explicit in zip(found[:2], suffixes[:2]):
+        h, m = int(hour), int(minute)
+        meridian = explicit or shared
+        if meridian == "pm" and h < 12:
+            h += 12
+        if meridian == "am" and h == 12:
+            h = 0
+        result.append(f"{h:02d}:{m:02d}:00" if h < 24 and m < 60 else None)
+    if len(result) == 1:
+        return result[0], None
+    if result[0] and result[1] and result[0] > result[1] and not suffixes[0]:
+        # "11:30 - 1:15pm": the start was in the morning after all
+        h = int(result[0][:2]) - 12
+        result[0] = f"{h:02d}{result[0][2:]}" if h >= 0 else result[0]
+    return result[0], result[1]
+
+
+def processing_day() -> date:
+    """The day documents are processed: today, or SOURCE_DATE_EPOCH's day (reproducible output)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
+    return date.today()
