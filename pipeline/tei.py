@@ -626,8 +626,10 @@ class _TextWriter:
             elif isinstance(c, PageStart):
                 content.append("\n")
                 content.extend(self.page_start(c))
+                first_line = False  # the next line starts after it, with its own lb
             elif isinstance(c, Furniture):
                 content += ["\n", self.furniture(c)]
+                first_line = False
         return content
 
     def lines(self, refs: Sequence[LineRef]) -> list[object]:

@@ -896,10 +896,10 @@ FAULTS = {
     "structure": (
         "import pipeline.structure as m\n"
         "real = m.analyse\n"
-        "def analyse(pages, mentions):\n"
+        "def analyse(pages, mentions, **options):\n"
         "    if any('BOOM' in w.text for p in pages for l in p.lines for w in l.words):\n"
         "        raise RuntimeError('injected fault')\n"
-        "    return real(pages, mentions)\n"
+        "    return real(pages, mentions, **options)\n"
         "m.analyse = analyse\n",
         ExitCode.documents_failed,
     ),
