@@ -31,7 +31,7 @@ from pipeline.structure.tree import (
     Separator,
     Speech,
 )
-from pipeline.structure.vocabulary import processing_day
+from pipeline.structure.vocabulary import PORTION_MARK, processing_day
 
 __all__ = [
     "BodyItem",
@@ -121,7 +121,10 @@ def _subject(head: Header, pages: Sequence[Page]) -> str | None:
         subject = clean(" ".join(w.text for w in words[labelled.value_start :]))
         return subject if any(c.isalnum() for c in subject) else None  # not "SUBJECTS : |"
     if head.subject:
-        return clean(" ".join(_text(pages, r) for r in head.subject)) or None
+        words = " ".join(_text(pages, r) for r in head.subject).split()
+        while words and PORTION_MARK.match(words[-1]):  # "U.S. RELATIONS WITH THE USSR (U)"
+            words.pop()
+        return clean(" ".join(words)) or None
     return None
 
 

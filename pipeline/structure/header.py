@@ -93,13 +93,15 @@ class Scan:
     before: list[HeaderLine] = field(default_factory=list)  # lines before the header began
     heading_goes_on: bool = False  # the heading runs over onto the next line
     last_slot: int = -1
+    last_taken: str = ""  # what the last line taken was: "heading", "subject", "field", ...
 
     @property
     def started(self) -> bool:
         return self.found_type or self.found_field
 
-    def take(self, line: HeaderLine) -> Outcome:
+    def take(self, line: HeaderLine, what: str = "field") -> Outcome:
         self.last_slot = line.slot
+        self.last_taken = what
         return Outcome.taken
 
 
@@ -167,7 +169,7 @@ def heading(state: Scan, line: HeaderLine) -> Outcome | None:
     if state.heading_goes_on:
         state.heading_goes_on = False
         state.header.doc_type.append(line.ref)
-        return state.take(line)
+        return state.take(line, "heading")
     if state.found_type or state.profile.heading is None:
         return None
     if not state.profile.heading.match(line.text):
@@ -184,7 +186,7 @@ def heading(state: Scan, line: HeaderLine) -> Outcome | None:
     state.before.clear()
     header.doc_type = [line.ref]
     state.found_type = True
-    return state.take(line)
+    return state.take(line, "heading")
 
 
 def side_label(state: Scan, line: HeaderLine) -> Outcome | None:
@@ -284,20 +286,18 @@ def bare_date(state: Scan, line: HeaderLine) -> Outcome | None:
     if found is None or not vocabulary.is_date_line(line.text, state.today):
         return None
     state.header.fields.append(HeaderField("date", line.ref, 0, date_iso=found[1]))
-    state.found_field = state.found_field or state.found_type
-    if not state.started:
-        state.found_field = True
-    return state.take(line)
+    state.found_field = True
+    return state.take(line, "date")
 
 
 def subject_after_heading(state: Scan, line: HeaderLine) -> Outcome | None:
     """Short capitalised lines right under the heading: the document's subject or title."""
-    if not state.found_type or state.found_field or prose(line.text):
+    if state.last_taken not in ("heading", "subject") or prose(line.text):
         return None
     if len(line.text.split()) > 14 or noise(line.line):
         return None
     state.header.subject.append(line.ref)
-    return state.take(line)
+    return state.take(line, "subject")
 
 
 def speck(state: Scan, line: HeaderLine) -> Outcome | None:

@@ -78,20 +78,20 @@ _DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4}|\d{2}
 _SLASHED_MONTH = re.compile(r"\b(\d{1,2})\s?/\s?([A-Za-z]{3})\s?/\s?(\d{4}|\d{2})\b")  # 2/FEB/1965
 
 
-def full_year(year: int, today: date) -> int:
-    """A year as typed, in full: two digits are the latest year of 19xx/20xx not after today."""
-    if year >= 100:
-        return year
-    return 2000 + year if 2000 + year <= today.year else 1900 + year
-
-
 def iso_date(year: int, month: int, day: int, today: date) -> str | None:
-    """The ISO date, or None when it is no date or lies after the day the document is processed."""
-    try:
-        found = date(full_year(year, today), month, day)
-    except ValueError:
-        return None
-    return found.isoformat() if found <= today else None
+    """The ISO date, or None when it is no date or lies after the day the document is processed.
+
+    A two-digit year is the later of 20xx and 19xx that is not after that day: "3/5/47" is
+    1947, "11/29/07" 2007.
+    """
+    for full in (year,) if year >= 100 else (2000 + year, 1900 + year):
+        try:
+            found = date(full, month, day)
+        except ValueError:
+            return None
+        if found <= today:
+            return found.isoformat()
+    return None
 
 
 def numeric_date(text: str, today: date) -> tuple[str, str] | None:

@@ -83,7 +83,8 @@ class Profile:
     def number_in(self, texts: Sequence[str]) -> str | None:
         if self.number is None:
             return None
-        for text in texts[:SIGN_LINES]:
+        early = list(texts[:SIGN_LINES])
+        for text in early + [f"{a} {b}" for a, b in zip(early, early[1:])]:
             found = self.number.search(text)
             if found:
                 return " ".join(found[1].split())

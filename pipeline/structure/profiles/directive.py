@@ -5,8 +5,8 @@ from pipeline.structure.profiles import Profile, heading, sign
 from pipeline.structure.tree import Kind
 
 KINDS = (
-    r"NATIONAL\s+SECURITY\s+(DECISION|ACTION|STUDY)\s+(DIRECTIVE|MEMORANDUM)"
-    r"|PRESIDENTIAL\s+(DIRECTIVE|DECISION\s+DIRECTIVE)|NSDD|NSDM|NSAM|NSSM"
+    r"NATIONAL\s+SECURITY\s+(?:DECISION|ACTION|STUDY)\s+(?:DIRECTIVE|MEMORANDUM)"
+    r"|PRESIDENTIAL\s+(?:DIRECTIVE|DECISION\s+DIRECTIVE)|NSDD|NSDM|NSAM|NSSM"
 )
 
 # The heading alone on its line, its number maybe with it: "NATIONAL SECURITY DECISION
