@@ -227,7 +227,7 @@ def test_an_executive_order_has_its_title_in_the_opener_and_its_text_in_the_body
 def test_running_text_first_means_no_opener(outputs) -> None:
     tree = outputs["letter-1975-no-heading"]
     assert tree.find(".//t:opener", NS) is None
-    assert tree.find(".//t:body/t:div", NS).get("type") == "letter"  # a letter, recognised by its salutation
+    assert tree.find(".//t:body/t:div", NS).get("type") == "letter"
     assert text_of(tree.find(".//t:body//t:p", NS)).startswith("Dear Mr. Ambassador")
 
 

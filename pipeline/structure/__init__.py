@@ -121,10 +121,10 @@ def _subject(head: Header, pages: Sequence[Page]) -> str | None:
         subject = clean(" ".join(w.text for w in words[labelled.value_start :]))
         return subject if any(c.isalnum() for c in subject) else None  # not "SUBJECTS : |"
     if head.subject:
-        words = " ".join(_text(pages, r) for r in head.subject).split()
-        while words and PORTION_MARK.match(words[-1]):  # "U.S. RELATIONS WITH THE USSR (U)"
-            words.pop()
-        return clean(" ".join(words)) or None
+        typed = " ".join(_text(pages, r) for r in head.subject).split()
+        while typed and PORTION_MARK.match(typed[-1]):  # "U.S. RELATIONS WITH THE USSR (U)"
+            typed.pop()
+        return clean(" ".join(typed)) or None
     return None
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from pipeline.structure import Paragraph, Speech
 from tests.conftest import REPO, SEED
 from tests.structure.conftest import text
-
-from pipeline.structure import Paragraph, Speech
 
 MEMOS = REPO / "tests" / "resources" / "memos"
 
