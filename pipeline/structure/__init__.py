@@ -7,6 +7,7 @@ record is decided here, once, by its profile (`profiles/`), and so are the parts
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 
@@ -118,13 +119,37 @@ def _subject(head: Header, pages: Sequence[Page]) -> str | None:
     )
     if labelled is not None:
         words = pages[labelled.line.page].lines[labelled.line.line].words
-        subject = clean(" ".join(w.text for w in words[labelled.value_start :]))
-        return subject if any(c.isalnum() for c in subject) else None  # not "SUBJECTS : |"
+        typed = [w.text for w in words[labelled.value_start :]]
+        while typed and not any(c.isalnum() for c in typed[0]):  # ":®*" read after the label
+            typed.pop(0)
+        subject = clean(" ".join(typed))
+        return subject or None  # not "SUBJECTS : |"
+    split = _split_subject(head, pages)
+    if split:
+        return split
     if head.subject:
         typed = " ".join(_text(pages, r) for r in head.subject).split()
         while typed and PORTION_MARK.match(typed[-1]):  # "U.S. RELATIONS WITH THE USSR (U)"
             typed.pop()
         return clean(" ".join(typed)) or None
+    return None
+
+
+SUBJECT_ALONE = re.compile(r"^(SUBJECT|SUBJ|Subject)\s*:?$")
+
+
+def _split_subject(head: Header, pages: Sequence[Page]) -> str | None:
+    """The subject where the OCR set the label apart from its value, on the lines below it."""
+    others = sorted(head.other, key=lambda r: (r.page, r.line))
+    texts = [clean(_text(pages, r)) for r in others]
+    for n, text in enumerate(texts):
+        if SUBJECT_ALONE.match(text):
+            value: list[str] = []
+            for following in texts[n + 1 : n + 3]:
+                if following.endswith(":") or not following:  # the next label
+                    break
+                value.append(following.lstrip(":;> ").strip())
+            return " ".join(value) or None
     return None
 
 

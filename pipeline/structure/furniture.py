@@ -86,8 +86,7 @@ def page_flow(pages: Sequence[Page], today: date) -> list[Slot]:
                 continue
             item = Furniture(kind, place, [ref])
             if kind is FurnitureKind.classification:
-                marking = markings.classification(_unstruck_text(line))
-                item.marking = marking.form if marking else line.text
+                item.marking = markings.marking_form(_unstruck_text(line)) or line.text
                 item.struck = any(w.struck for w in line.words)
             elif kind is FurnitureKind.declassification:
                 _fill_declassification(item, line.text, today)
@@ -231,7 +230,11 @@ def _furniture_kind(page: Page, i: int, decorated_used: bool) -> FurnitureKind |
         return FurnitureKind.instruction  # "E.O. 12356: DECL: OADR" is no release stamp
     if markings.is_declassification(text):
         return FurnitureKind.declassification
-    if markings.classification(text) is not None or markings.spaced_marking(text):
+    if (
+        markings.classification(text) is not None
+        or markings.spaced_marking(text)
+        or markings.leading_marking(text)
+    ):
         return FurnitureKind.classification
     if markings.is_declassification_instruction(text):
         return FurnitureKind.instruction

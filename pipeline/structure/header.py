@@ -19,7 +19,7 @@ from rapidfuzz.distance import Levenshtein
 from pipeline.model import Line, Page
 from pipeline.structure import vocabulary
 from pipeline.structure.furniture import Slot
-from pipeline.structure.text import clean, noise, prose, real_word
+from pipeline.structure.text import capitalised, clean, noise, prose, real_word
 from pipeline.structure.tree import Header, HeaderField, LineRef
 
 if TYPE_CHECKING:
@@ -35,8 +35,12 @@ SIDE_NAME = re.compile(
 )
 # A labelled line of a form ("RECORD NUMBER : 176-10036-10116"): words in capitals, a colon.
 FORM_LABEL = re.compile(r"^([A-Z][A-Z/&.-]*(?: (?:OF|[A-Z][A-Z/&.-]*)){0,4})\s*['‘’`]?\s*:(?!\S)")
-# A telegram's date-time group: "O 231458Z JUN 86" (precedence, day, time, month, year).
-DATE_TIME_GROUP = re.compile(r"^(?:[OPRZ]{1,2}\s+)?(\d{2})(\d{4})\s?Z\s+([A-Z]{3})\s+(\d{2})\b")
+# A telegram's date-time group: "O 231458Z JUN 86" (precedence, day, time, month, year), as
+# the OCR reads it too: "0 1415402 OCT 86", "R 1512062 DCT 8&6".
+DATE_TIME_GROUP = re.compile(
+    r"^(?:[OPRZ0]{1,2}\s+)?(\d{2})(\d{4})\s?[Z2]\s+([A-Z0-9]{3})\s+(\d\S?\d)\b"
+)
+MESSAGE_YEAR = re.compile(r"\b(\d{2})[A-Z][A-Z0]{3,}\s?[\dOU]{5,7}\b")  # 86MOSCOW017709
 FIELD_NAMES = {
     "subj": "subject",
     "through": "thru",
@@ -92,6 +96,7 @@ class Scan:
     entries: list[tuple[int, LineRef]] = field(default_factory=list)  # (sides seen, line)
     before: list[HeaderLine] = field(default_factory=list)  # lines before the header began
     heading_goes_on: bool = False  # the heading runs over onto the next line
+    heading_text: str = ""
     last_slot: int = -1
     last_taken: str = ""  # what the last line taken was: "heading", "subject", "field", ...
 
@@ -169,6 +174,7 @@ def heading(state: Scan, line: HeaderLine) -> Outcome | None:
     if state.heading_goes_on:
         state.heading_goes_on = False
         state.header.doc_type.append(line.ref)
+        state.heading_text += " " + line.text
         return state.take(line, "heading")
     if state.found_type or state.profile.heading is None:
         return None
@@ -182,9 +188,15 @@ def heading(state: Scan, line: HeaderLine) -> Outcome | None:
     for before in state.before:
         if (before.ref.page, before.ref.line) in used:
             continue
-        (header.noise if noise(before.line) else header.letterhead).append(before.ref)
+        if noise(before.line):
+            header.noise.append(before.ref)
+        elif capitalised(before.text):
+            header.letterhead.append(before.ref)
+        else:
+            header.other.append(before.ref)  # a note above the heading, no letterhead
     state.before.clear()
     header.doc_type = [line.ref]
+    state.heading_text = line.text
     state.found_type = True
     return state.take(line, "heading")
 
@@ -210,11 +222,28 @@ def date_time_group(state: Scan, line: HeaderLine) -> Outcome | None:
     if not found or state.header.field("date") is not None:
         return None
     day, _, month, year = found.groups()
-    number = vocabulary.MONTHS.get(month.lower())
+    year = re.sub(r"\D", "", year)
+    # the message's number carries its year too: it wins over a year the OCR misread
+    numbered = MESSAGE_YEAR.search(state.heading_text) or MESSAGE_YEAR.search(line.text)
+    if numbered and numbered[1] != year:
+        year = numbered[1]
+    number = _month(month)
     iso = vocabulary.iso_date(int(year), number, int(day), state.today) if number else None
     state.header.fields.append(HeaderField("date", line.ref, 0, date_iso=iso))
     state.found_field = True
     return state.take(line)
+
+
+def _month(text: str) -> int | None:
+    """A month's number from its abbreviation, read through the OCR's O/D/0 slips ("DCT")."""
+    text = text.lower().replace("0", "o")
+    if text in vocabulary.MONTHS:
+        return vocabulary.MONTHS[text]
+    near = {
+        n for name, n in vocabulary.MONTHS.items()
+        if len(name) == 3 and Levenshtein.distance(text, name) == 1
+    }
+    return near.pop() if len(near) == 1 else None
 
 
 def labelled_field(state: Scan, line: HeaderLine) -> Outcome | None:
@@ -300,6 +329,37 @@ def subject_after_heading(state: Scan, line: HeaderLine) -> Outcome | None:
     return state.take(line, "subject")
 
 
+NUMBERED_PARAGRAPH = re.compile(r"^\d{1,2}[.,]\s")
+
+
+def routing_block(state: Scan, line: HeaderLine) -> Outcome | None:
+    """A telegram's routing block goes on to its SUBJECT.
+
+    Distribution codes, ADP numbers, precedence and the like are header lines of no field
+    of their own.
+    """
+    if not state.started or state.header.field("subject") is not None:
+        return None
+    if prose(line.text) or NUMBERED_PARAGRAPH.match(line.text):
+        return None
+    state.header.other.append(line.ref)
+    return state.take(line, "other")
+
+
+def short_line(state: Scan, line: HeaderLine) -> Outcome | None:
+    """A short line among the header's fields.
+
+    A label the OCR set apart from its value ("FROM" / "Mr. Robert J. Leonard"), an
+    addressee's second line, a file number.
+    """
+    if not state.started or len(line.text.split()) > 8 or prose(line.text):
+        return None
+    if NUMBERED_PARAGRAPH.match(line.text) or line.text.endswith((".", "?", "!")):
+        return None
+    state.header.other.append(line.ref)
+    return state.take(line, "other")
+
+
 def speck(state: Scan, line: HeaderLine) -> Outcome | None:
     """Specks and scrawl: neither header nor text; the header may go on below them."""
     if any(real_word(word) for word in line.text.split()) and not noise(line.line):
@@ -316,7 +376,9 @@ def header_field(label: str, ref: LineRef, line: Line, today: date) -> HeaderFie
     """A labelled line: where its value starts, and the date or times it gives."""
     label = " ".join(label.split())
     label_words = len(label.replace(",", " ").split())
-    colon = next((i for i, w in enumerate(line.words) if w.text.endswith(":")), None)
+    colon = next(
+        (i for i, w in enumerate(line.words) if w.text.rstrip("®*'’‘`.,").endswith(":")), None
+    )
     value_start = colon + 1 if colon is not None and colon < label_words + 1 else label_words
     if line.words and not line.words[0].text[:1].isalnum():
         value_start = max(value_start, 1)

@@ -94,12 +94,26 @@ def spaced_marking(text: str) -> str | None:
     return found.form if found else None
 
 
+# A telegram's marking at the head of a line, before the place and number of the message:
+# "CONFIDENTIAL ADDIS ABABA 05204".
+LEADING_MARKING = re.compile(
+    r"^(TOP SECRET|SECRET|CONFIDENTIAL|LIMITED OFFICIAL USE|UNCLASSIFIED)"
+    r"\s+[A-Z][A-Z .]{2,30}\s\d{3,6}$"
+)
+
+
+def leading_marking(text: str) -> str | None:
+    """The marking that opens a telegram's line before the message's place and number."""
+    found = LEADING_MARKING.match(text.strip())
+    return found[1] if found else None
+
+
 def marking_form(text: str) -> str | None:
     """The vocabulary form of the marking a furniture line carries, however it was written."""
     found = classification(text)
     if found is not None:
         return found.form
-    return spaced_marking(text) or classification_token(text)
+    return spaced_marking(text) or leading_marking(text) or classification_token(text)
 
 
 def is_portion_marking(token: str) -> bool:
@@ -128,8 +142,11 @@ DECLASS_LINE = re.compile(
       | .{0,30}\bby\s+\S.{0,30}\bNATIONAL\s+SECURITY\s+COUNCIL
       | .{0,30}\bA\s?/\s?CDC\s?/\s?MR\b
       | .{0,30}\bAPPEALS\s+REVIEW\s+PANEL
-      | .{0,20}\b(?-i:REVIEWED\s+BY)\b
-      | .{0,20}\(\s*[X\s]?\s*\)\s*(RELEASE|EXCISE|DENY|DECLASSIFY|DELETE)\b
+      | .{0,20}\b(?-i:REVIEWED)\s+BY\b
+      | .{0,20}\(\s*[^()\s]?\s*\)?\s*(RELEASE|EXCISE|EXCIS|EXISE|DENY|DECLASSIFY|DELETE|DOWNGRADE)
+      | .{0,30}\bDECLASSIFY\s*IN\s*PART
+      | .{0,30}\bNON[\s-]*[RT]ES?PONSIVE\s+INFO
+      | .{0,10}\bCLASSIFICATION\s+REVIEW\b
       | .{0,20}\b(EO|E\.O\.)\s+CITATIONS?\b
       | .{0,20}\bFOI,?\s+EO\s+OR\s+PA\b
       | .{0,80}\bASSASSINATION\s+RECORDS\b
@@ -221,7 +238,7 @@ def case_number(text: str) -> tuple[str, str] | None:
     return read, "Document Number " + number
 
 
-AUTHORITY = re.compile(r"\bE\.?\s?[O0]\.?\s*(1[0-3]\d{3})\b", re.IGNORECASE)
+AUTHORITY = re.compile(r"(?:\b|^)[E£]\.?\s?[O0][.,]?\s*(1[0-3]\d{3})\b", re.IGNORECASE)
 REVIEWER = re.compile(
     r"\bby\s+(?P<nsc>[A-Z][\w.]*(?:\s+[A-Z][\w.'-]*){0,3}),?\s+National\s+Security\s+Council"
     r"|\bBY\s+(?P<nara>[A-Z][\w.]{0,5})\s+NARA\b"
@@ -281,7 +298,7 @@ def page_number(text: str) -> tuple[str, bool] | None:
     return None
 
 
-DECL_ANYWHERE = re.compile(r"\bDECL\s*[:;]\s*(OADR|\d)", re.IGNORECASE)
+DECL_ANYWHERE = re.compile(r"\bDECL?\s*[:;?.]\s*[O0D]A[DO]R\b|\bDECL\s*[:;]\s*\d", re.IGNORECASE)
 
 
 def is_declassification_instruction(text: str) -> bool:

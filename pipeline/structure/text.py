@@ -66,8 +66,19 @@ def noise(line: Line) -> bool:
     if not readable:
         return True
     confidences = [w.conf for w in line.words if w.conf is not None]
-    if not confidences or sum(confidences) / len(confidences) >= NOISE_CONFIDENCE:
+    if not confidences:
+        return False
+    mean = sum(confidences) / len(confidences)
+    if mean >= NOISE_CONFIDENCE:
         return False
     english = english_words()
     known = sum(1 for w in readable if w.lower() in english or w.isdigit())
+    if mean < NOISE_CONFIDENCE / 2:  # hardly read at all: scrawl unless every word is a word
+        return known < len(readable)
     return known < len(readable) / 2
+
+
+def capitalised(text: str) -> bool:
+    """Set like a heading or letterhead: most of its words capitalised ("Department of State")."""
+    words = [w for w in text.split() if w[:1].isalpha()]
+    return bool(words) and sum(1 for w in words if w[:1].isupper()) >= len(words) / 2

@@ -64,6 +64,7 @@ class Profile:
     number: re.Pattern[str] | None = None  # group 1: the document's number, in any early line
     titles: tuple[tuple[re.Pattern[str], str], ...] = ()  # heading -> a finer label
     recognise: Callable[[Sequence[str]], bool] | None = None  # a test of its own
+    anywhere: tuple[re.Pattern[str], ...] = ()  # a printed form's captions, anywhere on page 1
 
     def shown_by(self, texts: Sequence[str]) -> bool:
         """Whether the first page's lines show this kind."""
@@ -72,7 +73,9 @@ class Profile:
         early = list(texts[:SIGN_LINES])
         # a heading may run over two lines: "NATIONAL SECURITY DECISION" / "DIRECTIVE ..."
         early += [f"{a} {b}" for a, b in zip(early, early[1:])]
-        return any(sign.search(text) for text in early for sign in self.signs)
+        if any(sign.search(text) for text in early for sign in self.signs):
+            return True
+        return any(sign.search(text) for text in texts for sign in self.anywhere)
 
     def label_for(self, heading_text: str | None) -> str:
         for pattern, label in self.titles:

@@ -1,5 +1,7 @@
 """CIA dispatch: a form with TO, INFO, FROM, SUBJECT and ACTION REQUIRED boxes."""
 
+import re
+
 from pipeline.structure import header as rules
 from pipeline.structure.profiles import Profile, heading, labels, sign
 from pipeline.structure.tree import Kind
@@ -7,6 +9,8 @@ from pipeline.structure.tree import Kind
 PROFILE = Profile(
     kind=Kind("cia-dispatch", "Dispatch", "dispatch"),
     signs=(sign(r".{0,30}\b(?-i:DISPATCH)\b(?!\s+(OF|TO|THE|FROM)\b)"),),
+    # the printed captions of the dispatch form, where the OCR puts them
+    anywhere=(re.compile(r"\bDISPATCH\s+SYMBOL\b|\bHEADQUARTERS\s+FILE\s+NO", re.I),),
     heading=heading(r".{0,30}\bDISPATCH\b.*"),
     labels=labels(
         "SUBJECT", "DATE", "FROM", "TO", "INFO", "ACTION REQUIRED", "ACTION", "REFERENCES?"
@@ -18,5 +22,6 @@ PROFILE = Profile(
         rules.damaged_label,
         rules.bare_date,
         rules.speck,
+        rules.short_line,
     ),
 )

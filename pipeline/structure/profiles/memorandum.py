@@ -23,8 +23,8 @@ PROFILE = Profile(
         rules.labelled_field,
         rules.damaged_label,
         rules.bare_date,
-        rules.subject_after_heading,
         rules.speck,
+        rules.short_line,
     ),
     titles=(
         (re.compile(r"FOR\s+THE\s+RECORD", re.I), "Memorandum for the Record"),

@@ -16,7 +16,7 @@ PROFILE = Profile(
         sign(r"(?:[OPRZ]{1,2}\s+)?\d{6}\s?Z\s+[A-Z]{3}\s+\d{2}\b"),
         sign(r"PAGE\s+\d{2}\s+[A-Z]{4,}\s+\d{3,6}\b"),
     ),
-    heading=heading(r"(DEPARTMENT\s+OF\s+STATE\s+|TEXT\s+OF\s+)?TELEGRAM|AIRGRAM|CABLE"),
+    heading=heading(r"(DEPARTMENT\s+OF\s+STATE\s+|TEXT\s+OF\s+)?TELEGRAM(\s+\S+)?|AIRGRAM|CABLE"),
     labels=labels("SUBJECT", "SUBJ", "TAGS", "REF", "REFS", "FROM", "TO", "INFO", routing=True),
     rules=(
         rules.separator,
@@ -26,6 +26,7 @@ PROFILE = Profile(
         rules.labelled_field,
         rules.damaged_label,
         rules.speck,
+        rules.routing_block,
     ),
     number=sign(r"PAGE\s+\d{1,3}\s+([A-Z]{4,}(?:\s[A-Z]{4,})?\s+\d{3,6})\b"),
 )
