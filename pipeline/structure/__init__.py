@@ -113,6 +113,18 @@ def _header(
 
 
 def _subject(head: Header, pages: Sequence[Page]) -> str | None:
+    """The subject as typed, without the specks the OCR read among its words."""
+    found = _typed_subject(head, pages)
+    if found is None:
+        return None
+    words = [w for w in found.split() if w.strip(SPECK_CHARACTERS)]
+    return " ".join(words) or None
+
+
+SPECK_CHARACTERS = "°|*~_^'‘’\"•.,;:"
+
+
+def _typed_subject(head: Header, pages: Sequence[Page]) -> str | None:
     """The subject as typed: the SUBJECT field, a form's TITLE, or the lines under the heading."""
     labelled = head.field("subject") or next(
         (f for f in head.fields if f.label == "field" and f.form_label == "TITLE"), None
@@ -129,7 +141,8 @@ def _subject(head: Header, pages: Sequence[Page]) -> str | None:
         return split
     if head.subject:
         typed = " ".join(_text(pages, r) for r in head.subject).split()
-        while typed and PORTION_MARK.match(typed[-1]):  # "U.S. RELATIONS WITH THE USSR (U)"
+        # "U.S. RELATIONS WITH THE USSR (U)": the portion mark, or specks, are no subject
+        while typed and (PORTION_MARK.match(typed[-1]) or not any(c.isalnum() for c in typed[-1])):
             typed.pop()
         return clean(" ".join(typed)) or None
     return None

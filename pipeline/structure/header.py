@@ -80,6 +80,7 @@ class HeaderLine:
     line: Line
     text: str  # without specks around it
     following: str | None  # the next content line's text
+    starts_paragraph: bool = False
 
 
 @dataclass
@@ -97,6 +98,7 @@ class Scan:
     before: list[HeaderLine] = field(default_factory=list)  # lines before the header began
     heading_goes_on: bool = False  # the heading runs over onto the next line
     heading_text: str = ""
+    subject_text: str = ""
     last_slot: int = -1
     last_taken: str = ""  # what the last line taken was: "heading", "subject", "field", ...
 
@@ -131,7 +133,7 @@ def scan(
     for n, k in enumerate(slots):
         ref = LineRef(flow[k].page, flow[k].line)
         following = texts[n + 1] if n + 1 < len(texts) else None
-        line = HeaderLine(k, ref, lines[n], texts[n], following)
+        line = HeaderLine(k, ref, lines[n], texts[n], following, flow[k].para_break)
         outcome = next((o for rule in profile.rules if (o := rule(state, line)) is not None), None)
         if outcome is Outcome.none:
             return None, 0
@@ -288,9 +290,7 @@ def form_line(state: Scan, line: HeaderLine) -> Outcome | None:
 
 
 def damaged_label(state: Scan, line: HeaderLine) -> Outcome | None:
-    """A known label the OCR damaged ("SUBJFCT:", "DATF:"), once the header has begun."""
-    if not state.started:
-        return None
+    """A known label the OCR damaged ("SUBJFCT:", "susyect:", "DATF:")."""
     label = _damaged_label(line.text)
     if label is None:
         return None
@@ -325,8 +325,18 @@ def subject_after_heading(state: Scan, line: HeaderLine) -> Outcome | None:
         return None
     if len(line.text.split()) > 14 or noise(line.line):
         return None
+    if state.last_taken == "subject" and (line.starts_paragraph or not capitalised(line.text)):
+        return None  # the subject ended; the text begins
+    if state.header.subject and _upper(state.subject_text) and not _upper(line.text):
+        return None  # a title in capitals goes on in capitals
     state.header.subject.append(line.ref)
+    state.subject_text += " " + line.text
     return state.take(line, "subject")
+
+
+def _upper(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
 
 
 NUMBERED_PARAGRAPH = re.compile(r"^\d{1,2}[.,]\s")
