@@ -39,7 +39,7 @@ def page_flow(pages: Sequence[Page], today: date) -> list[Slot]:
     decorated_used = _decorated_numbers(pages)
     for p, page in enumerate(pages):
         page_count += 1
-        kinds = [_furniture_kind(page, i, decorated_used) for i in range(len(page.lines))]
+        kinds = [_furniture_kind(page, i, decorated_used, p > 0) for i in range(len(page.lines))]
         stamp_tail = _stamp_tail(page, kinds)
         last_item: Furniture | None = None
         number = _number_for_page(page, kinds, decorated_used) or str(page_count)
@@ -223,7 +223,9 @@ def _number_for_page(
     return None
 
 
-def _furniture_kind(page: Page, i: int, decorated_used: bool) -> FurnitureKind | None:
+def _furniture_kind(
+    page: Page, i: int, decorated_used: bool, later_page: bool
+) -> FurnitureKind | None:
     line = page.lines[i]
     text = _unstruck_text(line)
     if markings.is_declassification_instruction(text) and markings.classification(text) is None:
@@ -244,6 +246,8 @@ def _furniture_kind(page: Page, i: int, decorated_used: bool) -> FurnitureKind |
             return FurnitureKind.declassification
         if markings.archive_identifier(text):
             return FurnitureKind.archive_id
+        if later_page and markings.RUNNING_HEAD.match(text):
+            return FurnitureKind.running_head
         if len(line.words) <= 8 and markings.classification_token(text):
             return FurnitureKind.classification
         number = markings.page_number(text)

@@ -167,6 +167,11 @@ DECLASS_PHRASE = re.compile(
 ARCHIVE_ID = re.compile(r"^\W*(\d{3}\s?-\s?\d{5}\s?-\s?[\dA-Za-z]{3,5}|\d{1,4}(\s+\d{4,})+)\W*$")
 
 
+# A telegram printout's head, repeated on every page: on the first it names the kind, on the
+# others it is furniture.
+RUNNING_HEAD = re.compile(r"^\W*TEXT\s+[O0D]F\s+TELEGRAM\b", re.IGNORECASE)
+
+
 def declassification_phrase(text: str) -> bool:
     """True when a line at the page edge carries words of a release or review stamp."""
     return bool(DECLASS_PHRASE.search(text))

@@ -28,6 +28,7 @@ class FurnitureKind(str, Enum):
     folio = "folio"
     instruction = "declassInstruction"
     archive_id = "archiveId"
+    running_head = "header"
 
 
 @dataclass
