@@ -20,7 +20,8 @@ the names with the default gazetteer (as a batch run does) and runs
   how many are struck as in the truth; found markings left over (wrong level or place, or
   none there); markings the truth cannot read or without a level are not scored;
 - in para: paragraph lines that hold nothing but a marking (``markings.classification`` or a
-  spaced one), which should be 0;
+  spaced one), which should be 0; lead: paragraph lines that open with one and go on (a
+  telegram's "CONFIDENTIAL ADDIS ABABA 05204"), which should be 0 too;
 - stamps: the truth's declassification stamps, banners and overprints matched one to one to
   furniture of kind declassification on the same page by their text (most alike first, at
   least MIN_STAMP_SIMILARITY); case numbers (``idno``, compared
@@ -131,6 +132,7 @@ class Score:
     marks_unscored: int = 0  # illegible, or no level (a dissemination control alone)
     marks_extra: int = 0
     marks_in_paragraphs: int = 0
+    marks_leading_in_paragraphs: int = 0  # "CONFIDENTIAL ADDIS ABABA 05204" in a paragraph
     stamps_expected: int = 0
     stamps_matched: int = 0
     stamps_extra: int = 0
@@ -231,7 +233,22 @@ def score(
             if markings.classification(line) or markings.spaced_marking(line):
                 result.marks_in_paragraphs += 1
                 result.details.append(f"p{ref.page + 1}: marking in a paragraph: {line!r}")
+            elif leading_marking(line):
+                result.marks_leading_in_paragraphs += 1
+                result.details.append(f"p{ref.page + 1}: paragraph line opens with a marking: "
+                                      f"{line!r}")
     return result
+
+
+def leading_marking(line: str) -> str | None:
+    """The marking a longer line opens with ("CONFIDENTIAL ADDIS ABABA 05204"), if any."""
+    words = line.split()
+    for n in (3, 2, 1):
+        if len(words) > n:
+            found = markings.classification(" ".join(words[:n]))
+            if found is not None and level(found.form):  # a level, not a caveat ("EXISE")
+                return found.form
+    return None
 
 
 def found_level(item: structure.Furniture, pages: list[Page]) -> str | None:
@@ -311,7 +328,7 @@ def _score_stamps(result: Score, page: dict, pages: list[Page], found: list) -> 
 
 
 COLUMNS = ("document", "kind found/truth", "date found/truth", "markings", "struck", "extra",
-           "in para", "stamps", "extra", "idno", "dates")
+           "in para", "lead", "stamps", "extra", "idno", "dates")
 
 
 def row(s: Score) -> list[str]:
@@ -325,6 +342,7 @@ def row(s: Score) -> list[str]:
         f"{s.marks_struck_right}/{s.marks_matched}",
         str(s.marks_extra),
         str(s.marks_in_paragraphs),
+        str(s.marks_leading_in_paragraphs),
         f"{s.stamps_matched}/{s.stamps_expected}",
         str(s.stamps_extra),
         f"{s.idno_right}/{s.idno_expected}",
@@ -349,7 +367,8 @@ def table(scores: list[Score]) -> str:
         f"{t['kind_right']}/{t['documents']} right", f"{t['date_right']}/{t['documents']} right",
         f"{t['marks_matched']}/{t['marks_expected']}{unscored}",
         f"{t['marks_struck_right']}/{t['marks_matched']}", str(t["marks_extra"]),
-        str(t["marks_in_paragraphs"]), f"{t['stamps_matched']}/{t['stamps_expected']}",
+        str(t["marks_in_paragraphs"]), str(t["marks_leading_in_paragraphs"]),
+        f"{t['stamps_matched']}/{t['stamps_expected']}",
         str(t["stamps_extra"]), f"{t['idno_right']}/{t['idno_expected']}",
         f"{t['stamp_dates_right']}/{t['stamp_dates_expected']}",
     ]]

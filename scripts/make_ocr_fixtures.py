@@ -39,7 +39,7 @@ PAGE_TIMEOUT = 600.0  # the command line's default (Options.page_timeout)
 
 def documents() -> list[DocumentSource]:
     """The scanned documents of the real sets: one per folder of page images."""
-    found = []
+    found: list[DocumentSource] = []
     for folder in SETS:
         for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
             docs, _ = discover([sub])
@@ -49,7 +49,7 @@ def documents() -> list[DocumentSource]:
 
 def read(doc: DocumentSource, settings: Settings) -> list[Page]:
     """The document's pages as a batch run reads them."""
-    results = []
+    results: list = []
     for first in range(0, len(doc.pages), GROUP_PAGES):
         group = doc.pages[first:first + GROUP_PAGES]
         results.extend(read_task(settings, [ReadTask(source) for source in group]))
