@@ -24,12 +24,15 @@ the names with the default gazetteer (as a batch run does) and runs
   telegram's "CONFIDENTIAL ADDIS ABABA 05204"), which should be 0 too;
 - stamps: the truth's declassification stamps, banners and overprints matched one to one to
   furniture of kind declassification on the same page by their text (most alike first, at
-  least MIN_STAMP_SIMILARITY); case numbers (``idno``, compared
-  without spaces and case) right of those the truth gives, dates (``date_iso``) right of those
-  the truth gives; found stamps left over.
+  least MIN_STAMP_SIMILARITY); case numbers (``idno``, compared without spaces and case) right
+  of those the truth gives, dates (``date_iso``) right of those the truth gives; found stamps
+  left over.
 
 Today's structure tree has no kind, title or date of its own: the bench then takes them from
 the TEI that tei.py makes of the tree (``div/@type``, the title, the creation date), and says so.
+The tree's items are told apart by their class names and the furniture kinds by their values,
+so that the bench runs whether the dataclasses live in ``pipeline.structure`` or in a module
+of the structure package.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ import re
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
@@ -179,6 +183,16 @@ def fresh_ocr() -> dict[str, list[Page]]:
     return {doc.id: read(doc, settings) for doc in documents()}
 
 
+def is_a(item: object, name: str) -> bool:
+    """True when `item` is a structure dataclass of this name, wherever the class lives."""
+    return type(item).__name__ == name
+
+
+def kind_value(item: structure.Furniture) -> str:
+    """The furniture's kind as its TEI value: "classification", "declassification", ..."""
+    return str(getattr(item.kind, "value", item.kind))
+
+
 def text_of(pages: list[Page], refs: list[structure.LineRef]) -> str:
     return " ".join(
         " ".join(w.text for w in pages[r.page].lines[r.line].words[r.start:r.end]) for r in refs
@@ -213,22 +227,22 @@ def score(
     kind, title, date, source = kind_title_date(name, pages, mentions, tree, gazetteer)
     result = Score(name, len(pages), kind_of(truth[0]["doc_type"]), kind, source,
                    (truth[0].get("header") or {}).get("date"), date, title)
-    furniture = [i for i in tree.items if isinstance(i, structure.Furniture)]
-    for item in tree.items:  # markings carried inside paragraphs are furniture too
-        if isinstance(item, structure.Paragraph):
-            furniture.extend(c for c in item.content if isinstance(c, structure.Furniture))
+    items: list[Any] = list(tree.items)  # told apart by class name (is_a), not isinstance
+    furniture = [i for i in items if is_a(i, "Furniture")]
+    for item in items:  # markings carried inside paragraphs are furniture too
+        if is_a(item, "Paragraph"):
+            furniture.extend(c for c in item.content if is_a(c, "Furniture"))
     for page in truth:
         index = page["page"] - 1
         here = [f for f in furniture if f.lines and f.lines[0].page == index]
         _score_markings(result, page, index,
-                        [f for f in here if f.kind is structure.FurnitureKind.classification],
-                        pages)
+                        [f for f in here if kind_value(f) == "classification"], pages)
         _score_stamps(result, page, pages,
-                      [f for f in here if f.kind is structure.FurnitureKind.declassification])
-    for item in tree.items:
-        if not isinstance(item, structure.Paragraph):
+                      [f for f in here if kind_value(f) == "declassification"])
+    for item in items:
+        if not is_a(item, "Paragraph"):
             continue
-        for ref in (c for c in item.content if isinstance(c, structure.LineRef)):
+        for ref in (c for c in item.content if is_a(c, "LineRef")):
             line = text_of(pages, [ref])
             if markings.classification(line) or markings.spaced_marking(line):
                 result.marks_in_paragraphs += 1
