@@ -18,7 +18,9 @@ the names with the default gazetteer (as a batch run does) and runs
   marking's ``markings.classification`` form, or in its text with spaces taken out, so that
   "S EC RE T/RYBAT" is SECRET and "UNCLASSIFIED" is not); of those matched,
   how many are struck as in the truth; found markings left over (wrong level or place, or
-  none there); markings the truth cannot read or without a level are not scored;
+  none there); markings the truth cannot read or without a level are not scored; "in OCR":
+  how many of the expected markings the OCR output has at all (per page and level, lines
+  read as a marking by ``markings``, wherever they stand): the most the structure can find;
 - in para: paragraph lines that hold nothing but a marking (``markings.classification`` or a
   spaced one), which should be 0; lead: paragraph lines that open with one and go on (a
   telegram's "CONFIDENTIAL ADDIS ABABA 05204"), which should be 0 too;
@@ -134,6 +136,7 @@ class Score:
     marks_matched: int = 0
     marks_struck_right: int = 0
     marks_unscored: int = 0  # illegible, or no level (a dissemination control alone)
+    marks_in_ocr: int = 0  # expected markings whose level some OCR line of the page carries
     marks_extra: int = 0
     marks_in_paragraphs: int = 0
     marks_leading_in_paragraphs: int = 0  # "CONFIDENTIAL ADDIS ABABA 05204" in a paragraph
@@ -265,6 +268,14 @@ def leading_marking(line: str) -> str | None:
     return None
 
 
+def ocr_level(line: str) -> str | None:
+    """The level a line of OCR output carries as a marking, by the pipeline's own readings."""
+    found = markings.classification(line)
+    form = ((found.form if found else None) or markings.spaced_marking(line)
+            or markings.classification_token(line) or leading_marking(line))
+    return level(form)
+
+
 def found_level(item: structure.Furniture, pages: list[Page]) -> str | None:
     """The level of a found marking: its vocabulary form, else the text of its lines."""
     return level(item.marking) or level(text_of(pages, item.lines))
@@ -281,6 +292,9 @@ def _score_markings(
         else:
             expected.append((marking, lvl))
     result.marks_expected += len(expected)
+    in_ocr = [ocr_level(line.text) for line in pages[index].lines]
+    for lvl in {lvl for _, lvl in expected}:
+        result.marks_in_ocr += min(sum(1 for _, e in expected if e == lvl), in_ocr.count(lvl))
     left = list(found)
     # Places first, then the body's markings against whatever is left on the page.
     for marking, lvl in sorted(expected, key=lambda e: e[0]["position"] == "body"):
@@ -341,7 +355,8 @@ def _score_stamps(result: Score, page: dict, pages: list[Page], found: list) -> 
             result.details.append(f"p{page['page']}: extra stamp {text_of(pages, f.lines)[:50]!r}")
 
 
-COLUMNS = ("document", "kind found/truth", "date found/truth", "markings", "struck", "extra",
+COLUMNS = ("document", "kind found/truth", "date found/truth", "markings", "in OCR", "struck",
+           "extra",
            "in para", "lead", "stamps", "extra", "idno", "dates")
 
 
@@ -353,6 +368,7 @@ def row(s: Score) -> list[str]:
         f"{s.kind_found}/{s.kind_truth} {mark[s.kind_right]}",
         f"{s.date_found or '-'}/{s.date_truth or '-'} {mark[s.date_right]}",
         f"{s.marks_matched}/{s.marks_expected}{unscored}",
+        f"{s.marks_in_ocr}/{s.marks_expected}",
         f"{s.marks_struck_right}/{s.marks_matched}",
         str(s.marks_extra),
         str(s.marks_in_paragraphs),
@@ -380,6 +396,7 @@ def table(scores: list[Score]) -> str:
         f"TOTAL ({t['documents']} docs, {t['pages']} pages)",
         f"{t['kind_right']}/{t['documents']} right", f"{t['date_right']}/{t['documents']} right",
         f"{t['marks_matched']}/{t['marks_expected']}{unscored}",
+        f"{t['marks_in_ocr']}/{t['marks_expected']}",
         f"{t['marks_struck_right']}/{t['marks_matched']}", str(t["marks_extra"]),
         str(t["marks_in_paragraphs"]), str(t["marks_leading_in_paragraphs"]),
         f"{t['stamps_matched']}/{t['stamps_expected']}",
