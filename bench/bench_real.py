@@ -1,0 +1,451 @@
+"""Benchmark the structure stage on the real scans against what a person reads on them.
+
+Run from anywhere: ``python bench/bench_real.py [--ocr] [--json FILE]``. For every document of
+tests/data/real-dev/ and tests/data/real/ it takes the OCR'd pages from the fixtures in
+tests/data/ocr/ (``--ocr``: OCR the images afresh with Tesseract, as a batch run does), finds
+the names with the default gazetteer (as a batch run does) and runs
+``pipeline.structure.analyse``; then it scores the result against the truth files
+(``structure-truth.json`` beside the scans) and prints one row per document and a total:
+
+- kind: the kind of record decided (``DocumentStructure.kind``) against the truth's doc_type of
+  the first page, mapped to the same names by KINDS below;
+- date: the document's date (``DocumentStructure.date_iso``) against the first page's header
+  date (a date found where the truth has none is wrong);
+- markings: the legible classification markings of every page (truth) matched one to one to
+  furniture of kind classification on the same page, at the same place (top, bottom, margin;
+  a marking the truth places in the body matches one at any place) and of the same level
+  (TOP SECRET, SECRET, CONFIDENTIAL, UNCLASSIFIED, LIMITED OFFICIAL USE: the level in the
+  marking's ``markings.classification`` form, or in its text with spaces taken out, so that
+  "S EC RE T/RYBAT" is SECRET and "UNCLASSIFIED" is not); of those matched,
+  how many are struck as in the truth; found markings left over (wrong level or place, or
+  none there); markings the truth cannot read or without a level are not scored; "in OCR":
+  how many of the expected markings the OCR output has at all (per page and level, lines
+  read as a marking by ``markings``, wherever they stand): the most the structure can find;
+- in para: paragraph lines that hold nothing but a marking (``markings.classification`` or a
+  spaced one), which should be 0; lead: paragraph lines that open with one and go on (a
+  telegram's "CONFIDENTIAL ADDIS ABABA 05204"), which should be 0 too;
+- stamps: the truth's declassification stamps, banners and overprints matched one to one to
+  furniture of kind declassification on the same page by their text (most alike first, at
+  least MIN_STAMP_SIMILARITY); case numbers (``idno``, compared without spaces and case) right
+  of those the truth gives, dates (``date_iso``) right of those the truth gives; found stamps
+  left over.
+
+Today's structure tree has no kind, title or date of its own: the bench then takes them from
+the TEI that tei.py makes of the tree (``div/@type``, the title, the creation date), and says so.
+The tree's items are told apart by their class names and the furniture kinds by their values,
+so that the bench runs whether the dataclasses live in ``pipeline.structure`` or in a module
+of the structure package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+
+from ocr_pages import load_pages  # noqa: E402
+from rapidfuzz import fuzz  # noqa: E402
+
+from pipeline import markings, structure, tei  # noqa: E402
+from pipeline.correction import NameCorrector  # noqa: E402
+from pipeline.gazetteer import Gazetteer  # noqa: E402
+from pipeline.model import Page  # noqa: E402
+
+DATA = REPO / "tests" / "data"
+SETS = (DATA / "real-dev", DATA / "real")
+OCR = DATA / "ocr"
+
+# The truth's doc_type (lower case) -> the structure's kind: the first entry found in it wins.
+KINDS = (
+    ("memorandum of conversation", "memorandum-of-conversation"),
+    ("national security decision directive", "directive"),
+    ("directive", "directive"),
+    ("executive order", "executive-order"),
+    ("identification form", "form"),
+    ("dispatch", "cia-dispatch"),
+    ("cable", "cia-cable"),
+    ("information report", "cia-cable"),
+    ("telegram", "telegram"),
+    ("letter", "letter"),
+    ("memorandum", "memorandum"),
+)
+# Today's TEI div/@type -> kind, for code whose structure tree has no kind yet.
+DIV_TYPES = {
+    "memorandumOfConversation": "memorandum-of-conversation",
+    "memorandum": "memorandum",
+    "telegram": "telegram",
+    "directive": "directive",
+    "executiveOrder": "executive-order",
+    "document": "document",
+}
+# Longest first: "UNCLASSIFIED" holds no "SECRET", but "TOP SECRET" holds "SECRET".
+LEVELS = sorted(markings.LEVELS, key=len, reverse=True)
+MIN_STAMP_SIMILARITY = 60.0  # see similarity()
+
+
+def kind_of(doc_type: str | None) -> str:
+    text = (doc_type or "").lower()
+    return next((kind for key, kind in KINDS if key in text), "document")
+
+
+def level(text: str | None) -> str | None:
+    """The classification level a marking's text names, or None (illegible, a control only)."""
+    if not text:
+        return None
+    plain = text.replace("[", "").replace("]", "")
+    found = markings.classification(plain)
+    form = squash(found.form if found else plain)  # spaced letters too: "S EC RE T/RYBAT"
+    return next((lvl for lvl in LEVELS if squash(lvl) in form), None)
+
+
+def similarity(found: str, truth: str) -> float:
+    """How alike a found stamp's text and the truth's are, 0-100, read through OCR damage.
+
+    The better of partial_ratio (one text inside the other: "DECLASSIFIED" in a longer line)
+    and token_set_ratio (the same words among noise: "| _ SECRET Document Number ae 029 a et
+    FEB 7" for "Document Number 1271-1029 for FOIA Review on FEB 1977" scores 65).
+    """
+    a, b = found.upper(), truth.upper()
+    return max(fuzz.partial_ratio(a, b), fuzz.token_set_ratio(a, b))
+
+
+def squash(text: str | None) -> str:
+    return re.sub(r"\s+", "", (text or "").upper())
+
+
+@dataclass
+class Score:
+    """One document's row."""
+
+    document: str
+    pages: int
+    kind_truth: str
+    kind_found: str
+    kind_source: str  # "structure" or "tei" (today's code)
+    date_truth: str | None
+    date_found: str | None
+    title: str
+    marks_expected: int = 0
+    marks_matched: int = 0
+    marks_struck_right: int = 0
+    marks_unscored: int = 0  # illegible, or no level (a dissemination control alone)
+    marks_in_ocr: int = 0  # expected markings whose level some OCR line of the page carries
+    marks_extra: int = 0
+    marks_in_paragraphs: int = 0
+    marks_leading_in_paragraphs: int = 0  # "CONFIDENTIAL ADDIS ABABA 05204" in a paragraph
+    stamps_expected: int = 0
+    stamps_matched: int = 0
+    stamps_extra: int = 0
+    idno_expected: int = 0
+    idno_right: int = 0
+    stamp_dates_expected: int = 0
+    stamp_dates_right: int = 0
+    details: list[str] = field(default_factory=list)
+
+    @property
+    def kind_right(self) -> bool:
+        return self.kind_found == self.kind_truth
+
+    @property
+    def date_right(self) -> bool:
+        return self.date_found == self.date_truth
+
+
+def truth_pages() -> dict[str, list[dict]]:
+    """The truth's pages of every document, in page order."""
+    documents: dict[str, list[dict]] = {}
+    for folder in SETS:
+        for page in json.loads((folder / "structure-truth.json").read_text("utf-8"))["pages"]:
+            documents.setdefault(page["document"], []).append(page)
+    for pages in documents.values():
+        pages.sort(key=lambda p: p["page"])
+    return documents
+
+
+def fresh_ocr() -> dict[str, list[Page]]:
+    """Every document OCR'd now, the way scripts/make_ocr_fixtures.py does."""
+    import os
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    from make_ocr_fixtures import documents, read
+
+    from pipeline import tesseract
+    from pipeline.worker import Settings
+
+    os.chdir(REPO)
+    version = tesseract.check("eng")
+    settings = Settings(lang="eng", page_timeout=600.0, gazetteers=(), correct=True,
+                        tesseract_version=version, processed="2000-01-01")
+    return {doc.id: read(doc, settings) for doc in documents()}
+
+
+def is_a(item: object, name: str) -> bool:
+    """True when `item` is a structure dataclass of this name, wherever the class lives."""
+    return type(item).__name__ == name
+
+
+def kind_value(item: structure.Furniture) -> str:
+    """The furniture's kind as its TEI value: "classification", "declassification", ..."""
+    return str(getattr(item.kind, "value", item.kind))
+
+
+def text_of(pages: list[Page], refs: list[structure.LineRef]) -> str:
+    return " ".join(
+        " ".join(w.text for w in pages[r.page].lines[r.line].words[r.start:r.end]) for r in refs
+    )
+
+
+def kind_title_date(
+    name: str, pages: list[Page], mentions: list, tree: structure.DocumentStructure,
+    gazetteer: Gazetteer,
+) -> tuple[str, str, str | None, str]:
+    """Kind, title and date as the structure decides them; from the TEI on today's code."""
+    if hasattr(tree, "kind"):
+        return (getattr(tree, "kind", "document"), getattr(tree, "title", ""),
+                getattr(tree, "date_iso", None), "structure")
+    meta = tei.DocumentMeta(name, [p.source.path for p in pages], "images", "2000-01-01", None)
+    root = tei.build(meta, pages, mentions, tree, gazetteer.entities)
+    ns = {"t": tei.TEI_NS}
+    div = root.find("t:text/t:body/t:div", ns)
+    div_type = div.get("type", "document") if div is not None else "document"
+    title = root.findtext("t:teiHeader/t:fileDesc/t:titleStmt/t:title", "", ns)
+    when = root.find("t:teiHeader/t:profileDesc/t:creation/t:date", ns)
+    return (DIV_TYPES.get(div_type, div_type), " ".join(title.split()),
+            when.get("when") if when is not None else None, "tei")
+
+
+def score(
+    name: str, pages: list[Page], truth: list[dict], corrector: NameCorrector,
+    gazetteer: Gazetteer,
+) -> Score:
+    mentions = corrector.find_mentions(pages)
+    tree = structure.analyse(pages, mentions)
+    kind, title, date, source = kind_title_date(name, pages, mentions, tree, gazetteer)
+    result = Score(name, len(pages), kind_of(truth[0]["doc_type"]), kind, source,
+                   (truth[0].get("header") or {}).get("date"), date, title)
+    items: list[Any] = list(tree.items)  # told apart by class name (is_a), not isinstance
+    furniture = [i for i in items if is_a(i, "Furniture")]
+    for item in items:  # markings carried inside paragraphs are furniture too
+        if is_a(item, "Paragraph"):
+            furniture.extend(c for c in item.content if is_a(c, "Furniture"))
+    for page in truth:
+        index = page["page"] - 1
+        here = [f for f in furniture if f.lines and f.lines[0].page == index]
+        _score_markings(result, page, index,
+                        [f for f in here if kind_value(f) == "classification"], pages)
+        _score_stamps(result, page, pages,
+                      [f for f in here if kind_value(f) == "declassification"])
+    for item in items:
+        if not is_a(item, "Paragraph"):
+            continue
+        for ref in (c for c in item.content if is_a(c, "LineRef")):
+            line = text_of(pages, [ref])
+            if markings.classification(line) or markings.spaced_marking(line):
+                result.marks_in_paragraphs += 1
+                result.details.append(f"p{ref.page + 1}: marking in a paragraph: {line!r}")
+            elif leading_marking(line):
+                result.marks_leading_in_paragraphs += 1
+                result.details.append(f"p{ref.page + 1}: paragraph line opens with a marking: "
+                                      f"{line!r}")
+    return result
+
+
+def leading_marking(line: str) -> str | None:
+    """The marking a longer line opens with ("CONFIDENTIAL ADDIS ABABA 05204"), if any."""
+    words = line.split()
+    for n in (3, 2, 1):
+        if len(words) > n:
+            found = markings.classification(" ".join(words[:n]))
+            if found is not None and level(found.form):  # a level, not a caveat ("EXISE")
+                return found.form
+    return None
+
+
+def ocr_level(line: str) -> str | None:
+    """The level a line of OCR output carries as a marking, by the pipeline's own readings."""
+    found = markings.classification(line)
+    form = ((found.form if found else None) or markings.spaced_marking(line)
+            or markings.classification_token(line) or leading_marking(line))
+    return level(form)
+
+
+def found_level(item: structure.Furniture, pages: list[Page]) -> str | None:
+    """The level of a found marking: its vocabulary form, else the text of its lines."""
+    return level(item.marking) or level(text_of(pages, item.lines))
+
+
+def _score_markings(
+    result: Score, page: dict, index: int, found: list, pages: list[Page]
+) -> None:
+    expected = []
+    for marking in page["classification_markings"]:
+        lvl = level(marking["text"])
+        if lvl is None:
+            result.marks_unscored += 1
+        else:
+            expected.append((marking, lvl))
+    result.marks_expected += len(expected)
+    in_ocr = [ocr_level(line.text) for line in pages[index].lines]
+    for lvl in {lvl for _, lvl in expected}:
+        result.marks_in_ocr += min(sum(1 for _, e in expected if e == lvl), in_ocr.count(lvl))
+    left = list(found)
+    # Places first, then the body's markings against whatever is left on the page.
+    for marking, lvl in sorted(expected, key=lambda e: e[0]["position"] == "body"):
+        match = next((f for f in left if found_level(f, pages) == lvl
+                      and (marking["position"] in (f.place, "body"))), None)
+        where = f"p{index + 1} {marking['position']} {lvl}{' struck' if marking['struck'] else ''}"
+        if match is None:
+            result.details.append(f"{where}: not found")
+            continue
+        left.remove(match)
+        result.marks_matched += 1
+        if bool(match.struck) == bool(marking["struck"]):
+            result.marks_struck_right += 1
+        else:
+            result.details.append(f"{where}: found with struck={match.struck}")
+    result.marks_extra += len(left)
+    for f in left:
+        result.details.append(f"p{index + 1}: extra marking {f.place} {f.marking} "
+                              f"struck={f.struck}")
+
+
+def _score_stamps(result: Score, page: dict, pages: list[Page], found: list) -> None:
+    expected = list(page["declassification_stamps"])
+    result.stamps_expected += len(expected)
+    result.idno_expected += sum(1 for s in expected if s.get("case_number"))
+    result.stamp_dates_expected += sum(1 for s in expected if s.get("date"))
+    pairs = sorted(
+        ((similarity(text_of(pages, f.lines), s["full_text"]), n, m)
+         for n, f in enumerate(found) for m, s in enumerate(expected)),
+        reverse=True,
+    )
+    used_found: set[int] = set()
+    used_expected: set[int] = set()
+    for alike, n, m in pairs:
+        if alike < MIN_STAMP_SIMILARITY or n in used_found or m in used_expected:
+            continue
+        used_found.add(n)
+        used_expected.add(m)
+        f, s = found[n], expected[m]
+        result.stamps_matched += 1
+        where = f"p{page['page']} stamp {s['full_text'][:40]!r}"
+        if s.get("case_number"):
+            if squash(f.idno) == squash(s["case_number"]):
+                result.idno_right += 1
+            else:
+                result.details.append(f"{where}: idno {f.idno!r}, truth {s['case_number']!r}")
+        if s.get("date"):
+            if f.date_iso == s["date"]:
+                result.stamp_dates_right += 1
+            else:
+                result.details.append(f"{where}: date {f.date_iso!r}, truth {s['date']!r}")
+    for m, s in enumerate(expected):
+        if m not in used_expected:
+            result.details.append(f"p{page['page']} stamp {s['full_text'][:40]!r}: not found")
+    for n, f in enumerate(found):
+        if n not in used_found:
+            result.stamps_extra += 1
+            result.details.append(f"p{page['page']}: extra stamp {text_of(pages, f.lines)[:50]!r}")
+
+
+COLUMNS = ("document", "kind found/truth", "date found/truth", "markings", "in OCR", "struck",
+           "extra",
+           "in para", "lead", "stamps", "extra", "idno", "dates")
+
+
+def row(s: Score) -> list[str]:
+    mark = {True: "ok", False: "WRONG"}
+    unscored = f" (+{s.marks_unscored} unscored)" if s.marks_unscored else ""
+    return [
+        s.document,
+        f"{s.kind_found}/{s.kind_truth} {mark[s.kind_right]}",
+        f"{s.date_found or '-'}/{s.date_truth or '-'} {mark[s.date_right]}",
+        f"{s.marks_matched}/{s.marks_expected}{unscored}",
+        f"{s.marks_in_ocr}/{s.marks_expected}",
+        f"{s.marks_struck_right}/{s.marks_matched}",
+        str(s.marks_extra),
+        str(s.marks_in_paragraphs),
+        str(s.marks_leading_in_paragraphs),
+        f"{s.stamps_matched}/{s.stamps_expected}",
+        str(s.stamps_extra),
+        f"{s.idno_right}/{s.idno_expected}",
+        f"{s.stamp_dates_right}/{s.stamp_dates_expected}",
+    ]
+
+
+def totals(scores: list[Score]) -> dict[str, int]:
+    keys = [k for k, v in asdict(scores[0]).items() if isinstance(v, int) and k != "pages"]
+    summed = {k: sum(getattr(s, k) for s in scores) for k in keys}
+    summed.update(documents=len(scores), pages=sum(s.pages for s in scores),
+                  kind_right=sum(s.kind_right for s in scores),
+                  date_right=sum(s.date_right for s in scores))
+    return summed
+
+
+def table(scores: list[Score]) -> str:
+    t = totals(scores)
+    unscored = f" (+{t['marks_unscored']} unscored)" if t["marks_unscored"] else ""
+    rows = [list(COLUMNS), *[row(s) for s in scores], [
+        f"TOTAL ({t['documents']} docs, {t['pages']} pages)",
+        f"{t['kind_right']}/{t['documents']} right", f"{t['date_right']}/{t['documents']} right",
+        f"{t['marks_matched']}/{t['marks_expected']}{unscored}",
+        f"{t['marks_in_ocr']}/{t['marks_expected']}",
+        f"{t['marks_struck_right']}/{t['marks_matched']}", str(t["marks_extra"]),
+        str(t["marks_in_paragraphs"]), str(t["marks_leading_in_paragraphs"]),
+        f"{t['stamps_matched']}/{t['stamps_expected']}",
+        str(t["stamps_extra"]), f"{t['idno_right']}/{t['idno_expected']}",
+        f"{t['stamp_dates_right']}/{t['stamp_dates_expected']}",
+    ]]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines.insert(len(lines) - 1, lines[1])
+    lines.append("")
+    lines.extend(f"title  {s.document}: {s.title!r}" for s in scores)
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ocr", action="store_true",
+                        help="OCR the scans afresh with Tesseract instead of the fixtures")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the result here")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="list every miss, extra and wrong value")
+    args = parser.parse_args()
+    truth = truth_pages()
+    if args.ocr:
+        pages_of = fresh_ocr()
+    else:
+        pages_of = {name: load_pages(OCR / f"{name}.json") for name in truth}
+    gazetteer = Gazetteer.load([])
+    corrector = NameCorrector(gazetteer)
+    scores = [score(name, pages_of[name], truth[name], corrector, gazetteer) for name in truth]
+    sources = {s.kind_source for s in scores}
+    print(f"bench_real: {'fresh OCR' if args.ocr else 'OCR fixtures tests/data/ocr'}; kind, "
+          f"title and date from {'the TEI (the tree has none)' if sources == {'tei'} else sources}")
+    print(table(scores))
+    if args.verbose:
+        for s in scores:
+            for detail in s.details:
+                print(f"  {s.document} {detail}")
+    if args.json:
+        result = {
+            "ocr": "fresh" if args.ocr else "fixtures",
+            "documents": [asdict(s) | {"kind_right": s.kind_right, "date_right": s.date_right}
+                          for s in scores],
+            "totals": totals(scores),
+        }
+        args.json.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
