@@ -53,10 +53,11 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from ocr_pages import load_pages  # noqa: E402
 from rapidfuzz import fuzz  # noqa: E402
 
-from pipeline import markings, structure, tei  # noqa: E402
+from pipeline import structure  # noqa: E402
 from pipeline.correction import NameCorrector  # noqa: E402
 from pipeline.gazetteer import Gazetteer  # noqa: E402
 from pipeline.model import Page  # noqa: E402
+from pipeline.structure import markings  # noqa: E402
 
 DATA = REPO / "tests" / "data"
 SETS = (DATA / "real-dev", DATA / "real")
@@ -202,32 +203,13 @@ def text_of(pages: list[Page], refs: list[structure.LineRef]) -> str:
     )
 
 
-def kind_title_date(
-    name: str, pages: list[Page], mentions: list, tree: structure.DocumentStructure,
-    gazetteer: Gazetteer,
-) -> tuple[str, str, str | None, str]:
-    """Kind, title and date as the structure decides them; from the TEI on today's code."""
-    if hasattr(tree, "kind"):
-        return (getattr(tree, "kind", "document"), getattr(tree, "title", ""),
-                getattr(tree, "date_iso", None), "structure")
-    meta = tei.DocumentMeta(name, [p.source.path for p in pages], "images", "2000-01-01", None)
-    root = tei.build(meta, pages, mentions, tree, gazetteer.entities)
-    ns = {"t": tei.TEI_NS}
-    div = root.find("t:text/t:body/t:div", ns)
-    div_type = div.get("type", "document") if div is not None else "document"
-    title = root.findtext("t:teiHeader/t:fileDesc/t:titleStmt/t:title", "", ns)
-    when = root.find("t:teiHeader/t:profileDesc/t:creation/t:date", ns)
-    return (DIV_TYPES.get(div_type, div_type), " ".join(title.split()),
-            when.get("when") if when is not None else None, "tei")
-
-
 def score(
     name: str, pages: list[Page], truth: list[dict], corrector: NameCorrector,
     gazetteer: Gazetteer,
 ) -> Score:
     mentions = corrector.find_mentions(pages)
     tree = structure.analyse(pages, mentions)
-    kind, title, date, source = kind_title_date(name, pages, mentions, tree, gazetteer)
+    kind, title, date, source = tree.kind.name, tree.title, tree.date_iso, "structure"
     result = Score(name, len(pages), kind_of(truth[0]["doc_type"]), kind, source,
                    (truth[0].get("header") or {}).get("date"), date, title)
     items: list[Any] = list(tree.items)  # told apart by class name (is_a), not isinstance

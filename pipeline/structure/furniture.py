@@ -68,6 +68,18 @@ def page_flow(pages: Sequence[Page], today: date) -> list[Slot]:
                 continue
             ref = LineRef(p, i)
             place = _place(page, i, content_seen)
+            split = _marking_beside_stamp(line) if kind is FurnitureKind.declassification else None
+            if split is not None:
+                # "| _ SECRET Document Number 1271-1029 for FOIA Review": the marking is a
+                # marking, the rest of the line the stamp
+                (start, end), rest, form = split
+                words = line.words[start:end]
+                flow.append(Slot(p, i, Furniture(
+                    FurnitureKind.classification, place, [LineRef(p, i, start, end)],
+                    struck=any(w.struck for w in words), marking=form,
+                ), True))
+                group.add(FurnitureKind.classification)
+                ref = LineRef(p, i, *rest)
             if i in stamp_tail and last_item is not None:
                 last_item.lines.append(ref)
                 flow.append(Slot(p, i, None, True))
@@ -98,6 +110,31 @@ def page_flow(pages: Sequence[Page], today: date) -> list[Slot]:
     _place_text_furniture(flow, pages)
     _renumber_inferred(flow, pages, decorated_used)
     return flow
+
+
+def _marking_beside_stamp(
+    line: Line,
+) -> tuple[tuple[int, int | None], tuple[int, int | None], str] | None:
+    """A classification level read on one line with a stamp, at the line's start or end.
+
+    Returns the marking's word range, the stamp's, and the level; None when the level stands
+    inside the stamp's words or the line has none.
+    """
+    words = line.words
+    for j, word in enumerate(words):
+        letters = "".join(c for c in word.text if c.isalpha())
+        if len(letters) < 6 or not letters.isupper():
+            continue
+        found = markings.classification(letters)
+        if found is None or found.form not in markings.LEVELS:
+            continue
+        before = any(real_word(w.text) for w in words[:j])
+        after = any(real_word(w.text) for w in words[j + 1 :])
+        if not before and after:
+            return (0, j + 1), (j + 1, None), found.form
+        if before and not after:
+            return (j, None), (0, j), found.form
+    return None
 
 
 def _place_text_furniture(flow: list[Slot], pages: Sequence[Page]) -> None:
@@ -242,6 +279,8 @@ def _furniture_kind(
         return FurnitureKind.instruction
     if _at_edge(page, i):
         # At the edge, stamps share lines with each other and with specks.
+        if markings.EXCLUSION.search(text):
+            return FurnitureKind.instruction  # "GROUP 1 Excluded from automatic downgrading"
         if markings.declassification_phrase(text):
             return FurnitureKind.declassification
         if markings.archive_identifier(text):

@@ -159,7 +159,7 @@ DECLASS_LINE = re.compile(
 DECLASS_PHRASE = re.compile(
     r"\b(DECLASSIFIED|DECLASSIFICATION|FOIA|FOR\s+FOIA\s+REVIEW|DOCUMENT\s+NUMBER|"
     r"RELEASE\s+UNDER|RECORDS\s+ACT|DOWNGRADING|SANITIZED|NARA|E\.\s?O\.\s?1[23]\d{3}|"
-    r"GROUP\s+1\b|EXCLUDED\s+FROM\s+AUTOMATIC|DECLASSIFY|EXCISE|IN\s+PART)",
+    r"DECLASSIFY|EXCISE|IN\s+PART)",
     re.IGNORECASE,
 )
 # A record number printed at the page edge ("104-10132-10092"), or an archive's scan tag of
@@ -170,6 +170,10 @@ ARCHIVE_ID = re.compile(r"^\W*(\d{3}\s?-\s?\d{5}\s?-\s?[\dA-Za-z]{3,5}|\d{1,4}(\
 # A telegram printout's head, repeated on every page: on the first it names the kind, on the
 # others it is furniture.
 RUNNING_HEAD = re.compile(r"^\W*TEXT\s+[O0D]F\s+TELEGRAM\b", re.IGNORECASE)
+
+
+# The classifier's instruction that a document is never downgraded or declassified by itself.
+EXCLUSION = re.compile(r"(?-i:GROUP\s+1)\b|\bEXCLUDED\s+FROM\s+AUTOMATIC", re.IGNORECASE)
 
 
 def declassification_phrase(text: str) -> bool:
