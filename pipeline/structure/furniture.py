@@ -80,7 +80,7 @@ def page_flow(pages: Sequence[Page], today: date) -> list[Slot]:
                 ), True))
                 group.add(FurnitureKind.classification)
                 ref = LineRef(p, i, *rest)
-            if i in stamp_tail and last_item is not None:
+            if last_item is not None and (i in stamp_tail or _goes_on(last_item, flow, line, kind)):
                 last_item.lines.append(ref)
                 flow.append(Slot(p, i, None, True))
                 continue
@@ -110,6 +110,22 @@ def page_flow(pages: Sequence[Page], today: date) -> list[Slot]:
     _place_text_furniture(flow, pages)
     _renumber_inferred(flow, pages, decorated_used)
     return flow
+
+
+def _goes_on(item: Furniture, flow: list[Slot], line: Line, kind: FurnitureKind) -> bool:
+    """Whether a line goes on with the instruction typed or stamped right above it.
+
+    "GROUP 1 / Excluded from automatic / downgrading and / declassification" is one notice,
+    however its lines read alone.
+    """
+    if item.kind is not FurnitureKind.instruction or len(line.words) > 5:
+        return False
+    last = item.lines[-1]
+    if not flow or (flow[-1].page, flow[-1].line) != (last.page, last.line):
+        return False  # not right after it
+    if kind is FurnitureKind.declassification:
+        return not markings.is_declassification(line.text)  # a word of it, not a stamp
+    return kind is FurnitureKind.instruction
 
 
 def _marking_beside_stamp(
