@@ -126,7 +126,7 @@ def _attribute(
             title_words.append(words[pos])
             pos += 1
             continue
-        if title_words and any(
+        if any(  # the start of a title of several words: "Foreign" (Minister)
             t.lower().startswith((candidate + " ").lower().removeprefix("the ")) for t in ROLE_WORDS
         ):
             title_words.append(words[pos])
