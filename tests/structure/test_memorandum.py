@@ -56,3 +56,20 @@ def test_state_memo_real(read_ocr) -> None:
     assert tree.title == "Memorandum: Suggested Op-Ed Pieces on Reykjavik, 1986-10-15"
     stamps = [text(pages, s.lines[0]) for s in furniture(tree, FurnitureKind.declassification)]
     assert any("CDC/MR" in s for s in stamps)
+
+
+def test_a_memorandum_whose_heading_the_ocr_garbled(read_ocr) -> None:
+    # "INFORMA TIGN MEMORANDUM ." on a degraded copy
+    _, tree = read_ocr("state-C09000021-infomemo")
+    assert tree.kind.name == "memorandum"
+
+
+def test_damaged_address_labels_make_a_memorandum() -> None:
+    from pipeline.structure import profiles
+
+    assert profiles.detect(["Some notes", "PROM: EUR - Rozanne L. Ridgway",
+                            "SUBJNCTs Gorbachev Reports"]).kind.name == "memorandum"
+    # one label alone, or labels in running text, are no sign
+    assert profiles.detect(["PROM: EUR", "Some notes"]).kind.name == "document"
+    assert profiles.detect(["From the subject of arms control", "Subject to review"]
+                           ).kind.name == "document"

@@ -1,19 +1,45 @@
 """Memorandum: for someone, for the record, an information or action memorandum, an office memo."""
 
 import re
+from collections.abc import Sequence
+
+from rapidfuzz.distance import Levenshtein
 
 from pipeline.structure import header as rules
-from pipeline.structure.profiles import MEMO_LABELS, Profile, heading, labels, sign
+from pipeline.structure.profiles import MEMO_LABELS, SIGN_LINES, Profile, heading, labels, sign
 from pipeline.structure.tree import Kind
 
 KINDS = (
     r"MEMORANDUM(\s+FOR\b.*)?|(INFORMATION|ACTION|BRIEFING)\s+MEMORANDUM|"
-    r"(UNITED\s+STATES\s+GOVERNMENT\s+|OFFICE\s+)?MEMORANDUM|NOTE\s+FOR\s+THE\s+RECORD"
+    r"(UNITED\s+STATES\s+GOVERNMENT\s+|OFFICE\s+)?MEMORANDUM|NOTE\s+FOR\s+THE\s+RECORD|"
+    r"(?-i:[A-Z]{2,12}(\s[A-Z]{2,12})?\s)MEMORANDUM"  # a kind the OCR garbled: "INFORMA TIGN"
 )
+
+ADDRESS_LABELS = ("from", "subject")
+FIRST_WORD = re.compile(r"^\W*([A-Za-z]{4,8})")
+
+
+def _addressed(texts: Sequence[str]) -> bool:
+    """FROM and SUBJECT labels among the first lines, however the OCR damaged them.
+
+    "PROM:", "SUBJNCTs": a memorandum whose heading the OCR lost.
+    """
+    found = set()
+    for text in texts[:SIGN_LINES]:
+        word = FIRST_WORD.match(text)
+        if word is None:
+            continue
+        label = word[1].lower()
+        for name in ADDRESS_LABELS:
+            if word[1].isupper() and Levenshtein.distance(label, name) <= len(name) // 3:
+                found.add(name)
+    return found == set(ADDRESS_LABELS)
+
 
 PROFILE = Profile(
     kind=Kind("memorandum", "Memorandum", "memorandum"),
     signs=(sign(KINDS),),
+    recognise=_addressed,
     heading=heading(KINDS),
     labels=labels(*MEMO_LABELS, "MEMORANDUM FOR"),
     rules=(
