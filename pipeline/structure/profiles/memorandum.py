@@ -31,7 +31,7 @@ def _addressed(texts: Sequence[str]) -> bool:
             continue
         label = word[1].lower()
         for name in ADDRESS_LABELS:
-            if word[1].isupper() and Levenshtein.distance(label, name) <= len(name) // 3:
+            if word[1][:4].isupper() and Levenshtein.distance(label, name) <= len(name) // 3:
                 found.add(name)
     return found == set(ADDRESS_LABELS)
 
