@@ -305,6 +305,8 @@ def _furniture_kind(
             return FurnitureKind.running_head
         if len(line.words) <= 8 and markings.classification_token(text):
             return FurnitureKind.classification
+        if markings.lone_level(text):
+            return FurnitureKind.classification
         number = markings.page_number(text)
         if number is not None:
             if number[1]:

@@ -113,7 +113,12 @@ def marking_form(text: str) -> str | None:
     found = classification(text)
     if found is not None:
         return found.form
-    return spaced_marking(text) or leading_marking(text) or classification_token(text)
+    return (
+        spaced_marking(text)
+        or leading_marking(text)
+        or classification_token(text)
+        or lone_level(text)
+    )
 
 
 def is_portion_marking(token: str) -> bool:
@@ -184,6 +189,24 @@ def declassification_phrase(text: str) -> bool:
 def archive_identifier(text: str) -> bool:
     """True for a record number or scan tag printed at the page edge ("104-10132-10092")."""
     return bool(ARCHIVE_ID.match(text.strip()))
+
+
+def lone_level(text: str) -> str | None:
+    """A classification level alone on a line at the page's edge, badly stamped or read.
+
+    "ScunET" is SECRET: a single word, half of it in capitals, near enough to one level and
+    of its length. Only for the page's edge, where markings stand.
+    """
+    tokens = text.split()
+    if len(tokens) != 1:
+        return None
+    letters = "".join(c for c in tokens[0] if c.isalpha())
+    if len(letters) < 5 or sum(c.isupper() for c in letters) < len(letters) / 2:
+        return None
+    for level in LEVELS[:4]:
+        if abs(len(level) - len(letters)) <= 1 and fuzz.ratio(letters.upper(), level) >= 65:
+            return level
+    return None
 
 
 def classification_token(text: str) -> str | None:

@@ -122,3 +122,12 @@ def test_portion_markings() -> None:
         markings.is_portion_marking(t) for t in ("(S)", "(C)", "(U)", "(TS)", "(S/S)", "(C).")
     )
     assert not any(markings.is_portion_marking(t) for t in ("(a)", "(see)", "S"))
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [("ScunET", "SECRET"), ("SECHET", "SECRET"), ("UNCLASSipice", "UNCLASSIFIED"),
+     ("SECTION", None), ("STEVENS", None), ("Secret", None), ("SECRET talks", None)],
+)
+def test_a_lone_level_at_the_edge_read_badly(text: str, level: str | None) -> None:
+    assert markings.lone_level(text) == level

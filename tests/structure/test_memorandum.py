@@ -33,6 +33,8 @@ def test_jfk_oswald_memo_real(read_ocr) -> None:
     # the SECRET read on one line with the FOIA-review stamp is a marking of its own
     marks = furniture(tree, FurnitureKind.classification)
     assert any(m.marking == "SECRET" and page_of(m) == 0 and m.place == "bottom" for m in marks)
+    # "ScunET" at the foot of page 2 is the SECRET stamp, badly read: a marking, not text
+    assert any(m.marking == "SECRET" and page_of(m) == 1 for m in marks)
     assert any(text(pages, s.lines[0]).startswith("Document Number")
                for s in furniture(tree, FurnitureKind.declassification))
     # the archive's record number is furniture, not text
