@@ -130,6 +130,16 @@ MIN_LETTERS_LOWERCASE = 5
 ACRONYM_MAX = 5
 #: At most this many candidate entity ids are kept on a mention.
 MAX_CANDIDATES = 8
+#: Names of at most this many letters are short: one slip that no OCR confusion explains is
+#: corrected only with support from the context (:meth:`NameCorrector._short`).
+SHORT_MAX = 5
+SHORT_REASON = "short name one letter off a gazetteer name, not supported by its context"
+#: A person is not linked by a bare surname in a document dated more than this many years
+#: before the start of the person's floruit ...
+ACTIVE_BEFORE = 2
+#: ... or more than this many years after its end (people are talked about after they leave
+#: office: "Roosevelt" in a 1985 memo is still Franklin D. Roosevelt).
+ACTIVE_AFTER = 30
 
 #: Titles and forms of address: never corrected into a name. Lowercase, no final period.
 TITLES = frozenset(
@@ -146,11 +156,13 @@ TITLES = frozenset(
 
 # Skeleton: multi-letter confusions on the letters as written, then one-letter confusions,
 # then the multi-letter ones again as they read after those ("rl" was "ri", "cl" was "el").
-_MULTI = (("li", "h"), ("rn", "m"), ("cl", "d"), ("vv", "w"), ("ri", "n"), ("ii", "u"))
-_MULTI_AFTER = (("rn", "m"), ("cl", "d"), ("vv", "w"), ("rl", "n"), ("ll", "u"))
+_MULTI = (
+    ("li", "h"), ("rn", "m"), ("cl", "d"), ("vv", "w"), ("ri", "n"), ("ii", "u"), ("lc", "k"),
+)  # fmt: skip
+_MULTI_AFTER = (("rn", "m"), ("cl", "d"), ("vv", "w"), ("rl", "n"), ("ll", "u"), ("lc", "k"))
 _MULTI_VARIANTS = (
     (),
-    (("ii", "u"), ("ri", "n"), ("rn", "m"), ("cl", "d"), ("vv", "w"), ("li", "h")),
+    (("ii", "u"), ("ri", "n"), ("rn", "m"), ("cl", "d"), ("vv", "w"), ("li", "h"), ("lc", "k")),
 )
 _CONFUSABLE = str.maketrans(
     {
@@ -165,7 +177,19 @@ _TRAIL = re.compile(r"[^\w@|$]+$", re.UNICODE)
 _POSSESSIVE = ("'s", "’s", "'S", "’S")
 _LETTER_LIKE = re.compile(r"[^\W\d_]|[0-9@|$!]", re.UNICODE)  # letters and stand-ins for them
 _HYPHENS = ("-", "\u2010", "\u00ad", "\u00ac")  # hyphen, Unicode hyphen, soft hyphen, not sign
+_COMPOUND_SEP = re.compile(r"[-/:\u2010]")
+_COMPOUND_PIECE = re.compile(r"[^-/:\u2010]+")
 _GLUED_INITIALS = re.compile(r"([A-Z]{1,3})([A-Z][a-z][\w'’-]+)")
+#: Titles after which a capitalised word not in the gazetteer is taken for a person's name.
+PERSON_TITLES = frozenset(
+    """
+    president secretary ambassador minister mr mr. mrs mrs. ms ms. miss dr dr. admiral adm
+    vadm radm marshal chairman senator sen congressman congresswoman representative rep
+    governor gov premier colonel col lt lieutenant captain capt major maj general gen
+    sergeant sgt commander cmdr comrade academician professor prof counselor counsellor
+    director undersecretary judge justice mayor chancellor consul envoy spokesman interpreter
+    """.split()
+)
 #: Capitalised words before a surname that are no given names (dictionary words aside).
 _NOT_GIVEN = frozenset(
     """
@@ -377,6 +401,7 @@ class _Found:
     mention: Mention
     used: int
     pending: dict[str, str | None] = field(default_factory=dict)
+    short: bool = False  # a short name with one slip: corrected only if the document supports it
 
 
 class NameCorrector:
@@ -508,8 +533,16 @@ class NameCorrector:
             if toks[i].struck or not toks[i].core:
                 i += 1
                 continue
+            hit = self._spans(toks, i)
+            if hit is None:
+                parts = self._compound(toks, i)
+                if parts:
+                    found.extend(parts)
+                    i += 1
+                    mention_end = i
+                    continue
             hit = (
-                self._spans(toks, i)
+                hit
                 or self._word(toks, i)
                 or self._joined_damaged(toks, i)
                 or self._single(toks, i)
@@ -522,6 +555,7 @@ class NameCorrector:
             i += hit.used
             mention_end = i
         mentions = self._resolve_in_context(found)
+        mentions = self._unknown_names(toks, mentions)
         if not self.correct:
             mentions = [m if m.corrected is None else replace(m, corrected=None) for m in mentions]
         return mentions
@@ -777,15 +811,6 @@ class NameCorrector:
             hit = self._exact_hit(base, "")
             if hit is not None and core.lower() not in self.words and len(base) > 3:
                 return self._tag(toks, i, i, hit[0], base)
-        # "Reagan-Gorbachev", "U.S.-Soviet", "EUR:TWSimons": the first name in them.
-        pieces = re.split(r"[-/:]", core) if len(core) > 4 else []
-        for piece in pieces[:4] if len(pieces) > 1 else ():
-            hit = self._exact_hit(piece, "") if len(piece) > 1 else None
-            if hit is not None:
-                return self._tag(toks, i, i, hit[0], piece)
-            glued = self._initials(piece)
-            if glued is not None:
-                return self._tag(toks, i, i, glued[0], glued[1])
         glued = self._initials(core)
         if glued is not None:
             return self._tag(toks, i, i, glued[0], glued[1])
@@ -852,9 +877,156 @@ class NameCorrector:
         ):
             return None  # lowercase and shaped like an ordinary word ("g@tes" is "gates")
         result = self._fuzzy(t.core, lowercase=lowercase)
-        if result is None or self._word_closer(t.core, result):
+        if result is None:
+            if lowercase:
+                return None
+            return self._short(toks, i, t.core) or self._glued_suffix(toks, i)
+        if self._word_closer(t.core, result):
             return None
         return self._correction(toks, i, i, result, t.core)
+
+    def _glued_suffix(self, toks: list[_Tok], i: int) -> _Found | None:
+        """A damaged name with an "s" glued on (a plural, a lost apostrophe): "Dobryinins"."""
+        t = toks[i]
+        core = t.core
+        if len(core) <= MIN_LETTERS + 1 or not core.endswith(("s", "S")) or t.prefix:
+            return None
+        base = core[:-1]
+        if not self._changeable(base):
+            return None
+        result = self._fuzzy(base)
+        if result is None or self._word_closer(base, result):
+            return None
+        return self._correction(toks, i, i, result, base, piece=base)
+
+    def _compound(self, toks: list[_Tok], i: int) -> list[_Found] | None:
+        """Names joined by a hyphen, slash or colon in one word: "Shulz/Gromyko", "U.S.-Soviet".
+
+        Each part is matched on its own (exactly, glued initials, or damaged); the
+        punctuation stays between the names. A word that is itself a hyphenated form, intact
+        or damaged, is left to the other stages.
+        """
+        t = toks[i]
+        core = t.core
+        if t.struck or len(core) < 5 or not _COMPOUND_SEP.search(core, 1, len(core) - 1):
+            return None
+        pieces = [(m.start(), m.group()) for m in _COMPOUND_PIECE.finditer(core)]
+        if not 2 <= len(pieces) <= 4:
+            return None
+        out: list[_Found] = []
+        damaged: list[tuple[int, str]] = []
+        for start, piece in pieces:
+            offset = len(t.prefix) + start
+            hit = self._exact_hit(piece, "") if len(piece) > 1 else None
+            if hit is not None:
+                found = self._tag(toks, i, i, hit[0], piece)
+            elif (glued := self._initials(piece)) is not None:
+                found = self._tag(toks, i, i, glued[0], glued[1])
+                offset += len(piece) - len(glued[1])
+            else:
+                damaged.append((start, piece))
+                continue
+            found.mention = replace(found.mention, offset=offset)
+            out.append(found)
+        for start, piece in damaged:
+            if not piece[:1].isupper() or not self._changeable(piece):
+                continue
+            if not out:  # no intact name beside it: is the whole word a hyphenated form?
+                whole = self._fuzzy(core)
+                if whole is not None and any(_COMPOUND_SEP.search(f) for f in whole.forms):
+                    return None
+            fuzzy = self._fuzzy(piece)
+            if fuzzy is not None and not self._word_closer(piece, fuzzy):
+                found = self._correction(toks, i, i, fuzzy, piece, piece=piece)
+            else:
+                short = self._short(toks, i, piece, compound=True)
+                if short is None:
+                    continue
+                found = short
+            found.mention = replace(found.mention, offset=len(t.prefix) + start)
+            out.append(found)
+        out.sort(key=lambda f: f.mention.offset or 0)
+        return out or None
+
+    def _short(
+        self, toks: list[_Tok], i: int, core: str, *, compound: bool = False
+    ) -> _Found | None:
+        """A short name (4-5 letters) with one slip that is no OCR confusion: "Bnsh", "Bussh".
+
+        Accepted only when the word is no English word, exactly one gazetteer name is one
+        edit away, and the context supports it: a title or one of the person's given names
+        or initials just before, or (decided over the whole document) the same person named
+        exactly elsewhere, a participant included. Otherwise the word is for review.
+        """
+        if not 4 <= len(core) <= SHORT_MAX + 1 or not core.isalpha() or not core[0].isupper():
+            return None
+        if not (core[1:].islower() or core.isupper()) or not self._changeable(core):
+            return None
+        found: dict[str, str] = {}
+        best = 2.0
+        for skel in skeletons(core):
+            for key in _probes(skel):
+                hits = self._index.get(key)
+                if hits is None:
+                    continue
+                for n in (hits,) if isinstance(hits, int) else hits:
+                    form = self._form_list[n]
+                    if not MIN_LETTERS <= len(form) <= SHORT_MAX or not form.isalpha():
+                        continue
+                    cost = _cost(core, form)
+                    if cost > 1.0:
+                        continue
+                    if cost < best - 1e-9:
+                        best = cost
+                        found = {}
+                    if abs(cost - best) < 1e-9:
+                        for entity_id in self._exact[form]:
+                            found.setdefault(entity_id, form)
+        if not found:
+            return None
+        score = 100.0 * (1.0 - best / max(len(core), *(len(f) for f in found.values())))
+        hit = _Hit(found, score, tuple(found)[:MAX_CANDIDATES], best)
+        if hit.review:
+            result = self._correction(toks, i, i, hit, core, piece=core if compound else None)
+            result.mention = replace(result.mention, reason=SHORT_REASON)
+            return result
+        entity_id = next(iter(found))
+        if not compound and self._short_context(toks, i, entity_id):
+            return self._correction(toks, i, i, hit, core)
+        result = self._correction(toks, i, i, hit, core, piece=core if compound else None)
+        m = result.mention
+        result.pending = {entity_id: m.corrected}
+        result.mention = replace(
+            m, entity_id=None, corrected=None, review=True, cert=Cert.low,
+            candidates=(entity_id,), reason=SHORT_REASON,
+        )
+        result.short = True
+        return result
+
+    def _short_context(self, toks: list[_Tok], i: int, entity_id: str) -> bool:
+        """A title, or one of the person's given names or initials, just before word i."""
+        if i == 0 or toks[i].prefix:
+            return False
+        before = toks[i - 1]
+        if before.struck or before.suffix not in ("", "."):
+            return False
+        if _is_title(before.core) and before.core[:1].isupper():
+            return True
+        if self._types.get(entity_id) != "person":
+            return False
+        own = self._given_initials(entity_id)
+        if len(before.core) == 1 and before.core.isupper() and before.suffix == ".":
+            return before.core in own
+        if not before.core[:1].isupper() or not before.core[1:].islower():
+            return False
+        entity = self.gazetteer.entities[entity_id]
+        given = {
+            w.casefold()
+            for form in entity.forms
+            for w in form.replace(".", ". ").split()[:-1]
+            if len(w) > 2
+        }
+        return before.core.casefold() in given
 
     def _part_of_word(self, toks: list[_Tok], i: int) -> bool:
         """The word and a neighbour make a listed word: a split ordinary word ("Americ an")."""
@@ -1014,13 +1186,15 @@ class NameCorrector:
         """
         low = core.lower()
         names = {form.lower() for form in hit.forms}
-        if hit.cost >= TRAILING_COST and len(low) > MIN_LETTERS:
+        if hit.cost >= TRAILING_COST and len(low) > MIN_LETTERS + 1:
             word = low[:-1]
             if word not in names and (word in self.words or word in TITLES):
                 return True
         if hit.cost >= 1.0:
             for k in range(len(low)):
                 word = low[:k] + low[k + 1 :]
+                if len(word) < MIN_LETTERS + 1 and word not in TITLES:
+                    continue  # "Shulz" is Shultz, not the rare word "shul"
                 if word not in names and (word in self.words or word in TITLES):
                     return True
         return False
@@ -1063,10 +1237,22 @@ class NameCorrector:
         return self._correction(toks, i, j, hit, None)
 
     def _correction(
-        self, toks: list[_Tok], i: int, j: int, hit: _Hit, source: str | None
+        self,
+        toks: list[_Tok],
+        i: int,
+        j: int,
+        hit: _Hit,
+        source: str | None,
+        piece: str | None = None,
     ) -> _Found:
-        """A mention for a fuzzy hit: corrected, or for review when entities tie."""
-        original = _original(toks, i, j, core=toks[i].core if i == j else None)
+        """A mention for a fuzzy hit: corrected, or for review when entities tie.
+
+        ``piece``: the name is this part of the one word i (a compound, "Shulz/Gromyko").
+        """
+        if piece is not None:
+            original = piece
+        else:
+            original = _original(toks, i, j, core=toks[i].core if i == j else None)
         style = source or original
         confs = [t.conf for t in toks[i : j + 1]]
         options = {e: _render(f, style) for e, f in hit.ties.items()}
@@ -1098,6 +1284,7 @@ class NameCorrector:
             cert=cert_for(hit.score, confs) if corrected else Cert.high,
             review=False,
             candidates=hit.candidates,
+            slip=_slip(style, hit.ties[first_id], confs) if corrected else "ocr",
         )
         return _Found(mention, j - i + 1)
 
@@ -1161,6 +1348,166 @@ class NameCorrector:
             initials.update(w[0].upper() for w in words[:-1] if w[:1].isalpha())
         return initials
 
+    def _unknown_names(self, toks: list[_Tok], mentions: list[Mention]) -> list[Mention]:
+        """Names not in the gazetteer, tagged (no entity, never corrected) to be added to it.
+
+        A run of capitalised words after a title of a person ("Ambassador Kvitsinsky",
+        "Mr. Abram Chayes"); and, in the body of a CIA or FBI record, a surname that the
+        record types in capitals in running text ("Samuel WISE", "OSWALD's"), as those
+        agencies do, with the given names before it. Words of a name already found, titles,
+        English words (unless a given name stands before the surname in capitals), and
+        cryptonyms ("AEACTIVE": a digraph and a word) are not taken.
+        """
+        covered: set[WordRef] = set()
+        for m in mentions:
+            covered.add(m.first)
+            covered.add(m.last)
+        index = {t.ref: k for k, t in enumerate(toks)}
+        for m in mentions:
+            a, b = index.get(m.first), index.get(m.last)
+            if a is not None and b is not None:
+                covered.update(toks[k].ref for k in range(a, b + 1))
+        agency = _agency_record(toks)
+        english = english_words()
+        runs: list[tuple[int, int]] = []
+        taken: set[int] = set()
+
+        def free(k: int) -> bool:
+            return 0 <= k < len(toks) and toks[k].ref not in covered and k not in taken
+
+        def name_word(k: int) -> bool:
+            t = toks[k]
+            w = t.core
+            if t.struck or len(w) < 3 or not w.isalpha() or not w[0].isupper():
+                return False
+            if not (w[1:].islower() or w.isupper()):
+                return False
+            fold = w.casefold()
+            return not (
+                fold in english or fold in TITLES or fold in _NOT_GIVEN
+                or fold.endswith(_PEOPLES_ENDINGS) or self._is_exact(w)
+            )
+
+        # Capitalised words in capitals that follow a given name somewhere in the document.
+        after_given: set[str] = set()
+        if agency:
+            for k in range(1, len(toks)):
+                t, p = toks[k], toks[k - 1]
+                if t.core.isupper() and not p.suffix and p.core[:1].isupper() and (
+                    p.core[1:].islower() and len(p.core) > 2 and p.core.lower() not in english
+                ):
+                    after_given.add(t.core)
+        for k, t in enumerate(toks):
+            if not free(k):
+                continue
+            start = end = None
+            p = toks[k - 1] if k > 0 else None
+            if (
+                p is not None and p.core.casefold() in PERSON_TITLES and p.core[:1].isupper()
+                and p.suffix in ("", ".") and not p.struck and name_word(k)
+                and not (t.core.isupper() and len(t.core) <= ACRONYM_MAX)
+            ):
+                start = end = k
+                while (
+                    end - start < 3 and not toks[end].suffix and free(end + 1)
+                    and toks[end + 1].line == toks[end].line and name_word(end + 1)
+                ):
+                    end += 1
+            elif agency and self._agency_surname(toks, k, after_given):
+                start = end = k
+                while start - 1 >= 0 and free(start - 1) and start - k > -3:
+                    q = toks[start - 1]
+                    if q.line != t.line or (q.suffix and q.suffix != "."):
+                        break
+                    initial = len(q.core) == 1 and q.core.isupper() and q.suffix == "."
+                    if not initial and not (
+                        name_word(start - 1) and q.core[1:].islower()
+                        and q.core.lower() not in english
+                    ):
+                        break
+                    start -= 1
+            if start is None or end is None:
+                continue
+            runs.append((start, end))
+            taken.update(range(start, end + 1))
+        if not runs:
+            return mentions
+        added = [
+            Mention(
+                first=toks[a].ref,
+                last=toks[b].ref,
+                entity_id=None,
+                entity_type="person",
+                original=_original(toks, a, b),
+                unknown=True,
+            )
+            for a, b in runs
+        ]
+        order = {t.ref: k for k, t in enumerate(toks)}
+        return sorted([*mentions, *added], key=lambda m: (order[m.first], m.offset or 0))
+
+    def _agency_surname(self, toks: list[_Tok], k: int, after_given: set[str]) -> bool:
+        """Word k is a surname typed in capitals in running text (CIA and FBI practice)."""
+        t = toks[k]
+        w = t.core
+        if t.struck or not w.isalpha() or not w.isupper() or not 4 <= len(w) <= 20:
+            return False
+        if t.suffix.startswith(":") or self._is_exact(w):
+            return False
+        fold = w.casefold()
+        if fold in TITLES or fold in _NOT_GIVEN or re.search("[aeiouy]{3}|^[^aeiouy]+$", fold):
+            return False  # a title, a month, an acronym ("FOIA", "SSD")
+        if len(fold) > 5 and fold[2:] in english_words():
+            return False  # a cryptonym: a digraph and a word ("AEACTIVE", "ZRRIFLE")
+        if fold in self.words and w not in after_given:
+            return False  # an English word ("HUMAN EVENTS", "SECRET"), unless a given name
+            # stands before it somewhere in the document ("Samuel WISE")
+        line = [x for x in toks if x.line == t.line]  # running text: mostly lowercase words
+        mixed = sum(1 for x in line if any(c.islower() for c in x.core))
+        return mixed >= 3 and mixed * 2 >= len(line)
+
+    def check_dates(
+        self, mentions: Sequence[Mention], years: tuple[int, int] | None
+    ) -> list[Mention]:
+        """Bare surnames of people not active in the document's years: review, not linked.
+
+        ``years`` is the first and last year of the document (from its date; None: not
+        known, nothing is checked). A person is active from ``ACTIVE_BEFORE`` years before
+        the start of the floruit the gazetteer gives to ``ACTIVE_AFTER`` years after its end
+        ("Allen" in a 1963 newspaper column is not Richard V. Allen, in office from 1969).
+        A surname is kept when the same document names the person by a fuller form.
+        """
+        if years is None:
+            return list(mentions)
+        first, last = years
+        fuller = {
+            m.entity_id for m in mentions
+            if m.entity_id and " " in (m.corrected or m.original).strip()
+        }
+        out: list[Mention] = []
+        for m in mentions:
+            entity = self.gazetteer.entities.get(m.entity_id or "")
+            text = (m.corrected or m.original).rstrip(".")
+            if (
+                entity is None or entity.type != "person" or entity.floruit is None
+                or " " in text or m.review or entity.id in fuller
+            ):
+                out.append(m)
+                continue
+            start, end = entity.floruit
+            if first >= start - ACTIVE_BEFORE and last <= end + ACTIVE_AFTER:
+                out.append(m)
+                continue
+            when = str(first) if first == last else f"{first}-{last}"
+            reason = (
+                f"{entity.name} was active {start}-{end}, the document is of {when}"
+            )
+            out.append(replace(
+                m, entity_id=None, corrected=None, review=True, cert=Cert.low,
+                candidates=(entity.id,), reason=reason,
+            ))
+        return out
+
     def _resolve_in_context(self, found: list[_Found]) -> list[Mention]:
         """Decide ties by the document: review unless it names just one of them clearly.
 
@@ -1182,12 +1529,23 @@ class NameCorrector:
                         corrected=corrected,
                         review=False,
                         cert=m.cert if corrected else Cert.high,
+                        reason=None,
+                        slip=_slip(m.original, corrected, ()) if corrected else "ocr",
                     )
             out.append(m)
         return out
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _agency_record(toks: list[_Tok]) -> bool:
+    """The document is a CIA or FBI record: it names the agency."""
+    cores = {t.core for t in toks}
+    if cores & {"CIA", "FBI", "C.I.A", "F.B.I"}:
+        return True
+    text = " ".join(t.core.casefold() for t in toks[:3000])
+    return "central intelligence agency" in text or "federal bureau of investigation" in text
 
 
 def _tokens(pages: Sequence[Page]) -> list[_Tok]:
@@ -1293,6 +1651,11 @@ def affixes(mention: Mention, pages: Sequence[Page]) -> tuple[str, str]:
     lines = [(r.page, r.line) for r in refs]
     original = mention.original
     if len(texts) == 1:
+        if mention.offset is not None:
+            at = mention.offset
+            if texts[0][at : at + len(original)] != original:
+                raise ValueError(f"{original!r} is not at {at} in the word {texts[0]!r}")
+            return texts[0][:at], texts[0][at + len(original) :]
         at = texts[0].find(original)
         if at < 0:
             raise ValueError(f"{original!r} is not in the word {texts[0]!r}")
@@ -1317,6 +1680,28 @@ def _cost(a: str, b: str) -> float:
     if d_plain == 1 and len(fa) == len(fb) + 1 and fa.startswith(fb):
         cost = min(cost, TRAILING_COST)
     return cost
+
+
+def _slip(text: str, form: str, confidences: Sequence[float | None]) -> str:
+    """Whose error a correction of ``text`` into ``form`` mends: "ocr" or "typist".
+
+    An OCR slip: every difference is a known letter-shape confusion, a case error, spacing,
+    or one stray mark read as a letter at the end; or the OCR itself was unsure of the word
+    (confidence under ``LOW_OCR_CONFIDENCE``). Otherwise (a letter missing, doubled or
+    swapped, read with confidence) the typescript itself most likely has the error.
+    """
+    known = [c for c in confidences if c is not None]
+    if known and min(known) < LOW_OCR_CONFIDENCE:
+        return "ocr"
+    a = text.replace(" ", "").replace("-", "")
+    b = form.replace(" ", "").replace("-", "")
+    target = skeleton(b)
+    if any(v == target for v in skeletons(a)):
+        return "ocr"
+    fa, fb = a.casefold(), b.casefold()
+    if len(fa) == len(fb) + 1 and fa.startswith(fb):
+        return "ocr"
+    return "typist"
 
 
 def _combine(d_plain: int, d_skel: int) -> float:
