@@ -163,6 +163,7 @@ _MULTI_AFTER = (("rn", "m"), ("cl", "d"), ("vv", "w"), ("rl", "n"), ("ll", "u"),
 _MULTI_VARIANTS = (
     (),
     (("ii", "u"), ("ri", "n"), ("rn", "m"), ("cl", "d"), ("vv", "w"), ("li", "h"), ("lc", "k")),
+    (("lc", "k"), ("li", "h"), ("rn", "m"), ("cl", "d"), ("vv", "w"), ("ri", "n"), ("ii", "u")),
 )
 _CONFUSABLE = str.maketrans(
     {
@@ -883,6 +884,10 @@ class NameCorrector:
             return self._short(toks, i, t.core) or self._glued_suffix(toks, i)
         if self._word_closer(t.core, result):
             return None
+        if t.core.endswith(("s", "S")) and result.cost >= TRAILING_COST:
+            glued = self._glued_suffix(toks, i)  # "Gorb4chevs": Gorbachevs, not Gorbachev
+            if glued is not None and not glued.mention.review:
+                return glued
         return self._correction(toks, i, i, result, t.core)
 
     def _glued_suffix(self, toks: list[_Tok], i: int) -> _Found | None:
@@ -929,7 +934,7 @@ class NameCorrector:
             found.mention = replace(found.mention, offset=offset)
             out.append(found)
         for start, piece in damaged:
-            if not piece[:1].isupper() or not self._changeable(piece):
+            if _lowercase(piece) or not self._changeable(piece):
                 continue
             if not out:  # no intact name beside it: is the whole word a hyphenated form?
                 whole = self._fuzzy(core)
@@ -1160,7 +1165,7 @@ class NameCorrector:
                 floor = max(floor, MIN_SCORE_LOWERCASE)
             form_fold = self._form_fold[n]
             d_plain = Levenshtein.distance(fold, form_fold)
-            cost = _combine(d_plain, d_skel)
+            cost = _combine(d_plain, d_skel, abs(len(fold) - len(form_fold)))
             if d_plain == 1 and len(fold) == len(form_fold) + 1 and fold.startswith(form_fold):
                 cost = min(cost, TRAILING_COST)
             score = 100.0 * (1.0 - cost / max(len(fold), len(form_fold)))
@@ -1676,7 +1681,7 @@ def _cost(a: str, b: str) -> float:
     d_plain = Levenshtein.distance(fa, fb)
     target = skeleton(b)
     d_skel = min(Levenshtein.distance(v, target) for v in skeletons(a))
-    cost = _combine(d_plain, d_skel)
+    cost = _combine(d_plain, d_skel, abs(len(fa) - len(fb)))
     if d_plain == 1 and len(fa) == len(fb) + 1 and fa.startswith(fb):
         cost = min(cost, TRAILING_COST)
     return cost
@@ -1704,11 +1709,17 @@ def _slip(text: str, form: str, confidences: Sequence[float | None]) -> str:
     return "typist"
 
 
-def _combine(d_plain: int, d_skel: int) -> float:
-    """OCR-aware cost: the edits that the skeleton explains cost CONFUSION_COST each."""
+def _combine(d_plain: int, d_skel: int, length_change: int = 0) -> float:
+    """OCR-aware cost: the edits that the skeleton explains cost CONFUSION_COST each.
+
+    A confusion that changes the length ("lc" for "k", "ii" for "u") is two edits, and one
+    confusion: each letter of length change among the explained edits takes one edit off.
+    """
     if d_skel >= d_plain:
         return float(d_plain)
-    return d_skel + CONFUSION_COST * (d_plain - d_skel)
+    explained = d_plain - d_skel
+    merged = min(length_change, explained // 2)
+    return d_skel + CONFUSION_COST * (explained - merged)
 
 
 def _lowercase(core: str) -> bool:
