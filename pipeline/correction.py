@@ -41,7 +41,7 @@ length of the longer string). Thresholds, by the letters of the form corrected i
 
 =========================  ===================================================
 form of 3 letters or fewer  never corrected
-4 letters                   92 (one confusion: "Halg" -> "Haig")
+4 letters                   90 (one confusion: "Halg" -> "Haig"; a stray final letter)
 5 letters                   88
 6 or 7 letters              83 (one plain edit)
 8 letters or more           80
@@ -108,7 +108,7 @@ TRAILING_COST = 0.5
 #: Cost of joining a word split in two ("Dubin in").
 SPLIT_COST = 0.5
 #: Minimum score to correct into a form, by the form's number of letters (8 and more: LONG).
-MIN_SCORE = {4: 92.0, 5: 88.0, 6: 83.0, 7: 83.0}
+MIN_SCORE = {4: 90.0, 5: 88.0, 6: 83.0, 7: 83.0}
 MIN_SCORE_LONG = 80.0
 #: A word with no capitals needs at least this score (and no edit but case and confusions).
 MIN_SCORE_LOWERCASE = 90.0
@@ -159,7 +159,7 @@ TITLES = frozenset(
 _MULTI = (
     ("li", "h"), ("rn", "m"), ("cl", "d"), ("vv", "w"), ("ri", "n"), ("ii", "u"), ("lc", "k"),
 )  # fmt: skip
-_MULTI_AFTER = (("rn", "m"), ("cl", "d"), ("vv", "w"), ("rl", "n"), ("ll", "u"), ("lc", "k"))
+_MULTI_AFTER = (("rl", "n"), ("rn", "m"), ("cl", "d"), ("vv", "w"), ("ll", "u"), ("lc", "k"))
 _MULTI_VARIANTS = (
     (),
     (("ii", "u"), ("ri", "n"), ("rn", "m"), ("cl", "d"), ("vv", "w"), ("li", "h"), ("lc", "k")),
@@ -178,6 +178,8 @@ _TRAIL = re.compile(r"[^\w@|$]+$", re.UNICODE)
 _POSSESSIVE = ("'s", "’s", "'S", "’S")
 _LETTER_LIKE = re.compile(r"[^\W\d_]|[0-9@|$!]", re.UNICODE)  # letters and stand-ins for them
 _HYPHENS = ("-", "\u2010", "\u00ad", "\u00ac")  # hyphen, Unicode hyphen, soft hyphen, not sign
+#: Digits that OCR reads for capitals ("NAT0").
+_DIGIT_LETTERS = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B"})
 _COMPOUND_SEP = re.compile(r"[-/:\u2010]")
 _COMPOUND_PIECE = re.compile(r"[^-/:\u2010]+")
 _GLUED_INITIALS = re.compile(r"([A-Z]{1,3})([A-Z][a-z][\w'’-]+)")
@@ -577,7 +579,7 @@ class NameCorrector:
         """Could a span of two or more words, or a joined pair, start here?"""
         if toks[i].starts or toks[i].joins:
             return True
-        if not self._tok_plausible(toks[i]):
+        if not self._tok_plausible(toks[i]) and not self._given_stub(toks[i]):
             return False  # the first word of a form: exact (starts), joined, or damaged
         for j in range(i + 1, min(len(toks), i + self._maxk)):
             t = toks[j]
@@ -705,7 +707,10 @@ class NameCorrector:
         """The best multi-word form with damaged words among the sequences."""
         results: list[tuple[float, int, int, int]] = []  # score, words, form, variant
         for v, words in enumerate(variants):
-            damaged = any(w.joined for w in words[:1]) or self._vplausible(toks, words[0])
+            stub = words[0].joined is None and self._given_stub(toks[words[0].first])
+            damaged = (
+                any(w.joined for w in words[:1]) or self._vplausible(toks, words[0]) or stub
+            )
             for n in range(2, len(words) + 1):
                 last = words[n - 1]
                 damaged = damaged or last.joined is not None or self._vplausible(toks, last)
@@ -725,7 +730,7 @@ class NameCorrector:
                 if first_known and (last.joined or self._vplausible(toks, last)):
                     for word in self._near_end_words(last.core):
                         group += self._by_ends.get((n, first_fold, word), ())
-                if last_known and (words[0].joined or self._vplausible(toks, words[0])):
+                if last_known and (words[0].joined or self._vplausible(toks, words[0]) or stub):
                     for word in self._near_end_words(words[0].core):
                         group += self._by_ends.get((n, word, last_fold), ())
                 for m in dict.fromkeys(group):
@@ -761,7 +766,8 @@ class NameCorrector:
         cost = 0.0
         length = 0
         exact = damaged = 0
-        for w, want in zip(words, form, strict=True):
+        for k, (w, want) in enumerate(zip(words, form, strict=True)):
+            given = k < len(words) - 1  # a given name (or initial) before the surname
             if want.endswith(".") and w.suffix.startswith("."):
                 want = want[:-1]
             length += len(want)
@@ -774,7 +780,10 @@ class NameCorrector:
                     exact += 1
                 continue
             if w.joined is None:
-                if not self._vplausible(toks, w):
+                if not self._vplausible(toks, w) and not (
+                    k == 0 and self._given_stub(toks[w.first])
+                    and skeleton(want) in skeletons(w.core)
+                ):
                     return None
                 if self._ordinary_damaged(w.core) and skeleton(want) not in skeletons(w.core):
                     return None
@@ -788,7 +797,9 @@ class NameCorrector:
                 if skeleton(want) not in skeletons(w.core):
                     return None
                 floor = max(floor, MIN_SCORE_LOWERCASE)
-            if 100.0 * (1.0 - c / max(len(w.core), len(want))) < floor:
+            if 100.0 * (1.0 - c / max(len(w.core), len(want))) < floor and not (
+                given and self._short_given(w, want, c)
+            ):
                 return None
             cost += c + extra
             damaged += 1
@@ -796,6 +807,27 @@ class NameCorrector:
             return None
         score = 100.0 * (1.0 - cost / max(length, 1))
         return score if score >= MIN_SCORE_LONG else None
+
+    def _given_stub(self, t: _Tok) -> bool:
+        """A 3-letter capitalised word that may be a damaged given name ("Yun" for Yuri)."""
+        w = t.core
+        return (
+            len(w) == MIN_LETTERS - 1 and not t.struck and w.isalpha() and w[0].isupper()
+            and w[1:].islower() and w.lower() not in self.words and not _is_title(w)
+        )
+
+    def _short_given(self, w: _VWord, want: str, cost: float) -> bool:
+        """A short given name with one slip before its exact surname ("Joht Whitehead").
+
+        The surname is the context that the rule for short names asks for; the word may not
+        be another person's given name ("Yuli" is not a slip for "Yuri").
+        """
+        core = w.core
+        return (
+            w.joined is None and MIN_LETTERS <= len(want) <= SHORT_MAX and cost <= 1.0
+            and core.isalpha() and core[:1].isupper() and core.casefold() not in self._first_folds
+            and core.lower() not in self.words
+        )
 
     def _vplausible(self, toks: list[_Tok], w: _VWord) -> bool:
         return w.joined is None and self._tok_plausible(toks[w.first])
@@ -869,7 +901,13 @@ class NameCorrector:
     def _single(self, toks: list[_Tok], i: int) -> _Found | None:
         """One damaged word: confusions, case, an extra or missing letter."""
         t = toks[i]
+        if t.core[:1].isupper() and any(c in "0158" for c in t.core):
+            found = self._digits_in_capitals(toks, i)
+            if found is not None:
+                return found
         if not self._tok_changeable(t) or self._part_of_word(toks, i):
+            if self._tok_plausible(t) and not self._part_of_word(toks, i):
+                return self._glued_suffix(toks, i)  # "Genev@s" reads like "Genevas"
             return None
         lowercase = _lowercase(t.core)
         if lowercase and (
@@ -886,15 +924,47 @@ class NameCorrector:
             return None
         if t.core.endswith(("s", "S")) and result.cost >= TRAILING_COST:
             glued = self._glued_suffix(toks, i)  # "Gorb4chevs": Gorbachevs, not Gorbachev
-            if glued is not None and not glued.mention.review:
+            if glued is not None:
                 return glued
         return self._correction(toks, i, i, result, t.core)
+
+    def _digits_in_capitals(self, toks: list[_Tok], i: int) -> _Found | None:
+        """An acronym or a word in capitals with digits for letters: "NAT0", "NAT0S", "U5SR".
+
+        Too short for fuzzy matching (acronyms are exact only), but a digit read for the
+        letter it looks like, everything else exact, is safe to restore.
+        """
+        t = toks[i]
+        if t.struck:
+            return None
+        fixed = self._digit_fix(t.core)
+        if fixed is None:
+            return None
+        source, text, ids = fixed
+        result = _Hit(dict.fromkeys(ids, text), SPACING_SCORE, ids)
+        return self._correction(toks, i, i, result, None, piece=source)
+
+    def _digit_fix(self, core: str) -> tuple[str, str, tuple[str, ...]] | None:
+        """(the damaged part, the form, its ids) for a word in capitals with digits."""
+        if not core.isupper() or core.isdigit() or sum(map(str.isalpha, core)) < 2:
+            return None
+        fixed = core.translate(_DIGIT_LETTERS)
+        if fixed == core or not fixed.isalpha():
+            return None
+        text = fixed
+        hit = self._exact_hit(fixed, "")
+        if hit is None and fixed.endswith("S") and len(fixed) > 3:
+            text = fixed[:-1]
+            hit = self._exact_hit(text, "")
+        if hit is None or fixed.lower() in self.words:
+            return None
+        return core[: len(text)], text, hit[0]
 
     def _glued_suffix(self, toks: list[_Tok], i: int) -> _Found | None:
         """A damaged name with an "s" glued on (a plural, a lost apostrophe): "Dobryinins"."""
         t = toks[i]
         core = t.core
-        if len(core) <= MIN_LETTERS + 1 or not core.endswith(("s", "S")) or t.prefix:
+        if len(core) <= MIN_LETTERS or not core.endswith(("s", "S")) or _lowercase(core):
             return None
         base = core[:-1]
         if not self._changeable(base):
@@ -934,6 +1004,14 @@ class NameCorrector:
             found.mention = replace(found.mention, offset=offset)
             out.append(found)
         for start, piece in damaged:
+            digits = self._digit_fix(piece)
+            if digits is not None:
+                ids = digits[2]
+                hit = _Hit(dict.fromkeys(ids, digits[1]), SPACING_SCORE, ids)
+                found = self._correction(toks, i, i, hit, None, piece=digits[0])
+                found.mention = replace(found.mention, offset=len(t.prefix) + start)
+                out.append(found)
+                continue
             if _lowercase(piece) or not self._changeable(piece):
                 continue
             if not out:  # no intact name beside it: is the whole word a hyphenated form?

@@ -10,6 +10,7 @@ a dictionary word, a damaged name turned into the wrong name, or another word.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -157,12 +158,19 @@ def evaluate(corrector: NameCorrector, documents: Sequence[Injected]) -> Result:
                 if len(group) == 1 and expected and group[0].entity_id not in expected:
                     result.wrong_entity += 1
                 continue
+            if len(group) > 1 or group[0].offset is not None:
+                # names in one word: each correction is right when its part of the word is
+                # ("NAT0-Kampelman": Kampelman is right though NAT0 is left alone)
+                right = [m for m in group if complete and _part_right(m, doc.pages, clean)]
+                result.right += len(right)
+                result.case(op)[3] += len(right)
+                group = [m for m in group if m not in right]
             for m in group:
                 result.wrong.append(
                     f"{doc.name}: {m.original!r} -> {m.corrected!r} ({m.entity_id}, "
                     f"{m.score}); clean {clean!r}"
                 )
-            for t in toks:
+            for t in toks if group else ():
                 _count_wrong(result, t, words)
         for event in doc.events:
             if not event.on_name:
@@ -214,6 +222,17 @@ def _rewrite(group: list[Mention], pages: Sequence[Page]) -> str:
         out += text[at:start] + (m.corrected or m.original)
         at = start + len(m.original)
     return out + text[at:]
+
+
+def _part_right(m: Mention, pages: Sequence[Page], clean: str) -> bool:
+    """The part of a compound word that the mention corrects reads as in the clean text."""
+    proposed = _rewrite([m], pages)
+    ours, theirs = re.split(r"[-/:]", proposed), re.split(r"[-/:]", clean)
+    if len(ours) != len(theirs):
+        return False
+    k = proposed[: (m.offset or 0)].count("-") + proposed[: (m.offset or 0)].count("/")
+    k += proposed[: (m.offset or 0)].count(":")
+    return ours[k] == theirs[k]
 
 
 def _count_wrong(result: Result, tok: Token, words: frozenset[str]) -> None:
