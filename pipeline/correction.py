@@ -842,7 +842,10 @@ class NameCorrector:
         if len(core) > 4 and core.endswith("s") and core[:1].isupper():
             base = core[:-1]
             hit = self._exact_hit(base, "")
-            if hit is not None and core.lower() not in self.words and len(base) > 3:
+            if (
+                hit is not None and core.lower() not in self.words and len(base) > 3
+                and not base.endswith(("s", "S"))  # "Rosss" is no plural of Ross
+            ):
                 return self._tag(toks, i, i, hit[0], base)
         glued = self._initials(core)
         if glued is not None:

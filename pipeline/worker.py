@@ -218,6 +218,12 @@ def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page])
         mentions = ctx.corrector.find_mentions(pages)
         t1 = time.perf_counter()
         tree = structure.analyse(pages, mentions)
+        # The document's date is structure's; a surname whose person was not active then is
+        # for review (and the structure redone without the link, when one was dropped).
+        checked = ctx.corrector.check_dates(mentions, _document_years(tree))
+        if checked != mentions:
+            mentions = checked
+            tree = structure.analyse(pages, mentions)
         t2 = time.perf_counter()
         root = tei.build(meta, pages, mentions, tree, ctx.gazetteer.entities)
         xml = tei.serialize(root)
@@ -231,6 +237,15 @@ def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page])
         log.debug("internal error assembling %s: %s", meta.id, traceback.format_exc())
         return Assembled(None, [], [], time.perf_counter() - started,
                          error=f"internal error: {type(e).__name__}: {e}")
+
+
+def _document_years(tree: structure.DocumentStructure) -> tuple[int, int] | None:
+    """The year of the document's date, as structure found it; None when it has none."""
+    field = tree.header.field("date") if tree.header is not None else None
+    if field is None or not field.date_iso:
+        return None
+    year = int(field.date_iso[:4])
+    return year, year
 
 
 def collect(results: list[OcrResult], sources: list[PageSource]) -> tuple[list[Page], str | None]:
