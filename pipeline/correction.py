@@ -325,6 +325,12 @@ def _near_english_word(fold: str) -> bool:
     )
 
 
+@lru_cache(maxsize=1)
+def _word_starts() -> frozenset[str]:
+    """The first three letters of the dictionary words."""
+    return frozenset(w[:3] for w in english_words() if len(w) >= 3)
+
+
 def min_score(letters: int) -> float | None:
     """The score a correction into a form of ``letters`` letters needs; None: never."""
     if letters < MIN_LETTERS:
@@ -1494,11 +1500,15 @@ class NameCorrector:
                 and not (t.core.isupper() and len(t.core) <= ACRONYM_MAX)
             ):
                 start = end = k
-                while (
-                    end - start < 3 and not toks[end].suffix and free(end + 1)
-                    and toks[end + 1].line == toks[end].line and name_word(end + 1)
-                ):
+                while end - start < 3 and free(end + 1) and toks[end + 1].line == t.line:
+                    here, after = toks[end], toks[end + 1]
+                    if here.suffix and not (here.suffix == "." and _initial(here)):
+                        break
+                    if not (name_word(end + 1) or (_initial(after) and after.suffix == ".")):
+                        break
                     end += 1
+                while end > start and _initial(toks[end]):
+                    end -= 1  # a name does not end with an initial
             elif agency and self._agency_surname(toks, k, after_given):
                 start = end = k
                 while start - 1 >= 0 and free(start - 1) and start - k > -3:
@@ -1541,11 +1551,15 @@ class NameCorrector:
         if t.suffix.startswith(":") or self._is_exact(w):
             return False
         fold = w.casefold()
-        if fold in TITLES or fold in _NOT_GIVEN or re.search("[aeiouy]{3}|^[^aeiouy]+$", fold):
+        if fold in TITLES or fold in _NOT_GIVEN or re.search("[aeiou]{3}|^[^aeiouy]+$", fold):
             return False  # a title, a month, an acronym ("FOIA", "SSD")
-        if len(fold) > 5 and fold[2:] in english_words():
-            return False  # a cryptonym: a digraph and a word ("AEACTIVE", "ZRRIFLE")
-        if fold in self.words and w not in after_given:
+        rest = fold[2:]
+        if len(rest) >= 4 and rest in english_words() and (
+            len(rest) >= 5 or fold[:3] not in _word_starts()
+        ):
+            return False  # a cryptonym: a digraph and a word ("AEACTIVE", "ZRRIFLE", "JMWAVE");
+            # not a name that starts as English words do ("CHAYES" is no "CH" + "ayes")
+        if fold in english_words() and w not in after_given:
             return False  # an English word ("HUMAN EVENTS", "SECRET"), unless a given name
             # stands before it somewhere in the document ("Samuel WISE")
         line = [x for x in toks if x.line == t.line]  # running text: mostly lowercase words
@@ -1623,6 +1637,10 @@ class NameCorrector:
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _initial(t: _Tok) -> bool:
+    return len(t.core) == 1 and t.core.isupper()
 
 
 def _agency_record(toks: list[_Tok]) -> bool:

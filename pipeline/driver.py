@@ -381,7 +381,8 @@ def _finish(done: _Done, out: OutputFolder, fingerprint: str | None) -> Document
          m.entity_id or "", f"{m.score:.1f}", m.cert.value]
         for m in corrected
     ]
-    entry.names_to_add = sorted({m.original for m in assembled.mentions if m.unknown})
+    # the surname, once: "Samuel WISE", "Samuel G. WISE" and "WISE" are one name to add
+    entry.names_to_add = sorted({m.original.split()[-1] for m in assembled.mentions if m.unknown})
     entry.review_notes = [
         f"page {m.first.page + 1} line {m.first.line + 1}: {m.original}: {m.reason}"
         for m in assembled.mentions
