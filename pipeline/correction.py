@@ -1016,8 +1016,8 @@ class NameCorrector:
             digits = self._digit_fix(piece)
             if digits is not None:
                 ids = digits[2]
-                hit = _Hit(dict.fromkeys(ids, digits[1]), SPACING_SCORE, ids)
-                found = self._correction(toks, i, i, hit, None, piece=digits[0])
+                restored = _Hit(dict.fromkeys(ids, digits[1]), SPACING_SCORE, ids)
+                found = self._correction(toks, i, i, restored, None, piece=digits[0])
                 found.mention = replace(found.mention, offset=len(t.prefix) + start)
                 out.append(found)
                 continue
@@ -1493,10 +1493,11 @@ class NameCorrector:
             if not free(k):
                 continue
             start = end = None
-            p = toks[k - 1] if k > 0 else None
+            title = toks[k - 1] if k > 0 else None
             if (
-                p is not None and p.core.casefold() in PERSON_TITLES and p.core[:1].isupper()
-                and p.suffix in ("", ".") and not p.struck and name_word(k)
+                title is not None and title.core.casefold() in PERSON_TITLES
+                and title.core[:1].isupper() and title.suffix in ("", ".") and not title.struck
+                and name_word(k)
                 and not (t.core.isupper() and len(t.core) <= ACRONYM_MAX)
             ):
                 start = end = k

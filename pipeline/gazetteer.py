@@ -423,8 +423,12 @@ def _years(path: Path, line: int, text: str) -> tuple[int, int]:
 
 
 def _tei_floruit(path: Path, person: etree._Element) -> tuple[int, int] | None:
-    """A TEI person's active years: ``floruit`` (@when, @from/@to, @notBefore/@notAfter);
-    else ``birth`` and ``death`` (from age ACTIVE_FROM_AGE to death or ACTIVE_TO_AGE)."""
+    """A TEI person's active years, from ``floruit``, else ``birth`` and ``death``.
+
+    ``floruit`` gives them by ``@when``, ``@from``/``@to`` or ``@notBefore``/``@notAfter``;
+    from ``birth`` a person is taken to be active from age ACTIVE_FROM_AGE to death (or to
+    age ACTIVE_TO_AGE).
+    """
     found: dict[str, list[int]] = {}
     for child in person:
         if not isinstance(child.tag, str):

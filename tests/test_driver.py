@@ -152,3 +152,37 @@ def test_every_referenced_entity_is_declared_once(seed_output) -> None:
     assert len(declared) == len(set(declared))
     refs = {el.get("ref")[1:] for el in tree.iterfind(".//t:text//*[@ref]", NS)}
     assert refs <= set(declared)
+
+
+def test_names_ii_encoding(tmp_path: Path, tei_all) -> None:
+    """Compounds, OCR slips and typist's errors, names to add, dates: valid TEI, in the report."""
+    memo = tmp_path / "in" / "memo.txt"
+    memo.parent.mkdir()
+    memo.write_text(
+        "MEMORANDUM OF CONVERSATION\n\nDATE: March 3, 1987\n\n"
+        "The Shultz-Gr0myko channel was discussed with Ambassador Vlasenko.\n"
+        "Secretary Shulz said that Gorbachcv agreed. Richard Allen was not present.\n",
+        encoding="utf-8",
+    )
+    code, report = run_batch([memo], tmp_path / "out")
+    assert code == ExitCode.ok
+    (entry,) = report["documents"]
+    path = tmp_path / "out" / entry["output"]
+    assert_tei_all_valid(tei_all, path)
+    tree = etree.parse(str(path))
+    # two names in one word, the hyphen between them
+    compound = [p for p in tree.iterfind(".//t:p//t:persName", NS)
+                if p.get("ref") in ("#shultz-george", "#gromyko-andrei")][:2]
+    assert [p.get("ref") for p in compound] == ["#shultz-george", "#gromyko-andrei"]
+    assert compound[0].tail == "-"
+    # an OCR slip: app with the OCR's reading as rdg; a typist's error: choice with sic
+    readings = {text_of(a.find("t:rdg", NS)): text_of(a.find("t:lem", NS))
+                for a in tree.iterfind(".//t:app", NS)}
+    assert readings == {"Gr0myko": "Gromyko", "Gorbachcv": "Gorbachev"}
+    errors = {text_of(c.find("t:sic", NS)): text_of(c.find("t:corr", NS))
+              for c in tree.iterfind(".//t:choice", NS)}
+    assert errors == {"Shulz": "Shultz"}
+    # a name not in the gazetteer: a person without a link, and a name to add
+    vlasenko = [p for p in tree.iterfind(".//t:persName", NS) if text_of(p) == "Vlasenko"]
+    assert vlasenko and vlasenko[0].get("ref") is None
+    assert entry["names_to_add"] == ["Vlasenko"]
