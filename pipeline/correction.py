@@ -1199,6 +1199,8 @@ class NameCorrector:
         variants = skeletons(core)
         if any(v in self._form_skels for v in variants):
             return False
+        if len(core) > MIN_LETTERS and self._is_exact(core[:-1]):
+            return False  # a name and one stray letter: "Perlee" is Perle, not "pence"
         return any(v in self._word_skels for v in variants)
 
     def _plausible(self, core: str) -> bool:
