@@ -9,13 +9,36 @@ What is tried at each word, in this order (the first that succeeds wins):
    failing that, a multi-word form with damaged words, anchored on its exact first or last
    word ("Yurl Dubinin" -> "Yuri Dubinin"). A damaged span covering more words than the
    exact one wins. Possessives and punctuation stay outside ("Dubinin's" tags "Dubinin").
-2. **One word**: a plural or a lost apostrophe ("Reagans"); a compound ("U.S.-Soviet",
-   "EUR:TWSimons", whose initials glued to a surname are a convention and stay).
-3. **Damaged hyphenation or split**: "Gorba-" / "chey", "Gorba chey".
-4. **One damaged word**: character confusions (rn/m, cl/d, li/h, e/c, 0/o, 1/l, I/l, b/h, v/y,
-   ri/n, ii/u, @/a, 4/a, 5/s, 8/b), case damage ("DUbinin"), a stray letter ("Dubinina").
-5. **Merged words**: a dictionary word or title glued to a name: "PresidentReagan" ->
+2. **Compounds**: names joined by a hyphen, slash or colon in one word, each part matched on
+   its own, exactly or damaged ("Shulz/Gromyko", "Shultz-Gr0myko", "U.S.-Soviet",
+   "EUR:TWSimons", whose initials glued to a surname are a convention and stay). Each part
+   is its own mention; ``Mention.offset`` says where it starts in the word.
+3. **One word**: a plural or a lost apostrophe ("Reagans").
+4. **Damaged hyphenation or split**: "Gorba-" / "chey", "Gorba chey".
+5. **One damaged word**: character confusions (rn/m, cl/d, li/h, lc/k, vv/w, e/c, 0/o, 1/l,
+   I/l, b/h, v/y, ri/n, ii/u, @/a, 4/a, 5/s, 8/b; those that change the length count as one
+   confusion), case damage ("DUbinin"), a stray letter ("Dubinina"), digits for the letters
+   of an acronym ("NAT0"), an "s" glued to a damaged name ("Dobryinins"); failing those, a
+   short name with one slip (below).
+6. **Merged words**: a dictionary word or title glued to a name: "PresidentReagan" ->
    "President Reagan" (the mention covers the whole word).
+
+After the search: **names not in the gazetteer** (:meth:`NameCorrector._unknown_names`),
+tagged without an entity and never corrected: capitalised words after a title of a person,
+and in a CIA or FBI record surnames typed in capitals in running text. And, once structure has
+decided the document's date, :meth:`NameCorrector.check_dates` sends for review a bare surname
+whose person (by the gazetteer's floruit) was not active in the document's year.
+
+**Short names** (4-5 letters): one slip that no OCR confusion explains ("Bnsh", "Bussh") is
+corrected only when the word is no English word, exactly one gazetteer name is one edit away,
+and the context supports it: a title or one of the person's given names or initials just
+before, or the same person named exactly elsewhere in the document (a participant included).
+Otherwise the word is for review, with the reason. A short given name with one slip before its
+exact surname ("Joht Whitehead") has the surname for context.
+
+Each correction says whose error it mends (``Mention.slip``): "ocr" when confusions, case,
+spacing or a stray final mark explain it, or the OCR was unsure of the word; "typist" when a
+letter is missing, doubled or changed, read with confidence.
 
 Guards against false corrections:
 
@@ -183,6 +206,8 @@ _DIGIT_LETTERS = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B"})
 _COMPOUND_SEP = re.compile(r"[-/:\u2010]")
 _COMPOUND_PIECE = re.compile(r"[^-/:\u2010]+")
 _GLUED_INITIALS = re.compile(r"([A-Z]{1,3})([A-Z][a-z][\w'’-]+)")
+#: A capitalised name with a particle or in two parts: "O'Neal", "McFarlane", "Smith-Jones".
+_CAPITALISED_NAME = re.compile(r"(?:O['’]|D['’]|Mc|Mac)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
 #: Titles after which a capitalised word not in the gazetteer is taken for a person's name.
 PERSON_TITLES = frozenset(
     """
@@ -1054,6 +1079,8 @@ class NameCorrector:
             return None
         if not (core[1:].islower() or core.isupper()) or not self._changeable(core):
             return None
+        if re.search(r"(.)\1\1", core.casefold()):
+            return None  # no name: "Meee", "Brrr"
         found: dict[str, str] = {}
         best = 2.0
         for skel in skeletons(core):
@@ -1472,10 +1499,13 @@ class NameCorrector:
         def name_word(k: int) -> bool:
             t = toks[k]
             w = t.core
-            if t.struck or len(w) < 3 or not w.isalpha() or not w[0].isupper():
+            # letters, and an apostrophe or hyphen inside ("O'Neal", "Smith-Jones")
+            bare = w.replace("'", "").replace("’", "").replace("-", "")
+            if t.struck or len(w) < 3 or not bare.isalpha() or not w[0].isupper():
                 return False
-            if not (w[1:].islower() or w.isupper()):
+            if not (bare[1:].islower() or bare.isupper() or _CAPITALISED_NAME.fullmatch(w)):
                 return False
+            w = bare
             fold = w.casefold()
             return not (
                 fold in english or fold in TITLES or fold in _NOT_GIVEN
@@ -1514,15 +1544,29 @@ class NameCorrector:
                     end -= 1  # a name does not end with an initial
             elif agency and self._agency_surname(toks, k, after_given):
                 start = end = k
+                while end - start < 3 and free(end + 1) and toks[end + 1].line == t.line:
+                    here, after = toks[end], toks[end + 1]  # "BORIS D. TARASOFF"
+                    if here.suffix and not (here.suffix == "." and _initial(here)):
+                        break
+                    if not (
+                        (_initial(after) and after.suffix == ".")
+                        or self._agency_surname(toks, end + 1, after_given)
+                    ):
+                        break
+                    end += 1
+                while end > start and _initial(toks[end]):
+                    end -= 1
                 while start - 1 >= 0 and free(start - 1) and start - k > -3:
                     q = toks[start - 1]
                     if q.line != t.line or (q.suffix and q.suffix != "."):
                         break
                     initial = len(q.core) == 1 and q.core.isupper() and q.suffix == "."
-                    if not initial and not (
-                        name_word(start - 1) and q.core[1:].islower()
-                        and q.core.lower() not in english
-                    ):
+                    given = name_word(start - 1) and (
+                        (q.core[1:].islower() and q.core.lower() not in english)
+                        # in capitals too: "ANTHONY ADAMOVICZ", "BORIS D. TARASOFF"
+                        or self._agency_surname(toks, start - 1, after_given)
+                    )
+                    if not initial and not given:
                         break
                     start -= 1
             if start is None or end is None:
@@ -1554,8 +1598,8 @@ class NameCorrector:
         if t.suffix.startswith(":") or self._is_exact(w):
             return False
         fold = w.casefold()
-        if fold in TITLES or fold in _NOT_GIVEN or re.search("[aeiou]{3}|^[^aeiouy]+$", fold):
-            return False  # a title, a month, an acronym ("FOIA", "SSD")
+        if fold in TITLES or fold in _NOT_GIVEN or re.search("[aeiou]{3}|^[^aeiou]+$", fold):
+            return False  # a title, a month, an acronym ("FOIA", "SSD", "TDSY")
         rest = fold[2:]
         if len(rest) >= 4 and rest in english_words() and (
             len(rest) >= 5 or fold[:3] not in _word_starts()

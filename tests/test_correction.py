@@ -666,3 +666,12 @@ def test_capitals_surnames_in_a_cia_record(corrector: NameCorrector) -> None:
     assert unknown == ["Abram CHAYES", "OSWALD", "Samuel WISE", "WISE"]
     # not a CIA or FBI record: capitals are left alone
     assert not any(m.unknown for m in find(corrector, *lines[2:]))
+
+
+def test_names_to_add_keep_given_names_and_particles(corrector: NameCorrector) -> None:
+    lines = [
+        "Mr. O'Neal of the CIA had visited her husband BORIS D. TARASOFF in Mexico.",
+        "The file on ANTHONY ADAMOVICZ was sent on (AEACTIVE) as requested before.",
+    ]
+    unknown = [m.original for m in find(corrector, *lines) if m.unknown]
+    assert unknown == ["O'Neal", "BORIS D. TARASOFF", "ANTHONY ADAMOVICZ"]
