@@ -1512,9 +1512,17 @@ class NameCorrector:
                 or fold.endswith(_PEOPLES_ENDINGS) or self._is_exact(w)
             )
 
-        # Capitalised words in capitals that follow a given name somewhere in the document.
+        # Capitalised words in capitals that follow a given name somewhere in the document,
+        # and the lines of running text.
         after_given: set[str] = set()
+        running: set[tuple[int, int]] = set()
         if agency:
+            counts: dict[tuple[int, int], list[int]] = {}
+            for t in toks:
+                c = counts.setdefault(t.line, [0, 0])
+                c[0] += any(ch.islower() for ch in t.core)
+                c[1] += 1
+            running = {line for line, (mixed, n) in counts.items() if mixed >= 3 and 2 * mixed >= n}
             for k in range(1, len(toks)):
                 t, p = toks[k], toks[k - 1]
                 if t.core.isupper() and not p.suffix and p.core[:1].isupper() and (
@@ -1542,7 +1550,7 @@ class NameCorrector:
                     end += 1
                 while end > start and _initial(toks[end]):
                     end -= 1  # a name does not end with an initial
-            elif agency and self._agency_surname(toks, k, after_given):
+            elif agency and self._agency_surname(toks, k, after_given, running):
                 start = end = k
                 while end - start < 3 and free(end + 1) and toks[end + 1].line == t.line:
                     here, after = toks[end], toks[end + 1]  # "BORIS D. TARASOFF"
@@ -1550,7 +1558,7 @@ class NameCorrector:
                         break
                     if not (
                         (_initial(after) and after.suffix == ".")
-                        or self._agency_surname(toks, end + 1, after_given)
+                        or self._agency_surname(toks, end + 1, after_given, running)
                     ):
                         break
                     end += 1
@@ -1564,7 +1572,7 @@ class NameCorrector:
                     given = name_word(start - 1) and (
                         (q.core[1:].islower() and q.core.lower() not in english)
                         # in capitals too: "ANTHONY ADAMOVICZ", "BORIS D. TARASOFF"
-                        or self._agency_surname(toks, start - 1, after_given)
+                        or self._agency_surname(toks, start - 1, after_given, running)
                     )
                     if not initial and not given:
                         break
@@ -1589,8 +1597,13 @@ class NameCorrector:
         order = {t.ref: k for k, t in enumerate(toks)}
         return sorted([*mentions, *added], key=lambda m: (order[m.first], m.offset or 0))
 
-    def _agency_surname(self, toks: list[_Tok], k: int, after_given: set[str]) -> bool:
-        """Word k is a surname typed in capitals in running text (CIA and FBI practice)."""
+    def _agency_surname(
+        self, toks: list[_Tok], k: int, after_given: set[str], running: set[tuple[int, int]]
+    ) -> bool:
+        """Word k is a surname typed in capitals in running text (CIA and FBI practice).
+
+        ``running``: the lines of running text (mostly words with small letters).
+        """
         t = toks[k]
         w = t.core
         if t.struck or not w.isalpha() or not w.isupper() or not 4 <= len(w) <= 20:
@@ -1609,9 +1622,7 @@ class NameCorrector:
         if fold in english_words() and w not in after_given:
             return False  # an English word ("HUMAN EVENTS", "SECRET"), unless a given name
             # stands before it somewhere in the document ("Samuel WISE")
-        line = [x for x in toks if x.line == t.line]  # running text: mostly lowercase words
-        mixed = sum(1 for x in line if any(c.islower() for c in x.core))
-        return mixed >= 3 and mixed * 2 >= len(line)
+        return t.line in running
 
     def check_dates(
         self, mentions: Sequence[Mention], years: tuple[int, int] | None
