@@ -1185,6 +1185,7 @@ class NameCorrector:
                     dict.fromkeys(ids, text + ("." if period else "")), SPACING_SCORE, ids
                 )
                 found = self._correction(toks, i, last, result, None)
+                found.mention = replace(found.mention, slip="ocr")  # only a space lost
             elif camel and len(rest) >= MIN_LETTERS and self._changeable(rest):
                 fuzzy = self._fuzzy(rest)
                 if fuzzy is None or self._word_closer(rest, fuzzy):

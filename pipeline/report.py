@@ -20,7 +20,7 @@ STATE_DIR = ".tei-pipeline"  # inside OUTDIR: the journal and temporary files
 JOURNAL = "journal.jsonl"
 LOCK = "lock"  # held by the run writing into the folder
 CORRECTION_COLUMNS = [
-    "document", "page", "line", "original", "correction", "entity_id", "score", "cert",
+    "document", "page", "line", "original", "correction", "entity_id", "score", "cert", "error",
 ]
 
 

@@ -58,6 +58,7 @@ def test_seed_dubinin_errors_corrected_and_regan_kept(seed_output) -> None:
     with (out / "corrections.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == report["documents"][0]["corrections"] == len(sics)
+    assert {row["error"] for row in rows} == {"ocr"}  # OCR slips, no typist's error
     assert {r["correction"] for r in rows} == {"Dubinin"}
 
 
@@ -139,7 +140,7 @@ def test_no_correct_tags_names_but_changes_nothing(tmp_path: Path) -> None:
     assert {"#dubinin-yuri", "#reagan-ronald", "#regan-donald"} <= refs
     assert "Dubinina" in body_text(tree)
     header = (tmp_path / "corrections.csv").read_text(encoding="utf-8").splitlines()
-    assert header == ["document,page,line,original,correction,entity_id,score,cert"]
+    assert header == ["document,page,line,original,correction,entity_id,score,cert,error"]
 
 
 def test_every_referenced_entity_is_declared_once(seed_output) -> None:
