@@ -208,6 +208,22 @@ _COMPOUND_PIECE = re.compile(r"[^-/:\u2010]+")
 _GLUED_INITIALS = re.compile(r"([A-Z]{1,3})([A-Z][a-z][\w'’-]+)")
 #: A capitalised name with a particle or in two parts: "O'Neal", "McFarlane", "Smith-Jones".
 _CAPITALISED_NAME = re.compile(r"(?:O['’]|D['’]|Mc|Mac)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
+#: Words that start sentences and are never surnames.
+_FUNCTION_WORDS = frozenset(
+    """
+    the a an and or but of in on at to for from by with as he she it we they i you his her
+    its our their this that these those there then when while if so not no yes after before
+    """.split()
+)
+#: Words in capitals in CIA and FBI records that are no surnames: handling caveats and
+#: sensitivity indicators, and acronyms of commands and bodies (lowercase).
+_AGENCY_NOT_NAMES = frozenset(
+    """
+    noforn nodis exdis limdis wnintel rybat orcon propin nocontract sensind kapok slinc
+    roger routine priority immediate flash secret confidential unclassified sensitive
+    saceur cincpac cinclant cinceur uscinceur cincsouth unesco unicef norad shape
+    """.split()
+)
 #: Titles after which a capitalised word not in the gazetteer is taken for a person's name.
 PERSON_TITLES = frozenset(
     """
@@ -1526,10 +1542,33 @@ class NameCorrector:
             running = {line for line, (mixed, n) in counts.items() if mixed >= 3 and 2 * mixed >= n}
             for k in range(1, len(toks)):
                 t, p = toks[k], toks[k - 1]
-                if t.core.isupper() and not p.suffix and p.core[:1].isupper() and (
-                    p.core[1:].islower() and len(p.core) > 2 and p.core.lower() not in english
+                if t.core.isupper() and (
+                    (not p.suffix and p.core[:1].isupper() and p.core[1:].islower()
+                     and len(p.core) > 2 and p.core.lower() not in english)
+                    or (_initial(p) and p.suffix == "." and k > 1 and toks[k - 2].line == t.line)
                 ):
                     after_given.add(t.core)
+        def surname_word(k: int) -> bool:
+            """A capitalised English word ending a name after a given name ("Oliver North")."""
+            w = toks[k].core
+            after = toks[k + 1] if k + 1 < len(toks) else None
+            return (
+                len(w) > 2 and w.isalpha() and w[0].isupper() and w[1:].islower()
+                and not toks[k - 1].suffix and not _initial(toks[k - 1])
+                and toks[k - 1].core.lower() not in english
+                and w.lower() not in TITLES and w.lower() not in _NOT_GIVEN
+                and w.lower() not in _FUNCTION_WORDS
+                and (toks[k].suffix != "" or (after is not None and _lowercase(after.core)))
+            )
+
+        def caps_given(k: int) -> bool:
+            """A given name in capitals before a surname in capitals ("BORIS", "ANTHONY")."""
+            w = toks[k].core
+            return (
+                w.isupper() and w.isalpha() and name_word(k) and toks[k].line in running
+                and w.lower() not in english and w.lower() not in _AGENCY_NOT_NAMES
+            )
+
         for k, t in enumerate(toks):
             if not free(k):
                 continue
@@ -1546,9 +1585,12 @@ class NameCorrector:
                     here, after = toks[end], toks[end + 1]
                     if here.suffix and not (here.suffix == "." and _initial(here)):
                         break
-                    if not (name_word(end + 1) or (_initial(after) and after.suffix == ".")):
-                        break
-                    end += 1
+                    if name_word(end + 1) or (_initial(after) and after.suffix == "."):
+                        end += 1
+                        continue
+                    if surname_word(end + 1):
+                        end += 1  # "Colonel Oliver North": a surname that is also a word
+                    break
                 while end > start and _initial(toks[end]):
                     end -= 1  # a name does not end with an initial
             elif agency and self._agency_surname(toks, k, after_given, running):
@@ -1573,7 +1615,7 @@ class NameCorrector:
                     given = name_word(start - 1) and (
                         (q.core[1:].islower() and q.core.lower() not in english)
                         # in capitals too: "ANTHONY ADAMOVICZ", "BORIS D. TARASOFF"
-                        or self._agency_surname(toks, start - 1, after_given, running)
+                        or caps_given(start - 1)
                     )
                     if not initial and not given:
                         break
@@ -1620,9 +1662,12 @@ class NameCorrector:
         ):
             return False  # a cryptonym: a digraph and a word ("AEACTIVE", "ZRRIFLE", "JMWAVE");
             # not a name that starts as English words do ("CHAYES" is no "CH" + "ayes")
-        if fold in english_words() and w not in after_given:
-            return False  # an English word ("HUMAN EVENTS", "SECRET"), unless a given name
-            # stands before it somewhere in the document ("Samuel WISE")
+        if fold in _AGENCY_NOT_NAMES:
+            return False  # a handling caveat or a common acronym ("NOFORN", "SACEUR")
+        if (fold in english_words() or len(w) <= ACRONYM_MAX) and w not in after_given:
+            return False  # an English word ("HUMAN EVENTS", "SECRET") or as short as an
+            # acronym ("ICBM", "RYBAT"), unless a given name or initial stands before it
+            # somewhere in the document ("Samuel WISE", "Bruce Frederick DAVIS")
         return t.line in running
 
     def check_dates(

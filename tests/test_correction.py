@@ -675,3 +675,15 @@ def test_names_to_add_keep_given_names_and_particles(corrector: NameCorrector) -
     ]
     unknown = [m.original for m in find(corrector, *lines) if m.unknown]
     assert unknown == ["O'Neal", "BORIS D. TARASOFF", "ANTHONY ADAMOVICZ"]
+
+
+def test_names_to_add_leave_acronyms_and_caveats(corrector: NameCorrector) -> None:
+    lines = [
+        "The CIA cable on the ICBM and SACEUR plans was NOFORN and went to Colonel Oliver",
+        "North today. Mr. Vlasenko. The office of the station was told of it.",
+    ]
+    unknown = [m.original for m in find(corrector, *lines) if m.unknown]
+    assert unknown == ["Oliver", "Vlasenko"]  # a name is not joined across lines
+    assert [m.original for m in find(corrector, "and Colonel Oliver North said") if m.unknown] == [
+        "Oliver North"
+    ]
