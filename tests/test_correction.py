@@ -530,6 +530,14 @@ def assert_goals(result) -> None:  # type: ignore[no-untyped-def]
     assert result.exact_changed == 0 and result.dictionary_changed == 0, result.wrong
     assert result.other_changed == 0 and result.misnamed == 0, result.wrong
     assert result.intact_tagged == result.intact_names, result.summary()
+    lines = "\n".join(result.case_lines())
+    assert {"length", "compound", "glued", "short"} <= set(result.cases), lines
+    for op, (events, fixed, corrections, right, reviewed) in result.cases.items():
+        assert corrections == 0 or right / corrections >= 0.995, (op, lines)
+        if op in ("length", "compound", "glued"):
+            assert fixed / events >= 0.98, (op, lines)
+        if op == "short":  # corrected with support, else for review: never wrong
+            assert fixed + reviewed >= 0.6 * events, (op, lines)
 
 
 def test_corpus_goals_with_the_corpus_gazetteer() -> None:
@@ -562,6 +570,7 @@ def test_injector_is_deterministic_and_injects_every_kind() -> None:
     docs = [inject(p, seed=0, is_form=is_form, is_word=is_word, entity_of=entity_of) for p in paths]
     ops = {e.op for d in docs for e in d.events}
     assert {"confusion", "case", "split", "merge", "suffix", "hyphen"} <= ops
+    assert {"length", "compound", "short", "glued"} <= ops  # Names II
     assert any(not e.on_name for d in docs for e in d.events)  # ordinary words damaged too
     assert all(len(p.read_text().split()) >= 300 for p in paths)
 
