@@ -88,9 +88,9 @@ def kept(text: str) -> str:
 def read_pages(tree: etree._ElementTree) -> list[str]:
     """The output's words as the source had them: before the first page break, then by page.
 
-    Corrections (``corr``, and ``lem`` of an OCR slip) are left out; a hyphen that an ``lb`` records is put back at the
-    end of the word before it, wherever that word was written (the line may start the next
-    element: a subject ends, a paragraph begins).
+    Corrections (``corr``, and ``lem`` of an OCR slip) are left out; a hyphen that an ``lb``
+    records is put back at the end of the word before it, wherever that word was written (the
+    line may start the next element: a subject ends, a paragraph begins).
     """
     pages: list[list[str]] = [[]]
     pb, lb, corr, lem = (f"{{{NS['t']}}}{tag}" for tag in ("pb", "lb", "corr", "lem"))
