@@ -115,7 +115,10 @@ def main() -> int:
         result = quality(path, seeds)
         print(f"-- {label} ({len(Gazetteer.load([path]))} entries), {len(seeds)} seeds")
         print(result.summary())
+        print("per kind of damage:")
+        print("\n".join(result.case_lines()))
         ok &= result.recall >= GOALS["recall"] and result.precision >= GOALS["precision"]
+        ok &= result.case_ok(GOALS["recall"], GOALS["precision"])
         ok &= result.wrong_changes == 0 and result.misnamed == 0
         for line in result.wrong[:10]:
             print("   wrong:", line)

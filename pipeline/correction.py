@@ -9,13 +9,36 @@ What is tried at each word, in this order (the first that succeeds wins):
    failing that, a multi-word form with damaged words, anchored on its exact first or last
    word ("Yurl Dubinin" -> "Yuri Dubinin"). A damaged span covering more words than the
    exact one wins. Possessives and punctuation stay outside ("Dubinin's" tags "Dubinin").
-2. **One word**: a plural or a lost apostrophe ("Reagans"); a compound ("U.S.-Soviet",
-   "EUR:TWSimons", whose initials glued to a surname are a convention and stay).
-3. **Damaged hyphenation or split**: "Gorba-" / "chey", "Gorba chey".
-4. **One damaged word**: character confusions (rn/m, cl/d, li/h, e/c, 0/o, 1/l, I/l, b/h, v/y,
-   ri/n, ii/u, @/a, 4/a, 5/s, 8/b), case damage ("DUbinin"), a stray letter ("Dubinina").
-5. **Merged words**: a dictionary word or title glued to a name: "PresidentReagan" ->
+2. **Compounds**: names joined by a hyphen, slash or colon in one word, each part matched on
+   its own, exactly or damaged ("Shulz/Gromyko", "Shultz-Gr0myko", "U.S.-Soviet",
+   "EUR:TWSimons", whose initials glued to a surname are a convention and stay). Each part
+   is its own mention; ``Mention.offset`` says where it starts in the word.
+3. **One word**: a plural or a lost apostrophe ("Reagans").
+4. **Damaged hyphenation or split**: "Gorba-" / "chey", "Gorba chey".
+5. **One damaged word**: character confusions (rn/m, cl/d, li/h, lc/k, vv/w, e/c, 0/o, 1/l,
+   I/l, b/h, v/y, ri/n, ii/u, @/a, 4/a, 5/s, 8/b; those that change the length count as one
+   confusion), case damage ("DUbinin"), a stray letter ("Dubinina"), digits for the letters
+   of an acronym ("NAT0"), an "s" glued to a damaged name ("Dobryinins"); failing those, a
+   short name with one slip (below).
+6. **Merged words**: a dictionary word or title glued to a name: "PresidentReagan" ->
    "President Reagan" (the mention covers the whole word).
+
+After the search: **names not in the gazetteer** (:meth:`NameCorrector._unknown_names`),
+tagged without an entity and never corrected: capitalised words after a title of a person,
+and in a CIA or FBI record surnames typed in capitals in running text. And, once structure has
+decided the document's date, :meth:`NameCorrector.check_dates` sends for review a bare surname
+whose person (by the gazetteer's floruit) was not active in the document's year.
+
+**Short names** (4-5 letters): one slip that no OCR confusion explains ("Bnsh", "Bussh") is
+corrected only when the word is no English word, exactly one gazetteer name is one edit away,
+and the context supports it: a title or one of the person's given names or initials just
+before, or the same person named exactly elsewhere in the document (a participant included).
+Otherwise the word is for review, with the reason. A short given name with one slip before its
+exact surname ("Joht Whitehead") has the surname for context.
+
+Each correction says whose error it mends (``Mention.slip``): "ocr" when confusions, case,
+spacing or a stray final mark explain it, or the OCR was unsure of the word; "typist" when a
+letter is missing, doubled or changed, read with confidence.
 
 Guards against false corrections:
 
@@ -41,7 +64,7 @@ length of the longer string). Thresholds, by the letters of the form corrected i
 
 =========================  ===================================================
 form of 3 letters or fewer  never corrected
-4 letters                   92 (one confusion: "Halg" -> "Haig")
+4 letters                   90 (one confusion: "Halg" -> "Haig"; a stray final letter)
 5 letters                   88
 6 or 7 letters              83 (one plain edit)
 8 letters or more           80
@@ -108,7 +131,7 @@ TRAILING_COST = 0.5
 #: Cost of joining a word split in two ("Dubin in").
 SPLIT_COST = 0.5
 #: Minimum score to correct into a form, by the form's number of letters (8 and more: LONG).
-MIN_SCORE = {4: 92.0, 5: 88.0, 6: 83.0, 7: 83.0}
+MIN_SCORE = {4: 90.0, 5: 88.0, 6: 83.0, 7: 83.0}
 MIN_SCORE_LONG = 80.0
 #: A word with no capitals needs at least this score (and no edit but case and confusions).
 MIN_SCORE_LOWERCASE = 90.0
@@ -130,6 +153,16 @@ MIN_LETTERS_LOWERCASE = 5
 ACRONYM_MAX = 5
 #: At most this many candidate entity ids are kept on a mention.
 MAX_CANDIDATES = 8
+#: Names of at most this many letters are short: one slip that no OCR confusion explains is
+#: corrected only with support from the context (:meth:`NameCorrector._short`).
+SHORT_MAX = 5
+SHORT_REASON = "short name one letter off a gazetteer name, not supported by its context"
+#: A person is not linked by a bare surname in a document dated more than this many years
+#: before the start of the person's floruit ...
+ACTIVE_BEFORE = 2
+#: ... or more than this many years after its end (people are talked about after they leave
+#: office: "Roosevelt" in a 1985 memo is still Franklin D. Roosevelt).
+ACTIVE_AFTER = 30
 
 #: Titles and forms of address: never corrected into a name. Lowercase, no final period.
 TITLES = frozenset(
@@ -146,11 +179,14 @@ TITLES = frozenset(
 
 # Skeleton: multi-letter confusions on the letters as written, then one-letter confusions,
 # then the multi-letter ones again as they read after those ("rl" was "ri", "cl" was "el").
-_MULTI = (("li", "h"), ("rn", "m"), ("cl", "d"), ("vv", "w"), ("ri", "n"), ("ii", "u"))
-_MULTI_AFTER = (("rn", "m"), ("cl", "d"), ("vv", "w"), ("rl", "n"), ("ll", "u"))
+_MULTI = (
+    ("li", "h"), ("rn", "m"), ("cl", "d"), ("vv", "w"), ("ri", "n"), ("ii", "u"), ("lc", "k"),
+)  # fmt: skip
+_MULTI_AFTER = (("rl", "n"), ("rn", "m"), ("cl", "d"), ("vv", "w"), ("ll", "u"), ("lc", "k"))
 _MULTI_VARIANTS = (
     (),
-    (("ii", "u"), ("ri", "n"), ("rn", "m"), ("cl", "d"), ("vv", "w"), ("li", "h")),
+    (("ii", "u"), ("ri", "n"), ("rn", "m"), ("cl", "d"), ("vv", "w"), ("li", "h"), ("lc", "k")),
+    (("lc", "k"), ("li", "h"), ("rn", "m"), ("cl", "d"), ("vv", "w"), ("ri", "n"), ("ii", "u")),
 )
 _CONFUSABLE = str.maketrans(
     {
@@ -165,7 +201,39 @@ _TRAIL = re.compile(r"[^\w@|$]+$", re.UNICODE)
 _POSSESSIVE = ("'s", "’s", "'S", "’S")
 _LETTER_LIKE = re.compile(r"[^\W\d_]|[0-9@|$!]", re.UNICODE)  # letters and stand-ins for them
 _HYPHENS = ("-", "\u2010", "\u00ad", "\u00ac")  # hyphen, Unicode hyphen, soft hyphen, not sign
+#: Digits that OCR reads for capitals ("NAT0").
+_DIGIT_LETTERS = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B"})
+_COMPOUND_SEP = re.compile(r"[-/:\u2010]")
+_COMPOUND_PIECE = re.compile(r"[^-/:\u2010]+")
 _GLUED_INITIALS = re.compile(r"([A-Z]{1,3})([A-Z][a-z][\w'’-]+)")
+#: A capitalised name with a particle or in two parts: "O'Neal", "McFarlane", "Smith-Jones".
+_CAPITALISED_NAME = re.compile(r"(?:O['’]|D['’]|Mc|Mac)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
+#: Words that start sentences and are never surnames.
+_FUNCTION_WORDS = frozenset(
+    """
+    the a an and or but of in on at to for from by with as he she it we they i you his her
+    its our their this that these those there then when while if so not no yes after before
+    """.split()
+)
+#: Words in capitals in CIA and FBI records that are no surnames: handling caveats and
+#: sensitivity indicators, and acronyms of commands and bodies (lowercase).
+_AGENCY_NOT_NAMES = frozenset(
+    """
+    noforn nodis exdis limdis wnintel rybat orcon propin nocontract sensind kapok slinc
+    roger routine priority immediate flash secret confidential unclassified sensitive
+    saceur cincpac cinclant cinceur uscinceur cincsouth unesco unicef norad shape
+    """.split()
+)
+#: Titles after which a capitalised word not in the gazetteer is taken for a person's name.
+PERSON_TITLES = frozenset(
+    """
+    president secretary ambassador minister mr mr. mrs mrs. ms ms. miss dr dr. admiral adm
+    vadm radm marshal chairman senator sen congressman congresswoman representative rep
+    governor gov premier colonel col lt lieutenant captain capt major maj general gen
+    sergeant sgt commander cmdr comrade academician professor prof counselor counsellor
+    director undersecretary judge justice mayor chancellor consul envoy spokesman interpreter
+    """.split()
+)
 #: Capitalised words before a surname that are no given names (dictionary words aside).
 _NOT_GIVEN = frozenset(
     """
@@ -298,6 +366,12 @@ def _near_english_word(fold: str) -> bool:
     )
 
 
+@lru_cache(maxsize=1)
+def _word_starts() -> frozenset[str]:
+    """The first three letters of the dictionary words."""
+    return frozenset(w[:3] for w in english_words() if len(w) >= 3)
+
+
 def min_score(letters: int) -> float | None:
     """The score a correction into a form of ``letters`` letters needs; None: never."""
     if letters < MIN_LETTERS:
@@ -377,6 +451,7 @@ class _Found:
     mention: Mention
     used: int
     pending: dict[str, str | None] = field(default_factory=dict)
+    short: bool = False  # a short name with one slip: corrected only if the document supports it
 
 
 class NameCorrector:
@@ -508,8 +583,16 @@ class NameCorrector:
             if toks[i].struck or not toks[i].core:
                 i += 1
                 continue
+            hit = self._spans(toks, i)
+            if hit is None:
+                parts = self._compound(toks, i)
+                if parts:
+                    found.extend(parts)
+                    i += 1
+                    mention_end = i
+                    continue
             hit = (
-                self._spans(toks, i)
+                hit
                 or self._word(toks, i)
                 or self._joined_damaged(toks, i)
                 or self._single(toks, i)
@@ -522,6 +605,7 @@ class NameCorrector:
             i += hit.used
             mention_end = i
         mentions = self._resolve_in_context(found)
+        mentions = self._unknown_names(toks, mentions)
         if not self.correct:
             mentions = [m if m.corrected is None else replace(m, corrected=None) for m in mentions]
         return mentions
@@ -542,7 +626,7 @@ class NameCorrector:
         """Could a span of two or more words, or a joined pair, start here?"""
         if toks[i].starts or toks[i].joins:
             return True
-        if not self._tok_plausible(toks[i]):
+        if not self._tok_plausible(toks[i]) and not self._given_stub(toks[i]):
             return False  # the first word of a form: exact (starts), joined, or damaged
         for j in range(i + 1, min(len(toks), i + self._maxk)):
             t = toks[j]
@@ -670,7 +754,10 @@ class NameCorrector:
         """The best multi-word form with damaged words among the sequences."""
         results: list[tuple[float, int, int, int]] = []  # score, words, form, variant
         for v, words in enumerate(variants):
-            damaged = any(w.joined for w in words[:1]) or self._vplausible(toks, words[0])
+            stub = words[0].joined is None and self._given_stub(toks[words[0].first])
+            damaged = (
+                any(w.joined for w in words[:1]) or self._vplausible(toks, words[0]) or stub
+            )
             for n in range(2, len(words) + 1):
                 last = words[n - 1]
                 damaged = damaged or last.joined is not None or self._vplausible(toks, last)
@@ -690,7 +777,7 @@ class NameCorrector:
                 if first_known and (last.joined or self._vplausible(toks, last)):
                     for word in self._near_end_words(last.core):
                         group += self._by_ends.get((n, first_fold, word), ())
-                if last_known and (words[0].joined or self._vplausible(toks, words[0])):
+                if last_known and (words[0].joined or self._vplausible(toks, words[0]) or stub):
                     for word in self._near_end_words(words[0].core):
                         group += self._by_ends.get((n, word, last_fold), ())
                 for m in dict.fromkeys(group):
@@ -726,7 +813,8 @@ class NameCorrector:
         cost = 0.0
         length = 0
         exact = damaged = 0
-        for w, want in zip(words, form, strict=True):
+        for k, (w, want) in enumerate(zip(words, form, strict=True)):
+            given = k < len(words) - 1  # a given name (or initial) before the surname
             if want.endswith(".") and w.suffix.startswith("."):
                 want = want[:-1]
             length += len(want)
@@ -739,7 +827,10 @@ class NameCorrector:
                     exact += 1
                 continue
             if w.joined is None:
-                if not self._vplausible(toks, w):
+                if not self._vplausible(toks, w) and not (
+                    k == 0 and self._given_stub(toks[w.first])
+                    and skeleton(want) in skeletons(w.core)
+                ):
                     return None
                 if self._ordinary_damaged(w.core) and skeleton(want) not in skeletons(w.core):
                     return None
@@ -753,7 +844,9 @@ class NameCorrector:
                 if skeleton(want) not in skeletons(w.core):
                     return None
                 floor = max(floor, MIN_SCORE_LOWERCASE)
-            if 100.0 * (1.0 - c / max(len(w.core), len(want))) < floor:
+            if 100.0 * (1.0 - c / max(len(w.core), len(want))) < floor and not (
+                given and self._short_given(w, want, c)
+            ):
                 return None
             cost += c + extra
             damaged += 1
@@ -761,6 +854,27 @@ class NameCorrector:
             return None
         score = 100.0 * (1.0 - cost / max(length, 1))
         return score if score >= MIN_SCORE_LONG else None
+
+    def _given_stub(self, t: _Tok) -> bool:
+        """A 3-letter capitalised word that may be a damaged given name ("Yun" for Yuri)."""
+        w = t.core
+        return (
+            len(w) == MIN_LETTERS - 1 and not t.struck and w.isalpha() and w[0].isupper()
+            and w[1:].islower() and w.lower() not in self.words and not _is_title(w)
+        )
+
+    def _short_given(self, w: _VWord, want: str, cost: float) -> bool:
+        """A short given name with one slip before its exact surname ("Joht Whitehead").
+
+        The surname is the context that the rule for short names asks for; the word may not
+        be another person's given name ("Yuli" is not a slip for "Yuri").
+        """
+        core = w.core
+        return (
+            w.joined is None and MIN_LETTERS <= len(want) <= SHORT_MAX and cost <= 1.0
+            and core.isalpha() and core[:1].isupper() and core.casefold() not in self._first_folds
+            and core.lower() not in self.words
+        )
 
     def _vplausible(self, toks: list[_Tok], w: _VWord) -> bool:
         return w.joined is None and self._tok_plausible(toks[w.first])
@@ -775,17 +889,11 @@ class NameCorrector:
         if len(core) > 4 and core.endswith("s") and core[:1].isupper():
             base = core[:-1]
             hit = self._exact_hit(base, "")
-            if hit is not None and core.lower() not in self.words and len(base) > 3:
+            if (
+                hit is not None and core.lower() not in self.words and len(base) > 3
+                and not base.endswith(("s", "S"))  # "Rosss" is no plural of Ross
+            ):
                 return self._tag(toks, i, i, hit[0], base)
-        # "Reagan-Gorbachev", "U.S.-Soviet", "EUR:TWSimons": the first name in them.
-        pieces = re.split(r"[-/:]", core) if len(core) > 4 else []
-        for piece in pieces[:4] if len(pieces) > 1 else ():
-            hit = self._exact_hit(piece, "") if len(piece) > 1 else None
-            if hit is not None:
-                return self._tag(toks, i, i, hit[0], piece)
-            glued = self._initials(piece)
-            if glued is not None:
-                return self._tag(toks, i, i, glued[0], glued[1])
         glued = self._initials(core)
         if glued is not None:
             return self._tag(toks, i, i, glued[0], glued[1])
@@ -843,7 +951,13 @@ class NameCorrector:
     def _single(self, toks: list[_Tok], i: int) -> _Found | None:
         """One damaged word: confusions, case, an extra or missing letter."""
         t = toks[i]
+        if t.core[:1].isupper() and any(c in "0158" for c in t.core):
+            found = self._digits_in_capitals(toks, i)
+            if found is not None:
+                return found
         if not self._tok_changeable(t) or self._part_of_word(toks, i):
+            if self._tok_plausible(t) and not self._part_of_word(toks, i):
+                return self._glued_suffix(toks, i)  # "Genev@s" reads like "Genevas"
             return None
         lowercase = _lowercase(t.core)
         if lowercase and (
@@ -852,9 +966,202 @@ class NameCorrector:
         ):
             return None  # lowercase and shaped like an ordinary word ("g@tes" is "gates")
         result = self._fuzzy(t.core, lowercase=lowercase)
-        if result is None or self._word_closer(t.core, result):
+        if result is None:
+            if lowercase:
+                return None
+            return self._short(toks, i, t.core) or self._glued_suffix(toks, i)
+        if self._word_closer(t.core, result):
             return None
+        if t.core.endswith(("s", "S")) and result.cost >= TRAILING_COST:
+            glued = self._glued_suffix(toks, i)  # "Gorb4chevs": Gorbachevs, not Gorbachev
+            if glued is not None:
+                return glued
         return self._correction(toks, i, i, result, t.core)
+
+    def _digits_in_capitals(self, toks: list[_Tok], i: int) -> _Found | None:
+        """An acronym or a word in capitals with digits for letters: "NAT0", "NAT0S", "U5SR".
+
+        Too short for fuzzy matching (acronyms are exact only), but a digit read for the
+        letter it looks like, everything else exact, is safe to restore.
+        """
+        t = toks[i]
+        if t.struck:
+            return None
+        fixed = self._digit_fix(t.core)
+        if fixed is None:
+            return None
+        source, text, ids = fixed
+        result = _Hit(dict.fromkeys(ids, text), SPACING_SCORE, ids)
+        return self._correction(toks, i, i, result, None, piece=source)
+
+    def _digit_fix(self, core: str) -> tuple[str, str, tuple[str, ...]] | None:
+        """(the damaged part, the form, its ids) for a word in capitals with digits."""
+        if not core.isupper() or core.isdigit() or sum(map(str.isalpha, core)) < 2:
+            return None
+        fixed = core.translate(_DIGIT_LETTERS)
+        if fixed == core or not fixed.isalpha():
+            return None
+        text = fixed
+        hit = self._exact_hit(fixed, "")
+        if hit is None and fixed.endswith("S") and len(fixed) > 3:
+            text = fixed[:-1]
+            hit = self._exact_hit(text, "")
+        if hit is None or fixed.lower() in self.words:
+            return None
+        return core[: len(text)], text, hit[0]
+
+    def _glued_suffix(self, toks: list[_Tok], i: int) -> _Found | None:
+        """A damaged name with an "s" glued on (a plural, a lost apostrophe): "Dobryinins"."""
+        t = toks[i]
+        core = t.core
+        if len(core) <= MIN_LETTERS or not core.endswith(("s", "S")) or _lowercase(core):
+            return None
+        base = core[:-1]
+        if not self._changeable(base):
+            return None
+        result = self._fuzzy(base)
+        if result is None or self._word_closer(base, result):
+            return None
+        return self._correction(toks, i, i, result, base, piece=base)
+
+    def _compound(self, toks: list[_Tok], i: int) -> list[_Found] | None:
+        """Names joined by a hyphen, slash or colon in one word: "Shulz/Gromyko", "U.S.-Soviet".
+
+        Each part is matched on its own (exactly, glued initials, or damaged); the
+        punctuation stays between the names. A word that is itself a hyphenated form, intact
+        or damaged, is left to the other stages.
+        """
+        t = toks[i]
+        core = t.core
+        if t.struck or len(core) < 5 or not _COMPOUND_SEP.search(core, 1, len(core) - 1):
+            return None
+        pieces = [(m.start(), m.group()) for m in _COMPOUND_PIECE.finditer(core)]
+        if not 2 <= len(pieces) <= 4:
+            return None
+        out: list[_Found] = []
+        damaged: list[tuple[int, str]] = []
+        for start, piece in pieces:
+            offset = len(t.prefix) + start
+            hit = self._exact_hit(piece, "") if len(piece) > 1 else None
+            if hit is not None:
+                found = self._tag(toks, i, i, hit[0], piece)
+            elif (glued := self._initials(piece)) is not None:
+                found = self._tag(toks, i, i, glued[0], glued[1])
+                offset += len(piece) - len(glued[1])
+            else:
+                damaged.append((start, piece))
+                continue
+            found.mention = replace(found.mention, offset=offset)
+            out.append(found)
+        for start, piece in damaged:
+            digits = self._digit_fix(piece)
+            if digits is not None:
+                ids = digits[2]
+                restored = _Hit(dict.fromkeys(ids, digits[1]), SPACING_SCORE, ids)
+                found = self._correction(toks, i, i, restored, None, piece=digits[0])
+                found.mention = replace(found.mention, offset=len(t.prefix) + start)
+                out.append(found)
+                continue
+            if _lowercase(piece) or not self._changeable(piece):
+                continue
+            if not out:  # no intact name beside it: is the whole word a hyphenated form?
+                whole = self._fuzzy(core)
+                if whole is not None and any(_COMPOUND_SEP.search(f) for f in whole.forms):
+                    return None
+            fuzzy = self._fuzzy(piece)
+            if fuzzy is not None and not self._word_closer(piece, fuzzy):
+                found = self._correction(toks, i, i, fuzzy, piece, piece=piece)
+            else:
+                short = self._short(toks, i, piece, compound=True)
+                if short is None:
+                    continue
+                found = short
+            found.mention = replace(found.mention, offset=len(t.prefix) + start)
+            out.append(found)
+        out.sort(key=lambda f: f.mention.offset or 0)
+        return out or None
+
+    def _short(
+        self, toks: list[_Tok], i: int, core: str, *, compound: bool = False
+    ) -> _Found | None:
+        """A short name (4-5 letters) with one slip that is no OCR confusion: "Bnsh", "Bussh".
+
+        Accepted only when the word is no English word, exactly one gazetteer name is one
+        edit away, and the context supports it: a title or one of the person's given names
+        or initials just before, or (decided over the whole document) the same person named
+        exactly elsewhere, a participant included. Otherwise the word is for review.
+        """
+        if not 4 <= len(core) <= SHORT_MAX + 1 or not core.isalpha() or not core[0].isupper():
+            return None
+        if not (core[1:].islower() or core.isupper()) or not self._changeable(core):
+            return None
+        if re.search(r"(.)\1\1", core.casefold()):
+            return None  # no name: "Meee", "Brrr"
+        found: dict[str, str] = {}
+        best = 2.0
+        for skel in skeletons(core):
+            for key in _probes(skel):
+                hits = self._index.get(key)
+                if hits is None:
+                    continue
+                for n in (hits,) if isinstance(hits, int) else hits:
+                    form = self._form_list[n]
+                    if not MIN_LETTERS <= len(form) <= SHORT_MAX or not form.isalpha():
+                        continue
+                    cost = _cost(core, form)
+                    if cost > 1.0:
+                        continue
+                    if cost < best - 1e-9:
+                        best = cost
+                        found = {}
+                    if abs(cost - best) < 1e-9:
+                        for entity_id in self._exact[form]:
+                            found.setdefault(entity_id, form)
+        if not found:
+            return None
+        score = 100.0 * (1.0 - best / max(len(core), *(len(f) for f in found.values())))
+        hit = _Hit(found, score, tuple(found)[:MAX_CANDIDATES], best)
+        if hit.review:
+            result = self._correction(toks, i, i, hit, core, piece=core if compound else None)
+            result.mention = replace(result.mention, reason=SHORT_REASON)
+            return result
+        entity_id = next(iter(found))
+        if not compound and self._short_context(toks, i, entity_id):
+            return self._correction(toks, i, i, hit, core)
+        result = self._correction(toks, i, i, hit, core, piece=core if compound else None)
+        m = result.mention
+        result.pending = {entity_id: m.corrected}
+        result.mention = replace(
+            m, entity_id=None, corrected=None, review=True, cert=Cert.low,
+            candidates=(entity_id,), reason=SHORT_REASON,
+        )
+        result.short = True
+        return result
+
+    def _short_context(self, toks: list[_Tok], i: int, entity_id: str) -> bool:
+        """A title, or one of the person's given names or initials, just before word i."""
+        if i == 0 or toks[i].prefix:
+            return False
+        before = toks[i - 1]
+        if before.struck or before.suffix not in ("", "."):
+            return False
+        if _is_title(before.core) and before.core[:1].isupper():
+            return True
+        if self._types.get(entity_id) != "person":
+            return False
+        own = self._given_initials(entity_id)
+        if len(before.core) == 1 and before.core.isupper() and before.suffix == ".":
+            return before.core in own
+        if not before.core[:1].isupper() or not before.core[1:].islower():
+            return False
+        entity = self.gazetteer.entities[entity_id]
+        given = {
+            w.casefold()
+            for form in entity.forms
+            for w in form.replace(".", ". ").split()[:-1]
+            if len(w) > 2
+        }
+        return before.core.casefold() in given
 
     def _part_of_word(self, toks: list[_Tok], i: int) -> bool:
         """The word and a neighbour make a listed word: a split ordinary word ("Americ an")."""
@@ -894,6 +1201,7 @@ class NameCorrector:
                     dict.fromkeys(ids, text + ("." if period else "")), SPACING_SCORE, ids
                 )
                 found = self._correction(toks, i, last, result, None)
+                found.mention = replace(found.mention, slip="ocr")  # only a space lost
             elif camel and len(rest) >= MIN_LETTERS and self._changeable(rest):
                 fuzzy = self._fuzzy(rest)
                 if fuzzy is None or self._word_closer(rest, fuzzy):
@@ -935,6 +1243,8 @@ class NameCorrector:
         variants = skeletons(core)
         if any(v in self._form_skels for v in variants):
             return False
+        if len(core) > MIN_LETTERS and self._is_exact(core[:-1]):
+            return False  # a name and one stray letter: "Perlee" is Perle, not "pence"
         return any(v in self._word_skels for v in variants)
 
     def _plausible(self, core: str) -> bool:
@@ -988,7 +1298,7 @@ class NameCorrector:
                 floor = max(floor, MIN_SCORE_LOWERCASE)
             form_fold = self._form_fold[n]
             d_plain = Levenshtein.distance(fold, form_fold)
-            cost = _combine(d_plain, d_skel)
+            cost = _combine(d_plain, d_skel, abs(len(fold) - len(form_fold)))
             if d_plain == 1 and len(fold) == len(form_fold) + 1 and fold.startswith(form_fold):
                 cost = min(cost, TRAILING_COST)
             score = 100.0 * (1.0 - cost / max(len(fold), len(form_fold)))
@@ -1014,13 +1324,15 @@ class NameCorrector:
         """
         low = core.lower()
         names = {form.lower() for form in hit.forms}
-        if hit.cost >= TRAILING_COST and len(low) > MIN_LETTERS:
+        if hit.cost >= TRAILING_COST and len(low) > MIN_LETTERS + 1:
             word = low[:-1]
             if word not in names and (word in self.words or word in TITLES):
                 return True
         if hit.cost >= 1.0:
             for k in range(len(low)):
                 word = low[:k] + low[k + 1 :]
+                if len(word) < MIN_LETTERS + 1 and word not in TITLES:
+                    continue  # "Shulz" is Shultz, not the rare word "shul"
                 if word not in names and (word in self.words or word in TITLES):
                     return True
         return False
@@ -1063,10 +1375,22 @@ class NameCorrector:
         return self._correction(toks, i, j, hit, None)
 
     def _correction(
-        self, toks: list[_Tok], i: int, j: int, hit: _Hit, source: str | None
+        self,
+        toks: list[_Tok],
+        i: int,
+        j: int,
+        hit: _Hit,
+        source: str | None,
+        piece: str | None = None,
     ) -> _Found:
-        """A mention for a fuzzy hit: corrected, or for review when entities tie."""
-        original = _original(toks, i, j, core=toks[i].core if i == j else None)
+        """A mention for a fuzzy hit: corrected, or for review when entities tie.
+
+        ``piece``: the name is this part of the one word i (a compound, "Shulz/Gromyko").
+        """
+        if piece is not None:
+            original = piece
+        else:
+            original = _original(toks, i, j, core=toks[i].core if i == j else None)
         style = source or original
         confs = [t.conf for t in toks[i : j + 1]]
         options = {e: _render(f, style) for e, f in hit.ties.items()}
@@ -1098,6 +1422,7 @@ class NameCorrector:
             cert=cert_for(hit.score, confs) if corrected else Cert.high,
             review=False,
             candidates=hit.candidates,
+            slip=_slip(style, hit.ties[first_id], confs) if corrected else "ocr",
         )
         return _Found(mention, j - i + 1)
 
@@ -1161,6 +1486,232 @@ class NameCorrector:
             initials.update(w[0].upper() for w in words[:-1] if w[:1].isalpha())
         return initials
 
+    def _unknown_names(self, toks: list[_Tok], mentions: list[Mention]) -> list[Mention]:
+        """Names not in the gazetteer, tagged (no entity, never corrected) to be added to it.
+
+        A run of capitalised words after a title of a person ("Ambassador Kvitsinsky",
+        "Mr. Abram Chayes"); and, in the body of a CIA or FBI record, a surname that the
+        record types in capitals in running text ("Samuel WISE", "OSWALD's"), as those
+        agencies do, with the given names before it. Words of a name already found, titles,
+        English words (unless a given name stands before the surname in capitals), and
+        cryptonyms ("AEACTIVE": a digraph and a word) are not taken.
+        """
+        covered: set[WordRef] = set()
+        for m in mentions:
+            covered.add(m.first)
+            covered.add(m.last)
+        index = {t.ref: k for k, t in enumerate(toks)}
+        for m in mentions:
+            a, b = index.get(m.first), index.get(m.last)
+            if a is not None and b is not None:
+                covered.update(toks[k].ref for k in range(a, b + 1))
+        agency = _agency_record(toks)
+        english = english_words()
+        runs: list[tuple[int, int]] = []
+        taken: set[int] = set()
+
+        def free(k: int) -> bool:
+            return 0 <= k < len(toks) and toks[k].ref not in covered and k not in taken
+
+        def name_word(k: int) -> bool:
+            t = toks[k]
+            w = t.core
+            # letters, and an apostrophe or hyphen inside ("O'Neal", "Smith-Jones")
+            bare = w.replace("'", "").replace("’", "").replace("-", "")
+            if t.struck or len(w) < 3 or not bare.isalpha() or not w[0].isupper():
+                return False
+            if not (bare[1:].islower() or bare.isupper() or _CAPITALISED_NAME.fullmatch(w)):
+                return False
+            w = bare
+            fold = w.casefold()
+            return not (
+                fold in english or fold in TITLES or fold in _NOT_GIVEN
+                or fold.endswith(_PEOPLES_ENDINGS) or self._is_exact(w)
+            )
+
+        # Capitalised words in capitals that follow a given name somewhere in the document,
+        # and the lines of running text.
+        after_given: set[str] = set()
+        running: set[tuple[int, int]] = set()
+        if agency:
+            counts: dict[tuple[int, int], list[int]] = {}
+            for t in toks:
+                c = counts.setdefault(t.line, [0, 0])
+                c[0] += any(ch.islower() for ch in t.core)
+                c[1] += 1
+            running = {line for line, (mixed, n) in counts.items() if mixed >= 3 and 2 * mixed >= n}
+            for k in range(1, len(toks)):
+                t, p = toks[k], toks[k - 1]
+                if t.core.isupper() and (
+                    (not p.suffix and p.core[:1].isupper() and p.core[1:].islower()
+                     and len(p.core) > 2 and p.core.lower() not in english)
+                    or (_initial(p) and p.suffix == "." and k > 1 and toks[k - 2].line == t.line)
+                ):
+                    after_given.add(t.core)
+        def surname_word(k: int) -> bool:
+            """A capitalised English word ending a name after a given name ("Oliver North")."""
+            w = toks[k].core
+            after = toks[k + 1] if k + 1 < len(toks) else None
+            return (
+                len(w) > 2 and w.isalpha() and w[0].isupper() and w[1:].islower()
+                and not toks[k - 1].suffix and not _initial(toks[k - 1])
+                and toks[k - 1].core.lower() not in english
+                and w.lower() not in TITLES and w.lower() not in _NOT_GIVEN
+                and w.lower() not in _FUNCTION_WORDS
+                and (toks[k].suffix != "" or (after is not None and _lowercase(after.core)))
+            )
+
+        def caps_given(k: int) -> bool:
+            """A given name in capitals before a surname in capitals ("BORIS", "ANTHONY")."""
+            w = toks[k].core
+            return (
+                w.isupper() and w.isalpha() and name_word(k) and toks[k].line in running
+                and w.lower() not in english and w.lower() not in _AGENCY_NOT_NAMES
+            )
+
+        for k, t in enumerate(toks):
+            if not free(k):
+                continue
+            start = end = None
+            title = toks[k - 1] if k > 0 else None
+            if (
+                title is not None and title.core.casefold() in PERSON_TITLES
+                and title.core[:1].isupper() and title.suffix in ("", ".") and not title.struck
+                and name_word(k)
+                and not (t.core.isupper() and len(t.core) <= ACRONYM_MAX)
+            ):
+                start = end = k
+                while end - start < 3 and free(end + 1) and toks[end + 1].line == t.line:
+                    here, after = toks[end], toks[end + 1]
+                    if here.suffix and not (here.suffix == "." and _initial(here)):
+                        break
+                    if name_word(end + 1) or (_initial(after) and after.suffix == "."):
+                        end += 1
+                        continue
+                    if surname_word(end + 1):
+                        end += 1  # "Colonel Oliver North": a surname that is also a word
+                    break
+                while end > start and _initial(toks[end]):
+                    end -= 1  # a name does not end with an initial
+            elif agency and self._agency_surname(toks, k, after_given, running):
+                start = end = k
+                while end - start < 3 and free(end + 1) and toks[end + 1].line == t.line:
+                    here, after = toks[end], toks[end + 1]  # "BORIS D. TARASOFF"
+                    if here.suffix and not (here.suffix == "." and _initial(here)):
+                        break
+                    if not (
+                        (_initial(after) and after.suffix == ".")
+                        or self._agency_surname(toks, end + 1, after_given, running)
+                    ):
+                        break
+                    end += 1
+                while end > start and _initial(toks[end]):
+                    end -= 1
+                while start - 1 >= 0 and free(start - 1) and start - k > -3:
+                    q = toks[start - 1]
+                    if q.line != t.line or (q.suffix and q.suffix != "."):
+                        break
+                    initial = len(q.core) == 1 and q.core.isupper() and q.suffix == "."
+                    given = name_word(start - 1) and (
+                        (q.core[1:].islower() and q.core.lower() not in english)
+                        # in capitals too: "ANTHONY ADAMOVICZ", "BORIS D. TARASOFF"
+                        or caps_given(start - 1)
+                    )
+                    if not initial and not given:
+                        break
+                    start -= 1
+            if start is None or end is None:
+                continue
+            runs.append((start, end))
+            taken.update(range(start, end + 1))
+        if not runs:
+            return mentions
+        added = [
+            Mention(
+                first=toks[a].ref,
+                last=toks[b].ref,
+                entity_id=None,
+                entity_type="person",
+                original=_original(toks, a, b),
+                unknown=True,
+            )
+            for a, b in runs
+        ]
+        order = {t.ref: k for k, t in enumerate(toks)}
+        return sorted([*mentions, *added], key=lambda m: (order[m.first], m.offset or 0))
+
+    def _agency_surname(
+        self, toks: list[_Tok], k: int, after_given: set[str], running: set[tuple[int, int]]
+    ) -> bool:
+        """Word k is a surname typed in capitals in running text (CIA and FBI practice).
+
+        ``running``: the lines of running text (mostly words with small letters).
+        """
+        t = toks[k]
+        w = t.core
+        if t.struck or not w.isalpha() or not w.isupper() or not 4 <= len(w) <= 20:
+            return False
+        if t.suffix.startswith(":") or self._is_exact(w):
+            return False
+        fold = w.casefold()
+        if fold in TITLES or fold in _NOT_GIVEN or re.search("[aeiou]{3}|^[^aeiou]+$", fold):
+            return False  # a title, a month, an acronym ("FOIA", "SSD", "TDSY")
+        rest = fold[2:]
+        if len(rest) >= 4 and rest in english_words() and (
+            len(rest) >= 5 or fold[:3] not in _word_starts()
+        ):
+            return False  # a cryptonym: a digraph and a word ("AEACTIVE", "ZRRIFLE", "JMWAVE");
+            # not a name that starts as English words do ("CHAYES" is no "CH" + "ayes")
+        if fold in _AGENCY_NOT_NAMES:
+            return False  # a handling caveat or a common acronym ("NOFORN", "SACEUR")
+        if (fold in english_words() or len(w) <= ACRONYM_MAX) and w not in after_given:
+            return False  # an English word ("HUMAN EVENTS", "SECRET") or as short as an
+            # acronym ("ICBM", "RYBAT"), unless a given name or initial stands before it
+            # somewhere in the document ("Samuel WISE", "Bruce Frederick DAVIS")
+        return t.line in running
+
+    def check_dates(
+        self, mentions: Sequence[Mention], years: tuple[int, int] | None
+    ) -> list[Mention]:
+        """Bare surnames of people not active in the document's years: review, not linked.
+
+        ``years`` is the first and last year of the document (from its date; None: not
+        known, nothing is checked). A person is active from ``ACTIVE_BEFORE`` years before
+        the start of the floruit the gazetteer gives to ``ACTIVE_AFTER`` years after its end
+        ("Allen" in a 1963 newspaper column is not Richard V. Allen, in office from 1969).
+        A surname is kept when the same document names the person by a fuller form.
+        """
+        if years is None:
+            return list(mentions)
+        first, last = years
+        fuller = {
+            m.entity_id for m in mentions
+            if m.entity_id and " " in (m.corrected or m.original).strip()
+        }
+        out: list[Mention] = []
+        for m in mentions:
+            entity = self.gazetteer.entities.get(m.entity_id or "")
+            text = (m.corrected or m.original).rstrip(".")
+            if (
+                entity is None or entity.type != "person" or entity.floruit is None
+                or " " in text or m.review or entity.id in fuller
+            ):
+                out.append(m)
+                continue
+            start, end = entity.floruit
+            if first >= start - ACTIVE_BEFORE and last <= end + ACTIVE_AFTER:
+                out.append(m)
+                continue
+            when = str(first) if first == last else f"{first}-{last}"
+            reason = (
+                f"{entity.name} was active {start}-{end}, the document is of {when}"
+            )
+            out.append(replace(
+                m, entity_id=None, corrected=None, review=True, cert=Cert.low,
+                candidates=(entity.id,), reason=reason,
+            ))
+        return out
+
     def _resolve_in_context(self, found: list[_Found]) -> list[Mention]:
         """Decide ties by the document: review unless it names just one of them clearly.
 
@@ -1182,12 +1733,27 @@ class NameCorrector:
                         corrected=corrected,
                         review=False,
                         cert=m.cert if corrected else Cert.high,
+                        reason=None,
+                        slip=_slip(m.original, corrected, ()) if corrected else "ocr",
                     )
             out.append(m)
         return out
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _initial(t: _Tok) -> bool:
+    return len(t.core) == 1 and t.core.isupper()
+
+
+def _agency_record(toks: list[_Tok]) -> bool:
+    """The document is a CIA or FBI record: it names the agency."""
+    cores = {t.core for t in toks}
+    if cores & {"CIA", "FBI", "C.I.A", "F.B.I"}:
+        return True
+    text = " ".join(t.core.casefold() for t in toks[:3000])
+    return "central intelligence agency" in text or "federal bureau of investigation" in text
 
 
 def _tokens(pages: Sequence[Page]) -> list[_Tok]:
@@ -1293,6 +1859,11 @@ def affixes(mention: Mention, pages: Sequence[Page]) -> tuple[str, str]:
     lines = [(r.page, r.line) for r in refs]
     original = mention.original
     if len(texts) == 1:
+        if mention.offset is not None:
+            at = mention.offset
+            if texts[0][at : at + len(original)] != original:
+                raise ValueError(f"{original!r} is not at {at} in the word {texts[0]!r}")
+            return texts[0][:at], texts[0][at + len(original) :]
         at = texts[0].find(original)
         if at < 0:
             raise ValueError(f"{original!r} is not in the word {texts[0]!r}")
@@ -1313,17 +1884,45 @@ def _cost(a: str, b: str) -> float:
     d_plain = Levenshtein.distance(fa, fb)
     target = skeleton(b)
     d_skel = min(Levenshtein.distance(v, target) for v in skeletons(a))
-    cost = _combine(d_plain, d_skel)
+    cost = _combine(d_plain, d_skel, abs(len(fa) - len(fb)))
     if d_plain == 1 and len(fa) == len(fb) + 1 and fa.startswith(fb):
         cost = min(cost, TRAILING_COST)
     return cost
 
 
-def _combine(d_plain: int, d_skel: int) -> float:
-    """OCR-aware cost: the edits that the skeleton explains cost CONFUSION_COST each."""
+def _slip(text: str, form: str, confidences: Sequence[float | None]) -> str:
+    """Whose error a correction of ``text`` into ``form`` mends: "ocr" or "typist".
+
+    An OCR slip: every difference is a known letter-shape confusion, a case error, spacing,
+    or one stray mark read as a letter at the end; or the OCR itself was unsure of the word
+    (confidence under ``LOW_OCR_CONFIDENCE``). Otherwise (a letter missing, doubled or
+    swapped, read with confidence) the typescript itself most likely has the error.
+    """
+    known = [c for c in confidences if c is not None]
+    if known and min(known) < LOW_OCR_CONFIDENCE:
+        return "ocr"
+    a = text.replace(" ", "").replace("-", "")
+    b = form.replace(" ", "").replace("-", "")
+    target = skeleton(b)
+    if any(v == target for v in skeletons(a)):
+        return "ocr"
+    fa, fb = a.casefold(), b.casefold()
+    if len(fa) == len(fb) + 1 and fa.startswith(fb):
+        return "ocr"
+    return "typist"
+
+
+def _combine(d_plain: int, d_skel: int, length_change: int = 0) -> float:
+    """OCR-aware cost: the edits that the skeleton explains cost CONFUSION_COST each.
+
+    A confusion that changes the length ("lc" for "k", "ii" for "u") is two edits, and one
+    confusion: each letter of length change among the explained edits takes one edit off.
+    """
     if d_skel >= d_plain:
         return float(d_plain)
-    return d_skel + CONFUSION_COST * (d_plain - d_skel)
+    explained = d_plain - d_skel
+    merged = min(length_change, explained // 2)
+    return d_skel + CONFUSION_COST * (explained - merged)
 
 
 def _lowercase(core: str) -> bool:

@@ -374,8 +374,15 @@ def _finish(done: _Done, out: OutputFolder, fingerprint: str | None) -> Document
     entry.review = sum(1 for m in assembled.mentions if m.review)
     entry.correction_rows = [
         [doc.id, str(m.first.page + 1), str(m.first.line + 1), m.original, m.corrected or "",
-         m.entity_id or "", f"{m.score:.1f}", m.cert.value]
+         m.entity_id or "", f"{m.score:.1f}", m.cert.value, m.slip]
         for m in corrected
+    ]
+    # the surname, once: "Samuel WISE", "Samuel G. WISE" and "WISE" are one name to add
+    entry.names_to_add = sorted({m.original.split()[-1] for m in assembled.mentions if m.unknown})
+    entry.review_notes = [
+        f"page {m.first.page + 1} line {m.first.line + 1}: {m.original}: {m.reason}"
+        for m in assembled.mentions
+        if m.review and m.reason
     ]
     return entry
 

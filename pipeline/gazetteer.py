@@ -26,6 +26,15 @@ MAX_BYTES = 50 * 1024 * 1024
 
 #: The CSV columns, in the order the default gazetteer writes them.
 CSV_COLUMNS = ("id", "name", "type", "variants")
+#: Optional CSV columns: ``floruit``, the years a person was active ("1981-1989", "1962").
+CSV_OPTIONAL = ("floruit",)
+
+#: From a TEI ``birth`` alone, or with ``death``: the years a person is taken to be active.
+ACTIVE_FROM_AGE = 20
+ACTIVE_TO_AGE = 90
+
+_YEARS = re.compile(r"^\s*(\d{3,4})\s*(?:[-\u2013/]\s*(\d{3,4})\s*)?$")
+_YEAR = re.compile(r"^\s*-?(\d{3,4})")
 
 #: Separator of the forms in the CSV ``variants`` column.
 VARIANT_SEPARATOR = "|"
@@ -56,6 +65,7 @@ class Entity:
     type: str  # "person" | "place" | "org"
     variants: tuple[str, ...]  # other forms (surname alone, initials, romanisations); not name
     source: str  # the gazetteer file it came from
+    floruit: tuple[int, int] | None = None  # first and last year the person was active
 
     @property
     def forms(self) -> tuple[str, ...]:
@@ -170,7 +180,10 @@ class Gazetteer:
         """
         digest = hashlib.sha256(b"tei-pipeline gazetteer 1\n")
         for e in self.entities.values():
-            record = json.dumps([e.id, e.name, e.type, list(e.variants)], ensure_ascii=False)
+            fields: list[object] = [e.id, e.name, e.type, list(e.variants)]
+            if e.floruit is not None:  # only then: fingerprints of gazetteers without dates stay
+                fields.append(list(e.floruit))
+            record = json.dumps(fields, ensure_ascii=False)
             digest.update(record.encode("utf-8"))
             digest.update(b"\n")
         return digest.hexdigest()
@@ -246,9 +259,10 @@ def _parse_csv(path: Path, text: str) -> Iterator[tuple[int, Entity]]:
         raise BadGazetteer(f"{path}:1: unreadable CSV header: {e}") from e
     columns = [c.strip().lower() for c in header]
     for c in columns:
-        if c not in CSV_COLUMNS:
+        if c not in CSV_COLUMNS and c not in CSV_OPTIONAL:
             raise BadGazetteer(
                 f"{path}:1: unknown column '{c}' in the header; expected id,name,type,variants"
+                " and optionally floruit"
             )
     for c in CSV_COLUMNS:
         if c not in columns:
@@ -258,6 +272,7 @@ def _parse_csv(path: Path, text: str) -> Iterator[tuple[int, Entity]]:
     if len(set(columns)) != len(columns):
         raise BadGazetteer(f"{path}:1: a column is named twice in the header")
     i_id, i_name, i_type, i_variants = (columns.index(c) for c in CSV_COLUMNS)
+    i_floruit = columns.index("floruit") if "floruit" in columns else None
     width = len(columns)
     source = str(path)
     previous_end = reader.line_num
@@ -273,6 +288,9 @@ def _parse_csv(path: Path, text: str) -> Iterator[tuple[int, Entity]]:
                     f"({','.join(columns)}); quote a field that contains a comma"
                 )
             variants = row[i_variants]
+            floruit = None
+            if i_floruit is not None and row[i_floruit].strip():
+                floruit = _years(path, start, row[i_floruit])
             yield (
                 start,
                 _entity(
@@ -283,6 +301,7 @@ def _parse_csv(path: Path, text: str) -> Iterator[tuple[int, Entity]]:
                     row[i_type].strip(),
                     variants.split(VARIANT_SEPARATOR) if variants else (),
                     source,
+                    floruit,
                 ),
             )
     except csv.Error as e:
@@ -375,15 +394,65 @@ def _parse_tei(path: Path, text: str) -> Iterator[tuple[int, Entity]]:
                 raise BadGazetteer(f"{path}:{line}: <{entry_tag}> without an xml:id")
             forms = [_clean(" ".join(n.itertext())) for n in names]
             variants = forms[1:]
+            floruit = None
             if kind == "person":
                 for n in names:
                     for s in n.iter(f"{{{_TEI_NS}}}surname", "surname"):
                         variants.append(_clean(" ".join(s.itertext())))
-            yield line, _entity(path, line, entity_id, forms[0], kind, variants, source)
+                floruit = _tei_floruit(path, entry)
+            yield line, _entity(path, line, entity_id, forms[0], kind, variants, source, floruit)
     if not found_any:
         raise BadGazetteer(
             f"{path}:1: no <person>, <place> or <org> entries in listPerson, listPlace or listOrg"
         )
+
+
+def _years(path: Path, line: int, text: str) -> tuple[int, int]:
+    """``floruit`` of the CSV: "1981-1989" or one year."""
+    m = _YEARS.match(text)
+    if m is None:
+        raise BadGazetteer(
+            f"{path}:{line}: floruit '{text.strip()}' is not a year or a range of years "
+            "(write it as 1981-1989)"
+        )
+    first = int(m.group(1))
+    last = int(m.group(2)) if m.group(2) else first
+    if last < first:
+        raise BadGazetteer(f"{path}:{line}: floruit '{text.strip()}' ends before it starts")
+    return first, last
+
+
+def _tei_floruit(path: Path, person: etree._Element) -> tuple[int, int] | None:
+    """A TEI person's active years, from ``floruit``, else ``birth`` and ``death``.
+
+    ``floruit`` gives them by ``@when``, ``@from``/``@to`` or ``@notBefore``/``@notAfter``;
+    from ``birth`` a person is taken to be active from age ACTIVE_FROM_AGE to death (or to
+    age ACTIVE_TO_AGE).
+    """
+    found: dict[str, list[int]] = {}
+    for child in person:
+        if not isinstance(child.tag, str):
+            continue
+        local = etree.QName(child).localname
+        if local not in ("floruit", "birth", "death"):
+            continue
+        years = []
+        for attr in ("when", "from", "notBefore", "to", "notAfter"):
+            value = child.get(attr)
+            if value and (m := _YEAR.match(value)):
+                years.append(int(m.group(1)))
+        if years:
+            found.setdefault(local, []).extend(years)
+    if "floruit" in found:
+        return min(found["floruit"]), max(found["floruit"])
+    if "birth" in found:
+        born = min(found["birth"])
+        died = max(found["death"]) if "death" in found else born + ACTIVE_TO_AGE
+        return born + ACTIVE_FROM_AGE, max(died, born + ACTIVE_FROM_AGE)
+    if "death" in found:
+        died = max(found["death"])
+        return died - (ACTIVE_TO_AGE - ACTIVE_FROM_AGE), died
+    return None
 
 
 def _dangerous_doctype(data: bytes) -> bool:
@@ -416,6 +485,7 @@ def _entity(
     kind: str,
     variants: Iterable[str],
     source: str,
+    floruit: tuple[int, int] | None = None,
 ) -> Entity:
     if not entity_id or _NCNAME.match(entity_id) is None:
         if not entity_id:
@@ -439,7 +509,7 @@ def _entity(
                 seen.add(form)
                 kept.append(form)
         forms = kept
-    return Entity(entity_id, name, kind, tuple(forms), source)
+    return Entity(entity_id, name, kind, tuple(forms), source, floruit)
 
 
 def _check_entity(entity: Entity) -> None:

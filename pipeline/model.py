@@ -132,3 +132,13 @@ class Mention:
     cert: Cert = Cert.high
     review: bool = False
     candidates: tuple[str, ...] = ()  # entity ids, for review notes
+    #: Where ``original`` starts in the first word when a word holds several names
+    #: ("Shultz-Gromyko"); None: the first place it occurs.
+    offset: int | None = None
+    #: Why the mention is for review, when a reason is known ("not active in 1963").
+    reason: str | None = None
+    #: Whose error a correction mends: "ocr" (the OCR misread the typescript) or "typist"
+    #: (the typescript itself has the error).
+    slip: str = "ocr"
+    #: A name that is not in the gazetteer (no entity): a name to add to it.
+    unknown: bool = False

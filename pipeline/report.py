@@ -20,7 +20,7 @@ STATE_DIR = ".tei-pipeline"  # inside OUTDIR: the journal and temporary files
 JOURNAL = "journal.jsonl"
 LOCK = "lock"  # held by the run writing into the folder
 CORRECTION_COLUMNS = [
-    "document", "page", "line", "original", "correction", "entity_id", "score", "cert",
+    "document", "page", "line", "original", "correction", "entity_id", "score", "cert", "error",
 ]
 
 
@@ -51,6 +51,10 @@ class DocumentEntry:
     fingerprint: str | None = None
     reused: bool = False  # True when a rerun found it done and left it alone
     correction_rows: list[list[str]] = field(default_factory=list)
+    #: names tagged that are not in the gazetteer: candidates to add to it
+    names_to_add: list[str] = field(default_factory=list)
+    #: names for review with the reason, "page 1 line 12: Allen: Richard V. Allen was ..."
+    review_notes: list[str] = field(default_factory=list)
 
     def public(self) -> dict:
         data = asdict(self)

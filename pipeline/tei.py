@@ -388,6 +388,11 @@ class _TextWriter:
         self.pages = pages
         self.structure = structure
         self.mentions = {m.first: m for m in mentions}
+        # Several names in one word ("Shultz-Gromyko"): written part by part.
+        self.in_word: dict[WordRef, list[Mention]] = {}
+        for m in mentions:
+            if m.offset is not None and m.first == m.last:
+                self.in_word.setdefault(m.first, []).append(m)
         self.referenced: dict[str, str] = {}
         self.skip_until: WordRef | None = None  # words already written by a cross-line name
         self.lines_started: set[tuple[int, int]] = set()  # lines whose lb a name already wrote
@@ -717,6 +722,13 @@ class _TextWriter:
                 if not _le(WordRef(ref.page, ref.line, i), self.skip_until):
                     out.append("")  # the name's last words: the next word needs a space
                 continue
+            parts = self.in_word.get(here)
+            if parts is not None:
+                if out:
+                    out.append(" ")
+                out.extend(self.names_in_word(page_words[i].text, parts))
+                i += 1
+                continue
             mention = self.mentions.get(here)
             if mention is not None:
                 if out:
@@ -763,17 +775,55 @@ class _TextWriter:
             else:
                 before, after = "", ""
         if mention.corrected is not None and not mention.review:
-            body = E(
-                "choice",
-                E("sic", *written),
-                E("corr", mention.corrected, cert=mention.cert.value, resp=f"#{APP_ID}"),
-            )
-            element = E(tag, body, ref=ref)
+            element = E(tag, self.correction(mention, written), ref=ref)
         elif mention.review:
             element = E(tag, *written, ref=ref, cert="low")
         else:
             element = E(tag, *written, ref=ref)
         return [x for x in (before, element, after) if not isinstance(x, str) or x]
+
+    def correction(self, mention: Mention, written: list[object]) -> etree._Element:
+        """A typist's error: ``choice`` of ``sic`` and ``corr`` (the typescript has the error).
+
+        An OCR slip: ``app`` with our reading as ``lem`` and the OCR's as ``rdg
+        cause="ocr"`` (the typescript is right; only its reading was wrong).
+        """
+        corrected = mention.corrected or ""
+        if mention.slip == "typist":
+            return E(
+                "choice",
+                E("sic", *written),
+                E("corr", corrected, cert=mention.cert.value, resp=f"#{APP_ID}"),
+            )
+        return E(
+            "app",
+            E("lem", corrected, cert=mention.cert.value, resp=f"#{APP_ID}"),
+            E("rdg", *written, cause="ocr"),
+            type="ocr",
+        )
+
+    def names_in_word(self, text: str, mentions: list[Mention]) -> list[object]:
+        """A word holding several names, each its own element, the punctuation between kept."""
+        out: list[object] = []
+        at = 0
+        for m in sorted(mentions, key=lambda m: m.offset or 0):
+            start = m.offset or 0
+            if start < at or text[start : start + len(m.original)] != m.original:
+                continue  # never write a letter twice
+            out.append(text[at:start])
+            tag = ENTITY_TAG.get(m.entity_type, "name")
+            ref = f"#{m.entity_id}" if m.entity_id else None
+            if m.entity_id:
+                self.referenced[m.entity_id] = m.entity_type
+            if m.corrected is not None and not m.review:
+                out.append(E(tag, self.correction(m, [m.original]), ref=ref))
+            elif m.review:
+                out.append(E(tag, m.original, ref=ref, cert="low"))
+            else:
+                out.append(E(tag, m.original, ref=ref))
+            at = start + len(m.original)
+        out.append(text[at:])
+        return [x for x in out if not isinstance(x, str) or x]
 
     def _mention_text(self, mention: Mention) -> list[object]:
         """The mention's words as written, with a line break inside when it spans two lines."""
@@ -843,6 +893,9 @@ MIXED = {
         "sic",
         "corr",
         "choice",
+        "app",
+        "lem",
+        "rdg",
         "ab",
         "idno",
         "title",

@@ -218,7 +218,14 @@ def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page])
         t0 = time.perf_counter()
         mentions = ctx.corrector.find_mentions(pages)
         t1 = time.perf_counter()
-        tree = structure.analyse(pages, mentions, today=date.fromisoformat(meta.processed))
+        today = date.fromisoformat(meta.processed)
+        tree = structure.analyse(pages, mentions, today=today)
+        # The document's date is structure's; a surname whose person was not active then is
+        # for review (and the structure redone without the link, when one was dropped).
+        checked = ctx.corrector.check_dates(mentions, _document_years(tree))
+        if checked != mentions:
+            mentions = checked
+            tree = structure.analyse(pages, mentions, today=today)
         t2 = time.perf_counter()
         root = tei.build(meta, pages, mentions, tree, ctx.gazetteer.entities)
         xml = tei.serialize(root)
@@ -232,6 +239,14 @@ def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page])
         log.debug("internal error assembling %s: %s", meta.id, traceback.format_exc())
         return Assembled(None, [], [], time.perf_counter() - started,
                          error=f"internal error: {type(e).__name__}: {e}")
+
+
+def _document_years(tree: structure.DocumentStructure) -> tuple[int, int] | None:
+    """The year of the document's date, as structure found it; None when it has none."""
+    if not tree.date_iso:
+        return None
+    year = int(tree.date_iso[:4])
+    return year, year
 
 
 def collect(results: list[OcrResult], sources: list[PageSource]) -> tuple[list[Page], str | None]:

@@ -46,10 +46,10 @@ def fixed_date() -> None:
 
 
 def source_text(tree: etree._ElementTree) -> str:
-    """All text of the TEI ``text`` as the source had it: corrections (``corr``) left out."""
+    """All text of the TEI ``text`` as the source had it: corrections (``corr``, ``lem``) out."""
     text = tree.find(".//t:text", NS)
     copy = etree.fromstring(etree.tostring(text))
-    for corr in copy.iterfind(".//t:corr", NS):
+    for corr in [*copy.iterfind(".//t:corr", NS), *copy.iterfind(".//t:lem", NS)]:
         corr.getparent().remove(corr)
     return " ".join("".join(copy.itertext()).split())
 
@@ -71,7 +71,8 @@ def text_of(element: etree._Element) -> str:
 def body_text(tree: etree._ElementTree, *, corrected: bool = False) -> str:
     """The running text: paragraphs and speeches, without page furniture.
 
-    With ``corrected``, corrections applied (``corr`` instead of ``sic``).
+    With ``corrected``, corrections applied (``corr`` instead of ``sic``, ``lem`` instead of
+    ``rdg``).
     """
     parts = []
     for el in tree.iterfind(".//t:body//t:p", NS):
@@ -80,6 +81,10 @@ def body_text(tree: etree._ElementTree, *, corrected: bool = False) -> str:
             drop = choice.find("t:sic" if corrected else "t:corr", NS)
             if drop is not None:
                 choice.remove(drop)
+        for app in copy.iterfind(".//t:app", NS):
+            drop = app.find("t:rdg" if corrected else "t:lem", NS)
+            if drop is not None:
+                app.remove(drop)
         for fw in copy.iterfind(".//t:fw", NS):
             fw.getparent().remove(fw) if fw.tail is None else _drop_keep_tail(fw)
         parts.append(text_of(copy))

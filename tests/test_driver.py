@@ -41,8 +41,10 @@ def test_seed_text_gives_valid_tei(seed_output, tei_all) -> None:
 def test_seed_dubinin_errors_corrected_and_regan_kept(seed_output) -> None:
     _, report, out = seed_output
     tree = etree.parse(str(out / "memcon-1986-06-23.ocr.xml"))
-    sics = [text_of(c.find("t:sic", NS)) for c in tree.iterfind(".//t:choice", NS)]
-    corrs = {text_of(c.find("t:corr", NS)) for c in tree.iterfind(".//t:choice", NS)}
+    # OCR slips are app/lem/rdg, typist's errors choice/sic/corr: the seed has only OCR slips
+    assert tree.find(".//t:choice", NS) is None
+    sics = [text_of(a.find("t:rdg", NS)) for a in tree.iterfind(".//t:app", NS)]
+    corrs = {text_of(a.find("t:lem", NS)) for a in tree.iterfind(".//t:app", NS)}
     seed = SEED.read_text(encoding="utf-8")
     assert sics.count("Dubinina") == seed.count("Dubinina") - seed.count("Dubinina's")
     assert "Dubin in" in sics
@@ -52,12 +54,11 @@ def test_seed_dubinin_errors_corrected_and_regan_kept(seed_output) -> None:
     assert "Dubin in" not in body
     regans = [el for el in tree.iterfind(".//t:persName", NS) if text_of(el) == "Regan"]
     assert regans and all(el.get("ref") != "#reagan-ronald" for el in regans)
-    assert not any(
-        text_of(c.find("t:sic", NS)) == "Regan" for c in tree.iterfind(".//t:choice", NS)
-    )
+    assert "Regan" not in sics
     with (out / "corrections.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == report["documents"][0]["corrections"] == len(sics)
+    assert {row["error"] for row in rows} == {"ocr"}  # OCR slips, no typist's error
     assert {r["correction"] for r in rows} == {"Dubinin"}
 
 
@@ -134,12 +135,12 @@ def test_no_correct_tags_names_but_changes_nothing(tmp_path: Path) -> None:
     code, report = run_batch([SEED], tmp_path, correct=False)
     assert code == ExitCode.ok and report["documents"][0]["corrections"] == 0
     tree = etree.parse(str(tmp_path / "memcon-1986-06-23.ocr.xml"))
-    assert tree.find(".//t:choice", NS) is None
+    assert tree.find(".//t:choice", NS) is None and tree.find(".//t:app", NS) is None
     refs = {el.get("ref") for el in tree.iterfind(".//t:text//t:persName", NS)}
     assert {"#dubinin-yuri", "#reagan-ronald", "#regan-donald"} <= refs
     assert "Dubinina" in body_text(tree)
     header = (tmp_path / "corrections.csv").read_text(encoding="utf-8").splitlines()
-    assert header == ["document,page,line,original,correction,entity_id,score,cert"]
+    assert header == ["document,page,line,original,correction,entity_id,score,cert,error"]
 
 
 def test_every_referenced_entity_is_declared_once(seed_output) -> None:
@@ -152,3 +153,37 @@ def test_every_referenced_entity_is_declared_once(seed_output) -> None:
     assert len(declared) == len(set(declared))
     refs = {el.get("ref")[1:] for el in tree.iterfind(".//t:text//*[@ref]", NS)}
     assert refs <= set(declared)
+
+
+def test_names_ii_encoding(tmp_path: Path, tei_all) -> None:
+    """Compounds, OCR slips and typist's errors, names to add, dates: valid TEI, in the report."""
+    memo = tmp_path / "in" / "memo.txt"
+    memo.parent.mkdir()
+    memo.write_text(
+        "MEMORANDUM OF CONVERSATION\n\nDATE: March 3, 1987\n\n"
+        "The Shultz-Gr0myko channel was discussed with Ambassador Vlasenko.\n"
+        "Secretary Shulz said that Gorbachcv agreed. Richard Allen was not present.\n",
+        encoding="utf-8",
+    )
+    code, report = run_batch([memo], tmp_path / "out")
+    assert code == ExitCode.ok
+    (entry,) = report["documents"]
+    path = tmp_path / "out" / entry["output"]
+    assert_tei_all_valid(tei_all, path)
+    tree = etree.parse(str(path))
+    # two names in one word, the hyphen between them
+    compound = [p for p in tree.iterfind(".//t:p//t:persName", NS)
+                if p.get("ref") in ("#shultz-george", "#gromyko-andrei")][:2]
+    assert [p.get("ref") for p in compound] == ["#shultz-george", "#gromyko-andrei"]
+    assert compound[0].tail == "-"
+    # an OCR slip: app with the OCR's reading as rdg; a typist's error: choice with sic
+    readings = {text_of(a.find("t:rdg", NS)): text_of(a.find("t:lem", NS))
+                for a in tree.iterfind(".//t:app", NS)}
+    assert readings == {"Gr0myko": "Gromyko", "Gorbachcv": "Gorbachev"}
+    errors = {text_of(c.find("t:sic", NS)): text_of(c.find("t:corr", NS))
+              for c in tree.iterfind(".//t:choice", NS)}
+    assert errors == {"Shulz": "Shultz"}
+    # a name not in the gazetteer: a person without a link, and a name to add
+    vlasenko = [p for p in tree.iterfind(".//t:persName", NS) if text_of(p) == "Vlasenko"]
+    assert vlasenko and vlasenko[0].get("ref") is None
+    assert entry["names_to_add"] == ["Vlasenko"]

@@ -337,3 +337,58 @@ def test_default_gazetteer() -> None:
     assert [e.id for e in g.forms("Reagan")] == ["reagan-ronald"]
     assert [e.id for e in g.forms("Dubinin")] == ["dubinin-yuri"]
     assert g.fingerprint() == Gazetteer.load([path]).fingerprint()
+
+
+# -- dates of people --------------------------------------------------------------------------
+
+
+def test_csv_floruit_column_is_optional(tmp_path: Path) -> None:
+    text = (
+        "id,name,type,variants,floruit\n"
+        "allen-richard,Richard V. Allen,person,Allen,1968-1982\n"
+        "stalin-joseph,Joseph Stalin,person,Stalin,1917–1953\n"
+        "moscow,Moscow,place,,\n"
+        "dubinin-yuri,Yuri Dubinin,person,Dubinin,1986\n"
+    )
+    g = Gazetteer.load([write(tmp_path, "g.csv", text)])
+    assert g["allen-richard"].floruit == (1968, 1982)
+    assert g["stalin-joseph"].floruit == (1917, 1953)  # an en dash too
+    assert g["moscow"].floruit is None
+    assert g["dubinin-yuri"].floruit == (1986, 1986)
+    # a gazetteer without dates keeps its fingerprint; dates change it
+    plain = Gazetteer.load([write(tmp_path, "p.csv", SMALL)])
+    assert plain.fingerprint() == Gazetteer.load([write(tmp_path, "q.csv", SMALL)]).fingerprint()
+    undated = text.replace("1968-1982", "")
+    assert g.fingerprint() != Gazetteer.load([write(tmp_path, "u.csv", undated)]).fingerprint()
+
+
+@pytest.mark.parametrize("value", ["1980s", "1989-1981", "soon"])
+def test_csv_bad_floruit_names_the_line(tmp_path: Path, value: str) -> None:
+    text = f"id,name,type,variants,floruit\nallen-richard,Richard Allen,person,Allen,{value}\n"
+    path = write(tmp_path, "g.csv", text)
+    message = bad([path])
+    assert f"{path}:2:" in message and "floruit" in message
+
+
+def test_tei_floruit_birth_and_death(tmp_path: Path) -> None:
+    text = f"""<TEI xmlns="{TEI_NS}"><text><body><listPerson>
+      <person xml:id="allen-richard"><persName>Richard V. Allen</persName>
+        <floruit from="1968" to="1982"/></person>
+      <person xml:id="stalin-joseph"><persName>Joseph Stalin</persName>
+        <birth when="1878-12-18"/><death when="1953-03-05"/></person>
+      <person xml:id="nobody"><persName>Nobody</persName></person>
+    </listPerson></body></text></TEI>"""
+    g = Gazetteer.load([write(tmp_path, "people.xml", text)])
+    assert g["allen-richard"].floruit == (1968, 1982)
+    assert g["stalin-joseph"].floruit == (1898, 1953)  # from age 20 to death
+    assert g["nobody"].floruit is None
+
+
+def test_default_gazetteer_dates_its_people() -> None:
+    g = Gazetteer.load([])
+    people = [e for e in g.entities.values() if e.type == "person"]
+    dated = [e for e in people if e.floruit is not None]
+    assert len(dated) >= 0.99 * len(people)
+    assert all(1850 < e.floruit[0] <= e.floruit[1] <= 2030 for e in dated if e.floruit)
+    assert g["allen-richard"].floruit is not None and g["allen-richard"].floruit[0] > 1963
+    assert all(e.floruit is None for e in g.entities.values() if e.type != "person")

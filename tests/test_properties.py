@@ -16,7 +16,7 @@ What the pipeline keeps of a text, and so what the tests expect (the model):
   hyphen and line end it stands for, so the output's words are compared with the source's.
 
 ``assert_words_kept`` (conftest) then checks the words as a multiset (none lost, none added)
-and each line's words in order in the output's text, corrections (``corr``) aside.
+and each line's words in order in the output's text, corrections (``corr``, ``lem``) aside.
 """
 
 from __future__ import annotations
@@ -88,15 +88,15 @@ def kept(text: str) -> str:
 def read_pages(tree: etree._ElementTree) -> list[str]:
     """The output's words as the source had them: before the first page break, then by page.
 
-    Corrections (``corr``) are left out; a hyphen that an ``lb`` records is put back at the
-    end of the word before it, wherever that word was written (the line may start the next
-    element: a subject ends, a paragraph begins).
+    Corrections (``corr``, and ``lem`` of an OCR slip) are left out; a hyphen that an ``lb``
+    records is put back at the end of the word before it, wherever that word was written (the
+    line may start the next element: a subject ends, a paragraph begins).
     """
     pages: list[list[str]] = [[]]
-    pb, lb, corr = (f"{{{NS['t']}}}{tag}" for tag in ("pb", "lb", "corr"))
+    pb, lb, corr, lem = (f"{{{NS['t']}}}{tag}" for tag in ("pb", "lb", "corr", "lem"))
 
     def walk(element: etree._Element) -> None:
-        if element.tag == corr:
+        if element.tag in (corr, lem):
             return
         if element.tag == pb:
             pages.append([])

@@ -196,4 +196,18 @@ def test_real_pages_valid_and_furniture_kept_out_of_text(tmp_path: Path, tei_all
     assert len(form.findall(".//t:body//t:unclear", NS)) > 20
     unclear_104 = " ".join(text_of(u) for u in jfk.iterfind(".//t:unclear", NS))
     assert "OSWALD" not in unclear_104 and "CHAYES" not in unclear_104
+    # Names on the CIA memo of 1964: "Allen" of the 1963 column "Allen and Scott" is not
+    # Richard V. Allen (active from 1968): for review, unlinked; the surnames the record types
+    # in capitals are persons without a link, and names to add.
+    allens = [p for p in jfk.iterfind(".//t:text//t:persName", NS) if text_of(p) == "Allen"]
+    assert allens and all(p.get("ref") is None and p.get("cert") == "low" for p in allens)
+    unlinked = {
+        text_of(p).split()[-1]
+        for p in jfk.iterfind(".//t:text//t:persName", NS)
+        if p.get("ref") is None and p.get("cert") is None
+    }
+    assert {"CHAYES", "OSWALD", "WISE", "DAVIS"} <= unlinked
+    (memo,) = [d for d in report["documents"] if d["id"] == "jfk-104-10132-10092"]
+    assert {"CHAYES", "OSWALD", "WISE", "DAVIS"} <= set(memo["names_to_add"])
+    assert any("Allen" in note and "1964" in note for note in memo["review_notes"])
     assert order.find(".//t:unclear", NS) is None

@@ -10,6 +10,7 @@ a dictionary word, a damaged name turned into the wrong name, or another word.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -47,6 +48,35 @@ class Result:
     redraws: int = 0
     wrong: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
+    #: per kind of damage to names: [events needing a correction, fixed, corrections, right,
+    #: sent for review];
+    #: corrections of words with no damage to a name are counted under "none"
+    cases: dict[str, list[int]] = field(default_factory=dict)
+
+    def case(self, op: str) -> list[int]:
+        return self.cases.setdefault(op, [0, 0, 0, 0, 0])
+
+    def case_lines(self) -> list[str]:
+        """Recall and precision per kind of damage."""
+        out = []
+        for op in sorted(self.cases):
+            events, fixed, corrections, right, reviewed = self.cases[op]
+            recall = f"{fixed / events:.4f}" if events else "  -   "
+            precision = f"{right / corrections:.4f}" if corrections else "  -   "
+            out.append(
+                f"  {op:<17} recall {recall} ({fixed}/{events})  precision {precision} "
+                f"({right}/{corrections})" + (f"  sent for review {reviewed}" if reviewed else "")
+            )
+        return out
+
+    def case_ok(self, recall: float, precision: float) -> bool:
+        """Every kind of damage meets the goals (a kind with no events has no recall)."""
+        for events, fixed, corrections, right, _reviewed in self.cases.values():
+            if events and fixed / events < recall:
+                return False
+            if corrections and right / corrections < precision:
+                return False
+        return True
 
     @property
     def recall(self) -> float:
@@ -99,32 +129,49 @@ def evaluate(corrector: NameCorrector, documents: Sequence[Injected]) -> Result:
         mentions = corrector.find_mentions(doc.pages)
         right_spans: list[set[WordRef]] = []
         reviewed_spans: list[set[WordRef]] = []
+        # The names of one word ("Shu1tz-Gr0myko") are judged together: the word as all
+        # their corrections rewrite it.
+        groups: dict[tuple[WordRef, ...], list[Mention]] = {}
         for m in mentions:
             refs = span(m, doc.pages)
             if m.review:
                 reviewed_spans.append(set(refs))
-            if m.corrected is None:
-                continue
-            result.corrections += 1
+            if m.corrected is not None:
+                groups.setdefault(tuple(refs), []).append(m)
+        for refs_key, group in groups.items():
+            refs = list(refs_key)
+            result.corrections += len(group)
             toks = [doc.truth[r] for r in refs]
+            ops = {doc.events[t.event].op for t in toks if t.event is not None
+                   and doc.events[t.event].on_name}
+            op = min(ops) if ops else "none"
+            result.case(op)[2] += len(group)
             after = _next_ref(refs[-1], doc.pages)
             complete = toks[0].clean != "" and (after is None or doc.truth[after].clean != "")
             clean = " ".join(t.clean for t in toks if t.clean)
-            prefix, suffix = affixes(m, doc.pages)
-            proposed = prefix + m.corrected + suffix
+            proposed = _rewrite(group, doc.pages)
             if complete and proposed == clean:
-                result.right += 1
+                result.right += len(group)
+                result.case(op)[3] += len(group)
                 right_spans.append(set(refs))
                 expected = {doc.names[t.name].entity_id for t in toks if t.name is not None}
                 expected.discard(None)
-                if expected and m.entity_id not in expected:
+                if len(group) == 1 and expected and group[0].entity_id not in expected:
                     result.wrong_entity += 1
                 continue
-            result.wrong.append(
-                f"{doc.name}: {m.original!r} -> {m.corrected!r} ({m.entity_id}, {m.score}); "
-                f"clean {clean!r}"
-            )
-            for t in toks:
+            if len(group) > 1 or group[0].offset is not None:
+                # names in one word: each correction is right when its part of the word is
+                # ("NAT0-Kampelman": Kampelman is right though NAT0 is left alone)
+                right = [m for m in group if complete and _part_right(m, doc.pages, clean)]
+                result.right += len(right)
+                result.case(op)[3] += len(right)
+                group = [m for m in group if m not in right]
+            for m in group:
+                result.wrong.append(
+                    f"{doc.name}: {m.original!r} -> {m.corrected!r} ({m.entity_id}, "
+                    f"{m.score}); clean {clean!r}"
+                )
+            for t in toks if group else ():
                 _count_wrong(result, t, words)
         for event in doc.events:
             if not event.on_name:
@@ -134,12 +181,15 @@ def evaluate(corrector: NameCorrector, documents: Sequence[Injected]) -> Result:
                 result.hyphen_only += 1
                 continue
             result.name_events += 1
+            result.case(event.op)[0] += 1
             need = set(event.refs)
             if any(need <= s for s in right_spans):
                 result.fixed += 1
+                result.case(event.op)[1] += 1
             else:
                 if any(need & s for s in reviewed_spans):
                     result.reviewed += 1
+                    result.case(event.op)[4] += 1
                 result.missed.append(f"{doc.name}: {event.op} {event.clean!r} -> {event.damaged!r}")
         by_start = {m.first: m for m in mentions}
         covered: dict[WordRef, Mention] = {}
@@ -158,6 +208,33 @@ def evaluate(corrector: NameCorrector, documents: Sequence[Injected]) -> Result:
             if occurrence.entity_id in (m.entity_id, *m.candidates) or not occurrence.entity_id:
                 result.intact_tagged += 1
     return result
+
+
+def _rewrite(group: list[Mention], pages: Sequence[Page]) -> str:
+    """The words of the mentions (all on the same words) with every correction made."""
+    if len(group) == 1:
+        m = group[0]
+        prefix, suffix = affixes(m, pages)
+        return prefix + (m.corrected or m.original) + suffix
+    ref = group[0].first
+    text = pages[ref.page].lines[ref.line].words[ref.word].text
+    out, at = "", 0
+    for m in sorted(group, key=lambda m: m.offset or 0):
+        start = m.offset if m.offset is not None else text.find(m.original, at)
+        out += text[at:start] + (m.corrected or m.original)
+        at = start + len(m.original)
+    return out + text[at:]
+
+
+def _part_right(m: Mention, pages: Sequence[Page], clean: str) -> bool:
+    """The part of a compound word that the mention corrects reads as in the clean text."""
+    proposed = _rewrite([m], pages)
+    ours, theirs = re.split(r"[-/:]", proposed), re.split(r"[-/:]", clean)
+    if len(ours) != len(theirs):
+        return False
+    k = proposed[: (m.offset or 0)].count("-") + proposed[: (m.offset or 0)].count("/")
+    k += proposed[: (m.offset or 0)].count(":")
+    return ours[k] == theirs[k]
 
 
 def _count_wrong(result: Result, tok: Token, words: frozenset[str]) -> None:

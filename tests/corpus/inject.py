@@ -16,7 +16,15 @@ Damage, each applied to the letters of a word (punctuation around it is left alo
 - ``merge``: the word glued to the one before it ("PresidentReagan");
 - ``suffix``: a stray letter at the end ("Dubinina");
 - ``hyphen``: the word broken across a line end with a hyphen ("Gorba-" / "chev"), sometimes
-  with a confusion in the second half as well.
+  with a confusion in the second half as well;
+- ``length``: one confusion that changes the length, either way ("Solcolov", "Komienko");
+- ``compound``: the name joined to another name of the memo by a hyphen or a slash, one or
+  both damaged by a confusion ("Shultz-Gr0myko", "Shu1tz/Gromyko"); the clean text is the
+  compound;
+- ``short``: a name of 4 or 5 letters with one slip that no OCR confusion explains: a letter
+  changed, doubled or dropped ("Bnsh", "Bussh");
+- ``glued``: an "s" glued to a name damaged by a confusion ("Dobryinins" for "Dobrynins");
+  the clean text has the "s".
 
 A damaged name that would read as an exact gazetteer form or as a word of the word list is
 drawn again (no corrector can tell "Regan" damaged into "Began" from the word "Began", and
@@ -40,9 +48,15 @@ CONFUSIONS: tuple[tuple[str, str], ...] = (
     ("m", "rn"), ("d", "cl"), ("h", "li"), ("e", "c"), ("o", "0"), ("l", "1"), ("l", "I"),
     ("h", "b"), ("v", "y"), ("n", "ri"), ("u", "ii"), ("a", "@"), ("a", "4"), ("s", "5"),
     ("O", "0"), ("S", "5"), ("B", "8"), ("I", "l"), ("i", "l"), ("c", "e"), ("y", "v"),
+    ("k", "lc"), ("w", "vv"),
 )  # fmt: skip
+#: The confusions that change a word's length ("Solcolov", "Komienko").
+LENGTH_CONFUSIONS = tuple((a, b) for a, b in CONFUSIONS if len(a) != len(b))
 #: Damage operations and their weights, for names and for ordinary words.
-NAME_OPS = {"confusion": 5, "case": 2, "split": 2, "merge": 1.5, "suffix": 1.5, "hyphen": 1.5}
+NAME_OPS = {
+    "confusion": 5, "case": 2, "split": 2, "merge": 1.5, "suffix": 1.5, "hyphen": 1.5,
+    "length": 2, "compound": 1.5, "short": 1.5, "glued": 1,
+}  # fmt: skip
 WORD_OPS = {"confusion": 5, "case": 1, "split": 1.5, "merge": 2, "suffix": 1, "hyphen": 2}
 SUFFIX_LETTERS = "aeilnort"
 LINE_WIDTH = 68
@@ -130,6 +144,9 @@ def inject(
         source_lines.append(_tokens(raw, names, entity_of))
     events: list[Event] = []
     redraws = 0
+    partners = sorted(
+        {n.text for n in names if n.text.isalpha() and n.text[:1].isupper() and len(n.text) > 3}
+    )
     for line in source_lines:
         by_name: dict[int, list[int]] = {}
         for k, tok in enumerate(line):
@@ -149,7 +166,9 @@ def inject(
                 op = _choose(rng, NAME_OPS)
                 if op == "merge" and (k != positions[0] or not _can_merge(line, k)):
                     continue
-                result = _damage(line[k], op, rng)
+                if op in ("glued", "compound") and len(positions) > 1:
+                    continue  # an "s" or a second name goes with a one-word name
+                result = _damage(line[k], op, rng, partners)
                 if result is None:
                     continue
                 bad = any(is_form(t) or is_word(t) for t in result.not_form_or_word) or any(
@@ -242,9 +261,11 @@ def _can_merge(line: list[Token], k: int) -> bool:
     )
 
 
-def _confuse(core: str, rng: random.Random) -> str | None:
+def _confuse(
+    core: str, rng: random.Random, pairs: Sequence[tuple[str, str]] = CONFUSIONS
+) -> str | None:
     options: list[tuple[int, str, str]] = []
-    for true, ocr in CONFUSIONS:
+    for true, ocr in pairs:
         for a, b in ((true, ocr), (ocr, true)):
             start = 0
             while (at := core.find(a, start)) >= 0:
@@ -256,10 +277,58 @@ def _confuse(core: str, rng: random.Random) -> str | None:
     return core[:at] + b + core[at + len(a) :]
 
 
-def _damage(tok: Token, op: str, rng: random.Random) -> _Damage | None:
+def _damage(
+    tok: Token, op: str, rng: random.Random, partners: Sequence[str] = ()
+) -> _Damage | None:
     prefix, core, suffix = _split(tok.text)
     if len(core) < 4:
         return None
+    if op == "length":
+        new = _confuse(core, rng, LENGTH_CONFUSIONS)
+        if new is None or new == core:
+            return None
+        return _Damage([(prefix + new + suffix, tok.clean)], [new])
+    if op == "compound":
+        others = [p for p in partners if p != core]
+        if not core.isalpha() or not others or suffix.startswith(("'", "’")):
+            return None
+        other = rng.choice(others)
+        sep = rng.choice("-/")
+        new = _confuse(core, rng)
+        if new is None or new == core:
+            return None
+        damaged_other = other
+        if rng.random() < 0.3:
+            damaged_other = _confuse(other, rng) or other
+        first = rng.random() < 0.5
+        clean = core + sep + other if first else other + sep + core
+        text = new + sep + damaged_other if first else damaged_other + sep + new
+        checks = [new] + ([damaged_other] if damaged_other != other else [])
+        return _Damage([(prefix + text + suffix, prefix + clean + suffix)], checks)
+    if op == "short":
+        if not 4 <= len(core) <= 5 or not core.isalpha():
+            return None
+        at = rng.randrange(1, len(core))
+        kind = rng.choice(("change", "double", "drop") if len(core) == 5 else ("change", "double"))
+        if kind == "change":
+            letter = rng.choice("abcdefghijklmnopqrstuvwxyz")
+            letter = letter.upper() if core.isupper() else letter
+            new = core[:at] + letter + core[at + 1 :]
+        elif kind == "double":
+            new = core[:at] + core[at] + core[at:]
+        else:
+            new = core[:at] + core[at + 1 :]
+        if new == core or new.casefold() == core.casefold():
+            return None
+        return _Damage([(prefix + new + suffix, tok.clean)], [new])
+    if op == "glued":
+        if suffix or not core.isalpha() or core.endswith(("s", "S")):
+            return None
+        new = _confuse(core, rng)
+        if new is None or new == core:
+            return None
+        s = "S" if core.isupper() else "s"
+        return _Damage([(prefix + new + s, prefix + core + s)], [new, new + s])
     if op == "confusion":
         new = _confuse(core, rng)
         if new is None or new == core:
