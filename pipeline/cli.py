@@ -73,6 +73,32 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="follow symbolic links that point out of the input folders",
     )
+    published = run.add_argument_group(
+        "publication", "what the TEI header, manifests and bags say of the batch"
+    )
+    published.add_argument("--publisher", help="who makes the transcriptions available")
+    published.add_argument(
+        "--licence",
+        metavar="URI",
+        help="the licence's URI (default: the Public Domain Mark, for US-Government works)",
+    )
+    published.add_argument("--institution", help="the archive's institution (msIdentifier)")
+    published.add_argument("--repository", help="the archive's repository (msIdentifier)")
+    published.add_argument("--collection", help="the records' collection (msIdentifier)")
+    published.add_argument(
+        "--image-base-uri",
+        metavar="URI",
+        help="link page images under this URI (an image server) instead of relative to the TEI",
+    )
+    published.add_argument(
+        "--base-uri", metavar="URI", help="where the output folder will be published"
+    )
+    published.add_argument(
+        "--metadata",
+        type=Path,
+        metavar="FILE",
+        help="a TOML file with any of these (publisher = \"...\"); the options win over it",
+    )
     run.add_argument(
         "--no-progress",
         dest="progress",
@@ -94,6 +120,16 @@ def build_parser() -> argparse.ArgumentParser:
         "(TEI P5 4.12.0), or the one at RNG",
     )
     _verbosity(check)
+
+    pack = sub.add_parser("package", help="package a finished batch as a BagIt bag for deposit")
+    pack.add_argument("batch", type=Path, metavar="OUTDIR", help="the output folder of a run")
+    pack.add_argument("-o", "--output", type=Path, required=True, metavar="BAGDIR",
+                      help="the bag's folder (new or empty)")
+    pack.add_argument("--images", action="store_true",
+                      help="put the page images in the bag, the TEI linking to them")
+    pack.add_argument("--identifier", help="bag-info External-Identifier (default: OUTDIR's name)")
+    pack.add_argument("--organization", help="bag-info Source-Organization")
+    _verbosity(pack)
     return parser
 
 
@@ -112,6 +148,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(e.code or 0)
     _configure_logging(args.verbosity)
     try:
+        if args.command == "package":
+            from pipeline.bag import package
+
+            packed = package(args.batch, args.output, images=args.images,
+                             identifier=args.identifier, organization=args.organization)
+            if args.verbosity >= 0:
+                print(f"tei-pipeline: bag {packed.bag}: {packed.documents} documents, "
+                      f"{packed.files} files", file=sys.stderr)
+            return int(ExitCode.ok)
         if args.command == "validate":
             from pipeline.driver import validate_files
 
@@ -123,7 +168,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(validate_files(args.files, tei_all))
         from pipeline.driver import run
         from pipeline.options import Options
+        from pipeline.publication import Publication
 
+        given = {
+            name: getattr(args, name)
+            for name in ("publisher", "licence", "institution", "repository", "collection",
+                         "image_base_uri", "base_uri")
+            if getattr(args, name) is not None
+        }
+        publication = Publication(**given)
+        if args.metadata is not None:
+            publication = publication.with_file(args.metadata)
         options = Options(
             inputs=tuple(args.inputs),
             output=args.output,
@@ -138,6 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             verbosity=args.verbosity,
             progress=args.progress,
             follow_symlinks=args.follow_symlinks,
+            publication=publication,
         )
         return int(run(options))
     except PipelineError as e:

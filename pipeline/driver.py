@@ -5,13 +5,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
+import re
 import sys
 import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
 from pipeline import __version__, sources, tesseract
 from pipeline.exceptions import ExitCode, OutputPathBlocked
@@ -36,6 +39,7 @@ from pipeline.worker import (
 )
 
 log = logging.getLogger("pipeline")
+SCHEMA_DIR = "schema"  # the project schema, beside the documents that name it
 INVALID_DIR = ".tei-pipeline/invalid"  # documents that failed validation, kept for a bug report
 
 
@@ -53,8 +57,11 @@ def run(options: Options) -> ExitCode:
         tesseract_version=tesseract.check(options.lang) if needs_ocr else None,
         processed=_processing_date(),
         verbose=options.verbosity > 0,
+        publication=options.publication,
     )
+    metas = _metas(documents, settings, options.output)
     with OutputFolder(options.output) as out:  # held by this run until it ends
+        _write_schema(out)
         entries, todo = _plan(documents, out, settings, gazetteer.fingerprint(), options.force)
         planned = [_planned_pages(d) for d in todo]
         progress = Progress(sum(sum(p) for p in planned), enabled=options.verbosity >= 0,
@@ -63,7 +70,7 @@ def run(options: Options) -> ExitCode:
             if todo:
                 with make_executor(options.executor, settings, options.jobs, options.scheduler,
                                    gazetteer) as executor:
-                    for done in _schedule(executor, todo, planned, settings, progress):
+                    for done in _schedule(executor, todo, planned, settings, metas, progress):
                         entry = _finish(done, out, entries[done.doc.id].fingerprint)
                         out.record(entry)
                         entries[done.doc.id] = entry
@@ -216,6 +223,7 @@ def _schedule(
     documents: list[sources.DocumentSource],
     planned: list[list[int]],
     settings: Settings,
+    metas: dict[str, DocumentMeta],
     progress: Progress,
 ) -> Iterator[_Done]:
     """Run read tasks across documents on every slot; assemble each document once it is read.
@@ -248,7 +256,7 @@ def _schedule(
             whole = len(doc.pages) == 1
             if not whole:
                 results.setdefault(d, [None] * len(doc.pages))
-            tasks.append(ReadTask(doc.pages[t], _meta(doc, settings) if whole else None))
+            tasks.append(ReadTask(doc.pages[t], metas[doc.id] if whole else None))
         return _Job((read_task, settings, tasks), items, tasks)
 
     def read_in(d: int, t: int, value: OcrResult | DocumentResult) -> _Done | _Job | None:
@@ -269,7 +277,7 @@ def _schedule(
         if error is not None:
             read = sum(r.seconds for r in results.pop(d) if r is not None)
             return _Done(doc, pages, Assembled(None, [], [], 0.0, error=error), read)
-        return _Job((assemble_task, settings, _meta(doc, settings), pages), doc=d, pages=pages)
+        return _Job((assemble_task, settings, metas[doc.id], pages), doc=d, pages=pages)
 
     while sources_left or in_flight or again or assemblies:
         if again and not in_flight:
@@ -317,9 +325,62 @@ def _schedule(
                     assemblies.append(step)
 
 
-def _meta(doc: sources.DocumentSource, settings: Settings) -> DocumentMeta:
-    return DocumentMeta(doc.id, doc.files, doc.kind.value, settings.processed,
-                        settings.tesseract_version)
+def _write_schema(out: OutputFolder) -> None:
+    """The project schema into the output folder, where each document's xml-model points."""
+    from importlib import resources
+
+    for name in ("tei-pipeline.rng", "tei-pipeline.sch"):
+        data = (resources.files("pipeline") / "schema" / name).read_bytes()
+        try:
+            out.write(f"{SCHEMA_DIR}/{name}", data)
+        except OutputPathBlocked as e:  # the documents are still right; only the link is dead
+            log.warning("cannot write the project schema into the output folder: %s", e)
+
+
+def _metas(
+    documents: list[sources.DocumentSource], settings: Settings, output: Path
+) -> dict[str, DocumentMeta]:
+    """What each document's header says: its id (unique in the batch), links, publication."""
+    ids: dict[str, str] = {}
+    taken: set[str] = set()
+    for doc in sorted(documents, key=lambda d: d.id):  # the same ids for the same batch
+        xml_id = "doc-" + (re.sub(r"[^A-Za-z0-9._-]+", "-", doc.id).strip("-.") or "document")
+        if xml_id in taken:
+            xml_id += "-" + hashlib.sha256(doc.id.encode()).hexdigest()[:8]
+        taken.add(xml_id)
+        ids[doc.id] = xml_id
+    base = settings.publication.base_uri or output.resolve().as_uri()
+    base = base.rstrip("/") + "/"
+    metas = {}
+    for doc in documents:
+        folder = PurePosixPath(doc.output_name).parent
+        depth = len(folder.parts)
+        metas[doc.id] = DocumentMeta(
+            doc.id, doc.files, doc.kind.value, settings.processed, settings.tesseract_version,
+            xml_id=ids[doc.id],
+            publication=settings.publication,
+            lang=settings.lang,
+            image_urls=_image_urls(doc, output / folder, settings.publication.image_base_uri),
+            schema_href="/".join([".."] * depth + [f"{SCHEMA_DIR}/tei-pipeline"]),
+            document_uri=base + quote(doc.output_name, safe="/._-~"),
+        )
+    return metas
+
+
+def _image_urls(
+    doc: sources.DocumentSource, folder: Path, base: str | None
+) -> dict[str, str]:
+    """Each source file's link: relative to the TEI file's folder, or under the base URI."""
+    urls = {}
+    for name in doc.files:
+        path = Path(name)
+        if base:
+            below = PurePosixPath(doc.id).parent / path.relative_to(doc.path.parent).as_posix()
+            urls[name] = base.rstrip("/") + "/" + quote(str(below), safe="/._-~")
+        else:
+            relative = os.path.relpath(path.resolve(), folder.resolve())
+            urls[name] = quote(PurePosixPath(Path(relative).as_posix()).as_posix(), safe="/._-~")
+    return urls
 
 
 def _lost(job: _Job, error: Exception) -> Assembled | list[OcrResult | DocumentResult]:
@@ -364,6 +425,13 @@ def _finish(done: _Done, out: OutputFolder, fingerprint: str | None) -> Document
         log.warning("%s: %s", doc.id, e.message)
         return entry
     entry.output = doc.output_name
+    entry.notes.extend(assembled.notes)
+    for suffix, data in assembled.sidecars.items():
+        try:
+            out.write(f"{doc.id}{suffix}", data)
+            entry.sidecars.append(f"{doc.id}{suffix}")
+        except OutputPathBlocked as e:
+            entry.notes.append(e.message)
     entry.status = "degraded" if entry.gaps else "ok"
     if entry.gaps:
         entry.error = f"{len(entry.gaps)} page(s) could not be read: {entry.gaps[0].error}"

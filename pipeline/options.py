@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.exceptions import UsageError
+from pipeline.publication import Publication
 
 EXECUTORS = ("process", "serial", "dask")
 
@@ -28,6 +29,7 @@ class Options:
     verbosity: int = 0  # -1 quiet, 0 normal, 1 verbose
     progress: bool | None = None  # None: a bar on a terminal, log lines otherwise
     follow_symlinks: bool = False
+    publication: Publication = field(default_factory=Publication)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "inputs", tuple(Path(p) for p in self.inputs))

@@ -55,6 +55,8 @@ class DocumentEntry:
     names_to_add: list[str] = field(default_factory=list)
     #: names for review with the reason, "page 1 line 12: Allen: Richard V. Allen was ..."
     review_notes: list[str] = field(default_factory=list)
+    #: files written beside the TEI: "box3/memo7.manifest.json"
+    sidecars: list[str] = field(default_factory=list)
 
     def public(self) -> dict:
         data = asdict(self)

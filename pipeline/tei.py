@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from lxml import etree
@@ -13,6 +13,7 @@ from pipeline import __version__
 from pipeline.correction import affixes, english_words
 from pipeline.gazetteer import Entity
 from pipeline.model import Mention, Page, WordRef
+from pipeline.publication import Publication
 from pipeline.structure import (
     Closer,
     DocumentStructure,
@@ -42,13 +43,37 @@ XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff
 
 @dataclass(frozen=True)
 class DocumentMeta:
-    """What the header says about where the document came from."""
+    """What the header says about where the document came from and how it is published."""
 
     id: str
     files: Sequence[str]
     kind: str
     processed: str  # ISO date of this run
     tesseract_version: str | None
+    xml_id: str | None = None  # TEI/@xml:id, unique within the batch
+    publication: Publication = field(default_factory=Publication)
+    lang: str = "eng"  # Tesseract's languages: the document's
+    image_urls: Mapping[str, str] = field(default_factory=dict)  # source file -> graphic/@url
+    schema_href: str | None = None  # the project schema, from the document's folder
+    document_uri: str = ""  # where the TEI file will be found (file: URI, or under --base-uri)
+
+
+TEI_ALL_URL = "https://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_all.rng"
+RELAXNG_NS = "http://relaxng.org/ns/structure/1.0"
+ISO_SCHEMATRON_NS = "http://purl.oclc.org/dsdl/schematron"
+# Tesseract's language codes and the languages' names for langUsage (ISO 639-1 where it has one)
+LANGUAGES = {
+    "eng": ("en", "English"), "rus": ("ru", "Russian"), "deu": ("de", "German"),
+    "fra": ("fr", "French"), "spa": ("es", "Spanish"), "ita": ("it", "Italian"),
+    "por": ("pt", "Portuguese"), "pol": ("pl", "Polish"), "ukr": ("uk", "Ukrainian"),
+    "chi_sim": ("zh-Hans", "Chinese (simplified)"), "jpn": ("ja", "Japanese"),
+    "vie": ("vi", "Vietnamese"), "kor": ("ko", "Korean"), "ara": ("ar", "Arabic"),
+}
+MIME_TYPES = {
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".tif": "image/tiff",
+    ".tiff": "image/tiff", ".pdf": "application/pdf", ".gif": "image/gif",
+    ".bmp": "image/bmp", ".webp": "image/webp", ".jp2": "image/jp2",
+}
 
 
 def E(tag: str, *children: object, **attrs: str | None) -> etree._Element:
@@ -105,10 +130,12 @@ def build(
         "TEI",
         tei_header(meta, structure, participants, entities, pages),
         stand_off(referenced, entities, {p.id for p in participants}),
-        facsimile(pages),
+        facsimile(pages, meta.image_urls),
         E("text", body),
     )
     root.set(f"{{{XML_NS}}}lang", "en")
+    if meta.xml_id:
+        root.set(XML_ID, meta.xml_id)
     for empty in [c for c in root if c.tag.endswith("standOff") or c.tag.endswith("facsimile")]:
         if len(empty) == 0:
             root.remove(empty)
@@ -139,14 +166,7 @@ def tei_header(
                     E("name", "tei-pipeline"),
                 ),
             ),
-            E(
-                "publicationStmt",
-                E(
-                    "p",
-                    f"Machine transcription made with tei-pipeline {__version__}; "
-                    "not reviewed by a person.",
-                ),
-            ),
+            publication_stmt(meta),
             source_desc(meta, structure, title, pages),
         ),
         E(
@@ -177,18 +197,82 @@ def tei_header(
                     else []
                 ),
             ),
+            E(
+                "classDecl",
+                E(
+                    "taxonomy",
+                    E("category", E("catDesc", structure.kind.label),
+                      xml_id=f"kind-{structure.kind.div_type}"),
+                    xml_id="kinds",
+                ),
+            ),
         ),
-        profile_desc(structure, participants, entities),
+        profile_desc(structure, participants, entities, meta.lang),
         E(
             "revisionDesc",
             E(
                 "change",
-                f"Created from {len(meta.files)} source file(s) ({meta.kind}).",
+                f"Machine transcription made with tei-pipeline {__version__} from "
+                f"{len(meta.files)} source file(s) ({meta.kind}); not reviewed by a person.",
                 when=meta.processed,
                 who=f"#{APP_ID}",
             ),
+            status="draft",
         ),
     )
+
+
+def publication_stmt(meta: DocumentMeta) -> etree._Element:
+    """Who makes the transcription available, its local identifier, date and licence."""
+    publication = meta.publication
+    agency = (
+        E("publisher", publication.publisher)
+        if publication.publisher
+        else E("authority", "tei-pipeline (unreviewed machine transcription)")
+    )
+    return E(
+        "publicationStmt",
+        agency,
+        E("idno", meta.id, type="local"),
+        E("date", meta.processed, when=meta.processed),
+        E(
+            "availability",
+            E("licence", publication.licence_label, target=publication.licence),
+            status="free",
+        ),
+    )
+
+
+def ms_desc(meta: DocumentMeta, structure: DocumentStructure, pages: Sequence[Page]
+            ) -> etree._Element | None:
+    """The archive's identification of the record; None when nothing is known.
+
+    Institution, repository and collection as given; the record and case numbers as read
+    on its pages.
+    """
+    publication = meta.publication
+    numbers: list[tuple[str, str]] = []
+    for item in _all_furniture(structure):
+        if item.kind is FurnitureKind.archive_id:
+            number = " ".join(_line_text(pages, r) for r in item.lines)
+            if RECORD_NUMBER.match(number.replace(" ", "")):
+                numbers.append((number.replace(" ", ""), "record"))
+        elif item.kind is FurnitureKind.declassification and item.idno:
+            numbers.append((item.idno, "declassification"))
+    unique = list(dict.fromkeys(numbers))
+    parts = [
+        E("institution", publication.institution) if publication.institution else None,
+        E("repository", publication.repository) if publication.repository else None,
+        E("collection", publication.collection) if publication.collection else None,
+        *[E("idno", number, type=kind) for number, kind in unique],
+    ]
+    present = [p for p in parts if p is not None]
+    if not present:
+        return None
+    return E("msDesc", E("msIdentifier", *present))
+
+
+RECORD_NUMBER = re.compile(r"^\d{3}-\d{5}-\d{5}$")  # a JFK Records Act record number
 
 
 def _version_token(version: str | None) -> str | None:
@@ -245,8 +329,8 @@ def source_desc(
         append(bibl, E("note", note, type="classification"))
     files = E("list", type="sourceFiles")
     for path in meta.files:
-        append(files, E("item", E("ref", path, target=_uri(path))))
-    return E("sourceDesc", bibl, files)
+        append(files, E("item", E("ref", path, target=meta.image_urls.get(path, _uri(path)))))
+    return E("sourceDesc", bibl, ms_desc(meta, structure, pages), files)
 
 
 def _uri(path: str) -> str:
@@ -266,11 +350,19 @@ def _all_furniture(structure: DocumentStructure) -> list[Furniture]:
 
 
 def profile_desc(
-    structure: DocumentStructure, participants: Sequence[Participant], entities: dict[str, Entity]
+    structure: DocumentStructure,
+    participants: Sequence[Participant],
+    entities: dict[str, Entity],
+    lang: str,
 ) -> etree._Element | None:
     children: list[etree._Element] = []
     if structure.date_iso:
         children.append(E("creation", E("date", structure.date_iso, when=structure.date_iso)))
+    languages = [LANGUAGES.get(code, (code, code)) for code in dict.fromkeys(lang.split("+"))]
+    children.append(
+        E("langUsage", *[E("language", name, ident=ident) for ident, name in languages])
+    )
+    children.append(E("textClass", E("catRef", target=f"#kind-{structure.kind.div_type}")))
     if participants:
         people = E("listPerson", type="participants")
         for p in participants:
@@ -326,8 +418,11 @@ def stand_off(
     return E("standOff", *[lst for lst in lists.values() if len(lst)])
 
 
-def facsimile(pages: Sequence[Page]) -> etree._Element:
-    """One surface per page image, one zone per line, in image pixels."""
+def facsimile(pages: Sequence[Page], urls: Mapping[str, str]) -> etree._Element:
+    """One surface per page image, one zone per line, in image pixels.
+
+    The image's URL is relative to the TEI file's own folder, or under the image base URI.
+    """
     facs = E("facsimile")
     for p, page in enumerate(pages):
         if not page.has_image:
@@ -336,7 +431,8 @@ def facsimile(pages: Sequence[Page]) -> etree._Element:
             "surface",
             E(
                 "graphic",
-                url=_uri(page.source.path),
+                url=_page_url(page, urls),
+                mimeType=MIME_TYPES.get(PurePosixPath(page.source.path).suffix.lower()),
                 width=f"{page.width}px",
                 height=f"{page.height}px",
             ),
@@ -364,6 +460,13 @@ def facsimile(pages: Sequence[Page]) -> etree._Element:
             )
         append(facs, surface)
     return facs
+
+
+def _page_url(page: Page, urls: Mapping[str, str]) -> str:
+    url = urls.get(page.source.path, _uri(page.source.path))
+    if page.source.path.lower().endswith(".pdf"):
+        return f"{url}#page={page.source.index + 1}"  # a page of a PDF (RFC 8118)
+    return url
 
 
 def surface_id(page: int) -> str:
@@ -507,9 +610,9 @@ class _TextWriter:
         refs += [(f.line, "field", f) for f in header.fields]
         refs += [(r, "other", None) for r in header.other]
         refs += [(r, "noise", None) for r in header.noise]
-        for ref, role, field in sorted(refs, key=lambda t: (t[0].page, t[0].line)):
-            if role == "field" and field is not None:
-                append(opener, self.header_field(field))
+        for ref, role, labelled in sorted(refs, key=lambda t: (t[0].page, t[0].line)):
+            if role == "field" and labelled is not None:
+                append(opener, self.header_field(labelled))
             elif role == "docType":
                 append(opener, E("seg", *self.line(ref, first=True), type="docType"))
             else:
@@ -904,12 +1007,23 @@ MIXED = {
 }
 
 
-def serialize(root: etree._Element) -> bytes:
-    """Pretty-printed UTF-8 bytes with the XML declaration; text content left as it is."""
+def serialize(root: etree._Element, schema_href: str | None = None) -> bytes:
+    """Pretty-printed UTF-8 bytes: the XML declaration, the schemas' xml-model instructions.
+
+    Full TEI, and the project schema at `schema_href` when given; text content as it is.
+    """
     for el in root.iter(MIXED):
         if el.text is None and len(el):
             el.text = ""  # lxml then treats the element as mixed content and adds no indent
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    models = [(TEI_ALL_URL, RELAXNG_NS)]
+    if schema_href:
+        models += [(f"{schema_href}.rng", RELAXNG_NS), (f"{schema_href}.sch", ISO_SCHEMATRON_NS)]
+    head = "".join(
+        f'<?xml-model href="{href}" type="application/xml" schematypens="{ns}"?>\n'
+        for href, ns in models
+    )
+    body = etree.tostring(root, encoding="UTF-8", pretty_print=True)
+    return b'<?xml version=\'1.0\' encoding=\'UTF-8\'?>\n' + head.encode("utf-8") + body
 
 
 def parse(data: bytes) -> etree._ElementTree:

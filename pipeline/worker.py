@@ -16,6 +16,7 @@ from pipeline.correction import NameCorrector
 from pipeline.exceptions import InputError
 from pipeline.gazetteer import Gazetteer
 from pipeline.model import InputKind, Mention, Page, PageSource
+from pipeline.publication import Publication
 from pipeline.validate import Validator
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class Settings:
     correct: bool
     tesseract_version: str | None
     processed: str  # ISO date stamped into revisionDesc
+    publication: Publication = field(default_factory=Publication)
     verbose: bool = False  # workers log details (-v); otherwise only errors, the parent reports
 
 
@@ -208,6 +210,9 @@ class Assembled:
     seconds: float
     error: str | None = None
     stages: StageTimes = field(default_factory=StageTimes)
+    #: files that go beside the TEI ("x.manifest.json"), by name suffix
+    sidecars: dict[str, bytes] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page]) -> Assembled:
@@ -228,17 +233,39 @@ def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page])
             tree = structure.analyse(pages, mentions, today=today)
         t2 = time.perf_counter()
         root = tei.build(meta, pages, mentions, tree, ctx.gazetteer.entities)
-        xml = tei.serialize(root)
+        xml = tei.serialize(root, meta.schema_href)
         t3 = time.perf_counter()
         # Validate what was written, parsed back in: line numbers in messages, and no surprises.
         problems = [str(p) for p in ctx.validator.problems(tei.parse(xml), meta.id)]
         t4 = time.perf_counter()
+        sidecars, notes = _sidecars(meta, pages, tree)
         return Assembled(xml, mentions, problems, t4 - started,
-                         stages=StageTimes(t1 - t0, t2 - t1, t3 - t2, t4 - t3))
+                         stages=StageTimes(t1 - t0, t2 - t1, t3 - t2, t4 - t3),
+                         sidecars=sidecars, notes=notes)
     except Exception as e:
         log.debug("internal error assembling %s: %s", meta.id, traceback.format_exc())
         return Assembled(None, [], [], time.perf_counter() - started,
                          error=f"internal error: {type(e).__name__}: {e}")
+
+
+def _sidecars(
+    meta: tei.DocumentMeta, pages: list[Page], tree: structure.DocumentStructure
+) -> tuple[dict[str, bytes], list[str]]:
+    """What goes beside the TEI of a scanned document: its IIIF manifest.
+
+    A sidecar that cannot be made is a note in the report, never the document's loss.
+    """
+    if not any(page.has_image for page in pages):
+        return {}, []
+    from pipeline import iiif
+
+    try:
+        title = tei.document_title(meta, tree)
+        made = iiif.manifest(meta, pages, title, tree.date_iso, tree.kind.label)
+    except Exception as e:  # a bug in making it: the TEI is right all the same
+        log.debug("IIIF manifest of %s: %s", meta.id, traceback.format_exc())
+        return {}, [f"no IIIF manifest (a bug; please report it): {type(e).__name__}: {e}"]
+    return {".manifest.json": made.encode("utf-8")}, []
 
 
 def _document_years(tree: structure.DocumentStructure) -> tuple[int, int] | None:

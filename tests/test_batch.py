@@ -380,7 +380,8 @@ def test_schedule_keeps_every_slot_busy_and_memory_bounded(monkeypatch, document
     executor = ShuffledExecutor(slots=4, seed=documents)
     progress = Progress(documents * pages, enabled=False, bar=False)
     planned = [[1] * pages for _ in docs]
-    done = list(driver._schedule(executor, docs, planned, settings, progress))
+    metas = driver._metas(docs, settings, Path("out"))
+    done = list(driver._schedule(executor, docs, planned, settings, metas, progress))
     assert sorted(d.doc.id for d in done) == sorted(d.id for d in docs)
     assert all(d.assembled.xml == f"{d.doc.id}:{pages}".encode() for d in done)
     assert all([p.number for p in d.pages] == list(range(1, pages + 1)) for d in done)

@@ -943,7 +943,7 @@ def _partial_files(out: Path) -> list[Path]:
     leftovers = list(tmp.rglob("*")) if tmp.exists() else []
     for path in out.rglob("*"):
         if path.is_file() and STATE_DIR not in path.relative_to(out).parts:
-            if path.suffix not in (".xml", ".json", ".csv"):
+            if path.suffix not in (".xml", ".json", ".csv", ".rng", ".sch"):
                 leftovers.append(path)
     return leftovers
 

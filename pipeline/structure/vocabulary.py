@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 # Titles and roles that stand before a name or after it ("D. Zarechnak, Interpreter").
 ROLE_WORDS = (
@@ -179,5 +179,5 @@ def processing_day() -> date:
     """The day documents are processed: today, or SOURCE_DATE_EPOCH's day (reproducible output)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
+        return datetime.fromtimestamp(int(epoch), tz=UTC).date()
     return date.today()
