@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.exceptions import ExitCode, PipelineError
+from pipeline.terminal import PrintableFormatter, printable
 
 log = logging.getLogger("pipeline")
 
@@ -129,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(run(options))
     except PipelineError as e:
         log.debug("details", exc_info=True)
-        print(f"tei-pipeline: error: {e}", file=sys.stderr)
+        print(f"tei-pipeline: error: {printable(e)}", file=sys.stderr)
         return int(e.exit_code)
     except KeyboardInterrupt:
         print(
@@ -139,7 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:  # a bug: one line, the traceback with -v
         log.debug("unexpected error", exc_info=True)
         print(
-            f"tei-pipeline: internal error: {type(e).__name__}: {e} (rerun with -v for details)",
+            f"tei-pipeline: internal error: {type(e).__name__}: {printable(e)} "
+            "(rerun with -v for details)",
             file=sys.stderr,
         )
         return int(ExitCode.internal_error)
@@ -147,9 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _configure_logging(verbosity: int) -> None:
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.DEBUG}[verbosity]
-    logging.basicConfig(
-        level=level, format="tei-pipeline: %(levelname)s: %(message)s", stream=sys.stderr
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(PrintableFormatter("tei-pipeline: %(levelname)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 if __name__ == "__main__":

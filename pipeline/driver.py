@@ -23,6 +23,7 @@ from pipeline.model import InputKind, Page
 from pipeline.options import Options
 from pipeline.progress import Progress
 from pipeline.report import DocumentEntry, OutputFolder, PageGap
+from pipeline.terminal import printable
 from pipeline.tei import DocumentMeta
 from pipeline.validate import Validator, check_file
 from pipeline.worker import (
@@ -368,11 +369,18 @@ def _finish(done: _Done, out: OutputFolder, fingerprint: str | None) -> Document
         log.warning("%s: %s", doc.id, e.message)
         return entry
     entry.output = doc.output_name
-    entry.status = "degraded" if entry.gaps else "ok"
+    entry.status = "degraded" if entry.gaps or assembled.reduced else "ok"
     if entry.gaps:
         entry.error = f"{len(entry.gaps)} page(s) could not be read: {entry.gaps[0].error}"
         for gap in entry.gaps:
             log.warning("%s page %d (%s): %s", doc.id, gap.page, gap.source, gap.error)
+    if assembled.reduced:
+        reason = (f"output did not validate, markup reduced to plain text (a bug; please report "
+                  f"it): {assembled.reduced[0]}")
+        entry.error = f"{entry.error}; {reason}" if entry.error else reason
+        entry.notes.extend(assembled.reduced)
+        for reduction in assembled.reduced:
+            log.error("%s: bug: output did not validate: %s", doc.id, reduction)
     corrected = [m for m in assembled.mentions if m.corrected is not None and not m.review]
     entry.corrections = len(corrected)
     entry.review = sum(1 for m in assembled.mentions if m.review)
@@ -421,7 +429,7 @@ def _summary(entries: list[DocumentEntry], skipped: list, output: Path, seconds:
             f"{seconds:.1f} s; report: {output / 'report.json'}")
     if skipped:
         line += f"; {len(skipped)} file(s) skipped"
-    print(line, file=sys.stderr)
+    print(printable(line), file=sys.stderr)
 
 
 def validate_files(files: list[Path], tei_all: Path | None) -> ExitCode:
@@ -437,7 +445,7 @@ def validate_files(files: list[Path], tei_all: Path | None) -> ExitCode:
     for path in files:
         problems = check_file(path, validators)
         for problem in problems:
-            print(problem)
+            print(printable(problem))
         bad += bool(problems)
     print(f"tei-pipeline: {len(files) - bad} of {len(files)} file(s) valid", file=sys.stderr)
     return ExitCode.documents_failed if bad else ExitCode.ok

@@ -194,11 +194,14 @@ _PATH_ERRORS = frozenset({errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.ENAME
 
 def _why(error: OSError, target: Path) -> str:
     """The reason a write failed, naming the file that stands where a folder must be."""
-    for parent in target.parents:
-        if parent.exists() or parent.is_symlink():
-            if not parent.is_dir():
-                return f"{parent} is a file, not a folder"
-            break
-    if target.is_dir():
-        return "a folder of that name is in the way"
+    try:
+        for parent in target.parents:
+            if parent.exists() or parent.is_symlink():
+                if not parent.is_dir():
+                    return f"{parent} is a file, not a folder"
+                break
+        if target.is_dir():
+            return "a folder of that name is in the way"
+    except OSError:  # the name itself is the problem (too long): say what writing said
+        pass
     return error.strerror or str(error)

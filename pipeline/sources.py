@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
 import logging
 import os
 import re
@@ -30,6 +31,8 @@ PDF_DPI = 300
 # Letter at 600 dpi is 34 Mpx; anything past this is a decompression bomb, not a scan.
 MAX_PIXELS = 150_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Folders below an input folder that are read; deeper ones are skipped and reported.
+MAX_DEPTH = 32
 # Tesseract reads these straight from disk; anything else is normalised through Pillow first.
 TESSERACT_READY_MODES = {"1", "L", "RGB"}
 
@@ -88,7 +91,7 @@ def discover(
 
 
 def _walk(
-    folder: Path,
+    top: Path,
     root: Path,
     documents: list[DocumentSource],
     skipped: list[Skipped],
@@ -97,17 +100,45 @@ def _walk(
     *,
     named: bool,
 ) -> None:
+    """Read a folder tree depth first, in natural order, without recursion.
+
+    Folders more than MAX_DEPTH levels below the input named are skipped (reported): a tree
+    that deep is a mistake or a trap, and no path the output folder can hold.
+    """
+    stack: list[tuple[Path, int]] = [(top, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            skipped.append(Skipped(str(folder), f"folder more than {MAX_DEPTH} levels deep "
+                                                f"below {root}; not read"))
+            continue
+        subfolders = _read_folder(folder, root, documents, skipped, follow_symlinks, visited,
+                                  named=named and depth == 0)
+        stack.extend((sub, depth + 1) for sub in reversed(subfolders))
+
+
+def _read_folder(
+    folder: Path,
+    root: Path,
+    documents: list[DocumentSource],
+    skipped: list[Skipped],
+    follow_symlinks: bool,
+    visited: dict[tuple[int, int], str],
+    *,
+    named: bool,
+) -> list[Path]:
+    """Add the documents of one folder; return its subfolders, in order."""
     try:
         info = folder.stat()
         entries = sorted(folder.iterdir(), key=lambda p: natural_key(p.name))
     except OSError as e:
         skipped.append(Skipped(str(folder), f"cannot list folder: {e.strerror or e}"))
-        return
+        return []
     key = (info.st_dev, info.st_ino)
     if key in visited:
         reason = f"folder already read as {visited[key]} (a symbolic link to it)"
         skipped.append(Skipped(str(folder), reason))
-        return
+        return []
     visited[key] = str(folder)
     page_files: list[Path] = []
     subfolders: list[Path] = []
@@ -115,19 +146,22 @@ def _walk(
     for entry in entries:
         if entry.name.startswith("."):
             continue
-        if entry.is_symlink() and not follow_symlinks and not _inside(entry, root):
-            skipped.append(
-                Skipped(str(entry), "symbolic link out of the input folder (use --follow-symlinks)")
-            )
-            continue
-        if entry.is_dir():
-            subfolders.append(entry)
-        elif not entry.is_file():
-            skipped.append(Skipped(str(entry), "not a regular file"))
-        elif entry.suffix.lower() in IMAGE_SUFFIXES and not _is_multipage_tiff(entry):
-            page_files.append(entry)
-        else:
-            others.append(entry)
+        try:
+            if entry.is_symlink() and not follow_symlinks and not _inside(entry, root):
+                skipped.append(Skipped(
+                    str(entry), "symbolic link out of the input folder (use --follow-symlinks)"
+                ))
+                continue
+            if entry.is_dir():
+                subfolders.append(entry)
+            elif not entry.is_file():
+                skipped.append(Skipped(str(entry), "not a regular file"))
+            elif entry.suffix.lower() in IMAGE_SUFFIXES and not _is_multipage_tiff(entry):
+                page_files.append(entry)
+            else:
+                others.append(entry)
+        except OSError as e:  # a name too long for the system, a file gone meanwhile
+            skipped.append(Skipped(str(entry), f"cannot read: {e.strerror or e}"))
     relative = PurePosixPath(folder.relative_to(root).as_posix())
     if page_files:
         # A page folder named on the command line keeps its own name.
@@ -142,8 +176,7 @@ def _walk(
             skipped.append(Skipped(str(other), reason))
             continue
         documents.append(_file_document(other, rel))
-    for sub in subfolders:
-        _walk(sub, root, documents, skipped, follow_symlinks, visited, named=False)
+    return subfolders
 
 
 def _inside(link: Path, root: Path) -> bool:
@@ -221,6 +254,11 @@ def _make_ids_unique(documents: list[DocumentSource]) -> None:
     seen: dict[str, int] = {}
     folders: set[str] = set()
     for doc in documents:
+        short = "/".join(_short_name(part) for part in doc.id.split("/"))
+        if short != doc.id:
+            log.warning("%s: a name in the output path is longer than a file name can be; "
+                        "writing %s.xml", doc.path, short)
+            doc.id = short
         head, _, rest = doc.id.partition("/")
         if rest and head in RESERVED_NAMES:
             log.warning("%s: folder %s has the name of a report file; writing %s-files/",
@@ -242,6 +280,21 @@ def _make_ids_unique(documents: list[DocumentSource]) -> None:
             log.warning("%s: output name %s.xml is taken; writing %s.xml", doc.path, doc.id, unique)
         doc.id = unique
         taken.add(unique)
+
+
+# A file name holds 255 bytes on most file systems; an output name is kept this short, leaving
+# room for ".xml", a number that makes it unique, and the temporary file's name.
+MAX_NAME_BYTES = 200
+
+
+def _short_name(name: str) -> str:
+    """`name`, or its first part and a hash of the whole when it is too long for a file name."""
+    data = name.encode("utf-8", "surrogateescape")
+    if len(data) <= MAX_NAME_BYTES:
+        return name
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    head = data[: MAX_NAME_BYTES - 11].decode("utf-8", "ignore")  # whole characters only
+    return f"{head}-{digest}"
 
 
 # --- reading pages (runs in the workers) ------------------------------------------------

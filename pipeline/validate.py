@@ -41,26 +41,94 @@ class Validator:
 
     def problems(self, doc: etree._Element | etree._ElementTree, file: str = "-") -> list[Problem]:
         """Every error the schema reports, not only the last."""
+        return [problem for problem, _ in self.located(doc, file)]
+
+    def located(
+        self, doc: etree._Element | etree._ElementTree, file: str = "-"
+    ) -> list[tuple[Problem, etree._Element | None]]:
+        """Every error with the element it is about (None when the schema does not say)."""
         tree = doc if isinstance(doc, etree._ElementTree) else doc.getroottree()
-        found: list[Problem] = []
+        found: list[tuple[Problem, etree._Element | None]] = []
         if not self.relaxng.validate(tree):
-            found += [Problem(file, e.line, e.message) for e in self.relaxng.error_log]
+            found += [
+                (Problem(file, e.line, e.message), _element_at(tree, e.path))
+                for e in self.relaxng.error_log
+            ]
         if self.schematron is not None and not self.schematron.validate(tree):
             report = self.schematron.validation_report
             ns = {"svrl": "http://purl.oclc.org/dsdl/svrl"}
             for failed in report.iterfind(".//svrl:failed-assert", ns):
                 text = " ".join("".join(failed.itertext()).split())
                 location = failed.get("location", "")
-                found.append(Problem(file, _line_of(tree, location), f"{text} ({location})"))
+                element = _element_at(tree, location)
+                line = element.sourceline or 0 if element is not None else 0
+                found.append((Problem(file, line, f"{text} ({location})"), element))
         return found
 
 
-def _line_of(tree: etree._ElementTree, location: str) -> int:
+def _element_at(tree: etree._ElementTree, location: str | None) -> etree._Element | None:
+    if not location:
+        return None
     try:
         hits = tree.xpath(location)
     except etree.XPathError:
-        return 0
-    return hits[0].sourceline or 0 if hits and isinstance(hits[0], etree._Element) else 0
+        return None
+    return hits[0] if hits and isinstance(hits, list) and isinstance(hits[0], etree._Element) \
+        else None
+
+
+MAX_REDUCTIONS = 50  # elements reduced to text in one document before it counts as failed
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """Markup of a document that failed the schema and was reduced to plain text."""
+
+    element: str  # its local name
+    line: int
+    problem: str  # what the schema said
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.problem}: {self.element} reduced to plain text"
+
+
+def reduce_to_valid(
+    tree: etree._ElementTree, validator: Validator, file: str = "-"
+) -> tuple[list[Reduction], list[Problem]]:
+    """Turn the markup the schema refuses into plain text, in place, until the tree is valid.
+
+    Our own writer's output should always validate; when it does not (a bug), the document is
+    not lost: the element the schema names first loses the markup inside it, and if that is
+    not enough, its own tags (its text and the text after it stay where they were). Return what
+    was reduced, and the problems left when it did not help (then the document fails).
+    """
+    reduced: list[Reduction] = []
+    for _ in range(MAX_REDUCTIONS):
+        found = validator.located(tree, file)
+        if not found:
+            return reduced, []
+        problem, element = next(((p, e) for p, e in found if e is not None), found[0])
+        if element is None or element.getparent() is None:
+            break
+        name = etree.QName(element).localname
+        reduced.append(Reduction(name, problem.line, problem.message))
+        if len(element):
+            etree.strip_tags(element, "*")
+        else:
+            _unwrap(element)
+    return reduced, validator.problems(tree, file)
+
+
+def _unwrap(element: etree._Element) -> None:
+    """Replace an element by its text, joined to what stands before it."""
+    parent = element.getparent()
+    text = (element.text or "") + (element.tail or "")
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    parent.remove(element)
 
 
 def check_file(path: Path, validators: list[Validator]) -> list[Problem]:

@@ -15,7 +15,7 @@ from pipeline.correction import NameCorrector
 from pipeline.exceptions import InputError
 from pipeline.gazetteer import Gazetteer
 from pipeline.model import InputKind, Mention, Page, PageSource
-from pipeline.validate import Validator
+from pipeline.validate import Validator, reduce_to_valid
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +207,7 @@ class Assembled:
     seconds: float
     error: str | None = None
     stages: StageTimes = field(default_factory=StageTimes)
+    reduced: list[str] = field(default_factory=list)  # markup made text to pass the schema
 
 
 def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page]) -> Assembled:
@@ -223,10 +224,18 @@ def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page])
         xml = tei.serialize(root)
         t3 = time.perf_counter()
         # Validate what was written, parsed back in: line numbers in messages, and no surprises.
-        problems = [str(p) for p in ctx.validator.problems(tei.parse(xml), meta.id)]
+        parsed = tei.parse(xml)
+        problems = [str(p) for p in ctx.validator.problems(parsed, meta.id)]
+        reduced: list[str] = []
+        if problems:  # a bug of ours: the failing markup becomes text, the document is kept
+            reductions, left = reduce_to_valid(parsed, ctx.validator, meta.id)
+            if not left:
+                reduced = [str(r) for r in reductions]
+                xml = tei.serialize(parsed.getroot())
+                problems = []
         t4 = time.perf_counter()
         return Assembled(xml, mentions, problems, t4 - started,
-                         stages=StageTimes(t1 - t0, t2 - t1, t3 - t2, t4 - t3))
+                         stages=StageTimes(t1 - t0, t2 - t1, t3 - t2, t4 - t3), reduced=reduced)
     except Exception as e:
         log.debug("internal error assembling %s: %s", meta.id, traceback.format_exc())
         return Assembled(None, [], [], time.perf_counter() - started,
