@@ -6,7 +6,9 @@ import contextlib
 import hashlib
 import logging
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -16,15 +18,15 @@ from functools import cache
 from pathlib import Path
 
 from pipeline import __version__, sources, tesseract
-from pipeline.exceptions import ExitCode, OutputPathBlocked
-from pipeline.executors import Executor, make_executor
+from pipeline.exceptions import ExitCode, OutputNotWritable, OutputPathBlocked
+from pipeline.executors import Executor, ending_signals, make_executor
 from pipeline.gazetteer import Gazetteer
 from pipeline.model import InputKind, Page
 from pipeline.options import Options
 from pipeline.progress import Progress
 from pipeline.report import DocumentEntry, OutputFolder, PageGap
-from pipeline.terminal import printable
 from pipeline.tei import DocumentMeta
+from pipeline.terminal import printable
 from pipeline.validate import Validator, check_file
 from pipeline.worker import (
     Assembled,
@@ -47,15 +49,44 @@ def run(options: Options) -> ExitCode:
     documents, skipped = sources.discover(options.inputs, follow_symlinks=options.follow_symlinks)
     gazetteer = Gazetteer.load(options.gazetteers)
     needs_ocr = any(d.kind is not InputKind.text and not d.error for d in documents)
-    settings = Settings(
-        lang=options.lang,
-        page_timeout=options.page_timeout,
-        gazetteers=tuple(str(p) for p in options.gazetteers),
-        correct=options.correct,
-        tesseract_version=tesseract.check(options.lang) if needs_ocr else None,
-        processed=_processing_date(),
-        verbose=options.verbosity > 0,
-    )
+    version = tesseract.check(options.lang) if needs_ocr else None
+    with _scratch(options.executor != "dask") as scratch, ending_signals():
+        settings = Settings(
+            lang=options.lang,
+            page_timeout=options.page_timeout,
+            gazetteers=tuple(str(p) for p in options.gazetteers),
+            correct=options.correct,
+            tesseract_version=version,
+            processed=_processing_date(),
+            verbose=options.verbosity > 0,
+            scratch=scratch,
+        )
+        return _run(options, documents, skipped, gazetteer, settings, started)
+
+
+@contextlib.contextmanager
+def _scratch(local: bool) -> Iterator[str | None]:
+    """A folder for the run's temporary files (Tesseract's), removed when the run ends.
+
+    However it ends: interrupted, or its workers stopped in the middle of a page. Workers on a
+    Dask cluster keep their own.
+    """
+    if not local:
+        yield None
+        return
+    folder = tempfile.mkdtemp(prefix="tei-pipeline-")
+    before = tempfile.tempdir
+    try:
+        yield folder
+    finally:
+        tempfile.tempdir = before  # the serial executor set it in this process
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run(
+    options: Options, documents: list[sources.DocumentSource], skipped: list,
+    gazetteer: Gazetteer, settings: Settings, started: float,
+) -> ExitCode:
     with OutputFolder(options.output) as out:  # held by this run until it ends
         entries, todo = _plan(documents, out, settings, gazetteer.fingerprint(), options.force)
         planned = [_planned_pages(d) for d in todo]
@@ -63,10 +94,15 @@ def run(options: Options) -> ExitCode:
                             bar=options.progress)
         try:
             if todo:
-                with make_executor(options.executor, settings, options.jobs, options.scheduler,
+                # Never more workers than there are sources to read: -j 64 for three memos
+                # starts three.
+                jobs = min(options.jobs, sum(len(d.pages) for d in todo))
+                with make_executor(options.executor, settings, jobs, options.scheduler,
                                    gazetteer) as executor:
                     for done in _schedule(executor, todo, planned, settings, progress):
-                        entry = _finish(done, out, entries[done.doc.id].fingerprint)
+                        entry = _finish_safely(done, out, entries[done.doc.id].fingerprint)
+                        if entry.status == "failed":
+                            _set_aside_stale(out, done.doc, entry)
                         out.record(entry)
                         entries[done.doc.id] = entry
         finally:
@@ -106,21 +142,43 @@ def _plan(
             before is not None
             and before.fingerprint == fingerprint
             and before.status == "ok"
-            and (out.root / doc.output_name).is_file()
         ):
-            before.reused = True
-            entries[doc.id] = before
-            continue
+            if _digest(out.root / doc.output_name) == before.digest:
+                before.reused = True
+                entries[doc.id] = before
+                continue
+            log.warning("%s: the output of an earlier run is missing or was changed since; "
+                        "making it again", doc.output_name)
         entry = DocumentEntry(doc.id, doc.files, None, len(doc.pages), "failed",
                               fingerprint=fingerprint)
         entries[doc.id] = entry
         if doc.error:
             entry.error = doc.error
             log.warning("%s: %s", doc.path, doc.error)
+            _set_aside_stale(out, doc, entry)
             out.record(entry)
         else:
             todo.append(doc)
     return entries, todo
+
+
+def _digest(path: Path) -> str | None:
+    """SHA-256 of a file, None when it cannot be read."""
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def _set_aside_stale(out: OutputFolder, doc: sources.DocumentSource,
+                     entry: DocumentEntry) -> None:
+    """A failed document's earlier output is out of date: moved aside, and the report says so."""
+    moved = out.set_aside(doc.output_name)
+    if moved is not None:
+        note = f"the output of an earlier run, now out of date, was moved to {moved}"
+        entry.error = f"{entry.error}; {note}"
+        log.warning("%s: %s", doc.id, note)
 
 
 PACKAGE = Path(__file__).resolve().parent
@@ -339,6 +397,24 @@ def _lost(job: _Job, error: Exception) -> Assembled | list[OcrResult | DocumentR
     ]
 
 
+def _finish_safely(done: _Done, out: OutputFolder, fingerprint: str | None) -> DocumentEntry:
+    """_finish, a bug in it failing this document alone (a full disk still ends the batch)."""
+    try:
+        return _finish(done, out, fingerprint)
+    except OutputNotWritable:
+        raise
+    except Exception as e:
+        log.debug("internal error finishing %s", done.doc.id, exc_info=True)
+        message = f"internal error: {type(e).__name__}: {_one_line(e)}"
+        log.warning("%s: %s", done.doc.path, message)
+        return DocumentEntry(done.doc.id, done.doc.files, None, len(done.doc.pages), "failed",
+                             error=message, fingerprint=fingerprint)
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())[:300]
+
+
 def _finish(done: _Done, out: OutputFolder, fingerprint: str | None) -> DocumentEntry:
     """Write the document (when valid) and make its report entry."""
     doc, pages, assembled = done.doc, done.pages, done.assembled
@@ -369,6 +445,7 @@ def _finish(done: _Done, out: OutputFolder, fingerprint: str | None) -> Document
         log.warning("%s: %s", doc.id, e.message)
         return entry
     entry.output = doc.output_name
+    entry.digest = hashlib.sha256(assembled.xml or b"").hexdigest()
     entry.status = "degraded" if entry.gaps or assembled.reduced else "ok"
     if entry.gaps:
         entry.error = f"{len(entry.gaps)} page(s) could not be read: {entry.gaps[0].error}"

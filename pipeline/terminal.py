@@ -11,7 +11,7 @@ _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u
 
 
 def printable(text: object) -> str:
-    """`text` with every control character shown as an escape (``\\n``, ``\\x1b``, ``\\u202e``)."""
+    """`text` with every control character shown as an escape (a newline as a backslash and n)."""
     return _UNPRINTABLE.sub(_escape, str(text))
 
 

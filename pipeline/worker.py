@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import threading
 import time
 import traceback
@@ -31,6 +32,7 @@ class Settings:
     tesseract_version: str | None
     processed: str  # ISO date stamped into revisionDesc
     verbose: bool = False  # workers log details (-v); otherwise only errors, the parent reports
+    scratch: str | None = None  # the run's folder for temporary files, removed when it ends
 
 
 @dataclass
@@ -54,6 +56,10 @@ def context(settings: Settings, gazetteer: Gazetteer | None = None) -> WorkerCon
 
     `gazetteer`, when given, is the one the parent loaded from ``settings.gazetteers`` already.
     """
+    if settings.scratch and Path(settings.scratch).is_dir():
+        # Tesseract's files go here (pytesseract asks tempfile): removed with the run, even
+        # when a worker is stopped in the middle of a page.
+        tempfile.tempdir = settings.scratch
     with _lock:
         found = _contexts.get(settings)
         if found is None:
