@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import logging
 import os
@@ -31,6 +32,10 @@ PDF_DPI = 300
 # Letter at 600 dpi is 34 Mpx; anything past this is a decompression bomb, not a scan.
 MAX_PIXELS = 150_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Pages a document may have (a PDF of 723 bytes can claim a million).
+MAX_PAGES = 100_000
+# Image files that may hold several frames, each a page.
+MULTIFRAME_SUFFIXES = {".tif", ".tiff", ".png"}
 # Folders below an input folder that are read; deeper ones are skipped and reported.
 MAX_DEPTH = 32
 # Tesseract reads these straight from disk; anything else is normalised through Pillow first.
@@ -156,7 +161,7 @@ def _read_folder(
                 subfolders.append(entry)
             elif not entry.is_file():
                 skipped.append(Skipped(str(entry), "not a regular file"))
-            elif entry.suffix.lower() in IMAGE_SUFFIXES and not _is_multipage_tiff(entry):
+            elif entry.suffix.lower() in IMAGE_SUFFIXES and not _is_multiframe(entry):
                 page_files.append(entry)
             else:
                 others.append(entry)
@@ -210,9 +215,16 @@ def _file_document(path: Path, relative: PurePosixPath) -> DocumentSource:
         )
     doc = DocumentSource(doc_id, kind, path)
     try:
+        if not path.is_file():  # a named pipe would hang the run, a device never end
+            raise InputError("not a regular file (a named pipe, device or socket); refused")
+        if kind is InputKind.images and _is_multiframe(path):
+            doc.kind = kind = InputKind.tiff  # an animated PNG: every frame a page
         count = _count_pages(path, kind)
     except InputError as e:
         doc.error = e.message
+        return doc
+    except OSError as e:
+        doc.error = f"cannot read file: {e.strerror or e}"
         return doc
     doc.pages = [PageSource(str(path), i, kind) for i in range(count)]
     return doc
@@ -224,20 +236,69 @@ def _count_pages(path: Path, kind: InputKind) -> int:
     if path.stat().st_size == 0:
         raise InputError("empty file (0 bytes)")
     if kind is InputKind.pdf:
-        return _pdf_page_count(path)
-    if kind is InputKind.tiff:
-        return _open_image(path, check_only=True)
-    return 1
+        count = _pdf_page_count(path)
+    elif kind is InputKind.tiff:
+        count, damage = _frames(path)
+        if damage is not None:
+            # The frames after a damaged one cannot even be counted: one more page stands
+            # for them, a gap saying why (never a page silently missing).
+            log.warning("%s: frame %d cannot be read (%s); the frames before it are read",
+                        path, count + 1, damage)
+            count += 1
+    else:
+        return 1
+    if count > MAX_PAGES:
+        raise InputError(f"{count:,} pages, more than the {MAX_PAGES:,} a document may have; "
+                         "split it")
+    return count
 
 
-def _is_multipage_tiff(path: Path) -> bool:
-    if path.suffix.lower() not in TIFF_SUFFIXES:
+def _is_multiframe(path: Path) -> bool:
+    """Whether an image file holds more than one frame (a multi-page TIFF, an animated PNG)."""
+    if path.suffix.lower() not in MULTIFRAME_SUFFIXES:
         return False
     try:
-        with Image.open(path) as im:
-            return getattr(im, "n_frames", 1) > 1
-    except Exception:  # a bad TIFF is reported when its page is read
+        count, damage = _frames(path)
+    except InputError:  # a bad image is reported when its page is read
         return False
+    return count > 1 or damage is not None
+
+
+@contextlib.contextmanager
+def _pillow_warnings() -> Iterator[None]:
+    """Pillow's warnings about damaged files stay quiet (the error says it); a bomb raises."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        yield
+
+
+def _frames(path: Path) -> tuple[int, str | None]:
+    """How many frames of an image file can be found, and why no more when it is damaged.
+
+    A multi-page TIFF cut short still has its first pages; counting stops at the first frame
+    whose header cannot be read (Pillow's n_frames would fail the whole file).
+    """
+    try:
+        with _pillow_warnings(), Image.open(path) as im:
+            try:
+                return max(1, int(getattr(im, "n_frames", 1))), None
+            except Exception:  # noqa: BLE001 (damaged: count the frames one by one)
+                pass
+            count = 1
+            while count <= MAX_PAGES:
+                try:
+                    im.seek(count)
+                except EOFError:
+                    return count, None
+                except Exception as e:  # noqa: BLE001 (Pillow raises anything on damage)
+                    return count, _short(e)
+                count += 1
+            return count, None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise InputError(_bomb_message(e)) from e
+    except Exception as e:  # noqa: BLE001
+        raise InputError(f"cannot read image: {_short(e)}") from e
 
 
 # Written by the driver at the top of OUTDIR; no document's output may need them as folders.
@@ -312,14 +373,15 @@ def load_image(source: PageSource) -> tuple[Image.Image, str | None]:
     if path.stat().st_size == 0:
         raise InputError("empty file (0 bytes)")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with _pillow_warnings():
             image = Image.open(path)
             if source.index:
                 image.seek(source.index)
+            width, height = image.size
+            if width * height > MAX_PIXELS:  # Pillow checks the first frame only
+                raise Image.DecompressionBombError(f"({width * height} pixels)")
             direct = (
-                source.index == 0
-                and getattr(image, "n_frames", 1) == 1
+                source.kind is InputKind.images
                 and image.format in {"PNG", "JPEG", "TIFF"}
                 and image.mode in TESSERACT_READY_MODES
                 and image.getexif().get(0x0112, 1) == 1  # orientation: as stored
@@ -329,8 +391,11 @@ def load_image(source: PageSource) -> tuple[Image.Image, str | None]:
         raise InputError(_bomb_message(e)) from e
     except FileNotFoundError as e:
         raise InputError("file disappeared during the run") from e
-    except (OSError, SyntaxError, ValueError, EOFError) as e:
-        raise InputError(f"cannot read image: {_short(e)}") from e
+    except MemoryError as e:
+        raise InputError("image too large to decode in the memory there is") from e
+    except Exception as e:  # noqa: BLE001 (Pillow raises anything on a damaged file)
+        where = f"frame {source.index + 1}: " if source.index else ""
+        raise InputError(f"cannot read image: {where}{_short(e)}") from e
     if direct:
         return image, str(path)
     return _normalise(image), None
@@ -365,18 +430,6 @@ def _normalise(image: Image.Image) -> Image.Image:
     return image
 
 
-def _open_image(path: Path, *, check_only: bool) -> int:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                return int(getattr(im, "n_frames", 1))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise InputError(_bomb_message(e)) from e
-    except (OSError, SyntaxError, ValueError, EOFError) as e:
-        raise InputError(f"cannot read image: {_short(e)}") from e
-
-
 def _pdf_page_count(path: Path) -> int:
     pdf = _open_pdf(path)
     try:
@@ -394,6 +447,7 @@ def _render_pdf_page(path: Path, index: int) -> Image.Image:
         width, height = page.get_size()
         if width * height * (PDF_DPI / 72) ** 2 > MAX_PIXELS:
             raise InputError("PDF page too large to be a page scan, refused")
+        _check_pdf_images(page)
         bitmap = page.render(scale=PDF_DPI / 72, grayscale=True)
         image = bitmap.to_pil().convert("L")
         image.info["dpi"] = (PDF_DPI, PDF_DPI)
@@ -402,6 +456,36 @@ def _render_pdf_page(path: Path, index: int) -> Image.Image:
         raise InputError(f"cannot render PDF page: {_short(e)}") from e
     finally:
         pdf.close()
+
+
+MAX_PAGE_IMAGE_PIXELS = 4 * MAX_PIXELS  # all the images one PDF page draws, together
+
+
+def _check_pdf_images(page: pypdfium2.PdfPage) -> None:
+    """Refuse a page whose images are too large to be decoded, before PDFium decodes them.
+
+    Rendering a page decodes every image it draws at its full size, whatever the size it is
+    drawn at: a page of a few kilobytes can draw an image of 46,000 × 46,000 pixels (2 GB).
+    The size is read from each image's dictionary (forms and inline images included).
+    """
+    import pypdfium2.raw as pdfium_c
+
+    total = 0
+    for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)):
+        width, height = image.get_px_size()
+        pixels = width * height
+        if pixels > MAX_PIXELS:
+            raise InputError(
+                f"PDF page draws an image of {width:,} × {height:,} = {pixels:,} pixels, larger "
+                f"than a page scan can be ({MAX_PIXELS:,} at most); refused, it could be a "
+                "decompression bomb"
+            )
+        total += pixels
+        if total > MAX_PAGE_IMAGE_PIXELS:
+            raise InputError(
+                f"PDF page draws images of more than {MAX_PAGE_IMAGE_PIXELS:,} pixels in all; "
+                "refused, it could be a decompression bomb"
+            )
 
 
 def _open_pdf(path: Path) -> pypdfium2.PdfDocument:
