@@ -554,17 +554,21 @@ def read_text(path: Path) -> tuple[list[list[Line]], list[str]]:
         if "\ufffd" in text:
             notes.append(f"{wide.upper()} with undecodable bytes, shown as U+FFFD")
     else:
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as e:
-            text = raw.decode("cp1252", errors="replace")
-            notes.append(f"not UTF-8 (byte {e.start}); read as Windows-1252")
+        text, note = _decode_8bit(raw)
+        if note:
+            notes.append(note)
     if not raw:
         raise InputError("empty file (0 bytes)")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text, note = _split_long_lines(text)
+    if note:
+        notes.append(note)
     pages = text.split("\f")
     if len(pages) > 1 and not pages[-1].strip():
         pages.pop()  # Tesseract ends its output with a form feed
+    if len(pages) > MAX_PAGES:
+        raise InputError(f"{len(pages):,} pages (form feeds), more than the {MAX_PAGES:,} a "
+                         "document may have; split it")
     cleaned = [XML_FORBIDDEN.sub(" ", page) for page in pages]
     if cleaned != pages:
         notes.append("characters that XML forbids were replaced by spaces")
@@ -572,6 +576,62 @@ def read_text(path: Path) -> tuple[list[list[Line]], list[str]]:
     if not any(lines):  # blank, or nothing but control characters
         raise InputError("empty text file: no words in it")
     return lines, notes
+
+
+# A valid UTF-8 sequence of two to four bytes: text that has one is UTF-8, whatever else it has.
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _decode_8bit(raw: bytes) -> tuple[str, str | None]:
+    """Text without a byte-order mark: UTF-8, its bad bytes replaced; or Windows-1252.
+
+    A damaged byte is damage where it stands: a file with UTF-8 in it stays UTF-8 and only
+    the bad bytes become U+FFFD (before, one bad byte made a whole Russian text
+    Windows-1252 mojibake). Only a file without a single UTF-8 sequence is read as
+    Windows-1252.
+    """
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as e:
+        first = e.start
+    if _UTF8_MULTIBYTE.search(raw) is None:
+        return raw.decode("cp1252", errors="replace"), (
+            f"not UTF-8 (byte {first}); read as Windows-1252"
+        )
+    text = raw.decode("utf-8-sig", errors="replace")
+    bad = text.count("\ufffd") - raw.decode("utf-8-sig", errors="ignore").count("\ufffd")
+    return text, (
+        f"{bad} byte sequence(s) not UTF-8 (the first at byte {first}) replaced by U+FFFD; "
+        "the rest read as UTF-8"
+    )
+
+
+# Characters a text line may have; a longer one is cut into lines of this length (at a space
+# when there is one), so no line, and no element of the TEI, grows without end.
+MAX_LINE_CHARS = 100_000
+
+
+def _split_long_lines(text: str) -> tuple[str, str | None]:
+    """Text whose lines are at most MAX_LINE_CHARS long, and a note if some had to be cut."""
+    if len(text) <= MAX_LINE_CHARS or all(
+        len(line) <= MAX_LINE_CHARS for line in text.split("\n")
+    ):
+        return text, None
+    lines = []
+    cut = 0
+    for line in text.split("\n"):
+        while len(line) > MAX_LINE_CHARS:
+            at = line.rfind(" ", MAX_LINE_CHARS // 2, MAX_LINE_CHARS + 1)
+            at = at if at > 0 else MAX_LINE_CHARS
+            lines.append(line[:at])
+            line = line[at:].lstrip(" ")
+            cut += 1
+        lines.append(line)
+    note = (f"{cut} cut(s) in lines longer than {MAX_LINE_CHARS:,} characters, at a space "
+            "where there is one; every character is kept, in order, on the lines after")
+    return "\n".join(lines), note
 
 
 def _text_lines(page: str) -> list[Line]:

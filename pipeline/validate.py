@@ -131,18 +131,51 @@ def _unwrap(element: etree._Element) -> None:
     parent.remove(element)
 
 
+def parse_own(xml: bytes) -> etree._ElementTree:
+    """Parse the TEI our writer made, to validate it: no entities, no network, no size limit.
+
+    libxml2 refuses a text node over 10 MB unless told (huge_tree); our own bytes, with no
+    DTD, cannot hold an entity bomb, so the limit only failed long documents.
+    """
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                             huge_tree=True)
+    return etree.ElementTree(etree.fromstring(xml, parser))
+
+
 def check_file(path: Path, validators: list[Validator]) -> list[Problem]:
-    """Parse a file safely (no entities, no network) and validate it with every validator."""
+    """Parse a file safely (no DTD, no entities, no network) and validate it with every validator.
+
+    A DOCTYPE or an entity reference is itself a problem: TEI we write has neither, and a
+    schema checks the tree as parsed, so an entity left unexpanded (or expanded by another
+    reader into markup the schema forbids, or into a file) would pass unseen.
+    """
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
+    if path.exists() and not path.is_file():
+        return [Problem(str(path), 0, "not a regular file (a folder, named pipe or device)")]
     try:
         tree = etree.parse(str(path), parser)
     except etree.XMLSyntaxError as e:
         return [Problem(str(path), e.lineno or 0, f"not well-formed XML: {e.msg}")]
     except OSError as e:
         return [Problem(str(path), 0, f"cannot read: {e.strerror or e}")]
-    problems: list[Problem] = []
+    problems = _declarations(tree, str(path))
+    if problems:
+        return problems
     for validator in validators:
         problems += validator.problems(tree, str(path))
     return problems
+
+
+def _declarations(tree: etree._ElementTree, file: str) -> list[Problem]:
+    """A DOCTYPE (internal subset or external DTD) and every entity reference, as problems."""
+    found: list[Problem] = []
+    info = tree.docinfo
+    if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
+        found.append(Problem(file, 1, "a DOCTYPE is not allowed: it can declare entities that "
+                                      "expand to markup the schema never sees"))
+    for entity in tree.iter(etree.Entity):
+        found.append(Problem(file, entity.sourceline or 0,
+                             f"entity reference {entity.text} is not allowed"))
+    return found

@@ -16,7 +16,7 @@ from pipeline.correction import NameCorrector
 from pipeline.exceptions import InputError
 from pipeline.gazetteer import Gazetteer
 from pipeline.model import InputKind, Mention, Page, PageSource
-from pipeline.validate import Validator, reduce_to_valid
+from pipeline.validate import Validator, parse_own, reduce_to_valid
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +230,7 @@ def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page])
         xml = tei.serialize(root)
         t3 = time.perf_counter()
         # Validate what was written, parsed back in: line numbers in messages, and no surprises.
-        parsed = tei.parse(xml)
+        parsed = parse_own(xml)
         problems = [str(p) for p in ctx.validator.problems(parsed, meta.id)]
         reduced: list[str] = []
         if problems:  # a bug of ours: the failing markup becomes text, the document is kept
