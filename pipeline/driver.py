@@ -46,11 +46,12 @@ INVALID_DIR = ".tei-pipeline/invalid"  # documents that failed validation, kept 
 def run(options: Options) -> ExitCode:
     """Process a batch as the options say; return the exit code (see the README)."""
     started = time.monotonic()
-    documents, skipped = sources.discover(options.inputs, follow_symlinks=options.follow_symlinks)
-    gazetteer = Gazetteer.load(options.gazetteers)
-    needs_ocr = any(d.kind is not InputKind.text and not d.error for d in documents)
-    version = tesseract.check(options.lang) if needs_ocr else None
-    with _scratch(options.executor != "dask") as scratch, ending_signals():
+    with ending_signals(), _scratch(options.executor != "dask") as scratch:
+        documents, skipped = sources.discover(options.inputs,
+                                              follow_symlinks=options.follow_symlinks)
+        gazetteer = Gazetteer.load(options.gazetteers)
+        needs_ocr = any(d.kind is not InputKind.text and not d.error for d in documents)
+        version = tesseract.check(options.lang) if needs_ocr else None
         settings = Settings(
             lang=options.lang,
             page_timeout=options.page_timeout,
@@ -149,7 +150,7 @@ def _plan(
                 continue
             log.warning("%s: the output of an earlier run is missing or was changed since; "
                         "making it again", doc.output_name)
-        entry = DocumentEntry(doc.id, doc.files, None, len(doc.pages), "failed",
+        entry = DocumentEntry(doc.id, doc.shown_files, None, len(doc.pages), "failed",
                               fingerprint=fingerprint)
         entries[doc.id] = entry
         if doc.error:
@@ -164,11 +165,14 @@ def _plan(
 
 def _digest(path: Path) -> str | None:
     """SHA-256 of a file, None when it cannot be read."""
+    digest = hashlib.sha256()
     try:
         with path.open("rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     except OSError:
         return None
+    return digest.hexdigest()
 
 
 def _set_aside_stale(out: OutputFolder, doc: sources.DocumentSource,
@@ -208,9 +212,12 @@ def _fingerprint(doc: sources.DocumentSource, settings: Settings, gazetteer: str
     engine = "" if doc.kind is InputKind.text else str(settings.tesseract_version)
     code = f"{__version__} {code_fingerprint()}"
     for part in (code, settings.lang, str(settings.correct), engine, gazetteer, doc.id):
-        digest.update(part.encode() + b"\0")
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     for name in doc.files:
-        digest.update(name.encode() + b"\0")
+        digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
+        if not Path(name).is_file():  # a pipe would block here, a device never end
+            digest.update(b"not a regular file")
+            continue
         try:
             with Path(name).open("rb") as handle:
                 for block in iter(lambda: handle.read(1 << 20), b""):
@@ -381,7 +388,7 @@ def _schedule(
 
 
 def _meta(doc: sources.DocumentSource, settings: Settings) -> DocumentMeta:
-    return DocumentMeta(doc.id, doc.files, doc.kind.value, settings.processed,
+    return DocumentMeta(doc.id, doc.shown_files, doc.kind.value, settings.processed,
                         settings.tesseract_version)
 
 
@@ -407,7 +414,7 @@ def _finish_safely(done: _Done, out: OutputFolder, fingerprint: str | None) -> D
         log.debug("internal error finishing %s", done.doc.id, exc_info=True)
         message = f"internal error: {type(e).__name__}: {_one_line(e)}"
         log.warning("%s: %s", done.doc.path, message)
-        return DocumentEntry(done.doc.id, done.doc.files, None, len(done.doc.pages), "failed",
+        return DocumentEntry(done.doc.id, done.doc.shown_files, None, len(done.doc.pages), "failed",
                              error=message, fingerprint=fingerprint)
 
 
@@ -422,7 +429,7 @@ def _finish(done: _Done, out: OutputFolder, fingerprint: str | None) -> Document
     log.info("%s: %d pages, OCR %.2f s, assembly %.3f s (correction %.3f, structure %.3f, "
              "TEI %.3f, validation %.3f)", doc.id, len(pages), done.reading, assembled.seconds,
              stages.correction, stages.structure, stages.tei, stages.validation)
-    entry = DocumentEntry(doc.id, doc.files, None, len(pages) or len(doc.pages), "failed",
+    entry = DocumentEntry(doc.id, doc.shown_files, None, len(pages) or len(doc.pages), "failed",
                           seconds=round(done.reading + assembled.seconds, 3),
                           fingerprint=fingerprint)
     entry.gaps = [PageGap(p.number, _page_label(p), p.error) for p in pages if p.error]
@@ -470,9 +477,10 @@ def _finish(done: _Done, out: OutputFolder, fingerprint: str | None) -> Document
 
 
 def _page_label(page: Page) -> str:
+    path = sources.shown(page.source.path)
     if page.source.kind in (InputKind.pdf, InputKind.tiff):
-        return f"{page.source.path}#{page.source.index + 1}"
-    return page.source.path
+        return f"{path}#{page.source.index + 1}"
+    return path
 
 
 def _report(
@@ -491,7 +499,8 @@ def _report(
                     "reused": sum(1 for e in entries if e.reused),
                     "seconds": round(seconds, 2)},
         "documents": [e.public() for e in entries],
-        "skipped": [{"path": s.path, "reason": s.reason} for s in skipped],
+        "skipped": [{"path": sources.shown(s.path), "reason": sources.shown(s.reason)}
+                    for s in skipped],
     }
 
 

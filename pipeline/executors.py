@@ -57,6 +57,8 @@ class SerialExecutor(Executor):
         future: cf.Future = cf.Future()
         try:
             future.set_result(fn(*args))
+        except (KeyboardInterrupt, SystemExit):
+            raise  # Ctrl-C, SIGTERM: the batch ends, the task is not "lost" and run again
         except BaseException as e:
             future.set_exception(e)
         return future

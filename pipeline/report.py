@@ -221,7 +221,8 @@ class OutputFolder:
     def record(self, entry: DocumentEntry) -> None:
         """Append a finished document to the journal (one line, flushed)."""
         line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
-        with (self.state / JOURNAL).open("a", encoding="utf-8") as handle:
+        with (self.state / JOURNAL).open("a", encoding="utf-8",
+                                         errors="backslashreplace") as handle:
             handle.write(line)
             handle.flush()
             os.fsync(handle.fileno())
@@ -235,7 +236,8 @@ class OutputFolder:
             writer.writerows(entry.correction_rows)
         try:
             self.write("report.json",
-                       json.dumps(report, indent=2, ensure_ascii=False).encode() + b"\n")
+                       json.dumps(report, indent=2, ensure_ascii=False)
+                       .encode("utf-8", "backslashreplace") + b"\n")
             self.write("corrections.csv", buffer.getvalue().encode("utf-8"))
         except OutputPathBlocked as e:
             raise OutputNotWritable(e.message) from e

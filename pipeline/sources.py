@@ -60,6 +60,11 @@ class DocumentSource:
         return [str(self.path)]
 
     @property
+    def shown_files(self) -> list[str]:
+        """The input files as text that JSON and XML can hold (see `shown`)."""
+        return [shown(f) for f in self.files]
+
+    @property
     def output_name(self) -> str:
         return f"{self.id}.xml"
 
@@ -70,6 +75,15 @@ class Skipped:
 
     path: str
     reason: str
+
+
+def shown(path: str) -> str:
+    r"""A path as text: bytes of a file name that are not UTF-8 as ``\xff`` escapes.
+
+    Python keeps such bytes as lone surrogates, which no UTF-8 file (the report, the TEI)
+    can hold; the file is still opened by its real name.
+    """
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def natural_key(text: str) -> list[object]:
@@ -315,6 +329,7 @@ def _make_ids_unique(documents: list[DocumentSource]) -> None:
     seen: dict[str, int] = {}
     folders: set[str] = set()
     for doc in documents:
+        doc.id = shown(doc.id)  # bytes that are not UTF-8 as escapes: the report holds it
         short = "/".join(_short_name(part) for part in doc.id.split("/"))
         if short != doc.id:
             log.warning("%s: a name in the output path is longer than a file name can be; "

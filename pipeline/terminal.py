@@ -7,7 +7,9 @@ import re
 
 # C0 and C1 controls, DEL, and the bidirectional controls: a file name carrying them could
 # move the cursor, recolour the terminal, start a new (forged) log line or reverse the text.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def printable(text: object) -> str:

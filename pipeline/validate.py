@@ -30,7 +30,12 @@ class Validator:
 
     def __init__(self, rng: Path | None = None, *, schematron: bool = True) -> None:
         self.name = str(rng) if rng else "tei-pipeline"
-        self.relaxng = etree.RelaxNG(etree.parse(str(rng or _schema_file("tei-pipeline.rng"))))
+        grammar = etree.parse(str(rng or _schema_file("tei-pipeline.rng")))
+        self.relaxng = etree.RelaxNG(grammar)
+        # The element names the schema knows: an element of another name is wrong anywhere.
+        self.elements = frozenset(grammar.xpath(
+            "//rng:element/@name", namespaces={"rng": "http://relaxng.org/ns/structure/1.0"}
+        ))
         self.schematron = (
             isoschematron.Schematron(
                 etree.parse(str(_schema_file("tei-pipeline.sch"))), store_report=True
@@ -103,6 +108,18 @@ def reduce_to_valid(
     was reduced, and the problems left when it did not help (then the document fails).
     """
     reduced: list[Reduction] = []
+    first = validator.located(tree, file)
+    if not first:
+        return reduced, []
+    unknown = [el for el in tree.getroot().iter(etree.Element)
+               if etree.QName(el).localname not in validator.elements][:MAX_REDUCTIONS]
+    for element in unknown:  # named by no rule: the schema refuses it wherever it stands
+        if element.getparent() is not None:
+            said = next((p.message for p, e in first if e is element),
+                         f"element {etree.QName(element).localname} is not in the schema")
+            reduced.append(Reduction(etree.QName(element).localname, element.sourceline or 0,
+                                     said))
+            _unwrap(element)
     for _ in range(MAX_REDUCTIONS):
         found = validator.located(tree, file)
         if not found:
@@ -120,15 +137,23 @@ def reduce_to_valid(
 
 
 def _unwrap(element: etree._Element) -> None:
-    """Replace an element by its text, joined to what stands before it."""
+    """Replace an element by its content (text and children), joined to what stands around."""
     parent = element.getparent()
-    text = (element.text or "") + (element.tail or "")
-    previous = element.getprevious()
-    if previous is not None:
-        previous.tail = (previous.tail or "") + text
+    before = element.getprevious()
+    if before is not None:
+        before.tail = (before.tail or "") + (element.text or "")
     else:
-        parent.text = (parent.text or "") + text
+        parent.text = (parent.text or "") + (element.text or "")
+    for child in list(element):
+        element.addprevious(child)  # moves it, its tail with it
+    last = element.getprevious()
+    tail = element.tail or ""
+    element.tail = None
     parent.remove(element)
+    if last is not None:
+        last.tail = (last.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
 
 
 def parse_own(xml: bytes) -> etree._ElementTree:
