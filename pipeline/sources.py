@@ -186,7 +186,12 @@ def _read_folder(
         # A page folder named on the command line keeps its own name.
         doc_id = PurePosixPath(folder.name) if named else relative
         pages = [PageSource(str(p), 0, InputKind.images) for p in page_files]
-        documents.append(DocumentSource(str(doc_id), InputKind.images, folder, pages))
+        doc = DocumentSource(str(doc_id), InputKind.images, folder, pages)
+        if len(pages) > MAX_PAGES:
+            doc.error = (f"{len(pages):,} pages, more than the {MAX_PAGES:,} a document may "
+                         "have; split the folder")
+            doc.pages = []
+        documents.append(doc)
     for other in others:
         rel = PurePosixPath(other.relative_to(root).as_posix())
         kind = _kind_of(other)
