@@ -8,6 +8,7 @@ import hashlib
 import logging
 import os
 import re
+import stat
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -564,9 +565,31 @@ WIDE_BOMS = (
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
+# Bytes of a text file: some 700,000 typed pages, far past MAX_PAGES; a larger file is refused
+# before it is read.
+MAX_TEXT_BYTES = 200 * 1024 * 1024
+
+
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, refused if it is larger than `limit` (or not a regular file)."""
+    # O_NONBLOCK: a named pipe put in the file's place since discovery does not hang the open.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError("not a regular file (a named pipe, device or socket); refused")
+        if info.st_size > limit:
+            raise InputError(f"text file of {info.st_size:,} bytes, larger than the "
+                             f"{limit:,} a text input may have; split it")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"text file larger than the {limit:,} bytes a text input may have")
+    return data
+
+
 def read_text(path: Path) -> tuple[list[list[Line]], list[str]]:
     """Read an OCR text file: pages split on form feeds, lines of words; return pages, warnings."""
-    raw = path.read_bytes()
+    raw = _read_bounded(path, MAX_TEXT_BYTES)
     notes: list[str] = []
     wide = next((codec for bom, codec in WIDE_BOMS if raw.startswith(bom)), None)
     if wide is not None:

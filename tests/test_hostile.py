@@ -307,6 +307,19 @@ def test_text_of_more_pages_than_a_document_may_have_is_refused(
         in entry["error"]
 
 
+def test_a_text_file_larger_than_the_bound_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sources, "MAX_TEXT_BYTES", 1000)
+    memo = tmp_path / "big.txt"
+    memo.write_text("Shultz met Dobrynin.\n" * 100, encoding="utf-8")
+    code, report = run_batch([memo], tmp_path / "out")
+    (entry,) = report["documents"]
+    assert entry["status"] == "failed"
+    assert "text file of 2,100 bytes, larger than the 1,000 a text input may have" \
+        in entry["error"]
+
+
 # --- damage that spreads ------------------------------------------------------------------------
 
 def test_one_bad_byte_in_utf8_is_replaced_alone(tmp_path: Path, validator) -> None:
