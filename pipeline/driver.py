@@ -61,6 +61,7 @@ def run(options: Options) -> ExitCode:
             processed=_processing_date(),
             verbose=options.verbosity > 0,
             scratch=scratch,
+            tesseract_cmd=os.environ.get("TESSERACT_CMD") if scratch else None,  # local only
         )
         return _run(options, documents, skipped, gazetteer, settings, started)
 

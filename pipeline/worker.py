@@ -33,6 +33,9 @@ class Settings:
     processed: str  # ISO date stamped into revisionDesc
     verbose: bool = False  # workers log details (-v); otherwise only errors, the parent reports
     scratch: str | None = None  # the run's folder for temporary files, removed when it ends
+    # TESSERACT_CMD when the run started: a worker from a fork server started earlier has the
+    # environment of that time, not the run's.
+    tesseract_cmd: str | None = None
 
 
 @dataclass
@@ -56,6 +59,8 @@ def context(settings: Settings, gazetteer: Gazetteer | None = None) -> WorkerCon
 
     `gazetteer`, when given, is the one the parent loaded from ``settings.gazetteers`` already.
     """
+    if settings.tesseract_cmd:
+        os.environ["TESSERACT_CMD"] = settings.tesseract_cmd
     if settings.scratch and Path(settings.scratch).is_dir():
         # Tesseract's files go here (pytesseract asks tempfile): removed with the run, even
         # when a worker is stopped in the middle of a page.
