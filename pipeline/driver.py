@@ -77,11 +77,10 @@ def _scratch(local: bool) -> Iterator[str | None]:
         yield None
         return
     folder = tempfile.mkdtemp(prefix="tei-pipeline-")
-    before = tempfile.tempdir
     try:
         yield folder
     finally:
-        tempfile.tempdir = before  # the serial executor set it in this process
+        tesseract.use_scratch(None)  # the serial executor runs Tesseract in this process
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import threading
 import time
 import traceback
@@ -61,10 +60,10 @@ def context(settings: Settings, gazetteer: Gazetteer | None = None) -> WorkerCon
     """
     if settings.tesseract_cmd:
         os.environ["TESSERACT_CMD"] = settings.tesseract_cmd
-    if settings.scratch and Path(settings.scratch).is_dir():
-        # Tesseract's files go here (pytesseract asks tempfile): removed with the run, even
-        # when a worker is stopped in the middle of a page.
-        tempfile.tempdir = settings.scratch
+    # Tesseract's files go in the run's folder, removed with the run even when a worker is
+    # stopped in the middle of a page (Dask workers elsewhere keep their own).
+    tesseract.use_scratch(settings.scratch if settings.scratch and Path(settings.scratch).is_dir()
+                          else None)
     with _lock:
         found = _contexts.get(settings)
         if found is None:
