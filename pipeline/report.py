@@ -141,7 +141,8 @@ class OutputFolder:
             ) from e
 
     def close(self) -> None:
-        """Let another run have the folder."""
+        """Remove this run's temporary files (interrupted in a write), let another run have it."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
         self._lock.close()
 
     def __enter__(self) -> OutputFolder:

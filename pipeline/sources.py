@@ -246,6 +246,10 @@ def _file_document(path: Path, relative: PurePosixPath) -> DocumentSource:
     except OSError as e:
         doc.error = f"cannot read file: {e.strerror or e}"
         return doc
+    except Exception as e:  # a bug, or a library's surprise: this document fails, not the batch
+        log.debug("internal error counting the pages of %s", path, exc_info=True)
+        doc.error = f"internal error: {type(e).__name__}: {_short(e)}"
+        return doc
     doc.pages = [PageSource(str(path), i, kind) for i in range(count)]
     return doc
 

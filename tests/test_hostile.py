@@ -603,6 +603,7 @@ def test_sigterm_and_sighup_end_the_batch_children_included(
     time.sleep(0.2)
     assert not [pid for pid in tree if _alive(pid)], "children still running"
     assert list(scratch.iterdir()) == [], "temporary files left"
+    assert not (tmp_path / "out" / STATE_DIR / "tmp").exists()
 
 
 def _reading(pid: int) -> list[int]:
