@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.exceptions import ExitCode, PipelineError
+from pipeline.exceptions import ExitCode, Interrupted, PipelineError, UsageError
+from pipeline.options import MAX_JOBS, check_jobs, check_page_timeout
+from pipeline.terminal import PrintableFormatter, printable
 
 PACKAGED = object()  # --tei-all without a path: the schema that ships with the package
 
@@ -32,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", type=Path, default=Path("output"), help="output folder (default: output)"
     )
     run.add_argument(
-        "-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)"
+        "-j", "--jobs", type=_jobs, default=None,
+        help=f"worker processes, 1 to {MAX_JOBS} (default: all cores)",
     )
     run.add_argument(
         "--lang", default="eng", help="Tesseract language(s), e.g. eng or eng+rus (default: eng)"
@@ -62,10 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--page-timeout",
-        type=float,
+        type=_seconds,
         default=600.0,
         metavar="SECONDS",
-        help="give up on a page after this long (default: 600)",
+        help="give up on a page after this long, at most a day (default: 600)",
     )
     run.add_argument("--force", action="store_true", help="redo documents that are already done")
     run.add_argument(
@@ -133,6 +136,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _jobs(text: str) -> int:
+    """argparse type of --jobs: a whole number in bounds, or a usage error saying why."""
+    try:
+        return check_jobs(int(text))
+    except ValueError as e:  # UsageError is a ValueError too
+        raise argparse.ArgumentTypeError(
+            str(e) if isinstance(e, UsageError) else f"not a whole number: {text!r}"
+        ) from None
+
+
+def _seconds(text: str) -> float:
+    """argparse type of --page-timeout: finite seconds in bounds (nan, inf and 1e308 are not)."""
+    try:
+        return check_page_timeout(float(text))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(
+            str(e) if isinstance(e, UsageError) else f"not a number of seconds: {text!r}"
+        ) from None
+
+
 def _verbosity(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("-q", "--quiet", dest="verbosity", action="store_const", const=-1, default=0)
@@ -198,17 +221,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(run(options))
     except PipelineError as e:
         log.debug("details", exc_info=True)
-        print(f"tei-pipeline: error: {e}", file=sys.stderr)
+        print(f"tei-pipeline: error: {printable(e)}", file=sys.stderr)
         return int(e.exit_code)
-    except KeyboardInterrupt:
-        print(
-            "tei-pipeline: interrupted; rerun the same command to finish the batch", file=sys.stderr
-        )
+    except KeyboardInterrupt as e:
+        how = ("interrupted" if not isinstance(e, Interrupted) or e.signal_name == "SIGINT"
+               else f"terminated ({e.signal_name})")
+        print(f"tei-pipeline: {how}; rerun the same command to finish the batch", file=sys.stderr)
         return int(ExitCode.interrupted)
     except Exception as e:  # a bug: one line, the traceback with -v
         log.debug("unexpected error", exc_info=True)
         print(
-            f"tei-pipeline: internal error: {type(e).__name__}: {e} (rerun with -v for details)",
+            f"tei-pipeline: internal error: {type(e).__name__}: {printable(e)} "
+            "(rerun with -v for details)",
             file=sys.stderr,
         )
         return int(ExitCode.internal_error)
@@ -216,9 +240,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _configure_logging(verbosity: int) -> None:
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.DEBUG}[verbosity]
-    logging.basicConfig(
-        level=level, format="tei-pipeline: %(levelname)s: %(message)s", stream=sys.stderr
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(PrintableFormatter("tei-pipeline: %(levelname)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ import hashlib
 import logging
 import os
 import re
+import shutil
 import sys
+import tempfile
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -17,8 +19,8 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from pipeline import __version__, sources, tesseract
-from pipeline.exceptions import ExitCode, OutputPathBlocked
-from pipeline.executors import Executor, make_executor
+from pipeline.exceptions import ExitCode, OutputNotWritable, OutputPathBlocked
+from pipeline.executors import Executor, ending_signals, make_executor
 from pipeline.gazetteer import Gazetteer
 from pipeline.model import InputKind, Page
 from pipeline.options import Options
@@ -26,6 +28,7 @@ from pipeline.progress import Progress
 from pipeline.report import DocumentEntry, OutputFolder, PageGap
 from pipeline.structure.vocabulary import processing_day
 from pipeline.tei import DocumentMeta
+from pipeline.terminal import printable
 from pipeline.validate import Validator, check_file
 from pipeline.worker import (
     Assembled,
@@ -46,19 +49,49 @@ INVALID_DIR = ".tei-pipeline/invalid"  # documents that failed validation, kept 
 def run(options: Options) -> ExitCode:
     """Process a batch as the options say; return the exit code (see the README)."""
     started = time.monotonic()
-    documents, skipped = sources.discover(options.inputs, follow_symlinks=options.follow_symlinks)
-    gazetteer = Gazetteer.load(options.gazetteers)
-    needs_ocr = any(d.kind is not InputKind.text and not d.error for d in documents)
-    settings = Settings(
-        lang=options.lang,
-        page_timeout=options.page_timeout,
-        gazetteers=tuple(str(p) for p in options.gazetteers),
-        correct=options.correct,
-        tesseract_version=tesseract.check(options.lang) if needs_ocr else None,
-        processed=_processing_date(),
-        verbose=options.verbosity > 0,
-        publication=options.publication,
-    )
+    with ending_signals(), _scratch(options.executor != "dask") as scratch:
+        documents, skipped = sources.discover(options.inputs,
+                                              follow_symlinks=options.follow_symlinks)
+        gazetteer = Gazetteer.load(options.gazetteers)
+        needs_ocr = any(d.kind is not InputKind.text and not d.error for d in documents)
+        version = tesseract.check(options.lang) if needs_ocr else None
+        settings = Settings(
+            lang=options.lang,
+            page_timeout=options.page_timeout,
+            gazetteers=tuple(str(p) for p in options.gazetteers),
+            correct=options.correct,
+            tesseract_version=version,
+            processed=_processing_date(),
+            verbose=options.verbosity > 0,
+            scratch=scratch,
+            tesseract_cmd=os.environ.get("TESSERACT_CMD") if scratch else None,  # local only
+            publication=options.publication,
+        )
+        return _run(options, documents, skipped, gazetteer, settings, started)
+
+
+@contextlib.contextmanager
+def _scratch(local: bool) -> Iterator[str | None]:
+    """A folder for the run's temporary files (Tesseract's), removed when the run ends.
+
+    However it ends: interrupted, or its workers stopped in the middle of a page. Workers on a
+    Dask cluster keep their own.
+    """
+    if not local:
+        yield None
+        return
+    folder = tempfile.mkdtemp(prefix="tei-pipeline-")
+    try:
+        yield folder
+    finally:
+        tesseract.use_scratch(None)  # the serial executor runs Tesseract in this process
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run(
+    options: Options, documents: list[sources.DocumentSource], skipped: list,
+    gazetteer: Gazetteer, settings: Settings, started: float,
+) -> ExitCode:
     metas = _metas(documents, settings, options.output)
     with OutputFolder(options.output) as out:  # held by this run until it ends
         _write_schema(out)
@@ -68,10 +101,15 @@ def run(options: Options) -> ExitCode:
                             bar=options.progress)
         try:
             if todo:
-                with make_executor(options.executor, settings, options.jobs, options.scheduler,
+                # Never more workers than there are sources to read: -j 64 for three memos
+                # starts three.
+                jobs = min(options.jobs, sum(len(d.pages) for d in todo))
+                with make_executor(options.executor, settings, jobs, options.scheduler,
                                    gazetteer) as executor:
                     for done in _schedule(executor, todo, planned, settings, metas, progress):
-                        entry = _finish(done, out, entries[done.doc.id].fingerprint)
+                        entry = _finish_safely(done, out, entries[done.doc.id].fingerprint)
+                        if entry.status == "failed":
+                            _set_aside_stale(out, done.doc, entry)
                         out.record(entry)
                         entries[done.doc.id] = entry
         finally:
@@ -108,21 +146,46 @@ def _plan(
             before is not None
             and before.fingerprint == fingerprint
             and before.status == "ok"
-            and (out.root / doc.output_name).is_file()
         ):
-            before.reused = True
-            entries[doc.id] = before
-            continue
-        entry = DocumentEntry(doc.id, doc.files, None, len(doc.pages), "failed",
+            if _digest(out.root / doc.output_name) == before.digest:
+                before.reused = True
+                entries[doc.id] = before
+                continue
+            log.warning("%s: the output of an earlier run is missing or was changed since; "
+                        "making it again", doc.output_name)
+        entry = DocumentEntry(doc.id, doc.shown_files, None, len(doc.pages), "failed",
                               fingerprint=fingerprint)
         entries[doc.id] = entry
         if doc.error:
             entry.error = doc.error
             log.warning("%s: %s", doc.path, doc.error)
+            _set_aside_stale(out, doc, entry)
             out.record(entry)
         else:
             todo.append(doc)
     return entries, todo
+
+
+def _digest(path: Path) -> str | None:
+    """SHA-256 of a file, None when it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _set_aside_stale(out: OutputFolder, doc: sources.DocumentSource,
+                     entry: DocumentEntry) -> None:
+    """A failed document's earlier output is out of date: moved aside, and the report says so."""
+    moved = out.set_aside(doc.output_name)
+    if moved is not None:
+        note = f"the output of an earlier run, now out of date, was moved to {moved}"
+        entry.error = f"{entry.error}; {note}"
+        log.warning("%s: %s", doc.id, note)
 
 
 PACKAGE = Path(__file__).resolve().parent
@@ -152,9 +215,12 @@ def _fingerprint(doc: sources.DocumentSource, settings: Settings, gazetteer: str
     engine = "" if doc.kind is InputKind.text else str(settings.tesseract_version)
     code = f"{__version__} {code_fingerprint()}"
     for part in (code, settings.lang, str(settings.correct), engine, gazetteer, doc.id):
-        digest.update(part.encode() + b"\0")
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     for name in doc.files:
-        digest.update(name.encode() + b"\0")
+        digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
+        if not Path(name).is_file():  # a pipe would block here, a device never end
+            digest.update(b"not a regular file")
+            continue
         try:
             with Path(name).open("rb") as handle:
                 for block in iter(lambda: handle.read(1 << 20), b""):
@@ -356,7 +422,8 @@ def _metas(
         folder = PurePosixPath(doc.output_name).parent
         depth = len(folder.parts)
         metas[doc.id] = DocumentMeta(
-            doc.id, doc.files, doc.kind.value, settings.processed, settings.tesseract_version,
+            doc.id, doc.shown_files, doc.kind.value, settings.processed,
+            settings.tesseract_version,
             xml_id=ids[doc.id],
             publication=settings.publication,
             lang=settings.lang,
@@ -380,6 +447,7 @@ def _image_urls(
         else:
             relative = os.path.relpath(path.resolve(), folder.resolve())
             urls[name] = quote(PurePosixPath(Path(relative).as_posix()).as_posix(), safe="/._-~")
+        urls[sources.shown(name)] = urls[name]  # the name as the header lists it
     return urls
 
 
@@ -395,6 +463,24 @@ def _lost(job: _Job, error: Exception) -> Assembled | list[OcrResult | DocumentR
     ]
 
 
+def _finish_safely(done: _Done, out: OutputFolder, fingerprint: str | None) -> DocumentEntry:
+    """_finish, a bug in it failing this document alone (a full disk still ends the batch)."""
+    try:
+        return _finish(done, out, fingerprint)
+    except OutputNotWritable:
+        raise
+    except Exception as e:
+        log.debug("internal error finishing %s", done.doc.id, exc_info=True)
+        message = f"internal error: {type(e).__name__}: {_one_line(e)}"
+        log.warning("%s: %s", done.doc.path, message)
+        return DocumentEntry(done.doc.id, done.doc.shown_files, None, len(done.doc.pages), "failed",
+                             error=message, fingerprint=fingerprint)
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())[:300]
+
+
 def _finish(done: _Done, out: OutputFolder, fingerprint: str | None) -> DocumentEntry:
     """Write the document (when valid) and make its report entry."""
     doc, pages, assembled = done.doc, done.pages, done.assembled
@@ -402,7 +488,7 @@ def _finish(done: _Done, out: OutputFolder, fingerprint: str | None) -> Document
     log.info("%s: %d pages, OCR %.2f s, assembly %.3f s (correction %.3f, structure %.3f, "
              "TEI %.3f, validation %.3f)", doc.id, len(pages), done.reading, assembled.seconds,
              stages.correction, stages.structure, stages.tei, stages.validation)
-    entry = DocumentEntry(doc.id, doc.files, None, len(pages) or len(doc.pages), "failed",
+    entry = DocumentEntry(doc.id, doc.shown_files, None, len(pages) or len(doc.pages), "failed",
                           seconds=round(done.reading + assembled.seconds, 3),
                           fingerprint=fingerprint)
     entry.gaps = [PageGap(p.number, _page_label(p), p.error) for p in pages if p.error]
@@ -425,6 +511,7 @@ def _finish(done: _Done, out: OutputFolder, fingerprint: str | None) -> Document
         log.warning("%s: %s", doc.id, e.message)
         return entry
     entry.output = doc.output_name
+    entry.digest = hashlib.sha256(assembled.xml or b"").hexdigest()
     entry.notes.extend(assembled.notes)
     for suffix, data in assembled.sidecars.items():
         try:
@@ -432,11 +519,18 @@ def _finish(done: _Done, out: OutputFolder, fingerprint: str | None) -> Document
             entry.sidecars.append(f"{doc.id}{suffix}")
         except OutputPathBlocked as e:
             entry.notes.append(e.message)
-    entry.status = "degraded" if entry.gaps else "ok"
+    entry.status = "degraded" if entry.gaps or assembled.reduced else "ok"
     if entry.gaps:
         entry.error = f"{len(entry.gaps)} page(s) could not be read: {entry.gaps[0].error}"
         for gap in entry.gaps:
             log.warning("%s page %d (%s): %s", doc.id, gap.page, gap.source, gap.error)
+    if assembled.reduced:
+        reason = (f"output did not validate, markup reduced to plain text (a bug; please report "
+                  f"it): {assembled.reduced[0]}")
+        entry.error = f"{entry.error}; {reason}" if entry.error else reason
+        entry.notes.extend(assembled.reduced)
+        for reduction in assembled.reduced:
+            log.error("%s: bug: output did not validate: %s", doc.id, reduction)
     corrected = [m for m in assembled.mentions if m.corrected is not None and not m.review]
     entry.corrections = len(corrected)
     entry.review = sum(1 for m in assembled.mentions if m.review)
@@ -456,9 +550,10 @@ def _finish(done: _Done, out: OutputFolder, fingerprint: str | None) -> Document
 
 
 def _page_label(page: Page) -> str:
+    path = sources.shown(page.source.path)
     if page.source.kind in (InputKind.pdf, InputKind.tiff):
-        return f"{page.source.path}#{page.source.index + 1}"
-    return page.source.path
+        return f"{path}#{page.source.index + 1}"
+    return path
 
 
 def _report(
@@ -477,7 +572,8 @@ def _report(
                     "reused": sum(1 for e in entries if e.reused),
                     "seconds": round(seconds, 2)},
         "documents": [e.public() for e in entries],
-        "skipped": [{"path": s.path, "reason": s.reason} for s in skipped],
+        "skipped": [{"path": sources.shown(s.path), "reason": sources.shown(s.reason)}
+                    for s in skipped],
     }
 
 
@@ -492,7 +588,7 @@ def _summary(entries: list[DocumentEntry], skipped: list, output: Path, seconds:
             f"{seconds:.1f} s; report: {output / 'report.json'}")
     if skipped:
         line += f"; {len(skipped)} file(s) skipped"
-    print(line, file=sys.stderr)
+    print(printable(line), file=sys.stderr)
 
 
 def validate_files(files: list[Path], tei_all: Path | None) -> ExitCode:
@@ -508,7 +604,7 @@ def validate_files(files: list[Path], tei_all: Path | None) -> ExitCode:
     for path in files:
         problems = check_file(path, validators)
         for problem in problems:
-            print(problem)
+            print(printable(problem))
         bad += bool(problems)
     print(f"tei-pipeline: {len(files) - bad} of {len(files)} file(s) valid", file=sys.stderr)
     return ExitCode.documents_failed if bad else ExitCode.ok

@@ -78,3 +78,11 @@ class OcrFailed(PipelineError):
 
 class InvalidOutput(PipelineError):
     """A document built by the pipeline did not validate: a bug, reported as a failure."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """The batch was told to stop by a signal (SIGINT, SIGTERM, SIGHUP): exit 130."""
+
+    def __init__(self, signal_name: str = "SIGINT") -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import logging
 import multiprocessing
+import os
 import signal
 import sys
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
-from pipeline.exceptions import MissingDependency, UsageError
+from pipeline.exceptions import Interrupted, MissingDependency, UsageError
 from pipeline.gazetteer import Gazetteer
 from pipeline.worker import Settings, context, init_worker
 
@@ -54,6 +57,8 @@ class SerialExecutor(Executor):
         future: cf.Future = cf.Future()
         try:
             future.set_result(fn(*args))
+        except (KeyboardInterrupt, SystemExit):
+            raise  # Ctrl-C, SIGTERM: the batch ends, the task is not "lost" and run again
         except BaseException as e:
             future.set_exception(e)
         return future
@@ -120,9 +125,75 @@ def _start_method() -> str:
     return "forkserver" if "forkserver" in methods else "spawn"
 
 
+ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # end the batch as Ctrl-C does
+
+
+def children(pid: int | None = None) -> list[int]:
+    """The processes whose parent is `pid` (this process by default), from /proc."""
+    pid = os.getpid() if pid is None else pid
+    found: list[int] = []
+    try:
+        entries = list(Path("/proc").iterdir())
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_bytes()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...: comm may hold spaces and parentheses, so from the last ")"
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if len(fields) > 1 and int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def stop_children(signum: int = signal.SIGTERM) -> None:
+    """Send `signum` to this process's children: the workers, or Tesseract."""
+    for child in children():
+        with contextlib.suppress(OSError):
+            os.kill(child, signum)
+
+
+@contextlib.contextmanager
+def ending_signals() -> Iterator[None]:
+    """While the batch runs, SIGTERM and SIGHUP stop it as Ctrl-C does, children included.
+
+    The parent tells its children (workers, or Tesseract with -j 1) to stop, then raises
+    Interrupted: the batch ends with exit 130, its journal kept for a rerun. (Ctrl-C reaches
+    every process of the terminal's group at once; these signals only the one they are sent to.)
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # a library user calling run() from a thread keeps their own handling
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        for number in ENDING_SIGNALS:  # a second signal must not interrupt the cleanup
+            signal.signal(number, signal.SIG_IGN)
+        stop_children()
+        raise Interrupted(signal.Signals(signum).name)
+
+    before = {number: signal.signal(number, handler) for number in ENDING_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, previous in before.items():
+            signal.signal(number, previous)
+
+
+def _end_worker(signum: int, frame: object) -> None:
+    """A worker told to stop: its Tesseract stops too, at once; the parent removes their files."""
+    stop_children()
+    os._exit(128 + signum)
+
+
 def _init_process_worker(settings: Settings) -> None:
     """Initializer of a pool worker: die with the parent, leave Ctrl-C to it, then set up."""
     _die_with_parent()
+    for number in ENDING_SIGNALS:
+        signal.signal(number, _end_worker)
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # (a background job ignores it)
         # A Python handler, not SIG_IGN: Tesseract gets the default back when it is started,
         # so Ctrl-C stops it at once, while the worker lives on and the parent, interrupted,

@@ -6,10 +6,13 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from lxml import etree
@@ -207,13 +210,20 @@ class Gazetteer:
 def _read(path: Path) -> str:
     """The file's text: size-checked, UTF-8 (a byte-order mark is dropped), newlines unified."""
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a pipe would hang the run, /dev/zero never end
             raise BadGazetteer(
-                f"{path}:1: file is {size:,} bytes, larger than the "
+                f"{path}:1: not a regular file (a pipe, device or folder); give a gazetteer file"
+            )
+        if info.st_size > MAX_BYTES:
+            raise BadGazetteer(
+                f"{path}:1: file is {info.st_size:,} bytes, larger than the "
                 f"{MAX_BYTES // (1024 * 1024)} MB limit for a gazetteer; split it into parts"
             )
-        data = path.read_bytes()
+        # O_NONBLOCK: a pipe put in its place since the check does not block the open.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)  # never more, whatever the file claims
     except BadGazetteer:
         raise
     except OSError as e:
@@ -487,12 +497,12 @@ def _entity(
     source: str,
     floruit: tuple[int, int] | None = None,
 ) -> Entity:
-    if not entity_id or _NCNAME.match(entity_id) is None:
+    if not entity_id or not is_xml_id(entity_id):
         if not entity_id:
             raise BadGazetteer(f"{path}:{line}: empty id")
         raise BadGazetteer(
-            f"{path}:{line}: id '{entity_id}' is not a valid xml:id (start with a letter or '_'; "
-            "then letters, digits, '-', '_', '.')"
+            f"{path}:{line}: id '{entity_id}' is not an XML name, so it cannot be an xml:id "
+            "(start with a letter or '_'; then letters, digits, '-', '_', '.')"
         )
     if not name:
         raise BadGazetteer(f"{path}:{line}: empty name for id '{entity_id}'")
@@ -512,9 +522,35 @@ def _entity(
     return Entity(entity_id, name, kind, tuple(forms), source, floruit)
 
 
+_ID_CHECK = b"""<element name="x" xmlns="http://relaxng.org/ns/structure/1.0"
+  datatypeLibrary="http://www.w3.org/2001/XMLSchema-datatypes">
+  <attribute name="id"><data type="NCName"/></attribute>
+  <attribute name="ref"><data type="anyURI"/></attribute>
+</element>"""
+
+
+@cache
+def _id_schema() -> etree.RelaxNG:
+    return etree.RelaxNG(etree.fromstring(_ID_CHECK))
+
+
+def is_xml_id(text: str) -> bool:
+    """Whether `text` can be an ``xml:id`` (and ``#text`` a pointer) in our output.
+
+    Checked by the same engine (libxml2) that validates the output: its XML names are those
+    of XML 1.0's fourth edition, narrower than Python's letters (``a²`` or ``aⅰ`` are not).
+    """
+    if not _NCNAME.match(text):
+        return False
+    return bool(_id_schema().validate(etree.Element("x", id=text, ref=f"#{text}")))
+
+
 def _check_entity(entity: Entity) -> None:
-    if not _NCNAME.match(entity.id):
-        raise BadGazetteer(f"{entity.source}: id '{entity.id}' is not a valid xml:id")
+    if not is_xml_id(entity.id):
+        raise BadGazetteer(
+            f"{entity.source}: id '{entity.id}' is not an XML name, so it cannot be an xml:id; "
+            "use letters, digits, '-', '_' and '.', beginning with a letter"
+        )
     if not entity.name:
         raise BadGazetteer(f"{entity.source}: empty name for id '{entity.id}'")
     if entity.type not in TYPES:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,26 @@ from pipeline.exceptions import UsageError
 from pipeline.publication import Publication
 
 EXECUTORS = ("process", "serial", "dask")
+MAX_JOBS = 256  # worker processes; more is a typo, not a machine (a pool never exceeds the tasks)
+MAX_PAGE_TIMEOUT = 86_400.0  # seconds a page may take at most: one day
+
+
+def check_page_timeout(value: float) -> float:
+    """`value` if it can be a page timeout in seconds, else UsageError saying why."""
+    if not math.isfinite(value) or not 0 < value <= MAX_PAGE_TIMEOUT:
+        raise UsageError(
+            f"--page-timeout takes seconds, more than 0 and at most {MAX_PAGE_TIMEOUT:,.0f} "
+            f"(one day); got {value!r}"
+        )
+    return value
+
+
+def check_jobs(value: int) -> int:
+    """`value` if it can be a number of worker processes, else UsageError saying why."""
+    if not 1 <= value <= MAX_JOBS:
+        raise UsageError(f"--jobs takes a number of worker processes from 1 to {MAX_JOBS}; "
+                         f"got {value}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -18,7 +39,7 @@ class Options:
 
     inputs: tuple[Path, ...]
     output: Path = Path("output")
-    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    jobs: int = field(default_factory=lambda: min(os.cpu_count() or 1, MAX_JOBS))
     lang: str = "eng"
     gazetteers: tuple[Path, ...] = ()
     correct: bool = True
@@ -37,16 +58,23 @@ class Options:
         object.__setattr__(self, "output", Path(self.output))
         if not self.inputs:
             raise UsageError("no input given: name scan folders, image, PDF or text files")
-        if self.jobs < 1:
-            raise UsageError(f"--jobs must be at least 1 (got {self.jobs})")
+        if isinstance(self.jobs, bool) or not isinstance(self.jobs, int):
+            raise UsageError(f"--jobs takes a whole number (got {self.jobs!r})")
+        check_jobs(self.jobs)
         if self.executor not in EXECUTORS:
             raise UsageError(
                 f"--executor must be one of {', '.join(EXECUTORS)} (got {self.executor})"
             )
         if self.scheduler and self.executor != "dask":
             raise UsageError("--scheduler goes with --executor dask")
-        if self.page_timeout is not None and self.page_timeout <= 0:
-            raise UsageError(f"--page-timeout must be positive (got {self.page_timeout:g})")
+        if self.page_timeout is not None:
+            try:
+                timeout = float(self.page_timeout)
+            except (TypeError, ValueError):
+                raise UsageError(
+                    f"--page-timeout takes seconds (got {self.page_timeout!r})"
+                ) from None
+            object.__setattr__(self, "page_timeout", check_page_timeout(timeout))
         if not self.lang or any(
             not part.replace("_", "").isalnum() for part in self.lang.split("+")
         ):

@@ -7,6 +7,7 @@ import errno
 import fcntl
 import io
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -16,8 +17,10 @@ from typing import IO
 
 from pipeline.exceptions import OutputNotWritable, OutputPathBlocked
 
+log = logging.getLogger(__name__)
 STATE_DIR = ".tei-pipeline"  # inside OUTDIR: the journal and temporary files
 JOURNAL = "journal.jsonl"
+STALE = "stale"  # outputs of earlier runs whose documents now fail
 LOCK = "lock"  # held by the run writing into the folder
 CORRECTION_COLUMNS = [
     "document", "page", "line", "original", "correction", "entity_id", "score", "cert", "error",
@@ -57,18 +60,62 @@ class DocumentEntry:
     review_notes: list[str] = field(default_factory=list)
     #: files written beside the TEI: "box3/memo7.manifest.json"
     sidecars: list[str] = field(default_factory=list)
+    digest: str | None = None  # SHA-256 of the output written: a rerun reuses only that file
 
     def public(self) -> dict:
         data = asdict(self)
         data.pop("correction_rows")
+        data.pop("digest")
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> DocumentEntry:
-        data = dict(data)
-        data["gaps"] = [PageGap(**g) for g in data.get("gaps", [])]
+    def from_dict(cls, data: object) -> DocumentEntry:
+        """An entry from its JSON; ValueError when any field is missing or of the wrong type.
+
+        The journal is read back on every rerun: a damaged line must not take a rerun down
+        later (a page count that is a string, a list where a name should be).
+        """
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
         known = cls.__dataclass_fields__
-        return cls(**{k: v for k, v in data.items() if k in known})
+        values = {k: v for k, v in data.items() if k in known}
+        for name, kinds in _FIELD_TYPES.items():
+            if name in values and not _is(values[name], kinds):
+                raise ValueError(f"field {name} has the wrong type")
+        gaps = values.get("gaps", [])
+        if not all(isinstance(g, dict) and set(g) == {"page", "source", "error"}
+                   and isinstance(g["page"], int) and isinstance(g["source"], str)
+                   and isinstance(g["error"], str) for g in gaps):
+            raise ValueError("damaged gaps")
+        values["gaps"] = [PageGap(**g) for g in gaps]
+        if values.get("status") not in ("ok", "degraded", "failed"):
+            raise ValueError("unknown status")
+        try:
+            return cls(**values)
+        except TypeError as e:  # a field missing
+            raise ValueError(str(e)) from e
+
+
+def _is(value: object, kinds: tuple[type, ...]) -> bool:
+    if isinstance(value, bool) and bool not in kinds:
+        return False
+    if list in kinds and isinstance(value, list):
+        return True
+    return isinstance(value, kinds)
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+# The type of every field of a journal line (lists are checked further below).
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "id": (str,), "sources": (list,), "output": (str, type(None)), "pages": (int,),
+    "status": (str,), "error": (str, type(None)), "corrections": (int,), "review": (int,),
+    "seconds": (int, float), "gaps": (list,), "notes": (list,),
+    "fingerprint": (str, type(None)), "reused": (bool,), "correction_rows": (list,),
+    "digest": (str, type(None)),
+}
 
 
 class OutputFolder:
@@ -100,7 +147,8 @@ class OutputFolder:
             ) from e
 
     def close(self) -> None:
-        """Let another run have the folder."""
+        """Remove this run's temporary files (interrupted in a write), let another run have it."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
         self._lock.close()
 
     def __enter__(self) -> OutputFolder:
@@ -136,25 +184,52 @@ class OutputFolder:
             raise OutputNotWritable(message) from e
         return target
 
+    def set_aside(self, relative: str) -> Path | None:
+        """Move an earlier run's output that is now out of date to STATE_DIR/stale/; where to.
+
+        A document that fails on a rerun (its input gone, or damaged since) must not leave an
+        output made from what the input was before beside a report that says it failed.
+        """
+        target = self.root / relative
+        if not target.is_file():
+            return None
+        moved = self.state / STALE / relative
+        try:
+            moved.parent.mkdir(parents=True, exist_ok=True)
+            target.replace(moved)
+        except OSError as e:
+            log.warning("cannot move %s aside: %s", target, e.strerror or e)
+            return None
+        return moved
+
     def journal_entries(self) -> dict[str, DocumentEntry]:
         """Documents finished by earlier runs, latest entry per id; a torn last line is ignored."""
         path = self.state / JOURNAL
         found: dict[str, DocumentEntry] = {}
         if not path.exists():
             return found
+        damaged = 0
         with path.open(encoding="utf-8", errors="replace") as handle:
             for line in handle:
                 try:
                     entry = DocumentEntry.from_dict(json.loads(line))
-                except (ValueError, TypeError):
+                    if not (_strings(entry.sources) and _strings(entry.notes) and all(
+                            _strings(row) for row in entry.correction_rows)):
+                        raise ValueError("damaged list")
+                except (ValueError, TypeError, RecursionError):
+                    damaged += line.endswith("\n")  # a torn last line is a kill, not damage
                     continue
                 found[entry.id] = entry
+        if damaged:
+            log.warning("%s: %d damaged line(s) ignored; their documents are made again",
+                        path, damaged)
         return found
 
     def record(self, entry: DocumentEntry) -> None:
         """Append a finished document to the journal (one line, flushed)."""
         line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
-        with (self.state / JOURNAL).open("a", encoding="utf-8") as handle:
+        with (self.state / JOURNAL).open("a", encoding="utf-8",
+                                         errors="backslashreplace") as handle:
             handle.write(line)
             handle.flush()
             os.fsync(handle.fileno())
@@ -168,7 +243,8 @@ class OutputFolder:
             writer.writerows(entry.correction_rows)
         try:
             self.write("report.json",
-                       json.dumps(report, indent=2, ensure_ascii=False).encode() + b"\n")
+                       json.dumps(report, indent=2, ensure_ascii=False)
+                       .encode("utf-8", "backslashreplace") + b"\n")
             self.write("corrections.csv", buffer.getvalue().encode("utf-8"))
         except OutputPathBlocked as e:
             raise OutputNotWritable(e.message) from e
@@ -200,11 +276,14 @@ _PATH_ERRORS = frozenset({errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.ENAME
 
 def _why(error: OSError, target: Path) -> str:
     """The reason a write failed, naming the file that stands where a folder must be."""
-    for parent in target.parents:
-        if parent.exists() or parent.is_symlink():
-            if not parent.is_dir():
-                return f"{parent} is a file, not a folder"
-            break
-    if target.is_dir():
-        return "a folder of that name is in the way"
+    try:
+        for parent in target.parents:
+            if parent.exists() or parent.is_symlink():
+                if not parent.is_dir():
+                    return f"{parent} is a file, not a folder"
+                break
+        if target.is_dir():
+            return "a folder of that name is in the way"
+    except OSError:  # the name itself is the problem (too long): say what writing said
+        pass
     return error.strerror or str(error)

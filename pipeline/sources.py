@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
+import hashlib
 import logging
 import os
 import re
+import stat
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +33,12 @@ PDF_DPI = 300
 # Letter at 600 dpi is 34 Mpx; anything past this is a decompression bomb, not a scan.
 MAX_PIXELS = 150_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Pages a document may have (a PDF of 723 bytes can claim a million).
+MAX_PAGES = 100_000
+# Image files that may hold several frames, each a page.
+MULTIFRAME_SUFFIXES = {".tif", ".tiff", ".png"}
+# Folders below an input folder that are read; deeper ones are skipped and reported.
+MAX_DEPTH = 32
 # Tesseract reads these straight from disk; anything else is normalised through Pillow first.
 TESSERACT_READY_MODES = {"1", "L", "RGB"}
 
@@ -52,6 +61,11 @@ class DocumentSource:
         return [str(self.path)]
 
     @property
+    def shown_files(self) -> list[str]:
+        """The input files as text that JSON and XML can hold (see `shown`)."""
+        return [shown(f) for f in self.files]
+
+    @property
     def output_name(self) -> str:
         return f"{self.id}.xml"
 
@@ -62,6 +76,15 @@ class Skipped:
 
     path: str
     reason: str
+
+
+def shown(path: str) -> str:
+    r"""A path as text: bytes of a file name that are not UTF-8 as ``\xff`` escapes.
+
+    Python keeps such bytes as lone surrogates, which no UTF-8 file (the report, the TEI)
+    can hold; the file is still opened by its real name.
+    """
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def natural_key(text: str) -> list[object]:
@@ -88,7 +111,7 @@ def discover(
 
 
 def _walk(
-    folder: Path,
+    top: Path,
     root: Path,
     documents: list[DocumentSource],
     skipped: list[Skipped],
@@ -97,17 +120,45 @@ def _walk(
     *,
     named: bool,
 ) -> None:
+    """Read a folder tree depth first, in natural order, without recursion.
+
+    Folders more than MAX_DEPTH levels below the input named are skipped (reported): a tree
+    that deep is a mistake or a trap, and no path the output folder can hold.
+    """
+    stack: list[tuple[Path, int]] = [(top, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            skipped.append(Skipped(str(folder), f"folder more than {MAX_DEPTH} levels deep "
+                                                f"below {root}; not read"))
+            continue
+        subfolders = _read_folder(folder, root, documents, skipped, follow_symlinks, visited,
+                                  named=named and depth == 0)
+        stack.extend((sub, depth + 1) for sub in reversed(subfolders))
+
+
+def _read_folder(
+    folder: Path,
+    root: Path,
+    documents: list[DocumentSource],
+    skipped: list[Skipped],
+    follow_symlinks: bool,
+    visited: dict[tuple[int, int], str],
+    *,
+    named: bool,
+) -> list[Path]:
+    """Add the documents of one folder; return its subfolders, in order."""
     try:
         info = folder.stat()
         entries = sorted(folder.iterdir(), key=lambda p: natural_key(p.name))
     except OSError as e:
         skipped.append(Skipped(str(folder), f"cannot list folder: {e.strerror or e}"))
-        return
+        return []
     key = (info.st_dev, info.st_ino)
     if key in visited:
         reason = f"folder already read as {visited[key]} (a symbolic link to it)"
         skipped.append(Skipped(str(folder), reason))
-        return
+        return []
     visited[key] = str(folder)
     page_files: list[Path] = []
     subfolders: list[Path] = []
@@ -115,25 +166,33 @@ def _walk(
     for entry in entries:
         if entry.name.startswith("."):
             continue
-        if entry.is_symlink() and not follow_symlinks and not _inside(entry, root):
-            skipped.append(
-                Skipped(str(entry), "symbolic link out of the input folder (use --follow-symlinks)")
-            )
-            continue
-        if entry.is_dir():
-            subfolders.append(entry)
-        elif not entry.is_file():
-            skipped.append(Skipped(str(entry), "not a regular file"))
-        elif entry.suffix.lower() in IMAGE_SUFFIXES and not _is_multipage_tiff(entry):
-            page_files.append(entry)
-        else:
-            others.append(entry)
+        try:
+            if entry.is_symlink() and not follow_symlinks and not _inside(entry, root):
+                skipped.append(Skipped(
+                    str(entry), "symbolic link out of the input folder (use --follow-symlinks)"
+                ))
+                continue
+            if entry.is_dir():
+                subfolders.append(entry)
+            elif not entry.is_file():
+                skipped.append(Skipped(str(entry), "not a regular file"))
+            elif entry.suffix.lower() in IMAGE_SUFFIXES and not _is_multiframe(entry):
+                page_files.append(entry)
+            else:
+                others.append(entry)
+        except OSError as e:  # a name too long for the system, a file gone meanwhile
+            skipped.append(Skipped(str(entry), f"cannot read: {e.strerror or e}"))
     relative = PurePosixPath(folder.relative_to(root).as_posix())
     if page_files:
         # A page folder named on the command line keeps its own name.
         doc_id = PurePosixPath(folder.name) if named else relative
         pages = [PageSource(str(p), 0, InputKind.images) for p in page_files]
-        documents.append(DocumentSource(str(doc_id), InputKind.images, folder, pages))
+        doc = DocumentSource(str(doc_id), InputKind.images, folder, pages)
+        if len(pages) > MAX_PAGES:
+            doc.error = (f"{len(pages):,} pages, more than the {MAX_PAGES:,} a document may "
+                         "have; split the folder")
+            doc.pages = []
+        documents.append(doc)
     for other in others:
         rel = PurePosixPath(other.relative_to(root).as_posix())
         kind = _kind_of(other)
@@ -142,8 +201,7 @@ def _walk(
             skipped.append(Skipped(str(other), reason))
             continue
         documents.append(_file_document(other, rel))
-    for sub in subfolders:
-        _walk(sub, root, documents, skipped, follow_symlinks, visited, named=False)
+    return subfolders
 
 
 def _inside(link: Path, root: Path) -> bool:
@@ -177,9 +235,20 @@ def _file_document(path: Path, relative: PurePosixPath) -> DocumentSource:
         )
     doc = DocumentSource(doc_id, kind, path)
     try:
+        if not path.is_file():  # a named pipe would hang the run, a device never end
+            raise InputError("not a regular file (a named pipe, device or socket); refused")
+        if kind is InputKind.images and _is_multiframe(path):
+            doc.kind = kind = InputKind.tiff  # an animated PNG: every frame a page
         count = _count_pages(path, kind)
     except InputError as e:
         doc.error = e.message
+        return doc
+    except OSError as e:
+        doc.error = f"cannot read file: {e.strerror or e}"
+        return doc
+    except Exception as e:  # a bug, or a library's surprise: this document fails, not the batch
+        log.debug("internal error counting the pages of %s", path, exc_info=True)
+        doc.error = f"internal error: {type(e).__name__}: {_short(e)}"
         return doc
     doc.pages = [PageSource(str(path), i, kind) for i in range(count)]
     return doc
@@ -191,20 +260,69 @@ def _count_pages(path: Path, kind: InputKind) -> int:
     if path.stat().st_size == 0:
         raise InputError("empty file (0 bytes)")
     if kind is InputKind.pdf:
-        return _pdf_page_count(path)
-    if kind is InputKind.tiff:
-        return _frame_count(path)
-    return 1
+        count = _pdf_page_count(path)
+    elif kind is InputKind.tiff:
+        count, damage = _frames(path)
+        if damage is not None:
+            # The frames after a damaged one cannot even be counted: one more page stands
+            # for them, a gap saying why (never a page silently missing).
+            log.warning("%s: frame %d cannot be read (%s); the frames before it are read",
+                        path, count + 1, damage)
+            count += 1
+    else:
+        return 1
+    if count > MAX_PAGES:
+        raise InputError(f"{count:,} pages, more than the {MAX_PAGES:,} a document may have; "
+                         "split it")
+    return count
 
 
-def _is_multipage_tiff(path: Path) -> bool:
-    if path.suffix.lower() not in TIFF_SUFFIXES:
+def _is_multiframe(path: Path) -> bool:
+    """Whether an image file holds more than one frame (a multi-page TIFF, an animated PNG)."""
+    if path.suffix.lower() not in MULTIFRAME_SUFFIXES:
         return False
     try:
-        with Image.open(path) as im:
-            return getattr(im, "n_frames", 1) > 1
-    except Exception:  # a bad TIFF is reported when its page is read
+        count, damage = _frames(path)
+    except InputError:  # a bad image is reported when its page is read
         return False
+    return count > 1 or damage is not None
+
+
+@contextlib.contextmanager
+def _pillow_warnings() -> Iterator[None]:
+    """Pillow's warnings about damaged files stay quiet (the error says it); a bomb raises."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        yield
+
+
+def _frames(path: Path) -> tuple[int, str | None]:
+    """How many frames of an image file can be found, and why no more when it is damaged.
+
+    A multi-page TIFF cut short still has its first pages; counting stops at the first frame
+    whose header cannot be read (Pillow's n_frames would fail the whole file).
+    """
+    try:
+        with _pillow_warnings(), Image.open(path) as im:
+            try:
+                return max(1, int(getattr(im, "n_frames", 1))), None
+            except Exception:  # noqa: BLE001 (damaged: count the frames one by one)
+                pass
+            count = 1
+            while count <= MAX_PAGES:
+                try:
+                    im.seek(count)
+                except EOFError:
+                    return count, None
+                except Exception as e:  # noqa: BLE001 (Pillow raises anything on damage)
+                    return count, _short(e)
+                count += 1
+            return count, None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise InputError(_bomb_message(e)) from e
+    except Exception as e:  # noqa: BLE001
+        raise InputError(f"cannot read image: {_short(e)}") from e
 
 
 # Written by the driver at the top of OUTDIR; no document's output may need them as folders.
@@ -221,6 +339,12 @@ def _make_ids_unique(documents: list[DocumentSource]) -> None:
     seen: dict[str, int] = {}
     folders: set[str] = set()
     for doc in documents:
+        doc.id = shown(doc.id)  # bytes that are not UTF-8 as escapes: the report holds it
+        short = "/".join(_short_name(part) for part in doc.id.split("/"))
+        if short != doc.id:
+            log.warning("%s: a name in the output path is longer than a file name can be; "
+                        "writing %s.xml", doc.path, short)
+            doc.id = short
         head, _, rest = doc.id.partition("/")
         if rest and head in RESERVED_NAMES:
             log.warning("%s: folder %s has the name of a report file; writing %s-files/",
@@ -244,6 +368,21 @@ def _make_ids_unique(documents: list[DocumentSource]) -> None:
         taken.add(unique)
 
 
+# A file name holds 255 bytes on most file systems; an output name is kept this short, leaving
+# room for ".xml", a number that makes it unique, and the temporary file's name.
+MAX_NAME_BYTES = 200
+
+
+def _short_name(name: str) -> str:
+    """`name`, or its first part and a hash of the whole when it is too long for a file name."""
+    data = name.encode("utf-8", "surrogateescape")
+    if len(data) <= MAX_NAME_BYTES:
+        return name
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    head = data[: MAX_NAME_BYTES - 11].decode("utf-8", "ignore")  # whole characters only
+    return f"{head}-{digest}"
+
+
 # --- reading pages (runs in the workers) ------------------------------------------------
 
 
@@ -259,14 +398,15 @@ def load_image(source: PageSource) -> tuple[Image.Image, str | None]:
     if path.stat().st_size == 0:
         raise InputError("empty file (0 bytes)")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with _pillow_warnings():
             image = Image.open(path)
             if source.index:
                 image.seek(source.index)
+            width, height = image.size
+            if width * height > MAX_PIXELS:  # Pillow checks the first frame only
+                raise Image.DecompressionBombError(f"({width * height} pixels)")
             direct = (
-                source.index == 0
-                and getattr(image, "n_frames", 1) == 1
+                source.kind is InputKind.images
                 and image.format in {"PNG", "JPEG", "TIFF"}
                 and image.mode in TESSERACT_READY_MODES
                 and image.getexif().get(0x0112, 1) == 1  # orientation: as stored
@@ -276,8 +416,11 @@ def load_image(source: PageSource) -> tuple[Image.Image, str | None]:
         raise InputError(_bomb_message(e)) from e
     except FileNotFoundError as e:
         raise InputError("file disappeared during the run") from e
-    except (OSError, SyntaxError, ValueError, EOFError) as e:
-        raise InputError(f"cannot read image: {_short(e)}") from e
+    except MemoryError as e:
+        raise InputError("image too large to decode in the memory there is") from e
+    except Exception as e:  # noqa: BLE001 (Pillow raises anything on a damaged file)
+        where = f"frame {source.index + 1}: " if source.index else ""
+        raise InputError(f"cannot read image: {where}{_short(e)}") from e
     if direct:
         return image, str(path)
     return _normalise(image), None
@@ -312,19 +455,6 @@ def _normalise(image: Image.Image) -> Image.Image:
     return image
 
 
-def _frame_count(path: Path) -> int:
-    """The number of frames (pages) of an image file; refuses bombs and unreadable files."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                return int(getattr(im, "n_frames", 1))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise InputError(_bomb_message(e)) from e
-    except (OSError, SyntaxError, ValueError, EOFError) as e:
-        raise InputError(f"cannot read image: {_short(e)}") from e
-
-
 def _pdf_page_count(path: Path) -> int:
     pdf = _open_pdf(path)
     try:
@@ -342,6 +472,7 @@ def _render_pdf_page(path: Path, index: int) -> Image.Image:
         width, height = page.get_size()
         if width * height * (PDF_DPI / 72) ** 2 > MAX_PIXELS:
             raise InputError("PDF page too large to be a page scan, refused")
+        _check_pdf_images(page)
         bitmap = page.render(scale=PDF_DPI / 72, grayscale=True)
         image = bitmap.to_pil().convert("L")
         image.info["dpi"] = (PDF_DPI, PDF_DPI)
@@ -350,6 +481,36 @@ def _render_pdf_page(path: Path, index: int) -> Image.Image:
         raise InputError(f"cannot render PDF page: {_short(e)}") from e
     finally:
         pdf.close()
+
+
+MAX_PAGE_IMAGE_PIXELS = 4 * MAX_PIXELS  # all the images one PDF page draws, together
+
+
+def _check_pdf_images(page: pypdfium2.PdfPage) -> None:
+    """Refuse a page whose images are too large to be decoded, before PDFium decodes them.
+
+    Rendering a page decodes every image it draws at its full size, whatever the size it is
+    drawn at: a page of a few kilobytes can draw an image of 46,000 × 46,000 pixels (2 GB).
+    The size is read from each image's dictionary (forms and inline images included).
+    """
+    import pypdfium2.raw as pdfium_c
+
+    total = 0
+    for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)):
+        width, height = image.get_px_size()
+        pixels = width * height
+        if pixels > MAX_PIXELS:
+            raise InputError(
+                f"PDF page draws an image of {width:,} × {height:,} = {pixels:,} pixels, larger "
+                f"than a page scan can be ({MAX_PIXELS:,} at most); refused, it could be a "
+                "decompression bomb"
+            )
+        total += pixels
+        if total > MAX_PAGE_IMAGE_PIXELS:
+            raise InputError(
+                f"PDF page draws images of more than {MAX_PAGE_IMAGE_PIXELS:,} pixels in all; "
+                "refused, it could be a decompression bomb"
+            )
 
 
 def _open_pdf(path: Path) -> pypdfium2.PdfDocument:
@@ -408,9 +569,31 @@ WIDE_BOMS = (
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
+# Bytes of a text file: some 700,000 typed pages, far past MAX_PAGES; a larger file is refused
+# before it is read.
+MAX_TEXT_BYTES = 200 * 1024 * 1024
+
+
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, refused if it is larger than `limit` (or not a regular file)."""
+    # O_NONBLOCK: a named pipe put in the file's place since discovery does not hang the open.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError("not a regular file (a named pipe, device or socket); refused")
+        if info.st_size > limit:
+            raise InputError(f"text file of {info.st_size:,} bytes, larger than the "
+                             f"{limit:,} a text input may have; split it")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"text file larger than the {limit:,} bytes a text input may have")
+    return data
+
+
 def read_text(path: Path) -> tuple[list[list[Line]], list[str]]:
     """Read an OCR text file: pages split on form feeds, lines of words; return pages, warnings."""
-    raw = path.read_bytes()
+    raw = _read_bounded(path, MAX_TEXT_BYTES)
     notes: list[str] = []
     wide = next((codec for bom, codec in WIDE_BOMS if raw.startswith(bom)), None)
     if wide is not None:
@@ -418,17 +601,21 @@ def read_text(path: Path) -> tuple[list[list[Line]], list[str]]:
         if "\ufffd" in text:
             notes.append(f"{wide.upper()} with undecodable bytes, shown as U+FFFD")
     else:
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as e:
-            text = raw.decode("cp1252", errors="replace")
-            notes.append(f"not UTF-8 (byte {e.start}); read as Windows-1252")
+        text, note = _decode_8bit(raw)
+        if note:
+            notes.append(note)
     if not raw:
         raise InputError("empty file (0 bytes)")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text, note = _split_long_lines(text)
+    if note:
+        notes.append(note)
     pages = text.split("\f")
     if len(pages) > 1 and not pages[-1].strip():
         pages.pop()  # Tesseract ends its output with a form feed
+    if len(pages) > MAX_PAGES:
+        raise InputError(f"{len(pages):,} pages (form feeds), more than the {MAX_PAGES:,} a "
+                         "document may have; split it")
     cleaned = [XML_FORBIDDEN.sub(" ", page) for page in pages]
     if cleaned != pages:
         notes.append("characters that XML forbids were replaced by spaces")
@@ -436,6 +623,62 @@ def read_text(path: Path) -> tuple[list[list[Line]], list[str]]:
     if not any(lines):  # blank, or nothing but control characters
         raise InputError("empty text file: no words in it")
     return lines, notes
+
+
+# A valid UTF-8 sequence of two to four bytes: text that has one is UTF-8, whatever else it has.
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _decode_8bit(raw: bytes) -> tuple[str, str | None]:
+    """Text without a byte-order mark: UTF-8, its bad bytes replaced; or Windows-1252.
+
+    A damaged byte is damage where it stands: a file with UTF-8 in it stays UTF-8 and only
+    the bad bytes become U+FFFD (before, one bad byte made a whole Russian text
+    Windows-1252 mojibake). Only a file without a single UTF-8 sequence is read as
+    Windows-1252.
+    """
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as e:
+        first = e.start
+    if _UTF8_MULTIBYTE.search(raw) is None:
+        return raw.decode("cp1252", errors="replace"), (
+            f"not UTF-8 (byte {first}); read as Windows-1252"
+        )
+    text = raw.decode("utf-8-sig", errors="replace")
+    bad = text.count("\ufffd") - raw.decode("utf-8-sig", errors="ignore").count("\ufffd")
+    return text, (
+        f"{bad} byte sequence(s) not UTF-8 (the first at byte {first}) replaced by U+FFFD; "
+        "the rest read as UTF-8"
+    )
+
+
+# Characters a text line may have; a longer one is cut into lines of this length (at a space
+# when there is one), so no line, and no element of the TEI, grows without end.
+MAX_LINE_CHARS = 100_000
+
+
+def _split_long_lines(text: str) -> tuple[str, str | None]:
+    """Text whose lines are at most MAX_LINE_CHARS long, and a note if some had to be cut."""
+    if len(text) <= MAX_LINE_CHARS or all(
+        len(line) <= MAX_LINE_CHARS for line in text.split("\n")
+    ):
+        return text, None
+    lines = []
+    cut = 0
+    for line in text.split("\n"):
+        while len(line) > MAX_LINE_CHARS:
+            at = line.rfind(" ", MAX_LINE_CHARS // 2, MAX_LINE_CHARS + 1)
+            at = at if at > 0 else MAX_LINE_CHARS
+            lines.append(line[:at])
+            line = line[at:].lstrip(" ")
+            cut += 1
+        lines.append(line)
+    note = (f"{cut} cut(s) in lines longer than {MAX_LINE_CHARS:,} characters, at a space "
+            "where there is one; every character is kept, in order, on the lines after")
+    return "\n".join(lines), note
 
 
 def _text_lines(page: str) -> list[Line]:

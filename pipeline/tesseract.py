@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytesseract
@@ -18,6 +19,37 @@ from pipeline.model import Box, Line, Word
 log = logging.getLogger(__name__)
 
 MIN_VERSION = (4, 1)
+_scratch: str | None = None  # where Tesseract's temporary files go (the run's folder)
+
+
+def use_scratch(folder: str | None) -> None:
+    """Put Tesseract's temporary files in `folder` (None: the system's temporary folder).
+
+    The run removes the folder when it ends, however it ends: a Tesseract stopped by a signal
+    leaves nothing behind. Only the calls that run Tesseract use it, not the whole process
+    (multiprocessing keeps its fork server's socket in the temporary folder of its start).
+    """
+    global _scratch
+    _scratch = folder
+
+
+def scratch() -> str | None:
+    """The folder given to use_scratch, for other temporary files of a page (None: the system's)."""
+    return _scratch
+
+
+@contextlib.contextmanager
+def _in_scratch() -> Iterator[None]:
+    """tempfile's folder is the scratch folder while pytesseract makes its files."""
+    if _scratch is None:
+        yield
+        return
+    before = tempfile.tempdir
+    tempfile.tempdir = _scratch
+    try:
+        yield
+    finally:
+        tempfile.tempdir = before
 
 
 def configure() -> None:
@@ -86,7 +118,7 @@ def recognise_pages(
     """
     if len(images) == 1 or any("\n" in i or "\r" in i for i in images):
         return [recognise(i, lang=lang, timeout=timeout, dpi=dpi) for i in images]
-    with tempfile.TemporaryDirectory(prefix="tei-pipeline-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="tei-pipeline-", dir=_scratch) as tmp:
         # Tesseract reads a file that is no image as a list of image files
         listing = Path(tmp) / "pages.txt"
         listing.write_text("".join(f"{Path(i).resolve()}\n" for i in images), encoding="utf-8")
@@ -124,9 +156,10 @@ def _config(psm: int | None, dpi: float | None) -> str:
 def _data(image: str, *, lang: str, timeout: float | None, config: str) -> dict[str, list]:
     """Tesseract's word table (TSV) of `image`, with its failures as OcrFailed."""
     try:
-        return pytesseract.image_to_data(
-            image, lang=lang, config=config, output_type=Output.DICT, timeout=timeout or 0
-        )
+        with _in_scratch():
+            return pytesseract.image_to_data(
+                image, lang=lang, config=config, output_type=Output.DICT, timeout=timeout or 0
+            )
     except TesseractNotFoundError as e:
         raise TesseractNotFound() from e
     except TesseractError as e:

@@ -17,7 +17,7 @@ from pipeline.exceptions import InputError
 from pipeline.gazetteer import Gazetteer
 from pipeline.model import InputKind, Mention, Page, PageSource
 from pipeline.publication import Publication
-from pipeline.validate import Validator
+from pipeline.validate import Validator, parse_own, reduce_to_valid
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,10 @@ class Settings:
     processed: str  # ISO date stamped into revisionDesc
     publication: Publication = field(default_factory=Publication)
     verbose: bool = False  # workers log details (-v); otherwise only errors, the parent reports
+    scratch: str | None = None  # the run's folder for temporary files, removed when it ends
+    # TESSERACT_CMD when the run started: a worker from a fork server started earlier has the
+    # environment of that time, not the run's.
+    tesseract_cmd: str | None = None
 
 
 @dataclass
@@ -57,6 +61,12 @@ def context(settings: Settings, gazetteer: Gazetteer | None = None) -> WorkerCon
 
     `gazetteer`, when given, is the one the parent loaded from ``settings.gazetteers`` already.
     """
+    if settings.tesseract_cmd:
+        os.environ["TESSERACT_CMD"] = settings.tesseract_cmd
+    # Tesseract's files go in the run's folder, removed with the run even when a worker is
+    # stopped in the middle of a page (Dask workers elsewhere keep their own).
+    tesseract.use_scratch(settings.scratch if settings.scratch and Path(settings.scratch).is_dir()
+                          else None)
     with _lock:
         found = _contexts.get(settings)
         if found is None:
@@ -213,6 +223,7 @@ class Assembled:
     #: files that go beside the TEI ("x.manifest.json"), by name suffix
     sidecars: dict[str, bytes] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    reduced: list[str] = field(default_factory=list)  # markup made text to pass the schema
 
 
 def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page]) -> Assembled:
@@ -236,11 +247,19 @@ def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page])
         xml = tei.serialize(root, meta.schema_href)
         t3 = time.perf_counter()
         # Validate what was written, parsed back in: line numbers in messages, and no surprises.
-        problems = [str(p) for p in ctx.validator.problems(tei.parse(xml), meta.id)]
+        parsed = parse_own(xml)
+        problems = [str(p) for p in ctx.validator.problems(parsed, meta.id)]
+        reduced: list[str] = []
+        if problems:  # a bug of ours: the failing markup becomes text, the document is kept
+            reductions, left = reduce_to_valid(parsed, ctx.validator, meta.id)
+            if not left:
+                reduced = [str(r) for r in reductions]
+                xml = tei.serialize(parsed.getroot(), meta.schema_href)
+                problems = []
         t4 = time.perf_counter()
         sidecars, notes = _sidecars(meta, pages, tree)
         return Assembled(xml, mentions, problems, t4 - started,
-                         stages=StageTimes(t1 - t0, t2 - t1, t3 - t2, t4 - t3),
+                         stages=StageTimes(t1 - t0, t2 - t1, t3 - t2, t4 - t3), reduced=reduced,
                          sidecars=sidecars, notes=notes)
     except Exception as e:
         log.debug("internal error assembling %s: %s", meta.id, traceback.format_exc())
