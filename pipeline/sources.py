@@ -552,8 +552,15 @@ def _pdf_problem(path: Path) -> str:
     return _PDF_ERRORS.get(code, f"cannot read PDF (PDFium error {code})")
 
 
+# What Pillow says of a file cut short, which differs from one version and format to the next.
+TRUNCATED = ("image file is truncated", "buffer is not large enough", "truncated")
+
+
 def _short(error: BaseException) -> str:
-    return " ".join(str(error).split())[:200] or type(error).__name__
+    said = " ".join(str(error).split())[:200] or type(error).__name__
+    if any(words in said.lower() for words in TRUNCATED):
+        return "image file is truncated"  # the same words for every image library version
+    return said
 
 
 # --- text input --------------------------------------------------------------------------

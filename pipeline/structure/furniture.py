@@ -233,7 +233,8 @@ def _renumber_inferred(flow: list[Slot], pages: Sequence[Page], decorated_used: 
             continue
         sequence += 1
         printed = None
-        for later in flow[k + 1 :]:
+        for j in range(k + 1, len(flow)):  # no slice: copying the rest each page is quadratic
+            later = flow[j]
             if later.page_start is not None or not later.is_furniture:
                 break
             item = later.furniture
