@@ -97,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--base-uri", metavar="URI", help="where the output folder will be published"
     )
     published.add_argument(
+        "--no-sidecars", dest="sidecars", action="store_false",
+        help="no ALTO and hOCR of each page, no IIIF manifest: the TEI alone",
+    )
+    published.add_argument(
         "--metadata",
         type=Path,
         metavar="FILE",
@@ -217,6 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             progress=args.progress,
             follow_symlinks=args.follow_symlinks,
             publication=publication,
+            sidecars=args.sidecars,
         )
         return int(run(options))
     except PipelineError as e:

@@ -66,6 +66,7 @@ def run(options: Options) -> ExitCode:
             scratch=scratch,
             tesseract_cmd=os.environ.get("TESSERACT_CMD") if scratch else None,  # local only
             publication=options.publication,
+            sidecars=options.sidecars,
         )
         return _run(options, documents, skipped, gazetteer, settings, started)
 
@@ -214,7 +215,8 @@ def _fingerprint(doc: sources.DocumentSource, settings: Settings, gazetteer: str
     digest = hashlib.sha256()
     engine = "" if doc.kind is InputKind.text else str(settings.tesseract_version)
     code = f"{__version__} {code_fingerprint()}"
-    for part in (code, settings.lang, str(settings.correct), engine, gazetteer, doc.id):
+    for part in (code, settings.lang, str(settings.correct), engine, gazetteer, doc.id,
+                 str(settings.sidecars), repr(settings.publication)):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     for name in doc.files:
         digest.update(name.encode("utf-8", "surrogateescape") + b"\0")

@@ -89,6 +89,8 @@ class Page:
     error: str | None = None  # set when the page could not be read or OCR'd (a gap)
     notes: list[str] = field(default_factory=list)  # warnings worth a line in the report
     seconds: float = 0.0
+    alto: bytes | None = None  # Tesseract's ALTO of this page, from the run that read it
+    hocr: bytes | None = None  # and its hOCR
 
     @property
     def has_image(self) -> bool:

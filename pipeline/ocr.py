@@ -18,7 +18,9 @@ from pipeline.model import Box, InputKind, Line, Page, PageSource, Word
 log = logging.getLogger(__name__)
 
 
-def read_pages(source: PageSource, *, lang: str, timeout: float | None) -> list[Page]:
+def read_pages(
+    source: PageSource, *, lang: str, timeout: float | None, sidecars: bool = True
+) -> list[Page]:
     """The pages of one source: one page for an image, TIFF frame or PDF page; all of a text file.
 
     A page that cannot be read or OCR'd comes back with ``error`` set (it becomes a gap);
@@ -29,7 +31,7 @@ def read_pages(source: PageSource, *, lang: str, timeout: float | None) -> list[
         if pages:
             pages[0].notes.extend(notes)
         return pages
-    return read_images([source], lang=lang, timeout=timeout)
+    return read_images([source], lang=lang, timeout=timeout, sidecars=sidecars)
 
 
 @dataclass
@@ -43,7 +45,8 @@ class _Prepared:
 
 
 def read_images(
-    page_sources: Sequence[PageSource], *, lang: str, timeout: float | None
+    page_sources: Sequence[PageSource], *, lang: str, timeout: float | None,
+    sidecars: bool = True,
 ) -> list[Page]:
     """One page per source (an image, a TIFF frame, a PDF page), in as few Tesseract runs as can be.
 
@@ -65,23 +68,27 @@ def read_images(
             page.seconds = time.perf_counter() - started
         for dpi, group in ready.items():
             started = time.perf_counter()
-            results: Sequence[list[Line] | None]
+            results: Sequence[tesseract.Reading | None]
             try:
-                results = tesseract.recognise_pages(
-                    [p.path for p in group], lang=lang, timeout=timeout, dpi=dpi)
+                results = tesseract.read_pages(
+                    [p.path for p in group], lang=lang, timeout=timeout, dpi=dpi,
+                    sidecars=sidecars)
             except OcrFailed as e:
                 if len(group) == 1:
                     _failed(group[0].page, e.message)
                     continue
                 log.debug("a Tesseract run over %d pages failed (%s); reading them one by one",
                           len(group), e.message)
-                results = [_alone(p, lang=lang, timeout=timeout) for p in group]
+                results = [_alone(p, lang=lang, timeout=timeout, sidecars=sidecars)
+                           for p in group]
             share = (time.perf_counter() - started) / len(group)
-            for prepared, lines in zip(group, results, strict=True):
+            for prepared, reading in zip(group, results, strict=True):
                 page = prepared.page
                 page.seconds += share
-                if lines is None:
+                if reading is None:
                     continue
+                lines = reading.lines
+                page.alto, page.hocr = reading.alto, reading.hocr
                 if prepared.strokes:
                     lines = flag_struck(lines, prepared.strokes)
                 page.lines = reading_order(split_columns(lines, page.width or 0), page.height or 0)
@@ -115,10 +122,13 @@ def _prepare(page: Page, scratch: Path) -> _Prepared:
     return _Prepared(page, str(scratch), strokes, dpi)
 
 
-def _alone(prepared: _Prepared, *, lang: str, timeout: float | None) -> list[Line] | None:
+def _alone(
+    prepared: _Prepared, *, lang: str, timeout: float | None, sidecars: bool
+) -> tesseract.Reading | None:
     """The page OCR'd in a run of its own; None (and the page failed) if that fails too."""
     try:
-        return tesseract.recognise(prepared.path, lang=lang, timeout=timeout, dpi=prepared.dpi)
+        return tesseract.read(prepared.path, lang=lang, timeout=timeout, dpi=prepared.dpi,
+                              sidecars=sidecars)
     except OcrFailed as e:
         _failed(prepared.page, e.message)
         return None

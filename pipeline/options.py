@@ -51,6 +51,7 @@ class Options:
     progress: bool | None = None  # None: a bar on a terminal, log lines otherwise
     follow_symlinks: bool = False
     publication: Publication = field(default_factory=Publication)
+    sidecars: bool = True  # ALTO and hOCR of each page, a IIIF manifest of each document
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "inputs", tuple(Path(p) for p in self.inputs))

@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 
 from lxml import etree
 
-from pipeline import __version__
+from pipeline import __version__, sidecars
 from pipeline.correction import affixes, english_words
 from pipeline.gazetteer import Entity
 from pipeline.model import Mention, Page, WordRef
@@ -130,7 +130,7 @@ def build(
         "TEI",
         tei_header(meta, structure, participants, entities, pages),
         stand_off(referenced, entities, {p.id for p in participants}),
-        facsimile(pages, meta.image_urls),
+        facsimile(pages, meta.image_urls, meta.id),
         E("text", body),
     )
     root.set(f"{{{XML_NS}}}lang", "en")
@@ -418,7 +418,7 @@ def stand_off(
     return E("standOff", *[lst for lst in lists.values() if len(lst)])
 
 
-def facsimile(pages: Sequence[Page], urls: Mapping[str, str]) -> etree._Element:
+def facsimile(pages: Sequence[Page], urls: Mapping[str, str], meta_id: str) -> etree._Element:
     """One surface per page image, one zone per line, in image pixels.
 
     The image's URL is relative to the TEI file's own folder, or under the image base URI.
@@ -427,6 +427,13 @@ def facsimile(pages: Sequence[Page], urls: Mapping[str, str]) -> etree._Element:
     for p, page in enumerate(pages):
         if not page.has_image:
             continue
+        own = PurePosixPath(meta_id).name
+        linked = [
+            f"{own}{suffix}" for suffix, present in (
+                (sidecars.alto_suffix(p + 1), page.alto is not None),
+                (sidecars.hocr_suffix(p + 1), page.hocr is not None),
+            ) if present
+        ]
         surface = E(
             "surface",
             E(
@@ -437,6 +444,7 @@ def facsimile(pages: Sequence[Page], urls: Mapping[str, str]) -> etree._Element:
                 height=f"{page.height}px",
             ),
             xml_id=surface_id(p),
+            corresp=" ".join(_uri(name) for name in linked) or None,  # its ALTO and hOCR
             ulx="0",
             uly="0",
             lrx=str(page.width),

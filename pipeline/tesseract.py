@@ -8,13 +8,15 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytesseract
-from pytesseract import Output, TesseractError, TesseractNotFoundError
+from pytesseract import TesseractError, TesseractNotFoundError
 
 from pipeline.exceptions import MissingDependency, OcrFailed, TesseractNotFound, UsageError
 from pipeline.model import Box, Line, Word
+from pipeline.sidecars import split_alto, split_hocr
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,15 @@ def check(lang: str) -> str:
 MIN_DPI, MAX_DPI = 70, 2400  # what Tesseract accepts; outside it, it estimates the resolution
 
 
+@dataclass
+class Reading:
+    """What one Tesseract run says of a page: its lines, and the same as ALTO and hOCR."""
+
+    lines: list[Line]
+    alto: bytes | None = None
+    hocr: bytes | None = None
+
+
 def recognise(
     image: str, *, lang: str, timeout: float | None, psm: int | None = None,
     dpi: float | None = None,
@@ -103,12 +114,30 @@ def recognise(
     `dpi` is the scan's resolution. A PNM carries none, and Tesseract then guesses one from the
     text size ("Estimating resolution as 409" on a 300 dpi page) and reads the page worse.
     """
-    return _parsed(_data(image, lang=lang, timeout=timeout, config=_config(psm, dpi)), 1)[0]
+    return read(image, lang=lang, timeout=timeout, psm=psm, dpi=dpi).lines
+
+
+def read(
+    image: str, *, lang: str, timeout: float | None, psm: int | None = None,
+    dpi: float | None = None, sidecars: bool = True,
+) -> Reading:
+    """OCR one page image file: its lines, and with `sidecars` ALTO and hOCR from the run."""
+    data, alto, hocr = _outputs(image, lang=lang, timeout=timeout, config=_config(psm, dpi),
+                                sidecars=sidecars)
+    return Reading(_parsed(data, 1)[0], alto, hocr)
 
 
 def recognise_pages(
     images: Sequence[str], *, lang: str, timeout: float | None, dpi: float | None = None
 ) -> list[list[Line]]:
+    """The lines of each of several page image files, read in one Tesseract run."""
+    return [r.lines for r in read_pages(images, lang=lang, timeout=timeout, dpi=dpi)]
+
+
+def read_pages(
+    images: Sequence[str], *, lang: str, timeout: float | None, dpi: float | None = None,
+    sidecars: bool = True,
+) -> list[Reading]:
     """OCR several page image files in one Tesseract run; the lines of each, in order.
 
     Tesseract takes about 0.1 s to load its models, some 4% of a typed page: one run over a
@@ -117,14 +146,18 @@ def recognise_pages(
     reads the pages one by one to learn which one fails.
     """
     if len(images) == 1 or any("\n" in i or "\r" in i for i in images):
-        return [recognise(i, lang=lang, timeout=timeout, dpi=dpi) for i in images]
+        return [read(i, lang=lang, timeout=timeout, dpi=dpi, sidecars=sidecars) for i in images]
     with tempfile.TemporaryDirectory(prefix="tei-pipeline-", dir=_scratch) as tmp:
         # Tesseract reads a file that is no image as a list of image files
         listing = Path(tmp) / "pages.txt"
         listing.write_text("".join(f"{Path(i).resolve()}\n" for i in images), encoding="utf-8")
-        data = _data(str(listing), lang=lang, timeout=timeout and timeout * len(images),
-                     config=_config(None, dpi))
-    return _parsed(data, len(images))
+        data, alto, hocr = _outputs(str(listing), lang=lang,
+                                    timeout=timeout and timeout * len(images),
+                                    config=_config(None, dpi), sidecars=sidecars)
+    altos = split_alto(alto, images)
+    hocrs = split_hocr(hocr, len(images))
+    return [Reading(lines, a, h) for lines, a, h in zip(_parsed(data, len(images)), altos, hocrs,
+                                                          strict=True)]
 
 
 def _parsed(data: dict[str, list], count: int) -> list[list[Line]]:
@@ -153,13 +186,44 @@ def _config(psm: int | None, dpi: float | None) -> str:
     return " ".join(options)
 
 
-def _data(image: str, *, lang: str, timeout: float | None, config: str) -> dict[str, list]:
-    """Tesseract's word table (TSV) of `image`, with its failures as OcrFailed."""
+SIDECARS = "-c tessedit_create_alto=1 -c tessedit_create_hocr=1"
+
+
+def _outputs(
+    image: str, *, lang: str, timeout: float | None, config: str, sidecars: bool = True
+) -> tuple[dict[str, list], bytes | None, bytes | None]:
+    """Tesseract's word table (TSV) of `image`, and its ALTO and hOCR from the same run.
+
+    Failures are OcrFailed; an ALTO or hOCR that did not come is None (the words are what
+    counts).
+    """
+    with tempfile.TemporaryDirectory(prefix="tei-pipeline-", dir=_scratch) as tmp:
+        base = str(Path(tmp) / "out")
+        with _tesseract_errors(timeout):
+            pytesseract.pytesseract.run_tesseract(
+                image, base, extension="tsv", lang=lang,
+                config=f"-c tessedit_create_tsv=1 {SIDECARS if sidecars else ''} {config}".strip(),
+                timeout=timeout or 0,
+            )
+            data = pytesseract.pytesseract.file_to_dict(
+                Path(f"{base}.tsv").read_text(encoding="utf-8", errors="replace"), "\t", -1
+            )
+        return data, _read_bytes(f"{base}.xml"), _read_bytes(f"{base}.hocr")
+
+
+def _read_bytes(path: str) -> bytes | None:
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        return None
+
+
+@contextlib.contextmanager
+def _tesseract_errors(timeout: float | None) -> Iterator[None]:
+    """Tesseract's failures as OcrFailed (or TesseractNotFound), its stderr logged."""
     try:
         with _in_scratch():
-            return pytesseract.image_to_data(
-                image, lang=lang, config=config, output_type=Output.DICT, timeout=timeout or 0
-            )
+            yield
     except TesseractNotFoundError as e:
         raise TesseractNotFound() from e
     except TesseractError as e:

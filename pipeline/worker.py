@@ -9,7 +9,7 @@ import time
 import traceback
 from dataclasses import dataclass, field, replace
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from pipeline import ocr, structure, tei, tesseract
 from pipeline.correction import NameCorrector
@@ -33,6 +33,7 @@ class Settings:
     tesseract_version: str | None
     processed: str  # ISO date stamped into revisionDesc
     publication: Publication = field(default_factory=Publication)
+    sidecars: bool = True  # ALTO, hOCR and IIIF manifests beside the TEI
     verbose: bool = False  # workers log details (-v); otherwise only errors, the parent reports
     scratch: str | None = None  # the run's folder for temporary files, removed when it ends
     # TESSERACT_CMD when the run started: a worker from a fork server started earlier has the
@@ -168,7 +169,7 @@ def _read_all(settings: Settings, page_sources: list[PageSource]) -> list[OcrRes
     if len(images) > 1:
         try:
             read = ocr.read_images([page_sources[n] for n in images], lang=settings.lang,
-                                   timeout=settings.page_timeout)
+                                   timeout=settings.page_timeout, sidecars=settings.sidecars)
             together = dict(zip(images, read, strict=True))
         except Exception:  # a bug on one page must not fail the others: read them one by one
             log.debug("internal error on a group of pages: %s", traceback.format_exc())
@@ -184,7 +185,8 @@ def _read(settings: Settings, source: PageSource) -> OcrResult:
     started = time.perf_counter()
     try:
         result = OcrResult(ocr.read_pages(source, lang=settings.lang,
-                                          timeout=settings.page_timeout))
+                                          timeout=settings.page_timeout,
+                                          sidecars=settings.sidecars))
     except InputError as e:
         result = OcrResult(error=e.message)
     except OSError as e:
@@ -257,7 +259,7 @@ def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page])
                 xml = tei.serialize(parsed.getroot(), meta.schema_href)
                 problems = []
         t4 = time.perf_counter()
-        sidecars, notes = _sidecars(meta, pages, tree)
+        sidecars, notes = _sidecars(meta, pages, tree) if settings.sidecars else ({}, [])
         return Assembled(xml, mentions, problems, t4 - started,
                          stages=StageTimes(t1 - t0, t2 - t1, t3 - t2, t4 - t3), reduced=reduced,
                          sidecars=sidecars, notes=notes)
@@ -270,21 +272,48 @@ def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page])
 def _sidecars(
     meta: tei.DocumentMeta, pages: list[Page], tree: structure.DocumentStructure
 ) -> tuple[dict[str, bytes], list[str]]:
-    """What goes beside the TEI of a scanned document: its IIIF manifest.
+    """What goes beside the TEI of a scanned document.
+
+    Its IIIF manifest, and each page's ALTO and hOCR from the Tesseract run that read it.
 
     A sidecar that cannot be made is a note in the report, never the document's loss.
     """
     if not any(page.has_image for page in pages):
         return {}, []
-    from pipeline import iiif
+    from pipeline import iiif, sidecars
 
+    made: dict[str, bytes] = {}
+    notes: list[str] = []
+    for p, page in enumerate(pages, start=1):
+        if page.alto is not None:
+            image = meta.image_urls.get(page.source.path, page.source.path)
+            if ":" not in image.split("/", 1)[0]:
+                image = f"../{image}"  # from the OCR folder, one down from the TEI's
+            try:
+                made[sidecars.alto_suffix(p)] = sidecars.link_alto(page.alto, image)
+            except Exception as e:  # Tesseract wrote something that is no XML
+                notes.append(f"page {p}: no ALTO: {type(e).__name__}: {e}")
+        if page.hocr is not None:
+            made[sidecars.hocr_suffix(p)] = page.hocr
     try:
         title = tei.document_title(meta, tree)
-        made = iiif.manifest(meta, pages, title, tree.date_iso, tree.kind.label)
+        see_also = [(f"{PurePosixPath(meta.id).name}{suffix}", fmt, label)
+                    for suffix, fmt, label in _listed(made)]
+        manifest = iiif.manifest(meta, pages, title, tree.date_iso, tree.kind.label, see_also)
+        made[".manifest.json"] = manifest.encode("utf-8")
     except Exception as e:  # a bug in making it: the TEI is right all the same
         log.debug("IIIF manifest of %s: %s", meta.id, traceback.format_exc())
-        return {}, [f"no IIIF manifest (a bug; please report it): {type(e).__name__}: {e}"]
-    return {".manifest.json": made.encode("utf-8")}, []
+        notes.append(f"no IIIF manifest (a bug; please report it): {type(e).__name__}: {e}")
+    return made, notes
+
+
+def _listed(made: dict[str, bytes]) -> list[tuple[str, str, str]]:
+    """The sidecars a manifest lists in seeAlso: (suffix, format, label)."""
+    return [
+        (suffix, "application/xml" if suffix.endswith(".xml") else "text/html",
+         "ALTO" if suffix.endswith(".alto.xml") else "hOCR")
+        for suffix in sorted(made)
+    ]
 
 
 def _document_years(tree: structure.DocumentStructure) -> tuple[int, int] | None:

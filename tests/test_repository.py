@@ -89,7 +89,7 @@ def test_a_iiif_manifest_per_scanned_document(batch: Path) -> None:
 
     report = json.loads((batch / "report.json").read_text(encoding="utf-8"))
     by_id = {d["id"]: d for d in report["documents"]}
-    assert by_id["box 1/memcon"]["sidecars"] == ["box 1/memcon.manifest.json"]
+    assert "box 1/memcon.manifest.json" in by_id["box 1/memcon"]["sidecars"]
     assert by_id["memcon-text"]["sidecars"] == []  # no page image, no manifest
     data = json.loads((batch / "box 1" / "memcon.manifest.json").read_text(encoding="utf-8"))
     manifest = iiif_prezi3.Manifest(**data)  # loads back through the library's models
@@ -203,3 +203,55 @@ def test_basex_loads_a_packaged_batch_and_answers(batch: Path, tmp_path: Path) -
         "documents": "2", "danglingpb": "0", "danglingref": "0", "idnos": "2",
         "distinctidnos": "2", "found": "2",
     }, result.stdout + result.stderr
+
+
+def alto_schema() -> etree.XMLSchema:
+    """ALTO 3.0 (what Tesseract 5.3 writes), its XLink import read from schemas/ (no network)."""
+    from tests.conftest import REPO
+
+    schemas = REPO / "schemas"
+    text = (schemas / "alto-3-0.xsd").read_text(encoding="utf-8").replace(
+        'schemaLocation="http://www.loc.gov/standards/xlink/xlink.xsd"',
+        f'schemaLocation="{(schemas / "xlink.xsd").as_uri()}"',
+    )
+    return etree.XMLSchema(etree.fromstring(text.encode("utf-8"), base_url=schemas.as_uri() + "/"))
+
+
+def test_alto_and_hocr_of_each_page_from_the_same_run(batch: Path) -> None:
+    schema = alto_schema()
+    tei = batch / "box 1" / "memcon.xml"
+    tree = etree.parse(str(tei))
+    surfaces = tree.findall(".//t:facsimile/t:surface", NS)
+    report = json.loads((batch / "report.json").read_text(encoding="utf-8"))
+    listed = next(d for d in report["documents"] if d["id"] == "box 1/memcon")["sidecars"]
+    for n, surface in enumerate(surfaces, start=1):
+        alto_name, hocr_name = surface.get("corresp").split()
+        assert alto_name == f"memcon.ocr/page-{n}.alto.xml"
+        assert f"box 1/{alto_name}" in listed and f"box 1/{hocr_name}" in listed
+        alto = etree.parse(str(tei.parent / alto_name))
+        assert schema.validate(alto), schema.error_log
+        # its words are the page's words, and it names the page's image, from its own folder
+        a = {"a": "http://www.loc.gov/standards/alto/ns-v3#"}
+        words = [s.get("CONTENT") for s in alto.iterfind(".//a:String", a)]
+        assert len(words) > 50
+        if n == 2:  # the words as Tesseract read them, its slips included
+            assert "Dubinina" in words
+        image = alto.findtext(".//a:sourceImageInformation/a:fileName", namespaces=a)
+        assert (tei.parent / "memcon.ocr" / unquote(image)).resolve() == (
+            tei.parent / unquote(tree.findall(".//t:graphic", NS)[n - 1].get("url"))
+        ).resolve()
+        hocr = (tei.parent / hocr_name).read_text(encoding="utf-8")
+        assert hocr.count("ocr_page") >= 1 and "ocrx_word" in hocr
+    # OUTDIR/*.xml is the TEI alone: the OCR files stand in their own folder
+    assert sorted(p.name for p in (batch / "box 1").glob("*.xml")) == ["memcon.xml"]
+
+
+def test_no_sidecars(tmp_path: Path) -> None:
+    write_scan(["MEMORANDUM FOR THE RECORD\n\nSUBJECT: No sidecars\n\nThe text."],
+               tmp_path / "in" / "memo")
+    code, report = run_batch([tmp_path / "in"], tmp_path / "out", sidecars=False)
+    assert code == ExitCode.ok and report["documents"][0]["sidecars"] == []
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        ".tei-pipeline", "corrections.csv", "memo.xml", "report.json", "schema"]
+    assert etree.parse(str(tmp_path / "out" / "memo.xml")).find(
+        ".//t:surface", NS).get("corresp") is None

@@ -1,0 +1,98 @@
+"""Tesseract's ALTO and hOCR of a run over several pages, one document per page.
+
+The run that reads the words writes them too (no second OCR pass); a run over a list of page
+images writes one ALTO with a Page per image and one hOCR with an ocr_page per image, which
+are cut here into one file per page. A sidecar that cannot be cut is None: the words are what
+counts, a missing sidecar is noted, never a lost page.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+
+from lxml import etree, html
+
+ALTO_NS = "http://www.loc.gov/standards/alto/ns-v3#"
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
+
+# A document's OCR files stand in a folder beside its TEI ("memo7.ocr/page-1.alto.xml"), so
+# that OUTDIR/*.xml is the TEI alone.
+OCR_FOLDER = ".ocr"
+
+
+def alto_suffix(page: int) -> str:
+    """The ALTO file of page `page` (1-based) is the document's path and this."""
+    return f"{OCR_FOLDER}/page-{page}.alto.xml"
+
+
+def hocr_suffix(page: int) -> str:
+    """The hOCR file of page `page` (1-based) is the document's path and this."""
+    return f"{OCR_FOLDER}/page-{page}.hocr.html"
+
+
+def split_alto(alto: bytes | None, images: Sequence[str]) -> list[bytes | None]:
+    """One ALTO document per image, each naming its own image file."""
+    none: list[bytes | None] = [None] * len(images)
+    if alto is None:
+        return none
+    try:
+        root = etree.fromstring(alto, _PARSER)
+    except etree.XMLSyntaxError:
+        return none
+    ns = {"a": root.nsmap.get(None, ALTO_NS)}
+    layout = root.find("a:Layout", ns)
+    pages = layout.findall("a:Page", ns) if layout is not None else []
+    if len(pages) != len(images):
+        return none
+    out: list[bytes | None] = []
+    for image, page in zip(images, pages, strict=True):
+        one = copy.deepcopy(root)
+        one_layout = one.find("a:Layout", ns)
+        for child in list(one_layout):
+            one_layout.remove(child)
+        one_layout.append(copy.deepcopy(page))
+        name_image(one, image)
+        out.append(etree.tostring(one, xml_declaration=True, encoding="UTF-8"))
+    return out
+
+
+def name_image(alto: etree._Element, image: str) -> None:
+    """Set the ALTO's sourceImageInformation/fileName (Tesseract names only the first)."""
+    ns = {"a": alto.nsmap.get(None, ALTO_NS)}
+    name = alto.find("a:Description/a:sourceImageInformation/a:fileName", ns)
+    if name is not None:
+        name.text = image
+
+
+def link_alto(alto: bytes, image: str) -> bytes:
+    """The ALTO naming `image` (the page's link) as its source image."""
+    root = etree.fromstring(alto, _PARSER)
+    name_image(root, image)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def split_hocr(hocr: bytes | None, count: int) -> list[bytes | None]:
+    """One hOCR document per page of the run."""
+    none: list[bytes | None] = [None] * count
+    if hocr is None:
+        return none
+    try:
+        root = html.fromstring(hocr)
+    except (etree.ParserError, ValueError):
+        return none
+    body = root.find("body")
+    pages = [d for d in body.iter("div") if "ocr_page" in (d.get("class") or "").split()] \
+        if body is not None else []
+    if len(pages) != count:
+        return none
+    out: list[bytes | None] = []
+    for page in pages:
+        one = copy.deepcopy(root)
+        one_body = one.find("body")
+        for child in list(one_body):
+            one_body.remove(child)
+        one_body.append(copy.deepcopy(page))
+        out.append(html.tostring(one, doctype="<!DOCTYPE html>", encoding="UTF-8"))
+    return out
