@@ -48,7 +48,7 @@ STAMP = "DECLASSIFIED\nNLRR FOI 714/5 #8479\nBY AI NARA DATE 11/29/07"
 MARKING = "~~SECRET/SENSITIVE~~"
 PAGES_PER_MEMO = 5
 DATA_VERSION = "1"  # change when the rendered pages change
-SECTIONS = ("throughput", "stages", "memory", "resume")
+SECTIONS = ("throughput", "stages", "memory", "resume", "sidecars")
 
 
 # --------------------------------------------------------------------------- test material
@@ -344,6 +344,26 @@ def section_throughput(work: Path, rounds: int, count: int = 20) -> None:
         decompose(work, memos, pages)
 
 
+def section_sidecars(work: Path, rounds: int, count: int = 20) -> None:
+    """What the ALTO, hOCR and IIIF manifests cost: the batch with them and without, in turns."""
+    memos = image_batch(work, f"batch-{count}-memos", count)
+    with_, without, cpu_with, cpu_without = [], [], [], []
+    for n in range(1, rounds + 1):
+        without.append(pipeline_run(memos, work / "out-no-sidecars", "-q", "--no-sidecars")[0])
+        cpu_without.append(CPU_SECONDS[-1])
+        with_.append(pipeline_run(memos, work / "out-sidecars", "-q")[0])
+        cpu_with.append(CPU_SECONDS[-1])
+        print(f"  round {n}: without {without[-1]:.1f} s ({cpu_without[-1]:.1f} CPU-s), with "
+              f"{with_[-1]:.1f} s ({cpu_with[-1]:.1f} CPU-s); load {os.getloadavg()[0]:.2f}",
+              flush=True)
+    pairs = [w / o for w, o in zip(with_, without)]
+    print(f"sidecars cost, wall time ratio per round: {', '.join(f'{p:.3f}' for p in pairs)}; "
+          f"median {statistics.median(pairs):.3f}")
+    cpu = [w / o for w, o in zip(cpu_with, cpu_without)]
+    print(f"sidecars cost, CPU time ratio per round: {', '.join(f'{p:.3f}' for p in cpu)}; "
+          f"median {statistics.median(cpu):.3f}")
+
+
 WRAPPER = """#!/bin/sh
 start=$(date +%s.%N)
 /usr/bin/time -f "%U %S" -o "$TEI_BENCH_LOG.$$" {tesseract} "$@"
@@ -517,6 +537,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "stages": lambda: section_stages(args.work),
         "memory": lambda: section_memory(args.work),
         "resume": lambda: section_resume(args.work),
+        "sidecars": lambda: section_sidecars(args.work, args.rounds, args.pages),
     }
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}", flush=True)
     for name in args.sections or SECTIONS:
