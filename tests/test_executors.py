@@ -146,7 +146,7 @@ def test_dask_cluster_gives_the_same_bytes_as_the_process_pool(
     assert [(d["id"], d["pages"]) for d in remote["documents"]] == [
         ("note", 2), ("seed", 1), ("scan", 2)]
     assert _outputs(tmp_path / "dask") == _outputs(tmp_path / "process")
-    assert len(_outputs(tmp_path / "dask")) == 3
+    assert len([name for name in _outputs(tmp_path / "dask") if ".ocr/" not in name]) == 3
     assert _report_without_timings(tmp_path / "dask") == _report_without_timings(
         tmp_path / "process")
 
