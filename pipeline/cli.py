@@ -101,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="no ALTO and hOCR of each page, no IIIF manifest: the TEI alone",
     )
     published.add_argument(
+        "--pdf", action="store_true",
+        help="a searchable PDF of each scanned document (<path>.pdf), from the same OCR run",
+    )
+    published.add_argument(
         "--metadata",
         type=Path,
         metavar="FILE",
@@ -222,6 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             follow_symlinks=args.follow_symlinks,
             publication=publication,
             sidecars=args.sidecars,
+            pdf=args.pdf,
         )
         return int(run(options))
     except PipelineError as e:

@@ -22,6 +22,7 @@ def manifest(
     date: str | None,
     kind: str,
     see_also: Sequence[tuple[str, str, str]] = (),
+    rendering: str | None = None,
 ) -> str:
     """The manifest as JSON; `see_also` is (file name beside the TEI, format, label)."""
     import iiif_prezi3 as iiif  # pydantic models: loaded by the workers that make manifests
@@ -55,6 +56,11 @@ def manifest(
             ],
         ],
     )
+    if rendering:
+        document.rendering = [iiif.LinkedResource(
+            id=folder + quote(rendering), type="Text", format="application/pdf",
+            label={"en": ["Searchable PDF"]},
+        )]
     for p, page in enumerate(pages):
         if not page.has_image or not page.width or not page.height:
             continue

@@ -91,6 +91,7 @@ class Page:
     seconds: float = 0.0
     alto: bytes | None = None  # Tesseract's ALTO of this page, from the run that read it
     hocr: bytes | None = None  # and its hOCR
+    pdf: bytes | None = None  # and the page as a searchable PDF, when asked for
 
     @property
     def has_image(self) -> bool:

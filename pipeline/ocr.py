@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 
 
 def read_pages(
-    source: PageSource, *, lang: str, timeout: float | None, sidecars: bool = True
+    source: PageSource, *, lang: str, timeout: float | None, sidecars: bool = True,
+    pdf: bool = False,
 ) -> list[Page]:
     """The pages of one source: one page for an image, TIFF frame or PDF page; all of a text file.
 
@@ -31,7 +32,7 @@ def read_pages(
         if pages:
             pages[0].notes.extend(notes)
         return pages
-    return read_images([source], lang=lang, timeout=timeout, sidecars=sidecars)
+    return read_images([source], lang=lang, timeout=timeout, sidecars=sidecars, pdf=pdf)
 
 
 @dataclass
@@ -46,7 +47,7 @@ class _Prepared:
 
 def read_images(
     page_sources: Sequence[PageSource], *, lang: str, timeout: float | None,
-    sidecars: bool = True,
+    sidecars: bool = True, pdf: bool = False,
 ) -> list[Page]:
     """One page per source (an image, a TIFF frame, a PDF page), in as few Tesseract runs as can be.
 
@@ -72,14 +73,14 @@ def read_images(
             try:
                 results = tesseract.read_pages(
                     [p.path for p in group], lang=lang, timeout=timeout, dpi=dpi,
-                    sidecars=sidecars)
+                    sidecars=sidecars, pdf=pdf)
             except OcrFailed as e:
                 if len(group) == 1:
                     _failed(group[0].page, e.message)
                     continue
                 log.debug("a Tesseract run over %d pages failed (%s); reading them one by one",
                           len(group), e.message)
-                results = [_alone(p, lang=lang, timeout=timeout, sidecars=sidecars)
+                results = [_alone(p, lang=lang, timeout=timeout, sidecars=sidecars, pdf=pdf)
                            for p in group]
             share = (time.perf_counter() - started) / len(group)
             for prepared, reading in zip(group, results, strict=True):
@@ -88,7 +89,7 @@ def read_images(
                 if reading is None:
                     continue
                 lines = reading.lines
-                page.alto, page.hocr = reading.alto, reading.hocr
+                page.alto, page.hocr, page.pdf = reading.alto, reading.hocr, reading.pdf
                 if prepared.strokes:
                     lines = flag_struck(lines, prepared.strokes)
                 page.lines = reading_order(split_columns(lines, page.width or 0), page.height or 0)
@@ -123,12 +124,12 @@ def _prepare(page: Page, scratch: Path) -> _Prepared:
 
 
 def _alone(
-    prepared: _Prepared, *, lang: str, timeout: float | None, sidecars: bool
+    prepared: _Prepared, *, lang: str, timeout: float | None, sidecars: bool, pdf: bool
 ) -> tesseract.Reading | None:
     """The page OCR'd in a run of its own; None (and the page failed) if that fails too."""
     try:
         return tesseract.read(prepared.path, lang=lang, timeout=timeout, dpi=prepared.dpi,
-                              sidecars=sidecars)
+                              sidecars=sidecars, pdf=pdf)
     except OcrFailed as e:
         _failed(prepared.page, e.message)
         return None

@@ -52,6 +52,7 @@ class Options:
     follow_symlinks: bool = False
     publication: Publication = field(default_factory=Publication)
     sidecars: bool = True  # ALTO and hOCR of each page, a IIIF manifest of each document
+    pdf: bool = False  # a searchable PDF of each scanned document, from the same Tesseract run
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "inputs", tuple(Path(p) for p in self.inputs))

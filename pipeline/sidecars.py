@@ -9,6 +9,7 @@ counts, a missing sidecar is noted, never a lost page.
 from __future__ import annotations
 
 import copy
+import io
 from collections.abc import Sequence
 
 from lxml import etree, html
@@ -71,6 +72,42 @@ def link_alto(alto: bytes, image: str) -> bytes:
     root = etree.fromstring(alto, _PARSER)
     name_image(root, image)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def split_pdf(pdf: bytes | None, count: int) -> list[bytes | None]:
+    """One PDF per page of the run (Tesseract's pdf renderer writes one for the run)."""
+    none: list[bytes | None] = [None] * count
+    if pdf is None:
+        return none
+    import pikepdf
+
+    try:
+        with pikepdf.open(io.BytesIO(pdf)) as whole:
+            if len(whole.pages) != count:
+                return none
+            out: list[bytes | None] = []
+            for page in whole.pages:
+                one = pikepdf.new()
+                one.pages.append(page)
+                buffer = io.BytesIO()
+                one.save(buffer, deterministic_id=True)
+                out.append(buffer.getvalue())
+            return out
+    except pikepdf.PdfError:
+        return none
+
+
+def join_pdf(pages: Sequence[bytes]) -> bytes:
+    """The document's PDF: its pages' PDFs, in order."""
+    import pikepdf
+
+    document = pikepdf.new()
+    for data in pages:
+        with pikepdf.open(io.BytesIO(data)) as one:
+            document.pages.extend(one.pages)
+    buffer = io.BytesIO()
+    document.save(buffer, deterministic_id=True)
+    return buffer.getvalue()
 
 
 def split_hocr(hocr: bytes | None, count: int) -> list[bytes | None]:

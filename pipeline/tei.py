@@ -421,9 +421,11 @@ def stand_off(
 def facsimile(pages: Sequence[Page], urls: Mapping[str, str], meta_id: str) -> etree._Element:
     """One surface per page image, one zone per line, in image pixels.
 
-    The image's URL is relative to the TEI file's own folder, or under the image base URI.
+    The image's URL is relative to the TEI file's own folder, or under the image base URI;
+    the document's searchable PDF, if any, is in the facsimile's @corresp.
     """
-    facs = E("facsimile")
+    pdf = any(page.pdf is not None for page in pages)
+    facs = E("facsimile", corresp=_uri(f"{PurePosixPath(meta_id).name}.pdf") if pdf else None)
     for p, page in enumerate(pages):
         if not page.has_image:
             continue

@@ -16,7 +16,7 @@ from pytesseract import TesseractError, TesseractNotFoundError
 
 from pipeline.exceptions import MissingDependency, OcrFailed, TesseractNotFound, UsageError
 from pipeline.model import Box, Line, Word
-from pipeline.sidecars import split_alto, split_hocr
+from pipeline.sidecars import split_alto, split_hocr, split_pdf
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,7 @@ class Reading:
     lines: list[Line]
     alto: bytes | None = None
     hocr: bytes | None = None
+    pdf: bytes | None = None  # the page as a searchable PDF (its image, the text invisible)
 
 
 def recognise(
@@ -119,12 +120,12 @@ def recognise(
 
 def read(
     image: str, *, lang: str, timeout: float | None, psm: int | None = None,
-    dpi: float | None = None, sidecars: bool = True,
+    dpi: float | None = None, sidecars: bool = True, pdf: bool = False,
 ) -> Reading:
     """OCR one page image file: its lines, and with `sidecars` ALTO and hOCR from the run."""
-    data, alto, hocr = _outputs(image, lang=lang, timeout=timeout, config=_config(psm, dpi),
-                                sidecars=sidecars)
-    return Reading(_parsed(data, 1)[0], alto, hocr)
+    data, alto, hocr, pdf_bytes = _outputs(image, lang=lang, timeout=timeout,
+                                           config=_config(psm, dpi), sidecars=sidecars, pdf=pdf)
+    return Reading(_parsed(data, 1)[0], alto, hocr, split_pdf(pdf_bytes, 1)[0])
 
 
 def recognise_pages(
@@ -136,7 +137,7 @@ def recognise_pages(
 
 def read_pages(
     images: Sequence[str], *, lang: str, timeout: float | None, dpi: float | None = None,
-    sidecars: bool = True,
+    sidecars: bool = True, pdf: bool = False,
 ) -> list[Reading]:
     """OCR several page image files in one Tesseract run; the lines of each, in order.
 
@@ -146,18 +147,18 @@ def read_pages(
     reads the pages one by one to learn which one fails.
     """
     if len(images) == 1 or any("\n" in i or "\r" in i for i in images):
-        return [read(i, lang=lang, timeout=timeout, dpi=dpi, sidecars=sidecars) for i in images]
+        return [read(i, lang=lang, timeout=timeout, dpi=dpi, sidecars=sidecars, pdf=pdf)
+                for i in images]
     with tempfile.TemporaryDirectory(prefix="tei-pipeline-", dir=_scratch) as tmp:
         # Tesseract reads a file that is no image as a list of image files
         listing = Path(tmp) / "pages.txt"
         listing.write_text("".join(f"{Path(i).resolve()}\n" for i in images), encoding="utf-8")
-        data, alto, hocr = _outputs(str(listing), lang=lang,
-                                    timeout=timeout and timeout * len(images),
-                                    config=_config(None, dpi), sidecars=sidecars)
-    altos = split_alto(alto, images)
-    hocrs = split_hocr(hocr, len(images))
-    return [Reading(lines, a, h) for lines, a, h in zip(_parsed(data, len(images)), altos, hocrs,
-                                                          strict=True)]
+        data, alto, hocr, pdf_bytes = _outputs(
+            str(listing), lang=lang, timeout=timeout and timeout * len(images),
+            config=_config(None, dpi), sidecars=sidecars, pdf=pdf)
+    parts = zip(_parsed(data, len(images)), split_alto(alto, images),
+                split_hocr(hocr, len(images)), split_pdf(pdf_bytes, len(images)), strict=True)
+    return [Reading(lines, a, h, p) for lines, a, h, p in parts]
 
 
 def _parsed(data: dict[str, list], count: int) -> list[list[Line]]:
@@ -190,8 +191,9 @@ SIDECARS = "-c tessedit_create_alto=1 -c tessedit_create_hocr=1"
 
 
 def _outputs(
-    image: str, *, lang: str, timeout: float | None, config: str, sidecars: bool = True
-) -> tuple[dict[str, list], bytes | None, bytes | None]:
+    image: str, *, lang: str, timeout: float | None, config: str, sidecars: bool = True,
+    pdf: bool = False,
+) -> tuple[dict[str, list], bytes | None, bytes | None, bytes | None]:
     """Tesseract's word table (TSV) of `image`, and its ALTO and hOCR from the same run.
 
     Failures are OcrFailed; an ALTO or hOCR that did not come is None (the words are what
@@ -202,13 +204,17 @@ def _outputs(
         with _tesseract_errors(timeout):
             pytesseract.pytesseract.run_tesseract(
                 image, base, extension="tsv", lang=lang,
-                config=f"-c tessedit_create_tsv=1 {SIDECARS if sidecars else ''} {config}".strip(),
+                config=" ".join([
+                    "-c tessedit_create_tsv=1", SIDECARS if sidecars else "",
+                    "-c tessedit_create_pdf=1" if pdf else "", config,
+                ]).strip(),
                 timeout=timeout or 0,
             )
             data = pytesseract.pytesseract.file_to_dict(
                 Path(f"{base}.tsv").read_text(encoding="utf-8", errors="replace"), "\t", -1
             )
-        return data, _read_bytes(f"{base}.xml"), _read_bytes(f"{base}.hocr")
+        return (data, _read_bytes(f"{base}.xml"), _read_bytes(f"{base}.hocr"),
+                _read_bytes(f"{base}.pdf"))
 
 
 def _read_bytes(path: str) -> bytes | None:

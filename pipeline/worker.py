@@ -34,6 +34,7 @@ class Settings:
     processed: str  # ISO date stamped into revisionDesc
     publication: Publication = field(default_factory=Publication)
     sidecars: bool = True  # ALTO, hOCR and IIIF manifests beside the TEI
+    pdf: bool = False  # a searchable PDF of each scanned document
     verbose: bool = False  # workers log details (-v); otherwise only errors, the parent reports
     scratch: str | None = None  # the run's folder for temporary files, removed when it ends
     # TESSERACT_CMD when the run started: a worker from a fork server started earlier has the
@@ -169,7 +170,8 @@ def _read_all(settings: Settings, page_sources: list[PageSource]) -> list[OcrRes
     if len(images) > 1:
         try:
             read = ocr.read_images([page_sources[n] for n in images], lang=settings.lang,
-                                   timeout=settings.page_timeout, sidecars=settings.sidecars)
+                                   timeout=settings.page_timeout, sidecars=settings.sidecars,
+                                   pdf=settings.pdf)
             together = dict(zip(images, read, strict=True))
         except Exception:  # a bug on one page must not fail the others: read them one by one
             log.debug("internal error on a group of pages: %s", traceback.format_exc())
@@ -186,7 +188,7 @@ def _read(settings: Settings, source: PageSource) -> OcrResult:
     try:
         result = OcrResult(ocr.read_pages(source, lang=settings.lang,
                                           timeout=settings.page_timeout,
-                                          sidecars=settings.sidecars))
+                                          sidecars=settings.sidecars, pdf=settings.pdf))
     except InputError as e:
         result = OcrResult(error=e.message)
     except OSError as e:
@@ -259,7 +261,7 @@ def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page])
                 xml = tei.serialize(parsed.getroot(), meta.schema_href)
                 problems = []
         t4 = time.perf_counter()
-        sidecars, notes = _sidecars(meta, pages, tree) if settings.sidecars else ({}, [])
+        sidecars, notes = _sidecars(meta, pages, tree, settings.sidecars)
         return Assembled(xml, mentions, problems, t4 - started,
                          stages=StageTimes(t1 - t0, t2 - t1, t3 - t2, t4 - t3), reduced=reduced,
                          sidecars=sidecars, notes=notes)
@@ -270,7 +272,8 @@ def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page])
 
 
 def _sidecars(
-    meta: tei.DocumentMeta, pages: list[Page], tree: structure.DocumentStructure
+    meta: tei.DocumentMeta, pages: list[Page], tree: structure.DocumentStructure,
+    manifest: bool = True,
 ) -> tuple[dict[str, bytes], list[str]]:
     """What goes beside the TEI of a scanned document.
 
@@ -295,12 +298,24 @@ def _sidecars(
                 notes.append(f"page {p}: no ALTO: {type(e).__name__}: {e}")
         if page.hocr is not None:
             made[sidecars.hocr_suffix(p)] = page.hocr
+    pdfs = [page.pdf for page in pages if page.pdf is not None]
+    if pdfs:
+        try:
+            made[".pdf"] = sidecars.join_pdf(pdfs)
+            if len(pdfs) < sum(1 for page in pages if page.has_image):
+                notes.append("the PDF lacks the pages that could not be read")
+        except Exception as e:  # pikepdf refused what Tesseract wrote
+            notes.append(f"no PDF: {type(e).__name__}: {e}")
+    if not manifest:
+        return made, notes
     try:
         title = tei.document_title(meta, tree)
-        see_also = [(f"{PurePosixPath(meta.id).name}{suffix}", fmt, label)
-                    for suffix, fmt, label in _listed(made)]
-        manifest = iiif.manifest(meta, pages, title, tree.date_iso, tree.kind.label, see_also)
-        made[".manifest.json"] = manifest.encode("utf-8")
+        name = PurePosixPath(meta.id).name
+        see_also = [(f"{name}{suffix}", fmt, label) for suffix, fmt, label in _listed(made)]
+        rendering = f"{name}.pdf" if ".pdf" in made else None
+        made[".manifest.json"] = iiif.manifest(
+            meta, pages, title, tree.date_iso, tree.kind.label, see_also, rendering
+        ).encode("utf-8")
     except Exception as e:  # a bug in making it: the TEI is right all the same
         log.debug("IIIF manifest of %s: %s", meta.id, traceback.format_exc())
         notes.append(f"no IIIF manifest (a bug; please report it): {type(e).__name__}: {e}")
@@ -313,6 +328,7 @@ def _listed(made: dict[str, bytes]) -> list[tuple[str, str, str]]:
         (suffix, "application/xml" if suffix.endswith(".xml") else "text/html",
          "ALTO" if suffix.endswith(".alto.xml") else "hOCR")
         for suffix in sorted(made)
+        if suffix.endswith((".alto.xml", ".hocr.html"))
     ]
 
 

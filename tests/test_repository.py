@@ -36,7 +36,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("repository")
     write_scan(seed_two_pages(SEED.read_text(encoding="utf-8")), root / "in" / "box 1" / "memcon")
     shutil.copy(SEED, root / "in" / "memcon-text.txt")
-    code, report = run_batch([root / "in"], root / "out", publication=PUBLICATION)
+    code, report = run_batch([root / "in"], root / "out", publication=PUBLICATION, pdf=True)
     assert code == ExitCode.ok, report
     return root / "out"
 
@@ -255,3 +255,21 @@ def test_no_sidecars(tmp_path: Path) -> None:
         ".tei-pipeline", "corrections.csv", "memo.xml", "report.json", "schema"]
     assert etree.parse(str(tmp_path / "out" / "memo.xml")).find(
         ".//t:surface", NS).get("corresp") is None
+
+
+def test_a_searchable_pdf_on_request(batch: Path) -> None:
+    import pypdfium2 as pdfium
+
+    tei = etree.parse(str(batch / "box 1" / "memcon.xml"))
+    name = tei.find(".//t:facsimile", NS).get("corresp")
+    assert name == "memcon.pdf"
+    pdf = pdfium.PdfDocument(str(batch / "box 1" / name))
+    try:
+        assert len(pdf) == 2  # a page for each page of the document
+        text = pdf[1].get_textpage().get_text_range()
+        assert "Dubinina" in text  # the words under the image, as Tesseract read them
+    finally:
+        pdf.close()
+    manifest = json.loads((batch / "box 1" / "memcon.manifest.json").read_text(encoding="utf-8"))
+    assert manifest["rendering"][0]["format"] == "application/pdf"
+    assert not (batch / "memcon-text.pdf").exists()  # text input has no image to show
