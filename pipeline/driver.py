@@ -142,6 +142,13 @@ def _plan(
     for doc in documents:
         fingerprint = _fingerprint(doc, settings, gazetteer_fingerprint)
         before = previous.get(doc.id)
+        if before is not None and before.reviews and (out.root / doc.output_name).is_file():
+            # A person's decisions are in it (tei-pipeline apply): never made again unasked.
+            log.warning("%s: reviewed by %s; kept as it is (--force makes it again, without "
+                        "the review)", doc.output_name, before.reviews[-1].reviewer)
+            before.reused = True
+            entries[doc.id] = before
+            continue
         if (
             before is not None
             and before.fingerprint == fingerprint
