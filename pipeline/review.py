@@ -51,6 +51,7 @@ class PageRow:
     item: ReviewItem
     kind_label: str
     crop: str | None  # the crop's path relative to the page, None when there is no image
+    crop_size: tuple[int, int]  # its width and height in pixels
     entity_name: str | None
     note: str | None  # why the name was sent for review (report.json's review_notes)
 
@@ -98,11 +99,11 @@ def write_review_page(batch: Path, gazetteers: Sequence[Path] = ()) -> ReviewPag
             folder = path.parent
             for item, _ in find_items(root):
                 zone = line_zones.get(item.line_id or "")
-                crop = cropper.crop(folder, zone, d) if zone is not None else None
+                crop, size = cropper.crop(folder, zone, d) if zone is not None else (None, (0, 0))
                 known = declared.get(item.entity or "") or entities.get(item.entity or "")
                 rows.append(PageRow(
-                    f"{doc['id']}#{item.number}", doc["id"], item, KIND_LABELS[item.kind], crop,
-                    known[0] if known else None,
+                    f"{doc['id']}#{item.number}", doc["id"], item, KIND_LABELS[item.kind],
+                    crop, size, known[0] if known else None,
                     notes.get((item.page, item.line, item.reading)),
                 ))
         batch_key = hashlib.sha256(json.dumps(documents, sort_keys=True).encode()).hexdigest()
@@ -142,24 +143,25 @@ class _Cropper:
     def __init__(self, out: OutputFolder) -> None:
         self.out = out
         self.pages: OrderedDict[tuple[Path, int], Image.Image | None] = OrderedDict()
-        self.done: dict[tuple[Path, int, tuple[int, ...]], str] = {}
+        self.done: dict[tuple[Path, int, tuple[int, ...]], tuple[str, tuple[int, int]]] = {}
         self.written = 0
 
-    def crop(self, folder: Path, zone: Zone, document: int) -> str | None:
+    def crop(self, folder: Path, zone: Zone, document: int) -> tuple[str | None, tuple[int, int]]:
+        """The line's crop (its path relative to the page, and size); None when it has none."""
         if urlsplit(zone.url).scheme:  # served from elsewhere (--image-base-uri)
-            return None
+            return None, (0, 0)
         image_path = (folder / unquote(zone.url)).resolve()
         key = (image_path, zone.frame, zone.box)
         if key in self.done:
             return self.done[key]
         image = self._page(image_path, zone.frame)
         if image is None:
-            return None
+            return None, (0, 0)
         x0, y0, x1, y1 = zone.box
         box = (max(0, x0 - MARGIN[0]), max(0, y0 - MARGIN[1]),
                min(image.width, x1 + MARGIN[0]), min(image.height, y1 + MARGIN[1]))
         if box[2] <= box[0] or box[3] <= box[1]:
-            return None
+            return None, (0, 0)
         line = image.crop(box)
         if line.width > CROP_WIDTH:
             line = line.resize((CROP_WIDTH, max(1, round(line.height * CROP_WIDTH / line.width))),
@@ -168,9 +170,9 @@ class _Cropper:
         line.save(buffer, "JPEG", quality=80)
         name = f"{CROPS}/{document}-{len(self.done) + 1}.jpg"
         self.out.write(f"{REVIEW_DIR}/{name}", buffer.getvalue())
-        self.done[key] = name
+        self.done[key] = (name, line.size)
         self.written += 1
-        return name
+        return name, line.size
 
     def _page(self, path: Path, frame: int) -> Image.Image | None:
         key = (path, frame)

@@ -4,7 +4,7 @@
   "use strict";
   var data = JSON.parse(document.getElementById("review-data").textContent);
   var storageKey = "tei-pipeline-review:" + data.batch;
-  var rows = Array.prototype.slice.call(document.querySelectorAll("tr.item"));
+  var rows = Array.prototype.slice.call(document.querySelectorAll(".item"));
   var byKey = {};
   rows.forEach(function (row) { byKey[row.dataset.key] = row; });
   var entities = {};
@@ -245,7 +245,7 @@
   }
 
   document.getElementById("items").addEventListener("click", function (event) {
-    var row = event.target.closest("tr.item");
+    var row = event.target.closest(".item");
     if (!row) { return; }
     var index = rows.indexOf(row);
     if (index !== current && !event.target.closest(".editor")) { select(index); }
@@ -262,7 +262,7 @@
     var target = event.target;
     var editor = target.closest ? target.closest(".editor") : null;
     if (editor) {
-      var row = editor.closest("tr.item");
+      var row = editor.closest(".item");
       if (event.key === "Enter") {
         event.preventDefault();
         keepEdit(row);
