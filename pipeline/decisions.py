@@ -137,6 +137,7 @@ def apply(decisions_path: Path, batch: Path, reviewer: str) -> Applied:
     validator = Validator()
     with OutputFolder(batch) as out:
         journal = out.journal_entries()
+        report = _read_report(batch)
         rows = _read_corrections(batch)
         written: dict[str, tuple[bytes, Review, list[list[str]], tuple[int, list[str]]]] = {}
         for doc_id, decided in by_document.items():
@@ -166,13 +167,15 @@ def apply(decisions_path: Path, batch: Path, reviewer: str) -> Applied:
             written[doc_id] = (xml, review, doc_rows, _left(remaining))
         for doc_id, (xml, review, doc_rows, (review_count, _)) in written.items():
             out.write(decisions.outputs[doc_id], xml)
-            entry = journal.get(doc_id)
+            # the journal tells a rerun that the document is reviewed; a batch without one (a
+            # copy of a folder) gets its entry from the report
+            entry = journal.get(doc_id) or _entry_from_report(report, doc_id)
             if entry is not None:
                 _update_entry(entry, xml, review, doc_rows, review_count, decided_notes(
                     by_document[doc_id]))
                 out.record(entry)
             rows[doc_id] = doc_rows
-        _write_report(out, batch, written, by_document, rows)
+        _write_report(out, report, written, by_document, rows)
     counts = [w[1] for w in written.values()]
     return Applied(len(written), sum(r.accepted for r in counts),
                    sum(r.rejected for r in counts), sum(r.edited for r in counts))
@@ -490,14 +493,28 @@ def _note_for(note: str, names: set[str]) -> bool:
     return len(parts) == 3 and parts[1] in names
 
 
-def _write_report(out: OutputFolder, batch: Path, written: dict, by_document: dict,
-                  rows: dict[str, list[list[str]]]) -> None:
-    """report.json's entries of the documents reviewed, and corrections.csv, brought up to date."""
+def _read_report(batch: Path) -> dict | None:
     try:
         report = json.loads((batch / "report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        report = None
-    if isinstance(report, dict):
+        return None
+    return report if isinstance(report, dict) else None
+
+
+def _entry_from_report(report: dict | None, doc_id: str) -> DocumentEntry | None:
+    for doc in (report or {}).get("documents", []):
+        if isinstance(doc, dict) and doc.get("id") == doc_id:
+            try:
+                return DocumentEntry.from_dict(doc)
+            except ValueError:
+                return None
+    return None
+
+
+def _write_report(out: OutputFolder, report: dict | None, written: dict, by_document: dict,
+                  rows: dict[str, list[list[str]]]) -> None:
+    """report.json's entries of the documents reviewed, and corrections.csv, brought up to date."""
+    if report is not None:
         for doc in report.get("documents", []):
             if doc.get("id") not in written:
                 continue
@@ -517,7 +534,7 @@ def _write_report(out: OutputFolder, batch: Path, written: dict, by_document: di
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CORRECTION_COLUMNS)
-    order = [d.get("id") for d in report.get("documents", [])] if isinstance(report, dict) else []
+    order = [d.get("id") for d in report.get("documents", [])] if report is not None else []
     for doc_id in [*[o for o in order if o in rows], *[k for k in rows if k not in order]]:
         writer.writerows(rows[doc_id])
     out.write("corrections.csv", buffer.getvalue().encode("utf-8"))

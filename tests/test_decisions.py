@@ -235,3 +235,18 @@ def test_rerun_keeps_reviewed_documents(tmp_path: Path) -> None:
     assert (out / "memo.xml").read_bytes() == reviewed
     run_batch([memo], out, force=True)
     assert b"reviewer-jane-smith" not in (out / "memo.xml").read_bytes()
+
+
+def test_a_batch_without_journal_gets_one(sample_batch: Path, tmp_path: Path) -> None:
+    """A copied folder has no journal: apply makes the entry a rerun needs to keep it."""
+    from pipeline.report import OutputFolder
+
+    decisions = write_decisions(sample_batch, tmp_path / "d.json", {(MEMCON, 1): {
+        "decision": "accept"}})
+    apply(decisions, sample_batch, "Jane Smith")
+    with OutputFolder(sample_batch) as out:
+        entry = out.journal_entries()[MEMCON]
+    assert entry.reviews[0].reviewer == "Jane Smith"
+    assert entry.digest == hashlib.sha256((sample_batch / f"{MEMCON}.xml").read_bytes()
+                                          ).hexdigest()
+    assert len(entry.correction_rows) == 13
