@@ -100,9 +100,13 @@ def read_decisions(path: Path) -> DecisionsFile:
         decisions = [_decision(d) for d in data["decisions"]]
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise UsageError(f"{path}: damaged decisions file ({type(e).__name__}: {e})") from e
+    seen: set[tuple[str, int]] = set()
     for d in decisions:
         if d.document not in digests:
             raise UsageError(f"{path}: a decision on {d.document!r}, a document it does not list")
+        if (d.document, d.item) in seen:
+            raise UsageError(f"{path}: two decisions on item {d.item} of {d.document}")
+        seen.add((d.document, d.item))
     return DecisionsFile(digests, outputs, decisions)
 
 
@@ -204,6 +208,7 @@ def apply_to_tree(root: etree._Element, decided: list[Decision], reviewer: str,
     items = {item.number: (item, element) for item, element in find_items(root)}
     resp = "#" + reviewer_id(root, reviewer)
     declared = declared_entities(root)
+    ids = {el.get(XML_ID) for el in root.iter() if el.get(XML_ID)}
     counts = {a: 0 for a in ACTIONS}
     for d in decided:
         found = items.get(d.item)
@@ -213,7 +218,11 @@ def apply_to_tree(root: etree._Element, decided: list[Decision], reviewer: str,
                              "document as the decisions file saw it")
         item, element = found
         if d.entity is not None and d.entity.id not in declared:
+            if d.entity.id in ids:
+                raise UsageError(f"{d.document}: item {d.item}: {d.entity.id!r} is the id of "
+                                 "something in the document that is no person, place or org")
             _declare(root, d.entity)
+            ids.add(d.entity.id)
             declared[d.entity.id] = (d.entity.name, d.entity.type)
         _APPLY[item.kind](element, d, resp)
         counts[d.action] += 1

@@ -166,6 +166,9 @@ def test_a_changed_document_is_refused(sample_batch: Path, tmp_path: Path) -> No
     lambda d: d["decisions"][0].update(decision="edit", form="  "),
     lambda d: d["decisions"][0].update(decision="edit", form="X",
                                        entity={"id": "a b", "name": "x", "type": "person"}),
+    lambda d: d["decisions"][0].update(decision="edit", form="X",
+                                       entity={"id": "page-2", "name": "x", "type": "place"}),
+    lambda d: d["decisions"].append(dict(d["decisions"][0], decision="reject")),
 ])
 def test_bad_decisions_change_nothing(sample_batch: Path, tmp_path: Path, damage) -> None:
     path = write_decisions(sample_batch, tmp_path / "d.json", {(MEMCON, 1): {
