@@ -169,6 +169,10 @@ def apply(decisions_path: Path, batch: Path, reviewer: str) -> Applied:
             doc_rows = _corrections(rows.get(doc_id, []), decided, before, reviewer)
             remaining = find_items(tree.getroot())
             written[doc_id] = (xml, review, doc_rows, _left(remaining))
+        if written:  # the schema the documents name, as this version has it
+            from pipeline.driver import write_schema
+
+            write_schema(out)
         for doc_id, (xml, review, doc_rows, (review_count, _)) in written.items():
             out.write(decisions.outputs[doc_id], xml)
             # the journal tells a rerun that the document is reviewed; a batch without one (a

@@ -94,7 +94,7 @@ def _run(
 ) -> ExitCode:
     metas = _metas(documents, settings, options.output)
     with OutputFolder(options.output) as out:  # held by this run until it ends
-        _write_schema(out)
+        write_schema(out)
         entries, todo = _plan(documents, out, settings, gazetteer.fingerprint(), options.force)
         planned = [_planned_pages(d) for d in todo]
         progress = Progress(sum(sum(p) for p in planned), enabled=options.verbosity >= 0,
@@ -398,7 +398,7 @@ def _schedule(
                     assemblies.append(step)
 
 
-def _write_schema(out: OutputFolder) -> None:
+def write_schema(out: OutputFolder) -> None:
     """The project schema into the output folder, where each document's xml-model points."""
     from importlib import resources
 

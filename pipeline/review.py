@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from lxml import etree
 from PIL import Image
 
 from pipeline.decisions import FORMAT
@@ -85,10 +86,11 @@ def write_review_page(batch: Path, gazetteers: Sequence[Path] = ()) -> ReviewPag
             path = batch / output
             try:
                 data = path.read_bytes()
-            except OSError as e:
-                log.warning("%s: cannot read it (%s); left off the page", path, e.strerror or e)
+                root = parse(data).getroot()
+            except (OSError, etree.XMLSyntaxError) as e:
+                log.warning("%s: cannot read it (%s); left off the page", path,
+                            getattr(e, "strerror", None) or e)
                 continue
-            root = parse(data).getroot()
             declared = declared_entities(root)
             for xml_id, value in declared.items():
                 entities.setdefault(xml_id, value)

@@ -15,7 +15,7 @@ from pipeline.decisions import FORMAT, apply
 from pipeline.exceptions import ExitCode, UsageError
 from pipeline.review_items import ItemKind, find_items
 from pipeline.validate import Validator
-from tests.conftest import NS, assert_tei_all_valid, run_batch
+from tests.conftest import NS, REPO, assert_tei_all_valid, run_batch
 
 MEMCON = "memcon-1986-06-23"
 JFK = "jfk-104-10132-10092"
@@ -131,6 +131,9 @@ def test_report_and_corrections_follow(sample_batch: Path, tmp_path: Path) -> No
         (JFK, 3): {"decision": "edit", "form": "Roosevelt", "entity": None},
     })
     apply(decisions, sample_batch, "Jane Smith")
+    # the schema the documents name is the one that allows what a review writes
+    assert (sample_batch / "schema" / "tei-pipeline.rng").read_bytes() == (
+        REPO / "pipeline" / "schema" / "tei-pipeline.rng").read_bytes()
     report = json.loads((sample_batch / "report.json").read_text(encoding="utf-8"))
     memcon, jfk = (next(d for d in report["documents"] if d["id"] == i) for i in (MEMCON, JFK))
     assert memcon["corrections"] == 12 and report["summary"]["corrections"] == 13

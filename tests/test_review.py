@@ -105,3 +105,11 @@ def test_no_batch_is_a_usage_error(tmp_path: Path) -> None:
 def test_the_folder_is_held_while_the_page_is_made(sample_batch: Path) -> None:
     with OutputFolder(sample_batch):  # a run writing into it
         assert main(["review", str(sample_batch)]) == ExitCode.output_not_writable
+
+
+def test_a_damaged_document_is_left_off(sample_batch: Path,
+                                        caplog: pytest.LogCaptureFixture) -> None:
+    (sample_batch / f"{MEMCON}.xml").write_bytes(b"<TEI><unclosed>")
+    page = write_review_page(sample_batch)
+    assert (page.documents, page.items) == (1, 4)
+    assert "left off the page" in caplog.text
