@@ -144,8 +144,9 @@ def _plan(
         before = previous.get(doc.id)
         if before is not None and before.reviews and (out.root / doc.output_name).is_file():
             # A person's decisions are in it (tei-pipeline apply): never made again unasked.
-            log.warning("%s: reviewed by %s; kept as it is (--force makes it again, without "
-                        "the review)", doc.output_name, before.reviews[-1].reviewer)
+            if before.fingerprint != fingerprint:  # it would have been, the input or code new
+                log.warning("%s: reviewed by %s; kept as it is (--force makes it again, "
+                            "without the review)", doc.output_name, before.reviews[-1].reviewer)
             before.reused = True
             entries[doc.id] = before
             continue

@@ -216,7 +216,8 @@ def test_reviewed_document_is_valid_tei_all(sample_batch: Path, tmp_path: Path,
     assert_tei_all_valid(tei_all, sample_batch / f"{JFK}.xml")
 
 
-def test_rerun_keeps_reviewed_documents(tmp_path: Path) -> None:
+def test_rerun_keeps_reviewed_documents(tmp_path: Path,
+                                        caplog: pytest.LogCaptureFixture) -> None:
     memo = tmp_path / "memo.txt"
     memo.write_text("MEMORANDUM OF CONVERSATION\n\nDATE: June 23, 1986\n\n"
                     "Ambassador Dubinina said that Gorbachev wanted a meeting. Shultz and\n"
@@ -233,12 +234,14 @@ def test_rerun_keeps_reviewed_documents(tmp_path: Path) -> None:
 
     code, report = run_batch([memo], out)  # the same inputs: done, and reviewed
     assert code == ExitCode.ok and (out / "memo.xml").read_bytes() == reviewed
+    assert "kept as it is" not in caplog.text  # nothing to say: it would be reused anyway
     assert report["documents"][0]["reviews"][0]["reviewer"] == "Jane Smith"
     rows = (out / "corrections.csv").read_text(encoding="utf-8").splitlines()
     assert rows[1].endswith(",high,ocr,Jane Smith") and len(rows) == 2
     memo.write_text(memo.read_text(encoding="utf-8") + "More.\n", encoding="utf-8")
     run_batch([memo], out)  # the input changed: still kept, a person's work is in it
     assert (out / "memo.xml").read_bytes() == reviewed
+    assert "memo.xml: reviewed by Jane Smith; kept as it is" in caplog.text
     run_batch([memo], out, force=True)
     assert b"reviewer-jane-smith" not in (out / "memo.xml").read_bytes()
 
