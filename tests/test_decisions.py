@@ -259,3 +259,26 @@ def test_a_batch_without_journal_gets_one(sample_batch: Path, tmp_path: Path) ->
     assert entry.digest == hashlib.sha256((sample_batch / f"{MEMCON}.xml").read_bytes()
                                           ).hexdigest()
     assert len(entry.correction_rows) == 13
+
+
+def test_an_entity_of_another_type_renames_the_name(sample_batch: Path, tmp_path: Path) -> None:
+    decisions = write_decisions(sample_batch, tmp_path / "d.json", {
+        (MEMCON, 1): {"decision": "edit", "form": "Dubinin",
+                      "entity": {"id": "moscow", "name": "Moscow", "type": "place"}},
+        (JFK, 2): {"decision": "edit", "form": "Foster",  # the form as read: no app
+                   "entity": {"id": "foster-william", "name": "William C. Foster",
+                              "type": "person"}},
+    })
+    apply(decisions, sample_batch, "Jane Smith")
+    memcon = tree(sample_batch / f"{MEMCON}.xml")
+    place = memcon.xpath("//t:lb[@facs='#page-2-line-9']/following::*[@ref][1]",
+                         namespaces=NS)[0]
+    assert etree.QName(place).localname == "placeName" and place.get("ref") == "#moscow"
+    assert len(memcon.xpath("//*[@xml:id='moscow']")) == 1  # declared already: not again
+    jfk = tree(sample_batch / f"{JFK}.xml")
+    foster = jfk.find(".//t:body//t:persName[@ref='#foster-william']", NS)
+    assert (foster.text, foster.get("cert"), foster.get("resp")) == (
+        "Foster", "high", "#reviewer-jane-smith")
+    assert foster.find("t:app", NS) is None
+    validator = Validator()
+    assert validator.problems(memcon) == [] and validator.problems(jfk) == []
