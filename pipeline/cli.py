@@ -1,4 +1,4 @@
-"""Command line: parse arguments, call ``run`` or ``validate``, turn errors into exit codes."""
+"""Command line: parse arguments, call the command's one function, turn errors into exit codes."""
 
 from __future__ import annotations
 
@@ -141,6 +141,23 @@ def build_parser() -> argparse.ArgumentParser:
     pack.add_argument("--identifier", help="bag-info External-Identifier (default: OUTDIR's name)")
     pack.add_argument("--organization", help="bag-info Source-Organization")
     _verbosity(pack)
+
+    review = sub.add_parser(
+        "review", help="write a review page of a batch's corrections (OUTDIR/review/index.html)"
+    )
+    review.add_argument("batch", type=Path, metavar="OUTDIR", help="the output folder of a run")
+    review.add_argument(
+        "--gazetteer", action="append", type=Path, default=[], metavar="FILE",
+        help="entities a reviewer can pick (default: the gazetteer that ships); repeatable",
+    )
+    _verbosity(review)
+
+    decided = sub.add_parser("apply", help="apply the decisions saved from the review page")
+    decided.add_argument("decisions", type=Path, metavar="DECISIONS.json")
+    decided.add_argument("batch", type=Path, metavar="OUTDIR", help="the output folder reviewed")
+    decided.add_argument("--reviewer", required=True, metavar="NAME",
+                         help="who made the decisions (named in the TEI header)")
+    _verbosity(decided)
     return parser
 
 
@@ -187,6 +204,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.verbosity >= 0:
                 print(f"tei-pipeline: bag {packed.bag}: {packed.documents} documents, "
                       f"{packed.files} files", file=sys.stderr)
+            return int(ExitCode.ok)
+        if args.command == "review":
+            from pipeline.review import write_review_page
+
+            page = write_review_page(args.batch, args.gazetteer)
+            if args.verbosity >= 0:
+                print(f"tei-pipeline: review page {page.path}: {page.items} items in "
+                      f"{page.documents} documents, {page.crops} line images", file=sys.stderr)
+            return int(ExitCode.ok)
+        if args.command == "apply":
+            from pipeline.decisions import apply
+
+            applied = apply(args.decisions, args.batch, args.reviewer)
+            if args.verbosity >= 0:
+                print(f"tei-pipeline: {applied.documents} documents reviewed: "
+                      f"{applied.accepted} accepted, {applied.rejected} rejected, "
+                      f"{applied.edited} edited", file=sys.stderr)
             return int(ExitCode.ok)
         if args.command == "validate":
             from pipeline.driver import validate_files

@@ -96,7 +96,7 @@ def _run(
 ) -> ExitCode:
     metas = _metas(documents, settings, options.output)
     with OutputFolder(options.output) as out:  # held by this run until it ends
-        _write_schema(out)
+        write_schema(out)
         entries, todo = _plan(documents, out, settings, gazetteer.fingerprint(), options.force)
         planned = [_planned_pages(d) for d in todo]
         progress = Progress(sum(sum(p) for p in planned), enabled=options.verbosity >= 0,
@@ -144,6 +144,14 @@ def _plan(
     for doc in documents:
         fingerprint = _fingerprint(doc, settings, gazetteer_fingerprint)
         before = previous.get(doc.id)
+        if before is not None and before.reviews and (out.root / doc.output_name).is_file():
+            # A person's decisions are in it (tei-pipeline apply): never made again unasked.
+            if before.fingerprint != fingerprint:  # it would have been, the input or code new
+                log.warning("%s: reviewed by %s; kept as it is (--force makes it again, "
+                            "without the review)", doc.output_name, before.reviews[-1].reviewer)
+            before.reused = True
+            entries[doc.id] = before
+            continue
         if (
             before is not None
             and before.fingerprint == fingerprint
@@ -394,7 +402,7 @@ def _schedule(
                     assemblies.append(step)
 
 
-def _write_schema(out: OutputFolder) -> None:
+def write_schema(out: OutputFolder) -> None:
     """The project schema into the output folder, where each document's xml-model points."""
     from importlib import resources
 

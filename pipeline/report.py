@@ -24,6 +24,7 @@ STALE = "stale"  # outputs of earlier runs whose documents now fail
 LOCK = "lock"  # held by the run writing into the folder
 CORRECTION_COLUMNS = [
     "document", "page", "line", "original", "correction", "entity_id", "score", "cert", "error",
+    "reviewer",  # who decided on the correction (tei-pipeline apply); empty before a review
 ]
 
 
@@ -34,6 +35,20 @@ class PageGap:
     page: int
     source: str
     error: str
+
+
+@dataclass
+class Review:
+    """A person's review of a document's corrections (tei-pipeline apply)."""
+
+    reviewer: str
+    date: str
+    accepted: int
+    rejected: int
+    edited: int
+
+    def public(self) -> dict:
+        return asdict(self)
 
 
 @dataclass
@@ -61,6 +76,8 @@ class DocumentEntry:
     #: files written beside the TEI: "box3/memo7.manifest.json"
     sidecars: list[str] = field(default_factory=list)
     digest: str | None = None  # SHA-256 of the output written: a rerun reuses only that file
+    #: reviews applied to the document: a rerun keeps a reviewed document (unless --force)
+    reviews: list[Review] = field(default_factory=list)
 
     def public(self) -> dict:
         data = asdict(self)
@@ -88,6 +105,11 @@ class DocumentEntry:
                    and isinstance(g["error"], str) for g in gaps):
             raise ValueError("damaged gaps")
         values["gaps"] = [PageGap(**g) for g in gaps]
+        reviews = values.get("reviews", [])
+        if not all(isinstance(r, dict) and set(r) == set(Review.__dataclass_fields__)
+                   for r in reviews):
+            raise ValueError("damaged reviews")
+        values["reviews"] = [Review(**r) for r in reviews]
         if values.get("status") not in ("ok", "degraded", "failed"):
             raise ValueError("unknown status")
         try:
@@ -114,7 +136,7 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "status": (str,), "error": (str, type(None)), "corrections": (int,), "review": (int,),
     "seconds": (int, float), "gaps": (list,), "notes": (list,),
     "fingerprint": (str, type(None)), "reused": (bool,), "correction_rows": (list,),
-    "digest": (str, type(None)),
+    "digest": (str, type(None)), "reviews": (list,),
 }
 
 
@@ -239,8 +261,9 @@ class OutputFolder:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(CORRECTION_COLUMNS)
-        for entry in entries:
-            writer.writerows(entry.correction_rows)
+        for entry in entries:  # rows of earlier runs lack the last columns
+            writer.writerows(row + [""] * (len(CORRECTION_COLUMNS) - len(row))
+                             for row in entry.correction_rows)
         try:
             self.write("report.json",
                        json.dumps(report, indent=2, ensure_ascii=False)

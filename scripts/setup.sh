@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(tesseract-ocr tesseract-ocr-eng fonts-courier-prime fonts-freefont-ttf fonts-dejavu-core)
-# The tests also load a batch into a real XML database, Debian's BaseX.
-[ "${1:-}" = "test" ] && packages+=(basex)
+# The tests also load a batch into a real XML database, Debian's BaseX, and drive the review
+# page in a real browser, Debian's Chromium with its WebDriver.
+[ "${1:-}" = "test" ] && packages+=(basex chromium chromium-driver)
 python=${PYTHON:-python3}
 # Debian's own Python needs its venv module packaged separately.
 if ! "$python" -c "import venv, ensurepip" >/dev/null 2>&1; then packages+=(python3-venv); fi

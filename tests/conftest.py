@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -147,3 +148,12 @@ def use_cmd(monkeypatch: pytest.MonkeyPatch):
 
     yield use
     pytesseract.pytesseract.tesseract_cmd = REAL_TESSERACT
+
+
+@pytest.fixture
+def sample_batch(tmp_path: Path) -> Path:
+    """A copy of the sample output (``output/``), its page images where its TEI links them."""
+    batch = tmp_path / "output"
+    shutil.copytree(REPO / "output", batch)
+    (tmp_path / "scans").symlink_to(REPO / "scans")
+    return batch

@@ -140,7 +140,7 @@ def test_no_correct_tags_names_but_changes_nothing(tmp_path: Path) -> None:
     assert {"#dubinin-yuri", "#reagan-ronald", "#regan-donald"} <= refs
     assert "Dubinina" in body_text(tree)
     header = (tmp_path / "corrections.csv").read_text(encoding="utf-8").splitlines()
-    assert header == ["document,page,line,original,correction,entity_id,score,cert,error"]
+    assert header == ["document,page,line,original,correction,entity_id,score,cert,error,reviewer"]
 
 
 def test_every_referenced_entity_is_declared_once(seed_output) -> None:

@@ -21,7 +21,8 @@ def test_the_install_takes_every_package_and_its_schemas() -> None:
     assert packages == on_disk  # subpackages too (pipeline.structure.profiles)
     data = config["setuptools"]["package-data"]["pipeline"]
     for shipped in ("schema/tei_all.rng", "schema/tei-pipeline.rng", "schema/tei-pipeline.sch",
-                    "data/gazetteer.csv", "data/words.txt"):
+                    "data/gazetteer.csv", "data/words.txt", "templates/review.html.j2",
+                    "templates/review.js", "templates/review.css"):
         assert (REPO / "pipeline" / shipped).is_file()
         assert any(fnmatch(shipped, pattern) for pattern in data), shipped
     assert not (REPO / "pipeline" / "synthetic.py").exists()  # the renderer is test code
