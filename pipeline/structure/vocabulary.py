@@ -103,35 +103,28 @@ def numeric_date(text: str, today: date) -> tuple[str, str] | None:
     return None
 
 
+# Each way of writing a date, and which of its groups are the day, month and year.
+_DATE_FORMS = (
+    (_MONTH_DAY_YEAR, (2, 1, 3)),
+    (_DAY_MONTH_YEAR, (1, 2, 3)),
+    (_SLASHED_MONTH, (1, 2, 3)),
+    (NUMERIC_DATE, (2, 1, 3)),
+)
+
+
 def parse_date(text: str, today: date) -> tuple[str, str] | None:
     """The first date in the text: (as written, ISO).
 
     "June 23, 1986", "23 June 1986", "OCT 14 1986", "2/FEB/1965", "6/23/86".
     """
     found: list[tuple[int, str, str]] = []
-    for m in _MONTH_DAY_YEAR.finditer(text):
-        month = MONTHS.get(m[1].lower())
-        iso = iso_date(int(m[3]), month, int(m[2]), today) if month else None
-        if iso:
-            found.append((m.start(), m[0], iso))
-            break
-    for m in _DAY_MONTH_YEAR.finditer(text):
-        month = MONTHS.get(m[2].lower())
-        iso = iso_date(int(m[3]), month, int(m[1]), today) if month else None
-        if iso:
-            found.append((m.start(), m[0], iso))
-            break
-    for m in _SLASHED_MONTH.finditer(text):
-        month = MONTHS.get(m[2].lower())
-        iso = iso_date(int(m[3]), month, int(m[1]), today) if month else None
-        if iso:
-            found.append((m.start(), m[0], iso))
-            break
-    numeric = NUMERIC_DATE.search(text)
-    if numeric:
-        iso = iso_date(int(numeric[3]), int(numeric[1]), int(numeric[2]), today)
-        if iso:
-            found.append((numeric.start(), numeric[0], iso))
+    for pattern, (day, month, year) in _DATE_FORMS:
+        for m in pattern.finditer(text):
+            number = int(m[month]) if m[month].isdigit() else MONTHS.get(m[month].lower())
+            iso = iso_date(int(m[year]), number, int(m[day]), today) if number else None
+            if iso:
+                found.append((m.start(), m[0], iso))
+                break
     if not found:
         return None
     _, written, iso = min(found)

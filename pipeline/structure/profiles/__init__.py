@@ -39,6 +39,25 @@ MEMO_LABELS = (
     "COPIES TO", "REF", "TAGS",
     r"PARTICIPANTS|((US|U\.S\.|SOVIET|USSR|AMERICAN|[A-Z][a-z]+) )?PARTICIPANTS",
 )
+# A heading, then the title in capitals under it (executive orders, proclamations).
+TITLED_RULES: tuple[rules.Rule, ...] = (
+    rules.separator,
+    rules.running_text_first,
+    rules.heading,
+    rules.subject_after_heading,
+    rules.speck,
+)
+# A heading and labelled lines (TO, FROM, SUBJECT), a date on its own maybe, short lines the
+# OCR set apart (a printed form's boxes): memoranda, CIA cables and dispatches.
+ADDRESSED_RULES: tuple[rules.Rule, ...] = (
+    rules.separator,
+    rules.heading,
+    rules.labelled_field,
+    rules.damaged_label,
+    rules.bare_date,
+    rules.speck,
+    rules.short_line,
+)
 MEMO_RULES: tuple[rules.Rule, ...] = (
     rules.separator,
     rules.running_text_first,

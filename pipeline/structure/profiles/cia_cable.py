@@ -2,8 +2,7 @@
 
 import re
 
-from pipeline.structure import header as rules
-from pipeline.structure.profiles import Profile, heading, labels, sign
+from pipeline.structure.profiles import ADDRESSED_RULES, Profile, heading, labels, sign
 from pipeline.structure.tree import Kind
 
 PROFILE = Profile(
@@ -20,13 +19,5 @@ PROFILE = Profile(
     ),
     heading=heading(r".{0,40}\b(MESSAGE\s+FORM|(OUTGOING|INCOMING|CLASSIFIED)\s+MESSAGE)\b.*"),
     labels=labels("SUBJECT", "DATE", "FROM", "TO", "INFO", "CONF", "REF", "ROUTING"),
-    rules=(
-        rules.separator,
-        rules.heading,
-        rules.labelled_field,
-        rules.damaged_label,
-        rules.bare_date,
-        rules.speck,
-        rules.short_line,
-    ),
+    rules=ADDRESSED_RULES,
 )

@@ -2,8 +2,7 @@
 
 import re
 
-from pipeline.structure import header as rules
-from pipeline.structure.profiles import Profile, heading, labels, sign
+from pipeline.structure.profiles import ADDRESSED_RULES, Profile, heading, labels, sign
 from pipeline.structure.tree import Kind
 
 PROFILE = Profile(
@@ -15,13 +14,5 @@ PROFILE = Profile(
     labels=labels(
         "SUBJECT", "DATE", "FROM", "TO", "INFO", "ACTION REQUIRED", "ACTION", "REFERENCES?"
     ),
-    rules=(
-        rules.separator,
-        rules.heading,
-        rules.labelled_field,
-        rules.damaged_label,
-        rules.bare_date,
-        rules.speck,
-        rules.short_line,
-    ),
+    rules=ADDRESSED_RULES,
 )

@@ -1,19 +1,12 @@
 """Executive order: the heading with its number, the title in capitals, then the order."""
 
-from pipeline.structure import header as rules
-from pipeline.structure.profiles import Profile, heading, sign
+from pipeline.structure.profiles import TITLED_RULES, Profile, heading, sign
 from pipeline.structure.tree import Kind
 
 PROFILE = Profile(
     kind=Kind("executive-order", "Executive Order", "executiveOrder"),
     signs=(sign(r"EXECUTIVE\s+ORDER\b"),),
     heading=heading(r"EXECUTIVE\s+ORDER(\s+(NO\.?\s*)?\d{3,5})?"),
-    rules=(
-        rules.separator,
-        rules.running_text_first,
-        rules.heading,
-        rules.subject_after_heading,
-        rules.speck,
-    ),
+    rules=TITLED_RULES,
     number=sign(r"EXECUTIVE\s+ORDER\s+(?:NO\.?\s*)?(\d{3,5})\b"),
 )

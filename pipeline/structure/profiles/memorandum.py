@@ -6,7 +6,15 @@ from collections.abc import Sequence
 from rapidfuzz.distance import Levenshtein
 
 from pipeline.structure import header as rules
-from pipeline.structure.profiles import MEMO_LABELS, SIGN_LINES, Profile, heading, labels, sign
+from pipeline.structure.profiles import (
+    ADDRESSED_RULES,
+    MEMO_LABELS,
+    SIGN_LINES,
+    Profile,
+    heading,
+    labels,
+    sign,
+)
 from pipeline.structure.tree import Kind
 
 KINDS = (
@@ -42,16 +50,7 @@ PROFILE = Profile(
     recognise=_addressed,
     heading=heading(KINDS),
     labels=labels(*MEMO_LABELS, "MEMORANDUM FOR"),
-    rules=(
-        rules.separator,
-        rules.running_text_first,
-        rules.heading,
-        rules.labelled_field,
-        rules.damaged_label,
-        rules.bare_date,
-        rules.speck,
-        rules.short_line,
-    ),
+    rules=(rules.separator, rules.running_text_first, *ADDRESSED_RULES[1:]),
     titles=(
         (re.compile(r"FOR\s+THE\s+RECORD", re.I), "Memorandum for the Record"),
         (re.compile(r"NOTE\s+FOR\s+THE\s+RECORD", re.I), "Note for the Record"),
