@@ -105,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="a searchable PDF of each scanned document (<path>.pdf), from the same OCR run",
     )
     published.add_argument(
+        "--hocr", action="store_true",
+        help="each page's hOCR too (<path>.ocr/page-N.hocr.html), from the same OCR run",
+    )
+    published.add_argument(
         "--metadata",
         type=Path,
         metavar="FILE",
@@ -261,6 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             publication=publication,
             sidecars=args.sidecars,
             pdf=args.pdf,
+            hocr=args.hocr,
         )
         return int(run(options))
     except PipelineError as e:

@@ -68,6 +68,7 @@ def run(options: Options) -> ExitCode:
             publication=options.publication,
             sidecars=options.sidecars,
             pdf=options.pdf,
+            hocr=options.hocr,
         )
         return _run(options, documents, skipped, gazetteer, settings, started)
 
@@ -225,7 +226,8 @@ def _fingerprint(doc: sources.DocumentSource, settings: Settings, gazetteer: str
     engine = "" if doc.kind is InputKind.text else str(settings.tesseract_version)
     code = f"{__version__} {code_fingerprint()}"
     for part in (code, settings.lang, str(settings.correct), engine, gazetteer, doc.id,
-                 str(settings.sidecars), str(settings.pdf), repr(settings.publication)):
+                 str(settings.sidecars), str(settings.pdf), str(settings.hocr),
+                 repr(settings.publication)):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     for name in doc.files:
         digest.update(name.encode("utf-8", "surrogateescape") + b"\0")

@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 
 
 def read_pages(
-    source: PageSource, *, lang: str, timeout: float | None, sidecars: bool = True,
-    pdf: bool = False,
+    source: PageSource, *, lang: str, timeout: float | None,
+    renderers: frozenset[str] = frozenset(),
 ) -> list[Page]:
     """The pages of one source: one page for an image, TIFF frame or PDF page; all of a text file.
 
@@ -32,7 +32,7 @@ def read_pages(
         if pages:
             pages[0].notes.extend(notes)
         return pages
-    return read_images([source], lang=lang, timeout=timeout, sidecars=sidecars, pdf=pdf)
+    return read_images([source], lang=lang, timeout=timeout, renderers=renderers)
 
 
 @dataclass
@@ -47,7 +47,7 @@ class _Prepared:
 
 def read_images(
     page_sources: Sequence[PageSource], *, lang: str, timeout: float | None,
-    sidecars: bool = True, pdf: bool = False,
+    renderers: frozenset[str] = frozenset(),
 ) -> list[Page]:
     """One page per source (an image, a TIFF frame, a PDF page), in as few Tesseract runs as can be.
 
@@ -73,14 +73,14 @@ def read_images(
             try:
                 results = tesseract.read_pages(
                     [p.path for p in group], lang=lang, timeout=timeout, dpi=dpi,
-                    sidecars=sidecars, pdf=pdf)
+                    renderers=renderers)
             except OcrFailed as e:
                 if len(group) == 1:
                     _failed(group[0].page, e.message)
                     continue
                 log.debug("a Tesseract run over %d pages failed (%s); reading them one by one",
                           len(group), e.message)
-                results = [_alone(p, lang=lang, timeout=timeout, sidecars=sidecars, pdf=pdf)
+                results = [_alone(p, lang=lang, timeout=timeout, renderers=renderers)
                            for p in group]
             share = (time.perf_counter() - started) / len(group)
             for prepared, reading in zip(group, results, strict=True):
@@ -124,12 +124,12 @@ def _prepare(page: Page, scratch: Path) -> _Prepared:
 
 
 def _alone(
-    prepared: _Prepared, *, lang: str, timeout: float | None, sidecars: bool, pdf: bool
+    prepared: _Prepared, *, lang: str, timeout: float | None, renderers: frozenset[str]
 ) -> tesseract.Reading | None:
     """The page OCR'd in a run of its own; None (and the page failed) if that fails too."""
     try:
         return tesseract.read(prepared.path, lang=lang, timeout=timeout, dpi=prepared.dpi,
-                              sidecars=sidecars, pdf=pdf)
+                              renderers=renderers)
     except OcrFailed as e:
         _failed(prepared.page, e.message)
         return None

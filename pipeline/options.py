@@ -53,6 +53,7 @@ class Options:
     publication: Publication = field(default_factory=Publication)
     sidecars: bool = True  # ALTO and hOCR of each page, a IIIF manifest of each document
     pdf: bool = False  # a searchable PDF of each scanned document, from the same Tesseract run
+    hocr: bool = False  # each page's hOCR too
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "inputs", tuple(Path(p) for p in self.inputs))

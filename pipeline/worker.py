@@ -35,6 +35,16 @@ class Settings:
     publication: Publication = field(default_factory=Publication)
     sidecars: bool = True  # ALTO, hOCR and IIIF manifests beside the TEI
     pdf: bool = False  # a searchable PDF of each scanned document
+    hocr: bool = False  # each page's hOCR beside its ALTO
+
+    @property
+    def renderers(self) -> frozenset[str]:
+        """What Tesseract writes besides the words."""
+        return frozenset(
+            name for name, wanted in
+            (("alto", self.sidecars), ("hocr", self.sidecars and self.hocr), ("pdf", self.pdf))
+            if wanted
+        )
     verbose: bool = False  # workers log details (-v); otherwise only errors, the parent reports
     scratch: str | None = None  # the run's folder for temporary files, removed when it ends
     # TESSERACT_CMD when the run started: a worker from a fork server started earlier has the
@@ -170,8 +180,8 @@ def _read_all(settings: Settings, page_sources: list[PageSource]) -> list[OcrRes
     if len(images) > 1:
         try:
             read = ocr.read_images([page_sources[n] for n in images], lang=settings.lang,
-                                   timeout=settings.page_timeout, sidecars=settings.sidecars,
-                                   pdf=settings.pdf)
+                                   timeout=settings.page_timeout,
+                                   renderers=settings.renderers)
             together = dict(zip(images, read, strict=True))
         except Exception:  # a bug on one page must not fail the others: read them one by one
             log.debug("internal error on a group of pages: %s", traceback.format_exc())
@@ -188,7 +198,7 @@ def _read(settings: Settings, source: PageSource) -> OcrResult:
     try:
         result = OcrResult(ocr.read_pages(source, lang=settings.lang,
                                           timeout=settings.page_timeout,
-                                          sidecars=settings.sidecars, pdf=settings.pdf))
+                                          renderers=settings.renderers))
     except InputError as e:
         result = OcrResult(error=e.message)
     except OSError as e:

@@ -36,7 +36,8 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("repository")
     write_scan(seed_two_pages(SEED.read_text(encoding="utf-8")), root / "in" / "box 1" / "memcon")
     shutil.copy(SEED, root / "in" / "memcon-text.txt")
-    code, report = run_batch([root / "in"], root / "out", publication=PUBLICATION, pdf=True)
+    code, report = run_batch([root / "in"], root / "out", publication=PUBLICATION, pdf=True,
+                             hocr=True)
     assert code == ExitCode.ok, report
     return root / "out"
 
@@ -120,6 +121,10 @@ def test_image_base_uri(tmp_path: Path) -> None:
     )
     manifest = json.loads((tmp_path / "out" / "memo.manifest.json").read_text(encoding="utf-8"))
     assert manifest["id"] == "https://example.org/batch/memo.manifest.json"
+    # by default the ALTO alone, no hOCR (asked for with --hocr), no PDF (--pdf)
+    assert sorted(p.name for p in (tmp_path / "out" / "memo.ocr").iterdir()) == [
+        "page-1.alto.xml"]
+    assert not (tmp_path / "out" / "memo.pdf").exists()
 
 
 def test_metadata_file_and_options(tmp_path: Path) -> None:
