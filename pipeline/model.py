@@ -53,6 +53,9 @@ class Line:
     words: tuple[Word, ...]
     box: Box | None = None
     block: int = 0
+    # A redaction: ``box`` is a black box on the page, ``words`` the exemption code written
+    # beside it ("(b)(1)"), if any.
+    redacted: bool = False
 
     @property
     def text(self) -> str:
@@ -89,6 +92,9 @@ class Page:
     error: str | None = None  # set when the page could not be read or OCR'd (a gap)
     notes: list[str] = field(default_factory=list)  # warnings worth a line in the report
     seconds: float = 0.0
+    # Degrees the page's content is turned clockwise in its image (90, 180, 270): the page was
+    # read turned upright, and `width`, `height` and every box are those of the upright page.
+    rotation: int = 0
 
     @property
     def has_image(self) -> bool:

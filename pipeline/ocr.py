@@ -6,12 +6,12 @@ import logging
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from PIL import Image
 
-from pipeline import sources, strike, tesseract
+from pipeline import orientation, redactions, sources, strike, tesseract
 from pipeline.exceptions import InputError, OcrFailed
 from pipeline.model import Box, InputKind, Line, Page, PageSource, Word
 
@@ -34,12 +34,13 @@ def read_pages(source: PageSource, *, lang: str, timeout: float | None) -> list[
 
 @dataclass
 class _Prepared:
-    """A page made ready for Tesseract: the file it reads, and the strokes erased from it."""
+    """A page made ready for Tesseract: the file it reads, the strokes erased, the black boxes."""
 
     page: Page
     path: str
     strokes: list[Box]
     dpi: float | None
+    redactions: list[Box] = field(default_factory=list)
 
 
 def read_images(
@@ -47,8 +48,9 @@ def read_images(
 ) -> list[Page]:
     """One page per source (an image, a TIFF frame, a PDF page), in as few Tesseract runs as can be.
 
-    Pages of one resolution go to Tesseract together. Never raises for a page: its ``error``
-    is set (a gap).
+    Pages of one resolution go to Tesseract together. A page that reads as if it were on its
+    side or upside down is turned upright and read again (`orientation`). Never raises for a
+    page: its ``error`` is set (a gap).
     """
     pages = [Page(number=s.index + 1, source=s) for s in page_sources]
     with tempfile.TemporaryDirectory(prefix="tei-pipeline-") as tmp:
@@ -77,23 +79,79 @@ def read_images(
                           len(group), e.message)
                 results = [_alone(p, lang=lang, timeout=timeout) for p in group]
             share = (time.perf_counter() - started) / len(group)
-            for prepared, lines in zip(group, results, strict=True):
+            for n, (prepared, lines) in enumerate(zip(group, results, strict=True)):
                 page = prepared.page
                 page.seconds += share
                 if lines is None:
                     continue
-                if prepared.strokes:
-                    lines = flag_struck(lines, prepared.strokes)
-                page.lines = reading_order(split_columns(lines, page.width or 0), page.height or 0)
+                if not orientation.upright(lines):
+                    again = time.perf_counter()
+                    prepared, lines = _turned(
+                        prepared, lines, Path(tmp) / f"turned-{dpi}-{n}.pnm",
+                        lang=lang, timeout=timeout)
+                    page.seconds += time.perf_counter() - again
+                page.lines = _finish(prepared, lines)
     return pages
 
 
-def _prepare(page: Page, scratch: Path) -> _Prepared:
-    """Decode the page; erase the strokes at its edges into `scratch` if it has any."""
+def _finish(prepared: _Prepared, lines: list[Line]) -> list[Line]:
+    """The OCR's lines flagged where struck, split into columns, in reading order, redactions in."""
+    page = prepared.page
+    if prepared.strokes:
+        lines = flag_struck(lines, prepared.strokes)
+    lines = reading_order(split_columns(lines, page.width or 0), page.height or 0)
+    return redactions.place_redactions(lines, prepared.redactions, prepared.dpi or 300.0)
+
+
+def _turned(
+    prepared: _Prepared, lines: list[Line], scratch: Path, *, lang: str, timeout: float | None
+) -> tuple[_Prepared, list[Line]]:
+    """The page read again turned upright, if it can be, else as it was read.
+
+    Turned as Tesseract's orientation detection says (and, for a page that it read on its
+    side, either way), and kept only if the new reading has more words of the word list.
+    """
+    page = prepared.page
+    found = tesseract.orientation(prepared.path, timeout=timeout, dpi=prepared.dpi)
+    turns = [found[0]] if found is not None and found[0] else []
+    if orientation.sideways(lines):  # Tesseract read it on its side: 90 or 270, or both
+        turns += [t for t in (90, 270) if t not in turns]
+    for clockwise in turns:
+        rotation = (360 - clockwise) % 360  # how the content is turned in the image
+        try:
+            candidate = _prepare(replace(page), scratch, rotation=rotation)
+            new = tesseract.recognise(candidate.path, lang=lang, timeout=timeout,
+                                      dpi=candidate.dpi)
+        except (InputError, OcrFailed, OSError) as e:
+            log.debug("%s page %d: reading it turned %d degrees failed: %s",
+                      page.source.path, page.source.index + 1, clockwise, e)
+            continue
+        if orientation.better(new, lines):
+            log.info("%s page %d: turned %d degrees clockwise to read it upright",
+                     page.source.path, page.source.index + 1, clockwise)
+            page.width, page.height = candidate.page.width, candidate.page.height
+            page.rotation = rotation
+            candidate.page = page
+            return candidate, new
+    return prepared, lines
+
+
+def _prepare(page: Page, scratch: Path, *, rotation: int = 0) -> _Prepared:
+    """Decode the page, turned upright by `rotation`.
+
+    The strokes at its edges are erased and its redactions blanked into `scratch`, if it has any.
+    """
     image, direct_path = sources.load_image(page.source)
-    page.width, page.height = image.size
     dpi = sources.resolution(image)
+    if rotation:
+        image = orientation.turn(image, (360 - rotation) % 360)
+        direct_path = None
+    page.width, page.height = image.size
     strokes = edge_strokes(image)
+    boxes = redactions.find_redactions(image)
+    if boxes:
+        image = redactions.blank(image, boxes)
+        direct_path = None
     if strokes:
         # Tesseract often reads nothing under a pen stroke: erase it, OCR, then flag the
         # words the stroke ran through.
@@ -112,7 +170,7 @@ def _prepare(page: Page, scratch: Path) -> _Prepared:
     except OSError as e:
         raise OcrFailed(f"cannot write the page for Tesseract in {scratch.parent}: "
                         f"{e.strerror or e}") from e
-    return _Prepared(page, str(scratch), strokes, dpi)
+    return _Prepared(page, str(scratch), strokes, dpi, boxes)
 
 
 def _alone(prepared: _Prepared, *, lang: str, timeout: float | None) -> list[Line] | None:

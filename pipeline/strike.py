@@ -10,7 +10,7 @@ from PIL import Image
 from pipeline.model import Box
 from pipeline.sources import resolution
 
-__all__ = ["find_strikes", "remove_strokes"]
+__all__ = ["find_strikes", "ink_threshold", "remove_strokes", "scan_dpi"]
 
 # A struck word: a near-horizontal dark path whose centre lies in this part of the box height.
 BAND = (0.25, 0.75)
@@ -57,6 +57,16 @@ def _ink(image: Image.Image, box: Box | None = None, threshold: int | None = Non
 def _threshold(grey: Image.Image) -> int:
     small = grey.reduce(4) if min(grey.size) >= 64 else grey
     return min(200, max(60, _otsu(np.asarray(small.histogram()[:256]))))
+
+
+def ink_threshold(grey: Image.Image) -> int:
+    """The grey level under which a pixel of this greyscale page is ink (Otsu's, bounded)."""
+    return _threshold(grey)
+
+
+def scan_dpi(image: Image.Image) -> float:
+    """The scan's resolution; 300 when it says none or an odd one."""
+    return _dpi(image)
 
 
 def _clip(box: Box, size: tuple[int, int]) -> Box:

@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 
 from lxml import etree
 
-from pipeline import __version__
+from pipeline import __version__, orientation
 from pipeline.correction import affixes, english_words
 from pipeline.gazetteer import Entity
 from pipeline.model import Mention, Page, WordRef
@@ -327,35 +327,45 @@ def stand_off(
 
 
 def facsimile(pages: Sequence[Page]) -> etree._Element:
-    """One surface per page image, one zone per line, in image pixels."""
+    """One surface per page image, one zone per line and per redaction, in image pixels.
+
+    A page read turned upright keeps the image's own coordinates: its zones stand where the
+    lines are in the image, each with `@rotate`, and a note on the surface says how it lies.
+    """
     facs = E("facsimile")
     for p, page in enumerate(pages):
-        if not page.has_image:
+        if not page.has_image or page.width is None or page.height is None:
             continue
+        sideways = page.rotation in (90, 270)
+        width, height = (page.height, page.width) if sideways else (page.width, page.height)
         surface = E(
             "surface",
-            E(
-                "graphic",
-                url=_uri(page.source.path),
-                width=f"{page.width}px",
-                height=f"{page.height}px",
-            ),
+            E("graphic", url=_uri(page.source.path), width=f"{width}px", height=f"{height}px"),
             xml_id=surface_id(p),
             ulx="0",
             uly="0",
-            lrx=str(page.width),
-            lry=str(page.height),
+            lrx=str(width),
+            lry=str(height),
         )
+        rotate = str(page.rotation) if page.rotation else None
+        if rotate:
+            append(surface, E(
+                "note",
+                f"The page lies turned {page.rotation} degrees clockwise in the image; "
+                "it was read turned upright.",
+                type="rotation", n=rotate,
+            ))
         for i, line in enumerate(page.lines):
             if line.box is None:
                 continue
-            b = line.box
+            b = orientation.image_box(line.box, page.rotation, page.width, page.height)
             append(
                 surface,
                 E(
                     "zone",
                     xml_id=zone_id(p, i),
-                    type="line",
+                    type="redaction" if line.redacted else "line",
+                    rotate=rotate,
                     ulx=str(b.x0),
                     uly=str(b.y0),
                     lrx=str(b.x1),
@@ -654,6 +664,8 @@ class _TextWriter:
         With `unclear`, a line of plain words that Tesseract read with little confidence is
         wrapped in <unclear>, for search and readers to weigh.
         """
+        if self.pages[ref.page].lines[ref.line].redacted:
+            return ([] if first else ["\n"]) + [self.redaction(ref)]
         if (ref.page, ref.line) in self.lines_started or ref.start:
             # A name running over the break wrote the lb, or this is the rest of a line whose
             # start (a label) stands in another element.
@@ -667,6 +679,17 @@ class _TextWriter:
             words = [E("unclear", text, reason=UNCLEAR_REASON, resp=f"#{APP_ID}")]
         out.extend(words)
         return out
+
+    def redaction(self, ref: LineRef) -> etree._Element:
+        """A redaction box: a gap pointing to its zone, with the exemption code beside it."""
+        page = self.pages[ref.page]
+        line = page.lines[ref.line]
+        facs = f"#{zone_id(ref.page, ref.line)}" if line.box is not None and page.has_image \
+            else None
+        gap = E("gap", reason="redacted", facs=facs)
+        if line.words:
+            append(gap, E("desc", " ".join(w.text for w in line.words), type="exemption"))
+        return gap
 
     def _unsure(self, ref: LineRef, rendered: list[object]) -> bool:
         """Whether a rendered line is one to mark unclear.

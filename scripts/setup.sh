@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(tesseract-ocr tesseract-ocr-eng fonts-courier-prime fonts-freefont-ttf fonts-dejavu-core)
+packages=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd fonts-courier-prime fonts-freefont-ttf fonts-dejavu-core)
 python=${PYTHON:-python3}
 # Debian's own Python needs its venv module packaged separately.
 if ! "$python" -c "import venv, ensurepip" >/dev/null 2>&1; then packages+=(python3-venv); fi

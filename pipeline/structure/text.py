@@ -34,7 +34,8 @@ def real_word(text: str) -> bool:
 
 
 def has_text(line: Line) -> bool:
-    return any(c.isalnum() for w in line.words for c in w.text)
+    """Letters or digits in it; a redaction counts (it stands for withheld text)."""
+    return line.redacted or any(c.isalnum() for w in line.words for c in w.text)
 
 
 def clean(text: str) -> str:

@@ -1,0 +1,93 @@
+"""Pages scanned on their side or upside down: told from the OCR's own reading, turned upright.
+
+The first look costs nothing: it is the reading Tesseract makes of every page anyway. A page
+read upright has words of the word list in it, laid out in rows; one read upside down or
+sideways has almost none (Tesseract makes "ee Tae Aor" of it), or, when Tesseract turned a
+sideways page by itself, words taller than wide. Only such a page is given to Tesseract's
+orientation detection (``--psm 0``), turned as it says and read again, and the new reading is
+kept only if it has more words of the word list than the first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from PIL import Image
+
+from pipeline.correction import english_words
+from pipeline.model import Box, Line
+
+TURNS = (90, 180, 270)
+MIN_TOKENS = 5  # fewer tokens of letters than this: too little to judge a page by
+UPRIGHT_SHARE = 0.4  # a page read upright has at least this share of word-list words
+SIDEWAYS_SHARE = 0.5  # more words than this taller than wide: a sideways page
+SIDEWAYS_KEEP = 0.8  # a page read sideways is turned if the upright reading keeps this share
+_TOKEN = re.compile(r"[A-Za-z]{3,}")
+
+# Image.transpose methods that turn an image clockwise by so many degrees
+_CLOCKWISE = {
+    90: Image.Transpose.ROTATE_270,
+    180: Image.Transpose.ROTATE_180,
+    270: Image.Transpose.ROTATE_90,
+}
+
+
+def legible(lines: Sequence[Line]) -> tuple[int, int]:
+    """(word-list words, tokens of three letters or more) in the lines."""
+    english = english_words()
+    tokens = [t.lower() for line in lines for w in line.words for t in _TOKEN.findall(w.text)]
+    return sum(1 for t in tokens if t in english), len(tokens)
+
+
+def sideways(lines: Sequence[Line]) -> bool:
+    """Most words of four letters or more are taller than wide: the text runs up or down."""
+    boxes = [w.box for line in lines for w in line.words
+             if w.box is not None and sum(c.isalnum() for c in w.text) >= 4]
+    if len(boxes) < MIN_TOKENS:
+        return False
+    tall = sum(1 for b in boxes if b.height > b.width)
+    return tall > SIDEWAYS_SHARE * len(boxes)
+
+
+def upright(lines: Sequence[Line]) -> bool:
+    """Whether a reading looks like a page read the right way up (or is too short to tell)."""
+    if sideways(lines):
+        return False
+    known, tokens = legible(lines)
+    return tokens < MIN_TOKENS or known >= UPRIGHT_SHARE * tokens
+
+
+def better(new: Sequence[Line], old: Sequence[Line]) -> bool:
+    """Whether reading `new` (the page turned) is the better one.
+
+    It has more word-list words than `old`; or `old` was read on its side and `new` has
+    nearly as many (Tesseract reads some sideways pages well, but the layout is lost).
+    """
+    if sideways(new):
+        return False
+    known_new, known_old = legible(new)[0], legible(old)[0]
+    if sideways(old):
+        return known_new >= SIDEWAYS_KEEP * known_old
+    return known_new > known_old
+
+
+def turn(image: Image.Image, clockwise: int) -> Image.Image:
+    """The image turned clockwise by 0, 90, 180 or 270 degrees (no resampling)."""
+    method = _CLOCKWISE.get(clockwise % 360)
+    return image if method is None else image.transpose(method)
+
+
+def image_box(box: Box, rotation: int, width: int, height: int) -> Box:
+    """Where a box of the upright page (`width` by `height`) stands in the scanned image.
+
+    The image's content is turned clockwise by `rotation` degrees.
+    """
+    rotation %= 360
+    if rotation == 90:
+        return Box(height - box.y1, box.x0, height - box.y0, box.x1)
+    if rotation == 180:
+        return Box(width - box.x1, height - box.y1, width - box.x0, height - box.y0)
+    if rotation == 270:
+        return Box(box.y0, width - box.x1, box.y1, width - box.x0)
+    return box
