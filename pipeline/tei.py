@@ -28,6 +28,7 @@ from pipeline.structure import (
     Speech,
     markings,
 )
+from pipeline.structure.text import NOISE_CONFIDENCE, noise
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -694,17 +695,22 @@ class _TextWriter:
     def _unsure(self, ref: LineRef, rendered: list[object]) -> bool:
         """Whether a rendered line is one to mark unclear.
 
-        Plain words only (no name, deletion or marking), not hyphenated into the next line,
-        a mean OCR confidence under UNCLEAR_CONFIDENCE, and no more than half of its words
-        English words.
+        Plain words only (no name, deletion or marking), not hyphenated into the next line;
+        then either what the structure stage calls scrawl in a header (`text.noise`: specks,
+        handwriting, no word to read, read with little confidence), or a mean OCR confidence
+        under UNCLEAR_CONFIDENCE and no more than half of its words English words.
         """
         if not rendered or not all(isinstance(r, str) for r in rendered):
             return False
-        words = self.pages[ref.page].lines[ref.line].words
+        line = self.pages[ref.page].lines[ref.line]
+        words = line.words
         confidences = [w.conf for w in words if w.conf is not None]
         if not confidences or words[-1].text.endswith("-"):
             return False
-        if sum(confidences) / len(confidences) >= UNCLEAR_CONFIDENCE:
+        mean = sum(confidences) / len(confidences)
+        if mean < NOISE_CONFIDENCE and noise(line):
+            return True
+        if mean >= UNCLEAR_CONFIDENCE:
             return False
         # Tesseract is unsure of short lines that it read right ("countries."): a line whose
         # words are mostly English words is kept as plain text.
