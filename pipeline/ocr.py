@@ -147,22 +147,25 @@ def _prepare(page: Page, scratch: Path, *, rotation: int = 0) -> _Prepared:
         image = orientation.turn(image, (360 - rotation) % 360)
         direct_path = None
     page.width, page.height = image.size
-    strokes = edge_strokes(image)
+    found = edge_strokes(image)
+    strokes = [box for box, _ in found]
+    # Tesseract often reads nothing under a pen stroke: erase it, OCR, then flag the words
+    # the stroke ran through. A marker's heavy stroke is left: erasing it takes the letters
+    # with it, and Tesseract reads large stamped letters through it.
+    pen = [box for box, inches in found if inches <= strike.PEN_MAX_INCHES]
     boxes = redactions.find_redactions(image)
     if boxes:
         image = redactions.blank(image, boxes)
         direct_path = None
-    if strokes:
-        # Tesseract often reads nothing under a pen stroke: erase it, OCR, then flag the
-        # words the stroke ran through.
-        cleaned = erase_strokes(image, strokes)
+    if pen:
+        cleaned = erase_strokes(image, pen)
         if image.mode == "1":
             # Back to one bit (erasing leaves black and white): Tesseract takes about 12%
             # longer on the same page written as greyscale.
             cleaned = cleaned.convert("1", dither=Image.Dither.NONE)
         image = cleaned
     elif direct_path is not None:
-        return _Prepared(page, direct_path, [], dpi)
+        return _Prepared(page, direct_path, strokes, dpi)
     # An uncompressed PNM is written in milliseconds (a PNG takes ~0.2 s a page); it carries
     # no resolution, so Tesseract is told it (--dpi).
     try:
@@ -277,11 +280,14 @@ def reading_order(lines: list[Line], page_height: int) -> list[Line]:
 EDGE_BAND = 0.22  # classification markings sit in the top and bottom fifth of a page
 
 
-def edge_strokes(image: Image.Image) -> list[Box]:
-    """Hand-drawn strokes through text near the top and bottom edges of the page."""
+def edge_strokes(image: Image.Image) -> list[tuple[Box, float]]:
+    """Hand-drawn strokes through text near the top and bottom edges of the page.
+
+    Each with its thickness in inches.
+    """
     width, height = image.size
     band = int(height * EDGE_BAND)
-    return strike.find_strikes(image, Box(0, 0, width, band)) + strike.find_strikes(
+    return strike.find_strokes(image, Box(0, 0, width, band)) + strike.find_strokes(
         image, Box(0, height - band, width, height)
     )
 
@@ -314,12 +320,21 @@ def flag_struck(lines: list[Line], strokes: list[Box]) -> list[Line]:
     return result
 
 
+CROSSED_BAND = 0.2  # a stroke through a word passes this far inside its box, top and bottom
+
+
 def _crossed(box: Box | None, strokes: list[Box]) -> bool:
+    """A stroke runs through the word's middle, over most of its width.
+
+    A stamp set over a struck marking to replace it ("UNCLASSIFIED" across "SECRET") is
+    touched by the stroke near its top or bottom edge, not through its middle: not struck.
+    """
     if box is None:
         return False
+    margin = CROSSED_BAND * box.height
     for stroke in strokes:
         middle = (stroke.y0 + stroke.y1) / 2
         overlap = min(box.x1, stroke.x1) - max(box.x0, stroke.x0)
-        if box.y0 <= middle <= box.y1 and overlap >= 0.5 * box.width:
+        if box.y0 + margin <= middle <= box.y1 - margin and overlap >= 0.5 * box.width:
             return True
     return False
