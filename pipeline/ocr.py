@@ -108,15 +108,12 @@ def _turned(
 ) -> tuple[_Prepared, list[Line]]:
     """The page read again turned upright, if it can be, else as it was read.
 
-    Turned as Tesseract's orientation detection says (and, for a page that it read on its
-    side, either way), and kept only if the new reading has more words of the word list.
+    Turned as Tesseract's orientation detection says (`orientation.turns_to_try`), and kept
+    only if the new reading looks upright and has more words of the word list.
     """
     page = prepared.page
     found = tesseract.orientation(prepared.path, timeout=timeout, dpi=prepared.dpi)
-    turns = [found[0]] if found is not None and found[0] else []
-    if orientation.sideways(lines):  # Tesseract read it on its side: 90 or 270, or both
-        turns += [t for t in (90, 270) if t not in turns]
-    for clockwise in turns:
+    for clockwise in orientation.turns_to_try(found, lines):
         rotation = (360 - clockwise) % 360  # how the content is turned in the image
         try:
             candidate = _prepare(replace(page), scratch, rotation=rotation)

@@ -107,3 +107,13 @@ def test_a_real_page_upside_down_is_read_upright(tmp_path: Path) -> None:
     assert page.rotation == 180
     known, tokens = orientation.legible(page.lines)
     assert known > 0.5 * tokens
+
+
+def test_turns_to_try_follow_the_detection_and_fall_back_to_upside_down() -> None:
+    flat = [typed("ee Tae Aor reeks ssa Tnhs aeoi Wlthe eel", 100, 30.0)]
+    tall = [typed("Tae Aor reeks ssa Tnhs aeoi Wlthe eel", 100, tall=True)]
+    assert orientation.turns_to_try((90, 12.0), flat) == [90]
+    assert orientation.turns_to_try((0, 1.2), flat) == [180]
+    assert orientation.turns_to_try(None, flat) == [180]
+    assert orientation.turns_to_try((0, 9.0), flat) == []  # sure it is upright: handwriting
+    assert orientation.turns_to_try((270, 5.0), tall) == [270, 90]
