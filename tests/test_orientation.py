@@ -111,7 +111,7 @@ def test_a_real_page_upside_down_is_read_upright(tmp_path: Path) -> None:
 
 def test_turns_to_try_follow_the_detection_and_fall_back_to_upside_down() -> None:
     flat = [typed("ee Tae Aor reeks ssa Tnhs aeoi Wlthe eel", 100, 30.0)]
-    tall = [typed("Tae Aor reeks ssa Tnhs aeoi Wlthe eel", 100, tall=True)]
+    tall = [typed("Taeo Aorr reeks ssaa Tnhs aeoi Wlthe eeel", 100, tall=True)]
     assert orientation.turns_to_try((90, 12.0), flat) == [90]
     assert orientation.turns_to_try((0, 1.2), flat) == [180]
     assert orientation.turns_to_try(None, flat) == [180]
