@@ -42,8 +42,8 @@ A second table scores what real page images add (issue 13), per document:
   pages (what Tesseract's reading alone would give), and in the opener and the title, which
   should be 0;
 - recall: of the transcription's words of four letters or more (NSDD 227 ``truth.txt`` up to
-  its FRUS footnotes, EO 9981's ``.txt``), the share found in the body's running text, against
-  the share found anywhere in the OCR lines.
+  its FRUS footnotes, EO 9981's ``.txt``), the share found in the TEI's text (everything the
+  ``div`` holds: heading, opener, furniture, body), against the share found in the OCR lines.
 
 Today's structure tree has no kind, title or date of its own: the bench then takes them from
 the TEI that tei.py makes of the tree (``div/@type``, the title, the creation date), and says so.
@@ -200,7 +200,7 @@ class ImageScore:
     junk_opener: int = 0
     junk_title: int = 0
     recall_words: int = 0  # transcription words of four letters or more
-    recall_body: int = 0
+    recall_body: int = 0  # found in the TEI's text
     recall_ocr: int = 0
     junk_examples: list[str] = field(default_factory=list)
 
@@ -259,9 +259,9 @@ def score_images(
     """The page-image row: rotations, redactions, junk and recall (module docstring)."""
     result = ImageScore(name, len(pages))
     for page, want in zip(pages, truth, strict=False):
-        result.rotations_right += page.rotation == (want.get("rotation") or 0)
+        result.rotations_right += getattr(page, "rotation", 0) == (want.get("rotation") or 0)
         result.redactions_truth += (want.get("redactions") or {}).get("count") or 0
-        result.redactions_found += sum(1 for line in page.lines if line.redacted)
+        result.redactions_found += sum(1 for line in page.lines if getattr(line, "redacted", 0))
     mentions = corrector.find_mentions(pages)
     tree = structure.analyse(pages, mentions)
     meta = tei.DocumentMeta(name, [], "images", "2000-01-01", None)
@@ -286,14 +286,14 @@ def score_images(
     if transcription is not None:
         words = _recall_words(transcription.read_text("utf-8").split(FRUS_NOTES)[0])
         result.recall_words = len(words)
-        result.recall_body = len(words & _recall_words(body))
+        result.recall_body = len(words & _recall_words(_text(div, set())))
         result.recall_ocr = len(words & _recall_words(ocr_text))
     return result
 
 
 def image_table(scores: list[ImageScore]) -> str:
     head = ["document", "rotations", "redactions", "junk body/OCR", "tokens body/OCR",
-            "junk opener", "junk title", "recall body/OCR"]
+            "junk opener", "junk title", "recall TEI/OCR"]
     rows = [head]
     for s in [*scores, _total(scores)]:
         recall = (f"{s.recall_body}/{s.recall_words} vs {s.recall_ocr}/{s.recall_words}"
