@@ -28,7 +28,7 @@ from pipeline.structure import (
     Speech,
     markings,
 )
-from pipeline.structure.text import NOISE_CONFIDENCE, noise
+from pipeline.structure.text import NOISE_CONFIDENCE, doubtful, noise
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -519,7 +519,9 @@ class _TextWriter:
             elif role == "docType":
                 append(opener, E("seg", *self.line(ref, first=True), type="docType"))
             else:
-                append(opener, E("seg", *self.line(ref, first=True), type=role))
+                # scrawl read among typed header lines is unclear, as in running text
+                append(opener, E("seg", *self.line(ref, first=True, unclear=role != "noise"),
+                                 type=role))
         result = [opener] if len(opener) else []
         if header.participants or header.side_labels:
             people = E("list", type="participants")
@@ -674,9 +676,13 @@ class _TextWriter:
         joined = self._hyphen_joined(ref)
         out: list[object] = [] if first else ["\n"]
         out.append(self.lb(ref, joined=joined))
-        words = self.words(ref)
+        words = self.words(ref, unclear=unclear)
         if unclear and not joined and self._unsure(ref, words):
-            text = "".join(str(w) for w in words)  # plain strings: _unsure says so
+            # plain strings and unclear words only: _unsure says so
+            text = "".join(
+                w if isinstance(w, str) else (w.text or "") if isinstance(w, etree._Element)
+                else "" for w in words
+            )
             words = [E("unclear", text, reason=UNCLEAR_REASON, resp=f"#{APP_ID}")]
         out.extend(words)
         return out
@@ -700,7 +706,11 @@ class _TextWriter:
         handwriting, no word to read, read with little confidence), or a mean OCR confidence
         under UNCLEAR_CONFIDENCE and no more than half of its words English words.
         """
-        if not rendered or not all(isinstance(r, str) for r in rendered):
+        if not rendered or not all(
+            isinstance(r, str)
+            or (isinstance(r, etree._Element) and r.tag == f"{{{TEI_NS}}}unclear")
+            for r in rendered
+        ):
             return False
         line = self.pages[ref.page].lines[ref.line]
         words = line.words
@@ -734,7 +744,8 @@ class _TextWriter:
             and here[0].text[:1].islower()
         )
 
-    def words(self, ref: LineRef) -> list[object]:
+    def words(self, ref: LineRef, *, unclear: bool = False) -> list[object]:
+        """The words of a line, names tagged; with `unclear`, doubtful words in <unclear>."""
         page_words = self.pages[ref.page].lines[ref.line].words
         end = len(page_words) if ref.end is None else ref.end
         out: list[object] = []
@@ -766,6 +777,8 @@ class _TextWriter:
                 out.append(E("del", text, rend="strikethrough"))
             elif markings.is_portion_marking(text):
                 out.append(E("seg", text, type="portionMarking"))
+            elif unclear and doubtful(word):
+                out.append(E("unclear", text, reason=UNCLEAR_REASON, resp=f"#{APP_ID}"))
             else:
                 out.append(text)
             i += 1
