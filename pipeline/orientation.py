@@ -25,7 +25,10 @@ MIN_TOKENS = 5  # fewer tokens of letters than this: too little to judge a page 
 # and less (a sparse page of handwriting, 0.47, cannot be told).
 UPRIGHT_SHARE = 0.3
 SIDEWAYS_SHARE = 0.5  # more words than this taller than wide: a sideways page
-SIDEWAYS_KEEP = 0.8  # a page read sideways is turned if the upright reading keeps this share
+# A page Tesseract read on its side is turned if the upright reading looks upright and keeps
+# this share of its words (a sideways reading of a form may hold more words, but its layout
+# is lost: rows become columns)
+SIDEWAYS_KEEP = 0.5
 SURE = 2.0  # Tesseract's orientation confidence under this is a guess
 _TOKEN = re.compile(r"[A-Za-z]{3,}")
 
@@ -65,8 +68,9 @@ def upright(lines: Sequence[Line]) -> bool:
 def better(new: Sequence[Line], old: Sequence[Line]) -> bool:
     """Whether reading `new` (the page turned) is the better one.
 
-    It has more word-list words than `old`; or `old` was read on its side and `new` has
-    nearly as many (Tesseract reads some sideways pages well, but the layout is lost).
+    It looks upright, and has more word-list words than `old`; or `old` was read on its side
+    and `new` keeps half its words (Tesseract reads some sideways pages well, but the layout
+    is lost).
     """
     if not upright(new):
         return False
