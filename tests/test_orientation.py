@@ -117,3 +117,23 @@ def test_turns_to_try_follow_the_detection_and_fall_back_to_upside_down() -> Non
     assert orientation.turns_to_try(None, flat) == [180]
     assert orientation.turns_to_try((0, 9.0), flat) == []  # sure it is upright: handwriting
     assert orientation.turns_to_try((270, 5.0), tall) == [270, 90]
+
+
+@pytest.mark.slow
+def test_a_turned_page_with_a_redaction_is_valid_tei_all(tmp_path: Path, tei_all) -> None:
+    """zone/@rotate, the surface's note, gap/desc and zone type="redaction" are TEI."""
+    from tests.conftest import assert_tei_all_valid
+
+    lines = [typed("The meeting began at noon in the Cabinet Room.", 1000),
+             Line((Word("(b)(1)", Box(1600, 1080, 1750, 1120), 80.0),),
+                  Box(300, 1060, 1500, 1140), redacted=True),
+             typed("The talks went on until two.", 1200)]
+    page = Page(1, PageSource("p.png", 0, InputKind.images), lines, 2550, 3300, rotation=270)
+    gazetteer = Gazetteer.load([])
+    mentions = NameCorrector(gazetteer).find_mentions([page])
+    meta = tei.DocumentMeta("turned", ["p.png"], "images", "2026-12-03", "5.3.0")
+    root = tei.build(meta, [page], mentions, analyse([page], mentions), gazetteer.entities)
+    path = tmp_path / "turned.xml"
+    path.write_bytes(tei.serialize(root))
+    assert_tei_all_valid(tei_all, path)
+    assert not Validator().problems(tei.parse(path.read_bytes()), "turned")
