@@ -100,6 +100,8 @@ def _finish(prepared: _Prepared, lines: list[Line]) -> list[Line]:
     if prepared.strokes:
         lines = flag_struck(lines, prepared.strokes)
     lines = reading_order(split_columns(lines, page.width or 0), page.height or 0)
+    if prepared.redactions:
+        page.notes.append(f"page {page.number}: {len(prepared.redactions)} redaction box(es)")
     return redactions.place_redactions(lines, prepared.redactions, prepared.dpi or 300.0)
 
 
@@ -128,6 +130,8 @@ def _turned(
                      page.source.path, page.source.index + 1, clockwise)
             page.width, page.height = candidate.page.width, candidate.page.height
             page.rotation = rotation
+            page.notes.append(f"page {page.number}: lies turned {rotation} degrees clockwise "
+                              "in its image; read turned upright")
             candidate.page = page
             return candidate, new
     return prepared, lines

@@ -92,6 +92,8 @@ def test_a_typed_page_turned_is_read_upright(tmp_path: Path, turn: int) -> None:
     orientation.turn(render_page(MEMO, seed=11), turn).save(path, dpi=(300, 300))
     [page] = read_images([PageSource(str(path))], lang="eng", timeout=120)
     assert page.rotation == turn
+    assert page.notes == [f"page 1: lies turned {turn} degrees clockwise in its image; "
+                          "read turned upright"]
     assert (page.width, page.height) == (2550, 3300)
     text = " ".join(line.text for line in page.lines)
     assert "Secretary replied that the United States" in text

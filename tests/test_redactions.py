@@ -112,3 +112,4 @@ def test_a_redacted_page_reads_with_the_gap_in_its_place(tmp_path: Path) -> None
     gap = next(n for n, t in enumerate(texts) if t.startswith("GAP"))
     assert texts[gap].replace(" ", "") == "GAP(b)(1)"
     assert "hope" in texts[gap - 1] and texts[gap + 1].startswith("3.")
+    assert page.notes == ["page 1: 1 redaction box(es)"]
