@@ -25,10 +25,6 @@ MIN_TOKENS = 5  # fewer tokens of letters than this: too little to judge a page 
 # and less (a sparse page of handwriting, 0.47, cannot be told).
 UPRIGHT_SHARE = 0.3
 SIDEWAYS_SHARE = 0.5  # more words than this taller than wide: a sideways page
-# A page Tesseract read on its side is turned if the upright reading looks upright and keeps
-# this share of its words (a sideways reading of a form may hold more words, but its layout
-# is lost: rows become columns)
-SIDEWAYS_KEEP = 0.5
 SURE = 2.0  # Tesseract's orientation confidence under this is a guess
 _TOKEN = re.compile(r"[A-Za-z]{3,}")
 
@@ -69,15 +65,15 @@ def better(new: Sequence[Line], old: Sequence[Line]) -> bool:
     """Whether reading `new` (the page turned) is the better one.
 
     It looks upright, and has more word-list words than `old`; or `old` was read on its side
-    and `new` keeps half its words (Tesseract reads some sideways pages well, but the layout
-    is lost).
+    and `new` is long enough to judge (Tesseract reads some sideways pages well, a form even
+    better than upright, but their layout is lost: rows become columns).
     """
     if not upright(new):
         return False
-    known_new, known_old = legible(new)[0], legible(old)[0]
+    known_new, tokens_new = legible(new)
     if sideways(old):
-        return known_new >= SIDEWAYS_KEEP * known_old
-    return known_new > known_old
+        return tokens_new >= MIN_TOKENS
+    return known_new > legible(old)[0]
 
 
 def turns_to_try(found: tuple[int, float] | None, lines: Sequence[Line]) -> list[int]:
