@@ -5,7 +5,8 @@ read upright has words of the word list in it, laid out in rows; one read upside
 sideways has almost none (Tesseract makes "ee Tae Aor" of it), or, when Tesseract turned a
 sideways page by itself, words taller than wide. Only such a page is given to Tesseract's
 orientation detection (``--psm 0``), turned as it says and read again, and the new reading is
-kept only if it has more words of the word list than the first.
+kept only if it looks upright and has more words of the word list than the first (or the
+first was read on its side).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from PIL import Image
 from pipeline.correction import english_words
 from pipeline.model import Box, Line
 
-TURNS = (90, 180, 270)
 MIN_TOKENS = 5  # fewer tokens of letters than this: too little to judge a page by
 # A page read upright has at least this share of word-list words among its tokens; on the
 # real pages here upright readings have 0.33 and more, pages turned 90 or 180 degrees 0.26
