@@ -111,30 +111,44 @@ def _turned(
     """The page read again turned upright, if it can be, else as it was read.
 
     Turned as Tesseract's orientation detection says (`orientation.turns_to_try`), and kept
-    only if the new reading looks upright and has more words of the word list.
+    only if the new reading is better (`orientation.better`). A page that Tesseract read on
+    its side is read both ways round and the reading with more words of the word list kept:
+    on a sparse page the wrong way round can look upright too.
     """
     page = prepared.page
     found = tesseract.orientation(prepared.path, timeout=timeout, dpi=prepared.dpi)
+    both_ways = orientation.sideways(lines)
+    best: tuple[int, int, _Prepared, list[Line]] | None = None
     for clockwise in orientation.turns_to_try(found, lines):
         rotation = (360 - clockwise) % 360  # how the content is turned in the image
         try:
-            candidate = _prepare(replace(page), scratch, rotation=rotation)
+            candidate = _prepare(replace(page), scratch.with_suffix(f".{clockwise}.pnm"),
+                                 rotation=rotation)
             new = tesseract.recognise(candidate.path, lang=lang, timeout=timeout,
                                       dpi=candidate.dpi)
         except (InputError, OcrFailed, OSError) as e:
             log.debug("%s page %d: reading it turned %d degrees failed: %s",
                       page.source.path, page.source.index + 1, clockwise, e)
             continue
-        if orientation.better(new, lines):
-            log.info("%s page %d: turned %d degrees clockwise to read it upright",
-                     page.source.path, page.source.index + 1, clockwise)
-            page.width, page.height = candidate.page.width, candidate.page.height
-            page.rotation = rotation
-            page.notes.append(f"page {page.number}: lies turned {rotation} degrees clockwise "
-                              "in its image; read turned upright")
-            candidate.page = page
-            return candidate, new
-    return prepared, lines
+        if not orientation.better(new, lines):
+            continue
+        known = orientation.legible(new)[0]
+        if best is None or known > best[1]:
+            best = (clockwise, known, candidate, new)
+        if not both_ways:
+            break
+    if best is None:
+        return prepared, lines
+    clockwise, _, candidate, new = best
+    rotation = (360 - clockwise) % 360
+    log.info("%s page %d: turned %d degrees clockwise to read it upright",
+             page.source.path, page.source.index + 1, clockwise)
+    page.width, page.height = candidate.page.width, candidate.page.height
+    page.rotation = rotation
+    page.notes.append(f"page {page.number}: lies turned {rotation} degrees clockwise "
+                      "in its image; read turned upright")
+    candidate.page = page
+    return candidate, new
 
 
 def _prepare(page: Page, scratch: Path, *, rotation: int = 0) -> _Prepared:
