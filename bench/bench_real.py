@@ -30,6 +30,21 @@ the names with the default gazetteer (as a batch run does) and runs
   of those the truth gives, dates (``date_iso``) right of those the truth gives; found stamps
   left over.
 
+A second table scores what real page images add (issue 13), per document:
+
+- rotations: pages whose rotation (``Page.rotation``) is the truth's ``rotation``;
+- redactions: redaction boxes found (lines with ``redacted``) against the truth's count;
+- junk: tokens of letters that are neither words (the shipped word list, its proper words, a
+  possessive or hyphenated compound of them), names (the gazetteer's forms), abbreviations
+  (capitals, dotted or slashed: "U.S.", "EUR/SOV") nor numbers or codes with digits: in the
+  body's running text of the TEI (paragraphs, speeches, closers; not inside ``fw``,
+  ``unclear``, ``gap`` or ``seg type="noise"``) against those in every OCR line of the same
+  pages (what Tesseract's reading alone would give), and in the opener and the title, which
+  should be 0;
+- recall: of the transcription's words of four letters or more (NSDD 227 ``truth.txt`` up to
+  its FRUS footnotes, EO 9981's ``.txt``), the share found in the TEI's text (everything the
+  ``div`` holds: heading, opener, furniture, body), against the share found in the OCR lines.
+
 Today's structure tree has no kind, title or date of its own: the bench then takes them from
 the TEI that tei.py makes of the tree (``div/@type``, the title, the creation date), and says so.
 The tree's items are told apart by their class names and the furniture kinds by their values,
@@ -53,8 +68,8 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from ocr_pages import load_pages  # noqa: E402
 from rapidfuzz import fuzz  # noqa: E402
 
-from pipeline import structure  # noqa: E402
-from pipeline.correction import NameCorrector  # noqa: E402
+from pipeline import structure, tei  # noqa: E402
+from pipeline.correction import NameCorrector, english_words, protected_words  # noqa: E402
 from pipeline.gazetteer import Gazetteer  # noqa: E402
 from pipeline.model import Page  # noqa: E402
 from pipeline.structure import markings  # noqa: E402
@@ -157,6 +172,149 @@ class Score:
     @property
     def date_right(self) -> bool:
         return self.date_found == self.date_truth
+
+
+TRANSCRIPTIONS = {
+    "nsdd227": DATA / "real-dev" / "nsdd227" / "truth.txt",
+    "executive-orders": DATA / "real" / "executive-orders"
+    / "historical-executive_order_9981-armed_services.txt",
+}
+FRUS_NOTES = "----- FRUS editorial footnotes"
+_EDGE = ".,;:!?()[]{}\"'‘’“”`*_|~-—–°•"
+_ABBREVIATION = re.compile(r"^([A-Z]{1,5}|([A-Za-z]\.){1,4}[A-Za-z]?|[A-Z]{1,6}(/[A-Z]{1,6})+)$")
+
+
+@dataclass
+class ImageScore:
+    """One document's row of the page-image table."""
+
+    document: str
+    pages: int
+    rotations_right: int = 0
+    redactions_truth: int = 0
+    redactions_found: int = 0
+    junk_body: int = 0
+    tokens_body: int = 0
+    junk_ocr: int = 0
+    tokens_ocr: int = 0
+    junk_opener: int = 0
+    junk_title: int = 0
+    recall_words: int = 0  # transcription words of four letters or more
+    recall_body: int = 0  # found in the TEI's text
+    recall_ocr: int = 0
+    junk_examples: list[str] = field(default_factory=list)
+
+
+class Junk:
+    """Tells junk tokens from words, names, abbreviations and numbers."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        forms = [f for e in gazetteer.entities.values() for f in e.forms]
+        self.words = protected_words([]) | english_words()
+        self.names = {t.lower() for f in forms for t in re.findall(r"[A-Za-z]+", f)}
+
+    def __call__(self, token: str) -> bool:
+        t = token.strip(_EDGE)
+        if not any(c.isalpha() for c in t) or sum(c.isdigit() for c in t) >= 2:
+            return False  # a number, a date, a code ("86MOSCOW017709")
+        if _ABBREVIATION.match(t):
+            return False
+        t = re.sub(r"['’][sS]$", "", t)
+        parts = [p for p in re.split(r"[-/]", t) if p]
+        return not parts or not all(self._word(p) for p in parts)
+
+    def _word(self, part: str) -> bool:
+        low = part.lower()
+        return low in self.words or low in self.names or len(part) == 1 and part.isalpha()
+
+
+def _text(element: Any, skip: set[str]) -> str:
+    """The text of an element, less the elements named in `skip` (TEI local names)."""
+    out: list[str] = []
+
+    def walk(e: Any) -> None:
+        name = e.tag.split("}")[-1]
+        if name in skip or (name == "seg" and e.get("type") == "noise"):
+            out.append(e.tail or "")
+            return
+        out.append(e.text or "")
+        for child in e:
+            walk(child)
+        out.append(e.tail or "")
+
+    out.append(element.text or "")
+    for child in element:
+        walk(child)
+    return " ".join(out)
+
+
+def _recall_words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z]{4,}", text)}
+
+
+def score_images(
+    name: str, pages: list[Page], truth: list[dict], corrector: NameCorrector,
+    gazetteer: Gazetteer, junk: Junk,
+) -> ImageScore:
+    """The page-image row: rotations, redactions, junk and recall (module docstring)."""
+    result = ImageScore(name, len(pages))
+    for page, want in zip(pages, truth, strict=False):
+        result.rotations_right += getattr(page, "rotation", 0) == (want.get("rotation") or 0)
+        result.redactions_truth += (want.get("redactions") or {}).get("count") or 0
+        result.redactions_found += sum(1 for line in page.lines if getattr(line, "redacted", 0))
+    mentions = corrector.find_mentions(pages)
+    tree = structure.analyse(pages, mentions)
+    meta = tei.DocumentMeta(name, [], "images", "2000-01-01", None)
+    root = tei.build(meta, pages, mentions, tree, gazetteer.entities)
+    ns = {"t": tei.TEI_NS}
+    div = root.find(".//t:text/t:body/t:div", ns)
+    body = " ".join(_text(el, {"fw", "unclear", "gap"}) for el in div
+                    if el.tag.split("}")[-1] in ("p", "sp", "ab", "closer", "list"))
+    ocr_text = " ".join(line.text for page in pages for line in page.lines)
+    for text, junk_key, tokens_key in ((body, "junk_body", "tokens_body"),
+                                       (ocr_text, "junk_ocr", "tokens_ocr")):
+        tokens = text.split()
+        found = [t for t in tokens if junk(t)]
+        setattr(result, junk_key, len(found))
+        setattr(result, tokens_key, len(tokens))
+        if junk_key == "junk_body":
+            result.junk_examples = found[:15]
+    openers = [_text(el, {"fw", "unclear", "gap"}) for el in div.iter(f"{{{tei.TEI_NS}}}opener")]
+    result.junk_opener = sum(1 for t in " ".join(openers).split() if junk(t))
+    result.junk_title = sum(1 for t in tree.title.split() if junk(t))
+    transcription = TRANSCRIPTIONS.get(name)
+    if transcription is not None:
+        words = _recall_words(transcription.read_text("utf-8").split(FRUS_NOTES)[0])
+        result.recall_words = len(words)
+        result.recall_body = len(words & _recall_words(_text(div, set())))
+        result.recall_ocr = len(words & _recall_words(ocr_text))
+    return result
+
+
+def image_table(scores: list[ImageScore]) -> str:
+    head = ["document", "rotations", "redactions", "junk body/OCR", "tokens body/OCR",
+            "junk opener", "junk title", "recall TEI/OCR"]
+    rows = [head]
+    for s in [*scores, _total(scores)]:
+        recall = (f"{s.recall_body}/{s.recall_words} vs {s.recall_ocr}/{s.recall_words}"
+                  if s.recall_words else "-")
+        rows.append([s.document, f"{s.rotations_right}/{s.pages}",
+                     f"{s.redactions_found}/{s.redactions_truth}",
+                     f"{s.junk_body}/{s.junk_ocr}", f"{s.tokens_body}/{s.tokens_ocr}",
+                     str(s.junk_opener), str(s.junk_title), recall])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines.insert(len(lines) - 1, lines[1])
+    return "\n".join(lines)
+
+
+def _total(scores: list[ImageScore]) -> ImageScore:
+    total = ImageScore("TOTAL", sum(s.pages for s in scores))
+    for key, value in asdict(total).items():
+        if isinstance(value, int) and key != "pages":
+            setattr(total, key, sum(getattr(s, key) for s in scores))
+    return total
 
 
 def truth_pages() -> dict[str, list[dict]]:
@@ -414,16 +572,25 @@ def main() -> int:
     print(f"bench_real: {'fresh OCR' if args.ocr else 'OCR fixtures tests/data/ocr'}; kind, "
           f"title and date from {'the TEI (the tree has none)' if sources == {'tei'} else sources}")
     print(table(scores))
+    junk = Junk(gazetteer)
+    images = [score_images(name, pages_of[name], truth[name], corrector, gazetteer, junk)
+              for name in truth]
+    print()
+    print(image_table(images))
     if args.verbose:
         for s in scores:
             for detail in s.details:
                 print(f"  {s.document} {detail}")
+        for i in images:
+            print(f"  {i.document} junk in the body: {' '.join(i.junk_examples)}")
     if args.json:
         result = {
             "ocr": "fresh" if args.ocr else "fixtures",
             "documents": [asdict(s) | {"kind_right": s.kind_right, "date_right": s.date_right}
                           for s in scores],
             "totals": totals(scores),
+            "images": [asdict(i) for i in images],
+            "images_total": asdict(_total(images)),
         }
         args.json.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", "utf-8")
     return 0

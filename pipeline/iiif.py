@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 from urllib.parse import quote, urljoin
 
+from pipeline import orientation
 from pipeline.model import Page
 from pipeline.tei import MIME_TYPES, DocumentMeta
 
@@ -65,21 +66,23 @@ def manifest(
         if not page.has_image or not page.width or not page.height:
             continue
         canvas_id = f"{own}/canvas/p{p + 1}"
+        # the canvas is the image as stored; a page read turned upright is turned back
+        sideways = page.rotation in (90, 270)
+        width, height = (page.height, page.width) if sideways else (page.width, page.height)
         canvas = document.make_canvas(
-            id=canvas_id, label={"none": [str(page.number)]}, width=page.width,
-            height=page.height,
+            id=canvas_id, label={"none": [str(page.number)]}, width=width, height=height,
         )
         image = urljoin(folder, meta.image_urls.get(page.source.path, page.source.path))
         suffix = PurePosixPath(page.source.path).suffix.lower()
         canvas.add_image(
             image_url=image, anno_page_id=f"{canvas_id}/page", anno_id=f"{canvas_id}/image",
-            format=MIME_TYPES.get(suffix, "image/png"), width=page.width, height=page.height,
+            format=MIME_TYPES.get(suffix, "image/png"), width=width, height=height,
         )
         lines = iiif.AnnotationPage(id=f"{canvas_id}/lines")
         for i, line in enumerate(page.lines):
             if line.box is None or not line.text.strip():
                 continue
-            b = line.box
+            b = orientation.image_box(line.box, page.rotation, page.width, page.height)
             lines.add_item(iiif.Annotation(
                 id=f"{canvas_id}/line/{i + 1}",
                 motivation="supplementing",

@@ -53,6 +53,9 @@ class Line:
     words: tuple[Word, ...]
     box: Box | None = None
     block: int = 0
+    # A redaction: ``box`` is a black box on the page, ``words`` the exemption code written
+    # beside it ("(b)(1)"), if any.
+    redacted: bool = False
 
     @property
     def text(self) -> str:
@@ -92,6 +95,9 @@ class Page:
     alto: bytes | None = None  # Tesseract's ALTO of this page, from the run that read it
     hocr: bytes | None = None  # and its hOCR
     pdf: bytes | None = None  # and the page as a searchable PDF, when asked for
+    # Degrees the page's content is turned clockwise in its image (90, 180, 270): the page was
+    # read turned upright, and `width`, `height` and every box are those of the upright page.
+    rotation: int = 0
 
     @property
     def has_image(self) -> bool:

@@ -6,12 +6,12 @@ import logging
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from PIL import Image
 
-from pipeline import sources, strike, tesseract
+from pipeline import orientation, redactions, sources, strike, tesseract
 from pipeline.exceptions import InputError, OcrFailed
 from pipeline.model import Box, InputKind, Line, Page, PageSource, Word
 
@@ -37,12 +37,13 @@ def read_pages(
 
 @dataclass
 class _Prepared:
-    """A page made ready for Tesseract: the file it reads, and the strokes erased from it."""
+    """A page made ready for Tesseract: the file it reads, the strokes erased, the black boxes."""
 
     page: Page
     path: str
     strokes: list[Box]
     dpi: float | None
+    redactions: list[Box] = field(default_factory=list)
 
 
 def read_images(
@@ -51,11 +52,13 @@ def read_images(
 ) -> list[Page]:
     """One page per source (an image, a TIFF frame, a PDF page), in as few Tesseract runs as can be.
 
-    Pages of one resolution go to Tesseract together. Never raises for a page: its ``error``
-    is set (a gap).
+    Pages of one resolution go to Tesseract together. A page that reads as if it were on its
+    side or upside down is turned upright and read again (`orientation`). Never raises for a
+    page: its ``error`` is set (a gap). The same runs write what `renderers` ask for (ALTO,
+    hOCR, PDF: tesseract.RENDERERS) into each page.
     """
     pages = [Page(number=s.index + 1, source=s) for s in page_sources]
-    with tempfile.TemporaryDirectory(prefix="tei-pipeline-", dir=tesseract.scratch()) as tmp:
+    with tempfile.TemporaryDirectory(prefix="tei-pipeline-") as tmp:
         ready: dict[float | None, list[_Prepared]] = {}
         for n, page in enumerate(pages):
             started = time.perf_counter()
@@ -83,36 +86,111 @@ def read_images(
                 results = [_alone(p, lang=lang, timeout=timeout, renderers=renderers)
                            for p in group]
             share = (time.perf_counter() - started) / len(group)
-            for prepared, reading in zip(group, results, strict=True):
+            for n, (prepared, reading) in enumerate(zip(group, results, strict=True)):
                 page = prepared.page
                 page.seconds += share
                 if reading is None:
                     continue
-                lines = reading.lines
+                if not orientation.upright(reading.lines):
+                    again = time.perf_counter()
+                    prepared, reading = _turned(
+                        prepared, reading, Path(tmp) / f"turned-{dpi}-{n}.pnm",
+                        lang=lang, timeout=timeout, renderers=renderers)
+                    page.seconds += time.perf_counter() - again
                 page.alto, page.hocr, page.pdf = reading.alto, reading.hocr, reading.pdf
-                if prepared.strokes:
-                    lines = flag_struck(lines, prepared.strokes)
-                page.lines = reading_order(split_columns(lines, page.width or 0), page.height or 0)
+                page.lines = _finish(prepared, reading.lines)
     return pages
 
 
-def _prepare(page: Page, scratch: Path) -> _Prepared:
-    """Decode the page; erase the strokes at its edges into `scratch` if it has any."""
+def _finish(prepared: _Prepared, lines: list[Line]) -> list[Line]:
+    """The OCR's lines flagged where struck, split into columns, in reading order, redactions in."""
+    page = prepared.page
+    if prepared.strokes:
+        lines = flag_struck(lines, prepared.strokes)
+    lines = reading_order(split_columns(lines, page.width or 0), page.height or 0)
+    if prepared.redactions:
+        page.notes.append(f"page {page.number}: {len(prepared.redactions)} redaction box(es)")
+    return redactions.place_redactions(lines, prepared.redactions, prepared.dpi or 300.0)
+
+
+def _turned(
+    prepared: _Prepared, reading: tesseract.Reading, scratch: Path, *, lang: str,
+    timeout: float | None, renderers: frozenset[str],
+) -> tuple[_Prepared, tesseract.Reading]:
+    """The page read again turned upright, if it can be, else as it was read.
+
+    Turned as Tesseract's orientation detection says (`orientation.turns_to_try`), and kept
+    only if the new reading is better (`orientation.better`). A page that Tesseract read on
+    its side is read both ways round and the reading with more words of the word list kept:
+    on a sparse page the wrong way round can look upright too.
+    """
+    page = prepared.page
+    lines = reading.lines
+    found = tesseract.orientation(prepared.path, timeout=timeout, dpi=prepared.dpi)
+    both_ways = orientation.sideways(lines)
+    best: tuple[int, int, _Prepared, tesseract.Reading] | None = None
+    for clockwise in orientation.turns_to_try(found, lines):
+        rotation = (360 - clockwise) % 360  # how the content is turned in the image
+        try:
+            candidate = _prepare(replace(page), scratch.with_suffix(f".{clockwise}.pnm"),
+                                 rotation=rotation)
+            new = tesseract.read(candidate.path, lang=lang, timeout=timeout,
+                                 dpi=candidate.dpi, renderers=renderers)
+        except (InputError, OcrFailed, OSError) as e:
+            log.debug("%s page %d: reading it turned %d degrees failed: %s",
+                      page.source.path, page.source.index + 1, clockwise, e)
+            continue
+        if not orientation.better(new.lines, lines):
+            continue
+        known = orientation.legible(new.lines)[0]
+        if best is None or known > best[1]:
+            best = (clockwise, known, candidate, new)
+        if not both_ways:
+            break
+    if best is None:
+        return prepared, reading
+    clockwise, _, candidate, new = best
+    rotation = (360 - clockwise) % 360
+    log.info("%s page %d: turned %d degrees clockwise to read it upright",
+             page.source.path, page.source.index + 1, clockwise)
+    page.width, page.height = candidate.page.width, candidate.page.height
+    page.rotation = rotation
+    page.notes.append(f"page {page.number}: lies turned {rotation} degrees clockwise "
+                      "in its image; read turned upright")
+    candidate.page = page
+    return candidate, new
+
+
+def _prepare(page: Page, scratch: Path, *, rotation: int = 0) -> _Prepared:
+    """Decode the page, turned upright by `rotation`.
+
+    The strokes at its edges are erased and its redactions blanked into `scratch`, if it has any.
+    """
     image, direct_path = sources.load_image(page.source)
-    page.width, page.height = image.size
     dpi = sources.resolution(image)
-    strokes = edge_strokes(image)
-    if strokes:
-        # Tesseract often reads nothing under a pen stroke: erase it, OCR, then flag the
-        # words the stroke ran through.
-        cleaned = erase_strokes(image, strokes)
+    if rotation:
+        image = orientation.turn(image, (360 - rotation) % 360)
+        direct_path = None
+    page.width, page.height = image.size
+    found = edge_strokes(image)
+    strokes = [box for box, _ in found]
+    # Tesseract often reads nothing under a pen stroke: erase it, OCR, then flag the words
+    # the stroke ran through. A marker's heavy stroke is left: erasing it takes the letters
+    # with it, and Tesseract reads large stamped letters through it.
+    pen = [box for box, inches in found if inches <= strike.PEN_MAX_INCHES]
+    boxes = redactions.find_redactions(image)
+    if boxes:
+        image = redactions.blank(image, boxes)
+        direct_path = None
+    if pen:
+        cleaned = erase_strokes(image, pen)
         if image.mode == "1":
             # Back to one bit (erasing leaves black and white): Tesseract takes about 12%
             # longer on the same page written as greyscale.
             cleaned = cleaned.convert("1", dither=Image.Dither.NONE)
         image = cleaned
     elif direct_path is not None:
-        return _Prepared(page, direct_path, [], dpi)
+        return _Prepared(page, direct_path, strokes, dpi)
     # An uncompressed PNM is written in milliseconds (a PNG takes ~0.2 s a page); it carries
     # no resolution, so Tesseract is told it (--dpi).
     try:
@@ -120,7 +198,7 @@ def _prepare(page: Page, scratch: Path) -> _Prepared:
     except OSError as e:
         raise OcrFailed(f"cannot write the page for Tesseract in {scratch.parent}: "
                         f"{e.strerror or e}") from e
-    return _Prepared(page, str(scratch), strokes, dpi)
+    return _Prepared(page, str(scratch), strokes, dpi, boxes)
 
 
 def _alone(
@@ -230,11 +308,14 @@ def reading_order(lines: list[Line], page_height: int) -> list[Line]:
 EDGE_BAND = 0.22  # classification markings sit in the top and bottom fifth of a page
 
 
-def edge_strokes(image: Image.Image) -> list[Box]:
-    """Hand-drawn strokes through text near the top and bottom edges of the page."""
+def edge_strokes(image: Image.Image) -> list[tuple[Box, float]]:
+    """Hand-drawn strokes through text near the top and bottom edges of the page.
+
+    Each with its thickness in inches.
+    """
     width, height = image.size
     band = int(height * EDGE_BAND)
-    return strike.find_strikes(image, Box(0, 0, width, band)) + strike.find_strikes(
+    return strike.find_strokes(image, Box(0, 0, width, band)) + strike.find_strokes(
         image, Box(0, height - band, width, height)
     )
 
@@ -267,12 +348,21 @@ def flag_struck(lines: list[Line], strokes: list[Box]) -> list[Line]:
     return result
 
 
+CROSSED_BAND = 0.2  # a stroke through a word passes this far inside its box, top and bottom
+
+
 def _crossed(box: Box | None, strokes: list[Box]) -> bool:
+    """A stroke runs through the word's middle, over most of its width.
+
+    A stamp set over a struck marking to replace it ("UNCLASSIFIED" across "SECRET") is
+    touched by the stroke near its top or bottom edge, not through its middle: not struck.
+    """
     if box is None:
         return False
+    margin = CROSSED_BAND * box.height
     for stroke in strokes:
         middle = (stroke.y0 + stroke.y1) / 2
         overlap = min(box.x1, stroke.x1) - max(box.x0, stroke.x0)
-        if box.y0 <= middle <= box.y1 and overlap >= 0.5 * box.width:
+        if box.y0 + margin <= middle <= box.y1 - margin and overlap >= 0.5 * box.width:
             return True
     return False

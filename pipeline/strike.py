@@ -10,11 +10,12 @@ from PIL import Image
 from pipeline.model import Box
 from pipeline.sources import resolution
 
-__all__ = ["find_strikes", "remove_strokes"]
+__all__ = ["find_strikes", "find_strokes", "ink_threshold", "remove_strokes", "scan_dpi"]
 
 # A struck word: a near-horizontal dark path whose centre lies in this part of the box height.
 BAND = (0.25, 0.75)
-STROKE_MAX_INCHES = 0.06  # thicker than this is a rule, a box or a redaction, not a pen stroke
+STROKE_MAX_INCHES = 0.1  # thicker than this is a box or a redaction, not a pen or marker stroke
+PEN_MAX_INCHES = 0.06  # a pen's stroke; a thicker one (a marker's) covers too much to erase
 STROKE_MIN_INCHES = 0.4  # shortest stroke find_strikes reports
 STROKE_MAX_LENGTH_INCHES = 4.5  # longer lines are rules and box borders
 MIN_CROSSINGS = 3  # letter strokes (separate places) that must run through a stroke
@@ -57,6 +58,16 @@ def _ink(image: Image.Image, box: Box | None = None, threshold: int | None = Non
 def _threshold(grey: Image.Image) -> int:
     small = grey.reduce(4) if min(grey.size) >= 64 else grey
     return min(200, max(60, _otsu(np.asarray(small.histogram()[:256]))))
+
+
+def ink_threshold(grey: Image.Image) -> int:
+    """The grey level under which a pixel of this greyscale page is ink (Otsu's, bounded)."""
+    return _threshold(grey)
+
+
+def scan_dpi(image: Image.Image) -> float:
+    """The scan's resolution; 300 when it says none or an odd one."""
+    return _dpi(image)
 
 
 def _clip(box: Box, size: tuple[int, int]) -> Box:
@@ -272,14 +283,20 @@ def find_strikes(image: Image.Image, region: Box | None = None) -> list[Box]:
     are not reported. Boxes come in reading order. The resolution is taken from the image's
     "dpi" information (300 when it has none).
     """
+    return [box for box, _ in find_strokes(image, region)]
+
+
+def find_strokes(image: Image.Image, region: Box | None = None) -> list[tuple[Box, float]]:
+    """`find_strikes`, each box with the stroke's thickness in inches (a pen's is under 0.06)."""
     box = _clip(region or Box(0, 0, image.width, image.height), image.size)
     if box.width <= 0 or box.height <= 0:
         return []
     ink = _ink(image, box)
     dpi = _dpi(image)
     strokes = [s for s in _strokes(ink, dpi) if _is_strike(s, dpi)]
-    out = [Box(box.x0 + s.x0, box.y0 + s.y0, box.x0 + s.x1, box.y0 + s.y1) for s in strokes]
-    return _reading_order(out, same_line=0.07 * dpi)
+    out = {Box(box.x0 + s.x0, box.y0 + s.y0, box.x0 + s.x1, box.y0 + s.y1): s.thickness / dpi
+           for s in strokes}
+    return [(b, out[b]) for b in _reading_order(list(out), same_line=0.07 * dpi)]
 
 
 def _reading_order(boxes: list[Box], same_line: float) -> list[Box]:

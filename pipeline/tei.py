@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 
 from lxml import etree
 
-from pipeline import __version__, sidecars
+from pipeline import __version__, orientation, sidecars
 from pipeline.correction import affixes, english_words
 from pipeline.gazetteer import Entity
 from pipeline.model import Mention, Page, WordRef
@@ -29,6 +29,7 @@ from pipeline.structure import (
     Speech,
     markings,
 )
+from pipeline.structure.text import NOISE_CONFIDENCE, doubtful, noise
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -419,15 +420,17 @@ def stand_off(
 
 
 def facsimile(pages: Sequence[Page], urls: Mapping[str, str], meta_id: str) -> etree._Element:
-    """One surface per page image, one zone per line, in image pixels.
+    """One surface per page image, one zone per line and per redaction, in image pixels.
 
     The image's URL is relative to the TEI file's own folder, or under the image base URI;
-    the document's searchable PDF, if any, is in the facsimile's @corresp.
+    the document's searchable PDF, if any, is in the facsimile's @corresp. A page read turned
+    upright keeps the image's own coordinates: its zones stand where the lines are in the
+    image, each with `@rotate`, and a note on the surface says how it lies.
     """
     pdf = any(page.pdf is not None for page in pages)
     facs = E("facsimile", corresp=_uri(f"{PurePosixPath(meta_id).name}.pdf") if pdf else None)
     for p, page in enumerate(pages):
-        if not page.has_image:
+        if not page.has_image or page.width is None or page.height is None:
             continue
         own = PurePosixPath(meta_id).name
         linked = [
@@ -436,32 +439,43 @@ def facsimile(pages: Sequence[Page], urls: Mapping[str, str], meta_id: str) -> e
                 (sidecars.hocr_suffix(p + 1), page.hocr is not None),
             ) if present
         ]
+        sideways = page.rotation in (90, 270)
+        width, height = (page.height, page.width) if sideways else (page.width, page.height)
         surface = E(
             "surface",
             E(
                 "graphic",
                 url=_page_url(page, urls),
                 mimeType=MIME_TYPES.get(PurePosixPath(page.source.path).suffix.lower()),
-                width=f"{page.width}px",
-                height=f"{page.height}px",
+                width=f"{width}px",
+                height=f"{height}px",
             ),
             xml_id=surface_id(p),
             corresp=" ".join(_uri(name) for name in linked) or None,  # its ALTO and hOCR
             ulx="0",
             uly="0",
-            lrx=str(page.width),
-            lry=str(page.height),
+            lrx=str(width),
+            lry=str(height),
         )
+        rotate = str(page.rotation) if page.rotation else None
+        if rotate:
+            append(surface, E(
+                "note",
+                f"The page lies turned {page.rotation} degrees clockwise in the image; "
+                "it was read turned upright.",
+                type="rotation", n=rotate,
+            ))
         for i, line in enumerate(page.lines):
             if line.box is None:
                 continue
-            b = line.box
+            b = orientation.image_box(line.box, page.rotation, page.width, page.height)
             append(
                 surface,
                 E(
                     "zone",
                     xml_id=zone_id(p, i),
-                    type="line",
+                    type="redaction" if line.redacted else "line",
+                    rotate=rotate,
                     ulx=str(b.x0),
                     uly=str(b.y0),
                     lrx=str(b.x1),
@@ -626,7 +640,9 @@ class _TextWriter:
             elif role == "docType":
                 append(opener, E("seg", *self.line(ref, first=True), type="docType"))
             else:
-                append(opener, E("seg", *self.line(ref, first=True), type=role))
+                # scrawl read among typed header lines is unclear, as in running text
+                append(opener, E("seg", *self.line(ref, first=True, unclear=role != "noise"),
+                                 type=role))
         result = [opener] if len(opener) else []
         if header.participants or header.side_labels:
             people = E("list", type="participants")
@@ -772,6 +788,8 @@ class _TextWriter:
         With `unclear`, a line of plain words that Tesseract read with little confidence is
         wrapped in <unclear>, for search and readers to weigh.
         """
+        if self.pages[ref.page].lines[ref.line].redacted:
+            return ([] if first else ["\n"]) + [self.redaction(ref)]
         if (ref.page, ref.line) in self.lines_started or ref.start:
             # A name running over the break wrote the lb, or this is the rest of a line whose
             # start (a label) stands in another element.
@@ -779,27 +797,51 @@ class _TextWriter:
         joined = self._hyphen_joined(ref)
         out: list[object] = [] if first else ["\n"]
         out.append(self.lb(ref, joined=joined))
-        words = self.words(ref)
+        words = self.words(ref, unclear=unclear)
         if unclear and not joined and self._unsure(ref, words):
-            text = "".join(str(w) for w in words)  # plain strings: _unsure says so
+            # plain strings and unclear words only: _unsure says so
+            text = "".join(
+                w if isinstance(w, str) else (w.text or "") if isinstance(w, etree._Element)
+                else "" for w in words
+            )
             words = [E("unclear", text, reason=UNCLEAR_REASON, resp=f"#{APP_ID}")]
         out.extend(words)
         return out
 
+    def redaction(self, ref: LineRef) -> etree._Element:
+        """A redaction box: a gap pointing to its zone, with the exemption code beside it."""
+        page = self.pages[ref.page]
+        line = page.lines[ref.line]
+        facs = f"#{zone_id(ref.page, ref.line)}" if line.box is not None and page.has_image \
+            else None
+        gap = E("gap", reason="redacted", facs=facs)
+        if line.words:
+            append(gap, E("desc", " ".join(w.text for w in line.words), type="exemption"))
+        return gap
+
     def _unsure(self, ref: LineRef, rendered: list[object]) -> bool:
         """Whether a rendered line is one to mark unclear.
 
-        Plain words only (no name, deletion or marking), not hyphenated into the next line,
-        a mean OCR confidence under UNCLEAR_CONFIDENCE, and no more than half of its words
-        English words.
+        Plain words only (no name, deletion or marking), not hyphenated into the next line;
+        then either what the structure stage calls scrawl in a header (`text.noise`: specks,
+        handwriting, no word to read, read with little confidence), or a mean OCR confidence
+        under UNCLEAR_CONFIDENCE and no more than half of its words English words.
         """
-        if not rendered or not all(isinstance(r, str) for r in rendered):
+        if not rendered or not all(
+            isinstance(r, str)
+            or (isinstance(r, etree._Element) and r.tag == f"{{{TEI_NS}}}unclear")
+            for r in rendered
+        ):
             return False
-        words = self.pages[ref.page].lines[ref.line].words
+        line = self.pages[ref.page].lines[ref.line]
+        words = line.words
         confidences = [w.conf for w in words if w.conf is not None]
         if not confidences or words[-1].text.endswith("-"):
             return False
-        if sum(confidences) / len(confidences) >= UNCLEAR_CONFIDENCE:
+        mean = sum(confidences) / len(confidences)
+        if mean < NOISE_CONFIDENCE and noise(line):
+            return True
+        if mean >= UNCLEAR_CONFIDENCE:
             return False
         # Tesseract is unsure of short lines that it read right ("countries."): a line whose
         # words are mostly English words is kept as plain text.
@@ -823,7 +865,8 @@ class _TextWriter:
             and here[0].text[:1].islower()
         )
 
-    def words(self, ref: LineRef) -> list[object]:
+    def words(self, ref: LineRef, *, unclear: bool = False) -> list[object]:
+        """The words of a line, names tagged; with `unclear`, doubtful words in <unclear>."""
         page_words = self.pages[ref.page].lines[ref.line].words
         end = len(page_words) if ref.end is None else ref.end
         out: list[object] = []
@@ -862,6 +905,8 @@ class _TextWriter:
                 out.append(E("del", text, rend="strikethrough"))
             elif markings.is_portion_marking(text):
                 out.append(E("seg", text, type="portionMarking"))
+            elif unclear and doubtful(word):
+                out.append(E("unclear", text, reason=UNCLEAR_REASON, resp=f"#{APP_ID}"))
             else:
                 out.append(text)
             i += 1

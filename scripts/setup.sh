@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(tesseract-ocr tesseract-ocr-eng fonts-courier-prime fonts-freefont-ttf fonts-dejavu-core)
+packages=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd fonts-courier-prime fonts-freefont-ttf fonts-dejavu-core)
 # The tests also load a batch into a real XML database, Debian's BaseX, and drive the review
 # page in a real browser, Debian's Chromium with its WebDriver.
 [ "${1:-}" = "test" ] && packages+=(basex chromium chromium-driver)

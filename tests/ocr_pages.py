@@ -7,6 +7,7 @@ compact JSON with one OCR line to a row, so that a change in the OCR shows as a 
     {"format": "tei-pipeline-ocr-pages/1", "meta": {...}, "pages": [
     {"number": 1, "source": [path, index, kind], "width": ..., "height": ..., ..., "lines": [
     [block, [x0, y0, x1, y1], [[text, [x0, y0, x1, y1], conf, struck], ...]],
+    [block, [x0, y0, x1, y1], [...], true],   (a redaction: its box, the exemption code's words)
     ...]}]}
 
 A box or a confidence may be null; `meta` is free (how the pages were made).
@@ -60,13 +61,16 @@ def _page(page: Page) -> str:
         "notes": page.notes,
         "seconds": page.seconds,
     }
+    if page.rotation:
+        head["rotation"] = page.rotation
     lines = ",\n".join(_dump(_line(line)) for line in page.lines)
     return f"{_dump(head)[:-1]},\"lines\":[\n{lines}]}}"
 
 
 def _line(line: Line) -> list[Any]:
-    return [line.block, _box(line.box),
-            [[w.text, _box(w.box), w.conf, w.struck] for w in line.words]]
+    row: list[Any] = [line.block, _box(line.box),
+                      [[w.text, _box(w.box), w.conf, w.struck] for w in line.words]]
+    return [*row, True] if line.redacted else row
 
 
 def _box(box: Box | None) -> list[int] | None:
@@ -88,12 +92,14 @@ def _load_page(data: dict[str, Any]) -> Page:
                       for text, box, conf, struck in words),
                 _load_box(box),
                 block,
+                bool(redacted and redacted[0]),
             )
-            for block, box, words in data["lines"]
+            for block, box, words, *redacted in data["lines"]
         ],
         width=data["width"],
         height=data["height"],
         error=data["error"],
         notes=list(data["notes"]),
         seconds=data["seconds"],
+        rotation=data.get("rotation", 0),
     )

@@ -304,3 +304,29 @@ def test_pages_read_together_each_fail_alone(
     assert pages[4].error.endswith(": No space left on device")
     assert [p.lines[0].text if p.lines else None for p in pages] == [
         "Memo", None, "Memo", "Memo", None]
+
+
+def test_a_scrawl_beside_typed_words_is_unclear_and_the_typed_words_stay() -> None:
+    """Word by word: a low-confidence reading that is no word is unclear; words are not."""
+    from pipeline import tei
+    from pipeline.correction import NameCorrector
+    from pipeline.gazetteer import Gazetteer
+    from pipeline.validate import Validator
+
+    typed = [("The", 91.0), ("telegram", 93.0), ("bebactat", 31.0), ("was", 90.0),
+             ("sent", 88.0), ("on", 92.0), ("Tuesday", 44.0), ("U.S.", 40.0), ("5204", 30.0)]
+    found, x = [], 300
+    for text, conf in typed:
+        found.append(Word(text, Box(x, 1000, x + 25 * len(text), 1040), conf))
+        x += 25 * len(text) + 25
+    rows = [Line(tuple(found), found[0].box.union(found[-1].box))]
+    pages = [Page(1, PageSource("p.png", 0, InputKind.images), rows, 2550, 3300)]
+    gazetteer = Gazetteer.load([])
+    mentions = NameCorrector(gazetteer).find_mentions(pages)
+    meta = tei.DocumentMeta("scrawl", ["p.png"], "images", "2026-12-03", "5.3.0")
+    root = tei.build(meta, pages, mentions, analyse(pages, mentions), gazetteer.entities)
+    unclear = [u.text for u in root.iter(f"{{{tei.TEI_NS}}}unclear")]
+    assert unclear == ["bebactat"]
+    assert "The telegram bebactat was sent on Tuesday U.S. 5204" in "".join(
+        root.find(f".//{{{tei.TEI_NS}}}body").itertext())
+    assert not Validator().problems(tei.parse(tei.serialize(root)), "scrawl")

@@ -19,6 +19,8 @@ def sample() -> list[Page]:
               Word("ÜBER—“quoted”", Box(100, 20, 180, 41), 0.0)), Box(10, 20, 180, 41), 0),
         Line((Word("no-box"), Word("x", None, 12.5)), None, 3),
         Line((), None, 1),
+        Line((Word("(b)(1)", Box(200, 60, 260, 80), 71.0),), Box(10, 50, 180, 90), 3,
+             redacted=True),
     ]
     return [
         Page(1, PageSource("scans/a/page-1.png"), lines, 2550, 3300, notes=["a note"],
@@ -26,6 +28,7 @@ def sample() -> list[Page]:
         Page(2, PageSource("scans/b.pdf", 1, InputKind.pdf), [], None, None,
              error="cannot read image: truncated"),
         Page(3, PageSource("scans/c.txt", 0, InputKind.text), lines[:1]),
+        Page(4, PageSource("scans/d.png"), lines[:1], 3300, 2550, rotation=90),
     ]
 
 

@@ -168,3 +168,40 @@ def test_real_scan_few_false_alarms() -> None:
     The release banner's rules are too long and underlines have no letters running through them.
     """
     assert len(find_strikes(Image.open(REAL_PAGE))) <= 1
+
+
+def test_a_stamp_over_a_struck_marking_is_not_struck() -> None:
+    """The stroke runs through SECRET's middle and only grazes UNCLASSIFIED stamped over it."""
+    from pipeline.model import Line, Word
+    from pipeline.ocr import flag_struck
+
+    secret = Word("SECRET", Box(900, 200, 1200, 260), 90.0)
+    overstamp = Word("UNCLASSIFIED", Box(1000, 222, 1700, 300), 90.0)  # lower, over its end
+    stroke = Box(880, 226, 1220, 236)
+    [line] = flag_struck([Line((secret, overstamp), secret.box.union(overstamp.box))], [stroke])
+    assert [w.struck for w in line.words] == [True, False]
+
+
+@pytest.mark.slow
+def test_a_heavy_marker_stroke_through_a_stamped_marking_is_found(tmp_path) -> None:
+    """A marker's stroke a quarter of the letters' height: flagged, and the word still read."""
+    from PIL import ImageDraw, ImageFont
+
+    from pipeline import tesseract
+    from pipeline.model import PageSource
+    from pipeline.ocr import read_images
+    from tests.render import STAMP_FONTS, render_page
+
+    tesseract.configure()
+    page = render_page("@@BOTTOM\nThe meeting ended at four o'clock.\n", seed=5).convert("L")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(STAMP_FONTS[0], 90)
+    draw.text((900, 250), "SECRET", font=font, fill=0, anchor="ls")
+    draw.text((1450, 330), "UNCLASSIFIED", font=font, fill=0, anchor="ls")
+    draw.line([(870, 218), (1300, 214)], fill=0, width=24)
+    path = tmp_path / "page.png"
+    page.convert("1").save(path, dpi=(300, 300))
+    [read] = read_images([PageSource(str(path))], lang="eng", timeout=120)
+    words = {w.text: w.struck for line in read.lines for w in line.words}
+    assert words.get("SECRET") is True
+    assert words.get("UNCLASSIFIED") is False

@@ -281,6 +281,8 @@ def _furniture_kind(
     page: Page, i: int, decorated_used: bool, later_page: bool
 ) -> FurnitureKind | None:
     line = page.lines[i]
+    if line.redacted:
+        return None  # withheld text, wherever it stands
     text = _unstruck_text(line)
     if markings.is_declassification_instruction(text) and markings.classification(text) is None:
         return FurnitureKind.instruction  # "E.O. 12356: DECL: OADR" is no release stamp

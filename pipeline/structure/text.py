@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from functools import lru_cache
 
-from pipeline.correction import english_words
-from pipeline.model import Line, Mention, WordRef
+from pipeline.correction import english_words, protected_words
+from pipeline.model import Line, Mention, Word, WordRef
 
 NOISE_CONFIDENCE = 55  # a line Tesseract read with less (mean of its words) may be scrawl
+DOUBTFUL_CONFIDENCE = 50  # a word read with less that is no word is scrawl or a speck's reading
+_ABBREVIATION = re.compile(r"^([A-Z]{1,5}|([A-Za-z]\.){1,4}[A-Za-z]?|[A-Z]{1,6}(/[A-Z]{1,6})+)$")
 _SPECKS = "_-—–|'‘’\"“”.,;~"  # read around a line's words by the OCR, kept out of its text
 _EDGE_PUNCTUATION = _SPECKS + ":()[]{}!?*^`"
 
@@ -34,7 +38,8 @@ def real_word(text: str) -> bool:
 
 
 def has_text(line: Line) -> bool:
-    return any(c.isalnum() for w in line.words for c in w.text)
+    """Letters or digits in it; a redaction counts (it stands for withheld text)."""
+    return line.redacted or any(c.isalnum() for w in line.words for c in w.text)
 
 
 def clean(text: str) -> str:
@@ -82,3 +87,30 @@ def capitalised(text: str) -> bool:
     """Set like a heading or letterhead: most of its words capitalised ("Department of State")."""
     words = [w for w in text.split() if w[:1].isalpha()]
     return bool(words) and sum(1 for w in words if w[:1].isupper()) >= len(words) / 2
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> frozenset[str]:
+    return protected_words([]) | english_words()
+
+
+def doubtful(word: Word) -> bool:
+    """A word Tesseract read with little confidence that is no word: handwriting, a speck.
+
+    No word: not of the word list (its proper words included; a possessive, a compound of
+    them), no abbreviation ("U.S.", "EUR/SOV"), no number or code with digits, no single
+    letter. Typed words beside it on its line are read with confidence and stay.
+    """
+    if word.conf is None or word.conf >= DOUBTFUL_CONFIDENCE:
+        return False
+    text = word.text.strip(_EDGE_PUNCTUATION + "“”°•«»")
+    if not any(c.isalpha() for c in text) or sum(c.isdigit() for c in text) >= 2:
+        return False
+    if _ABBREVIATION.match(text):
+        return False
+    text = re.sub(r"['’][sS]$", "", text)
+    parts = [p for p in re.split(r"[-/]", text) if p]
+    known = _known_words()
+    return bool(parts) and not all(
+        p.lower() in known or (len(p) == 1 and p.isalpha()) for p in parts
+    )
