@@ -58,7 +58,7 @@ def read_images(
     hOCR, PDF: tesseract.RENDERERS) into each page.
     """
     pages = [Page(number=s.index + 1, source=s) for s in page_sources]
-    with tempfile.TemporaryDirectory(prefix="tei-pipeline-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="tei-pipeline-", dir=tesseract.scratch()) as tmp:
         ready: dict[float | None, list[_Prepared]] = {}
         for n, page in enumerate(pages):
             started = time.perf_counter()

@@ -177,9 +177,10 @@ def orientation(
     caller asks only about pages that a first look finds not upright.
     """
     try:
-        text = pytesseract.image_to_osd(
-            image, config=_config(0, dpi), timeout=timeout or 0
-        )
+        with _in_scratch():  # its temporary files in the run's folder, as the readings' are
+            text = pytesseract.image_to_osd(
+                image, config=_config(0, dpi), timeout=timeout or 0
+            )
     except TesseractNotFoundError as e:
         raise TesseractNotFound() from e
     except (TesseractError, RuntimeError, OSError, ValueError) as e:
