@@ -157,3 +157,11 @@ def sample_batch(tmp_path: Path) -> Path:
     shutil.copytree(REPO / "output", batch)
     (tmp_path / "scans").symlink_to(REPO / "scans")
     return batch
+
+
+def review_items(batch: Path) -> list:
+    """What a person reviews in the batch's TEI files: (document, item) in document order."""
+    from pipeline.review_items import find_items
+
+    return [(path.stem, item) for path in sorted(batch.glob("*.xml"))
+            for item, _ in find_items(etree.parse(str(path)).getroot())]
