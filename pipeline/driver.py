@@ -26,6 +26,7 @@ from pipeline.model import InputKind, Page
 from pipeline.options import Options
 from pipeline.progress import Progress
 from pipeline.report import DocumentEntry, OutputFolder, PageGap
+from pipeline.sidecars import OCR_FOLDER
 from pipeline.structure.vocabulary import processing_day
 from pipeline.tei import DocumentMeta
 from pipeline.terminal import printable
@@ -404,6 +405,23 @@ def _schedule(
                     assemblies.append(step)
 
 
+def _remove_stale_sidecars(out: OutputFolder, doc_id: str, written: list[str]) -> None:
+    """Remove what an earlier run wrote beside the document and this one did not.
+
+    A run without --hocr or --pdf after one with them: the folder then holds what the report
+    lists, and no out-of-date hOCR or PDF.
+    """
+    keep = {out.root / name for name in written}
+    candidates = [out.root / f"{doc_id}{suffix}" for suffix in (".manifest.json", ".pdf")]
+    folder = out.root / f"{doc_id}{OCR_FOLDER}"
+    if folder.is_dir():
+        candidates += [path for path in folder.iterdir() if path.is_file()]
+    for path in candidates:
+        if path not in keep and path.is_file():
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
 def write_schema(out: OutputFolder) -> None:
     """The project schema into the output folder, where each document's xml-model points."""
     from importlib import resources
@@ -459,7 +477,7 @@ def _image_urls(
             urls[name] = base.rstrip("/") + "/" + quote(str(below), safe="/._-~")
         else:
             relative = os.path.relpath(path.resolve(), folder.resolve())
-            urls[name] = quote(PurePosixPath(Path(relative).as_posix()).as_posix(), safe="/._-~")
+            urls[name] = quote(Path(relative).as_posix(), safe="/._-~")
         urls[sources.shown(name)] = urls[name]  # the name as the header lists it
     return urls
 
@@ -532,6 +550,7 @@ def _finish(done: _Done, out: OutputFolder, fingerprint: str | None) -> Document
             entry.sidecars.append(f"{doc.id}{suffix}")
         except OutputPathBlocked as e:
             entry.notes.append(e.message)
+    _remove_stale_sidecars(out, doc.id, entry.sidecars)
     entry.status = "degraded" if entry.gaps or assembled.reduced else "ok"
     if entry.gaps:
         entry.error = f"{len(entry.gaps)} page(s) could not be read: {entry.gaps[0].error}"

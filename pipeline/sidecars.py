@@ -33,9 +33,9 @@ def hocr_suffix(page: int) -> str:
     return f"{OCR_FOLDER}/page-{page}.hocr.html"
 
 
-def split_alto(alto: bytes | None, images: Sequence[str]) -> list[bytes | None]:
-    """One ALTO document per image, each naming its own image file."""
-    none: list[bytes | None] = [None] * len(images)
+def split_alto(alto: bytes | None, count: int) -> list[bytes | None]:
+    """One ALTO document per page of the run (link_alto names each one's image)."""
+    none: list[bytes | None] = [None] * count
     if alto is None:
         return none
     try:
@@ -45,16 +45,15 @@ def split_alto(alto: bytes | None, images: Sequence[str]) -> list[bytes | None]:
     ns = {"a": root.nsmap.get(None, ALTO_NS)}
     layout = root.find("a:Layout", ns)
     pages = layout.findall("a:Page", ns) if layout is not None else []
-    if len(pages) != len(images):
+    if len(pages) != count:
         return none
     out: list[bytes | None] = []
-    for image, page in zip(images, pages, strict=True):
+    for page in pages:
         one = copy.deepcopy(root)
         one_layout = one.find("a:Layout", ns)
         for child in list(one_layout):
             one_layout.remove(child)
         one_layout.append(copy.deepcopy(page))
-        name_image(one, image)
         out.append(etree.tostring(one, xml_declaration=True, encoding="UTF-8"))
     return out
 

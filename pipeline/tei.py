@@ -255,9 +255,9 @@ def ms_desc(meta: DocumentMeta, structure: DocumentStructure, pages: Sequence[Pa
     numbers: list[tuple[str, str]] = []
     for item in _all_furniture(structure):
         if item.kind is FurnitureKind.archive_id:
-            number = " ".join(_line_text(pages, r) for r in item.lines)
-            if RECORD_NUMBER.match(number.replace(" ", "")):
-                numbers.append((number.replace(" ", ""), "record"))
+            number = "".join(_line_text(pages, r) for r in item.lines).replace(" ", "")
+            if RECORD_NUMBER.match(number):
+                numbers.append((number, "record"))
         elif item.kind is FurnitureKind.declassification and item.idno:
             numbers.append((item.idno, "declassification"))
     unique = list(dict.fromkeys(numbers))

@@ -107,40 +107,25 @@ class Reading:
     pdf: bytes | None = None  # the page as a searchable PDF (its image, the text invisible)
 
 
-def recognise(
-    image: str, *, lang: str, timeout: float | None, psm: int | None = None,
-    dpi: float | None = None,
-) -> list[Line]:
-    """OCR one page image file into lines of words.
-
-    `dpi` is the scan's resolution. A PNM carries none, and Tesseract then guesses one from the
-    text size ("Estimating resolution as 409" on a 300 dpi page) and reads the page worse.
-    """
-    return read(image, lang=lang, timeout=timeout, psm=psm, dpi=dpi).lines
-
-
 def read(
     image: str, *, lang: str, timeout: float | None, psm: int | None = None,
     dpi: float | None = None, renderers: frozenset[str] = frozenset(),
 ) -> Reading:
-    """OCR one page image file: its lines, and what `renderers` ask for (alto, hocr, pdf)."""
+    """OCR one page image file: its lines, and what `renderers` ask for (alto, hocr, pdf).
+
+    `dpi` is the scan's resolution. A PNM carries none, and Tesseract then guesses one from the
+    text size ("Estimating resolution as 409" on a 300 dpi page) and reads the page worse.
+    """
     data, alto, hocr, pdf_bytes = _outputs(image, lang=lang, timeout=timeout,
                                            config=_config(psm, dpi), renderers=renderers)
     return Reading(_parsed(data, 1)[0], alto, hocr, split_pdf(pdf_bytes, 1)[0])
-
-
-def recognise_pages(
-    images: Sequence[str], *, lang: str, timeout: float | None, dpi: float | None = None
-) -> list[list[Line]]:
-    """The lines of each of several page image files, read in one Tesseract run."""
-    return [r.lines for r in read_pages(images, lang=lang, timeout=timeout, dpi=dpi)]
 
 
 def read_pages(
     images: Sequence[str], *, lang: str, timeout: float | None, dpi: float | None = None,
     renderers: frozenset[str] = frozenset(),
 ) -> list[Reading]:
-    """OCR several page image files in one Tesseract run; the lines of each, in order.
+    """OCR several page image files in one Tesseract run; the reading of each, in order.
 
     Tesseract takes about 0.1 s to load its models, some 4% of a typed page: one run over a
     list of files pays it once (each page reads word for word as it does alone). The run is
@@ -157,7 +142,7 @@ def read_pages(
         data, alto, hocr, pdf_bytes = _outputs(
             str(listing), lang=lang, timeout=timeout and timeout * len(images),
             config=_config(None, dpi), renderers=renderers)
-    parts = zip(_parsed(data, len(images)), split_alto(alto, images),
+    parts = zip(_parsed(data, len(images)), split_alto(alto, len(images)),
                 split_hocr(hocr, len(images)), split_pdf(pdf_bytes, len(images)), strict=True)
     return [Reading(lines, a, h, p) for lines, a, h, p in parts]
 

@@ -179,8 +179,8 @@ def test_a_page_handed_over_as_an_image_reads_as_the_file_itself(tmp_path: Path)
     crop.save(pnm, format="PPM")  # as ocr hands a page over: no resolution inside
 
     def read(image: Path) -> list[str]:
-        lines = tesseract.recognise(str(image), lang="eng", timeout=120,
-                                    dpi=sources.resolution(crop))
+        lines = tesseract.read(str(image), lang="eng", timeout=120,
+                               dpi=sources.resolution(crop)).lines
         return [w.text for line in lines for w in line.words]
 
     from_file = read(path)

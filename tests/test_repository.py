@@ -278,3 +278,18 @@ def test_a_searchable_pdf_on_request(batch: Path) -> None:
     manifest = json.loads((batch / "box 1" / "memcon.manifest.json").read_text(encoding="utf-8"))
     assert manifest["rendering"][0]["format"] == "application/pdf"
     assert not (batch / "memcon-text.pdf").exists()  # text input has no image to show
+
+
+def test_a_rerun_without_hocr_or_pdf_leaves_none_of_the_earlier_ones(tmp_path: Path) -> None:
+    write_scan(["MEMORANDUM FOR THE RECORD\n\nSUBJECT: Reruns\n\nThe text."],
+               tmp_path / "in" / "memo")
+    out = tmp_path / "out"
+    code, _ = run_batch([tmp_path / "in"], out, hocr=True, pdf=True)
+    assert code == ExitCode.ok
+    assert (out / "memo.ocr" / "page-1.hocr.html").is_file() and (out / "memo.pdf").is_file()
+    code, report = run_batch([tmp_path / "in"], out)  # the settings changed: made again
+    assert code == ExitCode.ok and not report["documents"][0]["reused"]
+    assert sorted(p.name for p in (out / "memo.ocr").iterdir()) == ["page-1.alto.xml"]
+    assert not (out / "memo.pdf").exists()
+    assert report["documents"][0]["sidecars"] == ["memo.ocr/page-1.alto.xml",
+                                                  "memo.manifest.json"]

@@ -31,8 +31,8 @@ def line_image(text: str) -> Image.Image:
 @pytest.mark.slow
 def test_real_tesseract_gives_words_with_boxes_and_confidence(tmp_path: Path) -> None:
     tesseract.configure()
-    lines = tesseract.recognise(line_file(tmp_path, "Ambassador Dubinin said"), lang="eng",
-                                timeout=60)
+    lines = tesseract.read(line_file(tmp_path, "Ambassador Dubinin said"), lang="eng",
+                           timeout=60).lines
     words = [w for line in lines for w in line.words]
     assert [w.text for w in words] == ["Ambassador", "Dubinin", "said"]
     assert all(w.box is not None and w.box.width > 0 for w in words)
@@ -47,8 +47,8 @@ def test_pages_read_in_one_run_read_as_each_alone(tmp_path: Path) -> None:
     for n, text in enumerate(["Ambassador Dubinin said", "", "Secretary Shultz replied"]):
         paths.append(str(tmp_path / f"page {n}.png"))  # a space in a path is fine
         line_image(text).save(paths[-1], dpi=(300, 300))
-    together = tesseract.recognise_pages(paths, lang="eng", timeout=60)
-    alone = [tesseract.recognise(p, lang="eng", timeout=60) for p in paths]
+    together = [r.lines for r in tesseract.read_pages(paths, lang="eng", timeout=60)]
+    alone = [tesseract.read(p, lang="eng", timeout=60).lines for p in paths]
     assert together == alone
     assert [" ".join(w.text for line in page for w in line.words) for page in together] == [
         "Ambassador Dubinin said", "", "Secretary Shultz replied"]
@@ -63,9 +63,9 @@ def test_a_run_that_reads_fewer_pages_than_it_was_given_fails(use_cmd, tmp_path:
     for n in range(2):
         paths.append(str(tmp_path / f"{n}.png"))
         line_image("x").save(paths[-1])
-    assert len(tesseract.recognise_pages(paths[:1], lang="eng", timeout=10)) == 1
+    assert len(tesseract.read_pages(paths[:1], lang="eng", timeout=10)) == 1
     with pytest.raises(OcrFailed, match="read 1 of 2 pages"):
-        tesseract.recognise_pages(paths, lang="eng", timeout=10)
+        tesseract.read_pages(paths, lang="eng", timeout=10)
 
 
 def test_check_reports_version_and_missing_language(use_cmd) -> None:
@@ -83,25 +83,25 @@ def test_missing_program_says_how_to_install(use_cmd, tmp_path: Path) -> None:
 def test_crash_becomes_ocr_failed_with_its_message(use_cmd, tmp_path: Path) -> None:
     use_cmd(fake_tesseract(tmp_path, 'echo "Error in pixReadStream: bad data" >&2; exit 1'))
     with pytest.raises(OcrFailed, match=r"exit 1.*bad data"):
-        tesseract.recognise(line_file(tmp_path, "x"), lang="eng", timeout=10)
+        tesseract.read(line_file(tmp_path, "x"), lang="eng", timeout=10)
 
 
 def test_timeout_becomes_ocr_failed(use_cmd, tmp_path: Path) -> None:
     use_cmd(fake_tesseract(tmp_path, "sleep 30"))
     with pytest.raises(OcrFailed, match="timed out after 1 s"):
-        tesseract.recognise(line_file(tmp_path, "x"), lang="eng", timeout=1)
+        tesseract.read(line_file(tmp_path, "x"), lang="eng", timeout=1)
 
 
 def test_garbage_output_becomes_ocr_failed(use_cmd, tmp_path: Path) -> None:
     use_cmd(fake_tesseract(tmp_path, 'printf "\\001\\002 garbage\\nmore" > "$2.tsv"; exit 0'))
     with pytest.raises(OcrFailed, match="cannot be read|no output"):
-        tesseract.recognise(line_file(tmp_path, "x"), lang="eng", timeout=10)
+        tesseract.read(line_file(tmp_path, "x"), lang="eng", timeout=10)
 
 
 def test_no_output_file_becomes_ocr_failed(use_cmd, tmp_path: Path) -> None:
     use_cmd(fake_tesseract(tmp_path, "exit 0"))
     with pytest.raises(OcrFailed, match="no output"):
-        tesseract.recognise(line_file(tmp_path, "x"), lang="eng", timeout=10)
+        tesseract.read(line_file(tmp_path, "x"), lang="eng", timeout=10)
 
 
 def test_lines_group_words_by_block_paragraph_and_line() -> None:

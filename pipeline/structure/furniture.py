@@ -15,6 +15,7 @@ from pipeline.model import Line, Page
 from pipeline.structure import markings
 from pipeline.structure.text import real_word
 from pipeline.structure.tree import Furniture, FurnitureKind, LineRef, PageStart
+from pipeline.structure.vocabulary import numeric_date
 
 EDGE_FRACTION = 0.14  # furniture lives in the top and bottom 14% of a scanned page
 EDGE_LINES = 3  # or in the first/last three lines of a text page
@@ -98,7 +99,7 @@ def page_flow(pages: Sequence[Page], today: date) -> list[Slot]:
                 continue
             item = Furniture(kind, place, [ref])
             if kind is FurnitureKind.classification:
-                item.marking = markings.marking_form(_unstruck_text(line)) or line.text
+                item.marking = markings.marking_form(line.text) or line.text
                 item.struck = any(w.struck for w in line.words)
             elif kind is FurnitureKind.declassification:
                 _fill_declassification(item, line.text, today)
@@ -283,7 +284,7 @@ def _furniture_kind(
     line = page.lines[i]
     if line.redacted:
         return None  # withheld text, wherever it stands
-    text = _unstruck_text(line)
+    text = line.text
     if markings.is_declassification_instruction(text) and markings.classification(text) is None:
         return FurnitureKind.instruction  # "E.O. 12356: DECL: OADR" is no release stamp
     if markings.is_declassification(text):
@@ -318,10 +319,6 @@ def _furniture_kind(
     return None
 
 
-def _unstruck_text(line: Line) -> str:
-    return " ".join(w.text for w in line.words)
-
-
 def _at_edge(page: Page, i: int) -> bool:
     line = page.lines[i]
     if page.has_image and line.box is not None and page.height:
@@ -350,7 +347,7 @@ def _fill_declassification(item: Furniture, text: str, today: date) -> None:
     """What a stamp's line says: its case number, date, authority and reviewer, when it does."""
     if item.idno is None and (case := markings.case_number(text)) is not None:
         item.idno_text, item.idno = case
-    if item.date_iso is None and (found := markings.stamp_date(text, today)) is not None:
+    if item.date_iso is None and (found := numeric_date(text, today)) is not None:
         item.date_text, item.date_iso = found
     item.authority = item.authority or markings.authority(text)
     item.reviewer = item.reviewer or markings.reviewer(text)

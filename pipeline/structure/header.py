@@ -54,8 +54,8 @@ FIELDS = {
     "date", "time", "place", "subject", "from", "to", "thru", "cc", "ref", "info", "tags",
     "participants",
 }
-# Labels recognised when the OCR damaged them ("SUBJFCT:", "susyect:", "DATF:"), once the
-# header has begun: the label and the largest number of letters it may differ by.
+# Labels recognised when the OCR damaged them ("SUBJFCT:", "susyect:", "DATF:"), before the
+# header has begun too: the label and the largest number of letters it may differ by.
 DAMAGED_LABELS = {"subject": 2, "date": 1, "time": 1, "place": 1, "from": 1, "through": 2}
 DAMAGED_LABEL = re.compile(r"^([A-Za-z0-9$]{4,8})\s*['‘’`.,]?\s*:")
 _OCR_DIGITS = str.maketrans("0158$", "oisbs")
@@ -311,8 +311,8 @@ def bare_date(state: Scan, line: HeaderLine) -> Outcome | None:
     """A line that is a date alone ("May 23, 1986"): the document's date, if it has none yet."""
     if state.header.field("date") is not None:
         return None
-    found = vocabulary.parse_date(line.text, state.today)
-    if found is None or not vocabulary.is_date_line(line.text, state.today):
+    found = vocabulary.date_alone(line.text, state.today)
+    if found is None:
         return None
     state.header.fields.append(HeaderField("date", line.ref, 0, date_iso=found[1]))
     state.found_field = True

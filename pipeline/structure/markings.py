@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 
 from rapidfuzz import fuzz, process
 
-from pipeline.structure.vocabulary import PORTION_MARK, numeric_date
+from pipeline.structure.vocabulary import PORTION_MARK
 
 LEVELS = ("TOP SECRET", "SECRET", "CONFIDENTIAL", "UNCLASSIFIED", "LIMITED OFFICIAL USE")
 CAVEATS = (
@@ -292,11 +291,6 @@ def reviewer(text: str) -> str | None:
     name = m["nsc"] or m["nara"] or m["state"]
     name = re.split(r"\s+(?:DATE|Date)\b", name)[0].strip(" ,.")
     return name or None
-
-
-def stamp_date(text: str, today: date) -> tuple[str, str] | None:
-    """A stamp's date, (as read, ISO); never one after the day the document is processed."""
-    return numeric_date(text, today)
 
 
 # --- page numbers and instructions -----------------------------------------------------

@@ -167,8 +167,8 @@ class DocumentStructure:
     @property
     def title(self) -> str:
         """Kind, number, subject and date: "Telegram 86MOSCOW017709: Soviet Media, 1986-10-14"."""
-        head = self.kind.label + (f" {self.number}" if self.number else "")
         rest = ", ".join(p for p in (self.subject, self.date_iso) if p)
-        if not rest:
-            return head if self.kind.name != "document" or self.number else ""
-        return f"{head}: {rest}" if self.kind.name != "document" or self.number else rest
+        if self.kind.name == "document" and not self.number:
+            return rest  # no kind to name: the subject and date alone
+        head = self.kind.label + (f" {self.number}" if self.number else "")
+        return f"{head}: {rest}" if rest else head

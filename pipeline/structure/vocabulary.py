@@ -131,13 +131,12 @@ def parse_date(text: str, today: date) -> tuple[str, str] | None:
     return written, iso
 
 
-def is_date_line(text: str, today: date) -> bool:
-    """A line that is a date and nothing else ("May 23, 1986", "October 14, 1986")."""
+def date_alone(text: str, today: date) -> tuple[str, str] | None:
+    """The date of a line that is a date and nothing else ("May 23, 1986", "October 14, 1986")."""
     found = parse_date(text, today)
-    if found is None:
-        return False
-    rest = text.replace(found[0], " ")
-    return not any(c.isalnum() for c in rest)
+    if found is None or any(c.isalnum() for c in text.replace(found[0], " ")):
+        return None
+    return found
 
 
 TIME = re.compile(r"(\d{1,2})[:.](\d{2})\s*(a\.?m\.?|p\.?m\.?)?", re.IGNORECASE)

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from pipeline.structure import markings
+from pipeline.structure.vocabulary import numeric_date
 
 
 @pytest.mark.parametrize(
@@ -90,13 +91,13 @@ def test_stamp_date_authority_and_reviewer() -> None:
         "Declassified/Released on 11/27/92 under provisions of E.O. 12356 by S. Tilley, "
         "National Security Council"
     )
-    assert markings.stamp_date(nsc, TODAY) == ("11/27/92", "1992-11-27")
+    assert numeric_date(nsc, TODAY) == ("11/27/92", "1992-11-27")
     assert markings.authority(nsc) == "E.O. 12356"
     assert markings.reviewer(nsc) == "S. Tilley"
-    assert markings.stamp_date("BY AI NARA DATE 11/29/07", TODAY) == ("11/29/07", "2007-11-29")
+    assert numeric_date("BY AI NARA DATE 11/29/07", TODAY) == ("11/29/07", "2007-11-29")
     assert markings.reviewer("BY AI NARA DATE 11/29/07") == "AI"
     assert markings.reviewer("REVIEWED BY J. Smith DATE 11/14/89") == "J. Smith"
-    assert markings.stamp_date("DATE 13/45/89", TODAY) is None
+    assert numeric_date("DATE 13/45/89", TODAY) is None
 
 
 @pytest.mark.parametrize(

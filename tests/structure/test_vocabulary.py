@@ -44,9 +44,9 @@ def test_the_first_date_in_the_text_is_the_one() -> None:
 
 
 def test_date_lines() -> None:
-    assert vocabulary.is_date_line("May 23, 1986", TODAY)
-    assert vocabulary.is_date_line("October 14, 1986.", TODAY)
-    assert not vocabulary.is_date_line("Meeting of May 23, 1986", TODAY)
+    assert vocabulary.date_alone("May 23, 1986", TODAY) == ("May 23, 1986", "1986-05-23")
+    assert vocabulary.date_alone("October 14, 1986.", TODAY) == ("October 14, 1986", "1986-10-14")
+    assert vocabulary.date_alone("Meeting of May 23, 1986", TODAY) is None
 
 
 def test_times() -> None:

@@ -85,13 +85,10 @@ class Profile:
     recognise: Callable[[Sequence[str]], bool] | None = None  # a test of its own
     anywhere: tuple[re.Pattern[str], ...] = ()  # a printed form's captions, anywhere on page 1
 
-    def shown_by(self, texts: Sequence[str]) -> bool:
-        """Whether the first page's lines show this kind."""
+    def shown_by(self, texts: Sequence[str], early: Sequence[str]) -> bool:
+        """Whether the first page's lines show this kind (`early`: see early_lines)."""
         if self.recognise is not None and self.recognise(texts):
             return True
-        early = list(texts[:SIGN_LINES])
-        # a heading may run over two lines: "NATIONAL SECURITY DECISION" / "DIRECTIVE ..."
-        early += [f"{a} {b}" for a, b in zip(early, early[1:])]
         if any(sign.search(text) for text in early for sign in self.signs):
             return True
         return any(sign.search(text) for text in texts for sign in self.anywhere)
@@ -105,8 +102,7 @@ class Profile:
     def number_in(self, texts: Sequence[str]) -> str | None:
         if self.number is None:
             return None
-        early = list(texts[:SIGN_LINES])
-        for text in early + [f"{a} {b}" for a, b in zip(early, early[1:])]:
+        for text in early_lines(texts):
             found = self.number.search(text)
             if found:
                 return " ".join(found[1].split())
@@ -127,7 +123,17 @@ def detect(texts: Sequence[str]) -> Profile:
     """The profile of the first kind whose signs the first page's lines show."""
     from pipeline.structure.profiles import generic
 
-    return next((p for p in all_profiles() if p.shown_by(texts)), generic.PROFILE)
+    early = early_lines(texts)
+    return next((p for p in all_profiles() if p.shown_by(texts, early)), generic.PROFILE)
+
+
+def early_lines(texts: Sequence[str]) -> list[str]:
+    """The first page's first lines, and each with the next.
+
+    A heading may run over two lines: "NATIONAL SECURITY DECISION" / "DIRECTIVE NUMBER 227".
+    """
+    early = list(texts[:SIGN_LINES])
+    return early + [f"{a} {b}" for a, b in zip(early, early[1:])]
 
 
 @lru_cache(maxsize=1)

@@ -3,15 +3,17 @@
 from collections.abc import Sequence
 
 from pipeline.structure import header as rules
-from pipeline.structure.profiles import Profile
+from pipeline.structure.profiles import MEMO_LABELS, Profile, labels
 from pipeline.structure.tree import Kind
 
 FORM_LINES = 4  # labelled lines unknown to memoranda at the head of a document: a form
 
 
+MEMO = labels(*MEMO_LABELS)  # labels a memorandum has are no sign of a form
+
+
 def _recognise(texts: Sequence[str]) -> bool:
-    memo = Profile(Kind("", "", "")).labels  # labels a memorandum has are no sign of a form
-    return sum(1 for t in texts if rules.form_label(t) and not memo.match(t)) >= FORM_LINES
+    return sum(1 for t in texts if rules.form_label(t) and not MEMO.match(t)) >= FORM_LINES
 
 
 PROFILE = Profile(
