@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from pipeline.model import Box, Line, Word
-from pipeline.strike import ink_threshold, scan_dpi
+from pipeline.strike import ink_threshold, scan_dpi, touching_runs
 
 __all__ = ["find_redactions", "place_redactions"]
 
@@ -71,28 +71,8 @@ def _components(solid: np.ndarray) -> list[tuple[int, int, int, int, int]]:
     run_rows, starts = np.nonzero(d == 1)
     _, ends = np.nonzero(d == -1)
     runs = list(zip(run_rows.tolist(), starts.tolist(), ends.tolist(), strict=True))
-    parent = list(range(len(runs)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    by_row: dict[int, list[int]] = {}
-    for i, (r, _, _) in enumerate(runs):
-        by_row.setdefault(r, []).append(i)
-    for i, (r, s, e) in enumerate(runs):
-        for j in by_row.get(r - 1, ()):
-            _, s2, e2 = runs[j]
-            if s2 < e and s < e2:
-                parent[find(i)] = find(j)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(runs)):
-        groups.setdefault(find(i), []).append(i)
     out = []
-    for members in groups.values():
-        rs = [runs[i] for i in members]
+    for rs in touching_runs(runs):  # the same grouping as the pen strokes'
         out.append((
             min(r for r, _, _ in rs), min(s for _, s, _ in rs),
             max(r for r, _, _ in rs) + 1, max(e for _, _, e in rs),

@@ -202,7 +202,7 @@ def _long_segments(ink: np.ndarray, min_len: int, gap: int) -> list[tuple[int, i
     return list(zip(rows.tolist(), starts[keep].tolist(), ends[keep].tolist(), strict=True))
 
 
-def _components(segs: list[tuple[int, int, int]]) -> list[list[tuple[int, int, int]]]:
+def touching_runs(segs: list[tuple[int, int, int]]) -> list[list[tuple[int, int, int]]]:
     """Group row segments that touch (rows apart by one, x ranges overlapping)."""
     parent = list(range(len(segs)))
 
@@ -234,7 +234,7 @@ def _strokes(ink: np.ndarray, dpi: float) -> list[_Stroke]:
     max_thick = max(4, round(STROKE_MAX_INCHES * dpi))
     gap = max(2, round(dpi / 150))
     found: list[_Stroke] = []
-    for segs in _components(_long_segments(ink, min_len, gap)):
+    for segs in touching_runs(_long_segments(ink, min_len, gap)):
         x0 = min(s for _, s, _ in segs)
         x1 = max(e for _, _, e in segs)
         if x1 - x0 < max(min_len, MIN_STROKE_PIXELS, round(STROKE_MIN_INCHES * dpi)):
