@@ -20,6 +20,7 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline.exceptions import InvalidOutput, UsageError
+from pipeline.publication import processing_day
 from pipeline.report import CORRECTION_COLUMNS, DocumentEntry, OutputFolder, Review
 from pipeline.review_items import (
     ENTITY_TYPES,
@@ -29,7 +30,6 @@ from pipeline.review_items import (
     declared_entities,
     find_items,
 )
-from pipeline.structure.vocabulary import processing_day
 from pipeline.tei import ENTITY_TAG, TEI_NS, XML_ID, E, parse
 from pipeline.validate import Validator
 

@@ -22,15 +22,12 @@ from pipeline import __version__, sources, tesseract
 from pipeline.exceptions import ExitCode, OutputNotWritable, OutputPathBlocked
 from pipeline.executors import Executor, ending_signals, make_executor
 from pipeline.gazetteer import Gazetteer
-from pipeline.model import InputKind, Page
+from pipeline.model import DocumentMeta, InputKind, Page
 from pipeline.options import Options
 from pipeline.progress import Progress
+from pipeline.publication import processing_day
 from pipeline.report import DocumentEntry, OutputFolder, PageGap
-from pipeline.sidecars import OCR_FOLDER
-from pipeline.structure.vocabulary import processing_day
-from pipeline.tei import DocumentMeta
 from pipeline.terminal import printable
-from pipeline.validate import Validator, check_file
 from pipeline.worker import (
     Assembled,
     DocumentResult,
@@ -411,6 +408,8 @@ def _remove_stale_sidecars(out: OutputFolder, doc_id: str, written: list[str]) -
     A run without --hocr or --pdf after one with them: the folder then holds what the report
     lists, and no out-of-date hOCR or PDF.
     """
+    from pipeline.sidecars import OCR_FOLDER  # lxml: not needed before the first page is read
+
     keep = {out.root / name for name in written}
     candidates = [out.root / f"{doc_id}{suffix}" for suffix in (".manifest.json", ".pdf")]
     folder = out.root / f"{doc_id}{OCR_FOLDER}"
@@ -625,6 +624,8 @@ def _summary(entries: list[DocumentEntry], skipped: list, output: Path, seconds:
 
 def validate_files(files: list[Path], tei_all: Path | None) -> ExitCode:
     """Check TEI files; print every problem as file:line: message; 0 only when all are valid."""
+    from pipeline.validate import Validator, check_file
+
     validators = [Validator()]
     if tei_all is not None:
         if not tei_all.is_file():

@@ -18,7 +18,13 @@ from typing import Any
 from pipeline import __version__
 from pipeline.exceptions import Interrupted, MissingDependency, UsageError
 from pipeline.gazetteer import Gazetteer
-from pipeline.worker import Settings, context, init_worker
+from pipeline.worker import (
+    Settings,
+    init_worker,
+    offer_gazetteer,
+    use_settings,
+    warm_up,
+)
 
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = "30s"  # to reach a Dask scheduler
@@ -51,7 +57,11 @@ class SerialExecutor(Executor):
     """Everything in this process, in order: for tests and debugging."""
 
     def __init__(self, settings: Settings, gazetteer: Gazetteer | None = None) -> None:
-        context(settings, gazetteer)  # not init_worker: this process's logging stays as it is
+        # Not init_worker: this process's logging stays as it is. The context is built while
+        # Tesseract reads the first page (worker.warm_up), or at the first assembly.
+        use_settings(settings)
+        if gazetteer is not None:
+            offer_gazetteer(settings, gazetteer)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
         future: cf.Future = cf.Future()
@@ -81,7 +91,10 @@ class ProcessExecutor(Executor):
         self.slots = jobs
         self.start_method = _start_method()
         if self.start_method == "fork":
-            context(settings, gazetteer)
+            # Built once here and shared: the workers start with every module imported.
+            if gazetteer is not None:
+                offer_gazetteer(settings, gazetteer)
+            warm_up(settings)
         self._pool = self._start()
 
     def _start(self) -> cf.ProcessPoolExecutor:

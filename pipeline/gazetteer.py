@@ -14,10 +14,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from pipeline.exceptions import BadGazetteer
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 __all__ = ["Entity", "Gazetteer", "MAX_BYTES", "TYPES"]
 
@@ -350,6 +352,8 @@ def _parse_tei(path: Path, text: str) -> Iterator[tuple[int, Entity]]:
     Parsed without entity expansion, DTD loading or network access; a document that declares
     entities or names an external DTD is refused, so no file or URL is ever read through it.
     """
+    from lxml import etree  # only TEI gazetteers need it
+
     data = text.encode("utf-8")
     for pattern, what in ((_ENTITY_DECL, "declares entities"), (_DOCTYPE, "has a DOCTYPE")):
         found = pattern.search(data)
@@ -439,6 +443,8 @@ def _tei_floruit(path: Path, person: etree._Element) -> tuple[int, int] | None:
     from ``birth`` a person is taken to be active from age ACTIVE_FROM_AGE to death (or to
     age ACTIVE_TO_AGE).
     """
+    from lxml import etree
+
     found: dict[str, list[int]] = {}
     for child in person:
         if not isinstance(child.tag, str):
@@ -531,6 +537,8 @@ _ID_CHECK = b"""<element name="x" xmlns="http://relaxng.org/ns/structure/1.0"
 
 @cache
 def _id_schema() -> etree.RelaxNG:
+    from lxml import etree
+
     return etree.RelaxNG(etree.fromstring(_ID_CHECK))
 
 
@@ -542,6 +550,10 @@ def is_xml_id(text: str) -> bool:
     """
     if not _NCNAME.match(text):
         return False
+    if text.isascii():  # the pattern is exact on ASCII; lxml is not loaded for it
+        return True
+    from lxml import etree
+
     return bool(_id_schema().validate(etree.Element("x", id=text, ref=f"#{text}")))
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+
+from pipeline.publication import Publication
 
 
 @dataclass(frozen=True)
@@ -151,3 +154,20 @@ class Mention:
     slip: str = "ocr"
     #: A name that is not in the gazetteer (no entity): a name to add to it.
     unknown: bool = False
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """What the header says about where the document came from and how it is published."""
+
+    id: str
+    files: Sequence[str]
+    kind: str
+    processed: str  # ISO date of this run
+    tesseract_version: str | None
+    xml_id: str | None = None  # TEI/@xml:id, unique within the batch
+    publication: Publication = field(default_factory=Publication)
+    lang: str = "eng"  # Tesseract's languages: the document's
+    image_urls: Mapping[str, str] = field(default_factory=dict)  # source file -> graphic/@url
+    schema_href: str | None = None  # the project schema, from the document's folder
+    document_uri: str = ""  # where the TEI file will be found (file: URI, or under --base-uri)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def read_pages(
     source: PageSource, *, lang: str, timeout: float | None,
-    renderers: frozenset[str] = frozenset(),
+    renderers: frozenset[str] = frozenset(), while_reading: Callable[[], None] | None = None,
 ) -> list[Page]:
     """The pages of one source: one page for an image, TIFF frame or PDF page; all of a text file.
 
@@ -32,7 +33,8 @@ def read_pages(
         if pages:
             pages[0].notes.extend(notes)
         return pages
-    return read_images([source], lang=lang, timeout=timeout, renderers=renderers)
+    return read_images([source], lang=lang, timeout=timeout, renderers=renderers,
+                       while_reading=while_reading)
 
 
 @dataclass
@@ -48,7 +50,7 @@ class _Prepared:
 
 def read_images(
     page_sources: Sequence[PageSource], *, lang: str, timeout: float | None,
-    renderers: frozenset[str] = frozenset(),
+    renderers: frozenset[str] = frozenset(), while_reading: Callable[[], None] | None = None,
 ) -> list[Page]:
     """One page per source (an image, a TIFF frame, a PDF page), in as few Tesseract runs as can be.
 
@@ -74,9 +76,15 @@ def read_images(
             started = time.perf_counter()
             results: Sequence[tesseract.Reading | None]
             try:
-                results = tesseract.read_pages(
+                running = tesseract.start_pages(
                     [p.path for p in group], lang=lang, timeout=timeout, dpi=dpi,
                     renderers=renderers)
+                if while_reading is not None:
+                    aside = time.perf_counter()
+                    _call_aside(while_reading)
+                    while_reading = None
+                    started += time.perf_counter() - aside  # not the pages' time
+                results = running.readings()
             except OcrFailed as e:
                 if len(group) == 1:
                     _failed(group[0].page, e.message)
@@ -100,6 +108,14 @@ def read_images(
                 page.alto, page.hocr, page.pdf = reading.alto, reading.hocr, reading.pdf
                 page.lines = _finish(prepared, reading.lines)
     return pages
+
+
+def _call_aside(task: Callable[[], None]) -> None:
+    """Run the caller's task; its failure is the caller's to meet again later, not the pages'."""
+    try:
+        task()
+    except Exception:
+        log.debug("a task run while Tesseract read failed: %s", traceback.format_exc())
 
 
 def _finish(prepared: _Prepared, lines: list[Line]) -> list[Line]:

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 
 from PIL import Image
 
-from pipeline.correction import english_words
 from pipeline.model import Box, Line
 
 MIN_TOKENS = 5  # fewer tokens of letters than this: too little to judge a page by
@@ -38,6 +37,8 @@ _CLOCKWISE = {
 
 def legible(lines: Sequence[Line]) -> tuple[int, int]:
     """(word-list words, tokens of three letters or more) in the lines."""
+    from pipeline.correction import english_words  # loaded by the worker while Tesseract reads
+
     english = english_words()
     tokens = [t.lower() for line in lines for w in line.words for t in _TOKEN.findall(w.text)]
     return sum(1 for t in tokens if t in english), len(tokens)

@@ -6,8 +6,10 @@ document of the batch; the TEI header, the IIIF manifests and the bag carry it.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, fields, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pipeline.exceptions import UsageError
@@ -67,3 +69,11 @@ class Publication:
             if getattr(self, f.name) != f.default
         }
         return replace(Publication(), **{**given, **mine})
+
+
+def processing_day() -> date:
+    """The day documents are processed: today, or SOURCE_DATE_EPOCH's day (reproducible output)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC).date()
+    return date.today()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from lxml import etree
@@ -12,8 +11,7 @@ from lxml import etree
 from pipeline import __version__, orientation, sidecars
 from pipeline.correction import affixes, english_words
 from pipeline.gazetteer import Entity
-from pipeline.model import Mention, Page, WordRef
-from pipeline.publication import Publication
+from pipeline.model import DocumentMeta, Mention, Page, WordRef
 from pipeline.structure import (
     Closer,
     DocumentStructure,
@@ -40,23 +38,6 @@ APP_ID = "tei-pipeline"
 UNCLEAR_CONFIDENCE = 40.0
 UNCLEAR_REASON = "low-ocr-confidence"
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
-@dataclass(frozen=True)
-class DocumentMeta:
-    """What the header says about where the document came from and how it is published."""
-
-    id: str
-    files: Sequence[str]
-    kind: str
-    processed: str  # ISO date of this run
-    tesseract_version: str | None
-    xml_id: str | None = None  # TEI/@xml:id, unique within the batch
-    publication: Publication = field(default_factory=Publication)
-    lang: str = "eng"  # Tesseract's languages: the document's
-    image_urls: Mapping[str, str] = field(default_factory=dict)  # source file -> graphic/@url
-    schema_href: str | None = None  # the project schema, from the document's folder
-    document_uri: str = ""  # where the TEI file will be found (file: URI, or under --base-uri)
 
 
 TEI_ALL_URL = "https://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_all.rng"

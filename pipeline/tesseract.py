@@ -6,7 +6,9 @@ import contextlib
 import logging
 import os
 import re
+import select
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +19,6 @@ from pytesseract import TesseractError, TesseractNotFoundError
 
 from pipeline.exceptions import MissingDependency, OcrFailed, TesseractNotFound, UsageError
 from pipeline.model import Box, Line, Word
-from pipeline.sidecars import split_alto, split_hocr, split_pdf
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +117,8 @@ def read(
     `dpi` is the scan's resolution. A PNM carries none, and Tesseract then guesses one from the
     text size ("Estimating resolution as 409" on a 300 dpi page) and reads the page worse.
     """
-    data, alto, hocr, pdf_bytes = _outputs(image, lang=lang, timeout=timeout,
-                                           config=_config(psm, dpi), renderers=renderers)
-    return Reading(_parsed(data, 1)[0], alto, hocr, split_pdf(pdf_bytes, 1)[0])
+    return Running(image, 1, lang=lang, timeout=timeout, config=_config(psm, dpi),
+                   renderers=renderers).readings()[0]
 
 
 def read_pages(
@@ -127,24 +127,120 @@ def read_pages(
 ) -> list[Reading]:
     """OCR several page image files in one Tesseract run; the reading of each, in order.
 
+    Raises OcrFailed for the run as a whole: the caller reads the pages one by one to learn
+    which one fails.
+    """
+    return start_pages(images, lang=lang, timeout=timeout, dpi=dpi,
+                       renderers=renderers).readings()
+
+
+def start_pages(
+    images: Sequence[str], *, lang: str, timeout: float | None, dpi: float | None = None,
+    renderers: frozenset[str] = frozenset(),
+) -> Running:
+    """Start reading page image files in one Tesseract run; `readings()` waits for it.
+
     Tesseract takes about 0.1 s to load its models, some 4% of a typed page: one run over a
     list of files pays it once (each page reads word for word as it does alone). The run is
-    given `timeout` seconds per page. Raises OcrFailed for the run as a whole: the caller
-    reads the pages one by one to learn which one fails.
+    given `timeout` seconds per page. Meanwhile this process is free: a worker builds what
+    it needs after the OCR while Tesseract reads.
     """
-    if len(images) == 1 or any("\n" in i or "\r" in i for i in images):
-        return [read(i, lang=lang, timeout=timeout, dpi=dpi, renderers=renderers)
-                for i in images]
-    with tempfile.TemporaryDirectory(prefix="tei-pipeline-", dir=_scratch) as tmp:
-        # Tesseract reads a file that is no image as a list of image files
-        listing = Path(tmp) / "pages.txt"
-        listing.write_text("".join(f"{Path(i).resolve()}\n" for i in images), encoding="utf-8")
-        data, alto, hocr, pdf_bytes = _outputs(
-            str(listing), lang=lang, timeout=timeout and timeout * len(images),
-            config=_config(None, dpi), renderers=renderers)
-    parts = zip(_parsed(data, len(images)), split_alto(alto, len(images)),
-                split_hocr(hocr, len(images)), split_pdf(pdf_bytes, len(images)), strict=True)
-    return [Reading(lines, a, h, p) for lines, a, h, p in parts]
+    if len(images) == 1:
+        return Running(images[0], 1, lang=lang, timeout=timeout, config=_config(None, dpi),
+                       renderers=renderers)
+    if any("\n" in i or "\r" in i for i in images):
+        raise OcrFailed("a page file's name holds a line break: read it on its own")
+    return Running(None, len(images), lang=lang, timeout=timeout, config=_config(None, dpi),
+                   renderers=renderers, listing=images)
+
+
+class Running:
+    """A Tesseract process reading one image file, or a list of them, into a folder of its own.
+
+    Started at once; `readings()` waits for it and parses what it wrote. The word table
+    (TSV) always, and from the same run what `renderers` ask for. Failures are OcrFailed
+    (TesseractNotFound when the program is missing), raised by `readings()`; the folder is
+    removed either way.
+    """
+
+    def __init__(
+        self, image: str | None, count: int, *, lang: str, timeout: float | None,
+        config: str, renderers: frozenset[str] = frozenset(),
+        listing: Sequence[str] = (),
+    ) -> None:
+        self.count = count
+        self.timeout = timeout and timeout * count
+        self._folder = tempfile.mkdtemp(prefix="tei-pipeline-", dir=_scratch)
+        self._base = str(Path(self._folder) / "out")
+        self._process: subprocess.Popen | None = None
+        self._error: OcrFailed | TesseractNotFound | None = None
+        if listing:
+            # Tesseract reads a file that is no image as a list of image files
+            image = str(Path(self._folder) / "pages.txt")
+            Path(image).write_text("".join(f"{Path(i).resolve()}\n" for i in listing),
+                                   encoding="utf-8")
+        command = [pytesseract.pytesseract.tesseract_cmd, str(image), self._base, "-l", lang]
+        for name in ("tsv", *sorted(renderers & RENDERERS)):
+            command += ["-c", f"tessedit_create_{name}=1"]
+        command += config.split()
+        log.debug("%s", command)
+        try:
+            with Path(f"{self._base}.err").open("wb") as errors:
+                self._process = subprocess.Popen(
+                    command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=errors)
+        except FileNotFoundError:
+            self._error = TesseractNotFound()
+        except OSError as e:
+            self._error = OcrFailed(f"tesseract could not be started: {_one_line(e)}")
+        if self._error is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+    def readings(self) -> list[Reading]:
+        """Wait for the run; the reading of each page, in order."""
+        # lxml's ALTO splitting: imported while Tesseract reads (worker.warm_up), not before
+        from pipeline.sidecars import split_alto, split_hocr, split_pdf
+
+        if self._error is not None:
+            raise self._error
+        assert self._process is not None
+        try:
+            data, alto, hocr, pdf_bytes = self._wait(self._process)
+        finally:
+            shutil.rmtree(self._folder, ignore_errors=True)
+        parts = zip(_parsed(data, self.count), split_alto(alto, self.count),
+                    split_hocr(hocr, self.count), split_pdf(pdf_bytes, self.count), strict=True)
+        return [Reading(lines, a, h, p) for lines, a, h, p in parts]
+
+    def _wait(
+        self, process: subprocess.Popen
+    ) -> tuple[dict[str, list], bytes | None, bytes | None, bytes | None]:
+        try:
+            code = _wait(process, self.timeout or None)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise OcrFailed(f"tesseract timed out after {self.timeout:g} s") from None
+        except BaseException:  # interrupted: the run ends with this process's wait
+            process.kill()
+            process.wait()
+            raise
+        base = self._base
+        if code != 0:
+            errors = (_read_bytes(f"{base}.err") or b"").decode("utf-8", "replace")
+            for line in errors.splitlines():
+                log.debug("[tesseract] %s", line)
+            raise OcrFailed(f"tesseract failed (exit {code}): {_one_line(errors)}")
+        try:
+            table = Path(f"{base}.tsv").read_text(encoding="utf-8", errors="replace")
+        except OSError as e:  # it exited 0 but wrote no result file
+            raise OcrFailed(f"tesseract produced no output: {_one_line(e)}") from e
+        try:
+            data = pytesseract.pytesseract.file_to_dict(table, "\t", -1)
+        except (ValueError, KeyError, IndexError) as e:
+            raise OcrFailed(f"tesseract printed output that cannot be read: {_one_line(e)}") from e
+        return (data, _read_bytes(f"{base}.xml"), _read_bytes(f"{base}.hocr"),
+                _read_bytes(f"{base}.pdf"))
 
 
 OSD_ROTATE = re.compile(r"^Rotate:\s*(\d+)", re.MULTILINE)
@@ -208,32 +304,26 @@ def _config(psm: int | None, dpi: float | None) -> str:
 RENDERERS = frozenset({"alto", "hocr", "pdf"})
 
 
-def _outputs(
-    image: str, *, lang: str, timeout: float | None, config: str,
-    renderers: frozenset[str] = frozenset(),
-) -> tuple[dict[str, list], bytes | None, bytes | None, bytes | None]:
-    """Tesseract's word table (TSV) of `image`, and its ALTO and hOCR from the same run.
+def _wait(process: subprocess.Popen, timeout: float | None) -> int:
+    """The process's exit code once it ends, or TimeoutExpired after `timeout` seconds.
 
-    Failures are OcrFailed; an ALTO or hOCR that did not come is None (the words are what
-    counts).
+    Popen.wait with a timeout polls, sleeping up to 50 ms between looks: that much of every
+    run lost after Tesseract ends. Linux tells the moment a process ends through a pidfd.
     """
-    with tempfile.TemporaryDirectory(prefix="tei-pipeline-", dir=_scratch) as tmp:
-        base = str(Path(tmp) / "out")
-        with _tesseract_errors(timeout):
-            pytesseract.pytesseract.run_tesseract(
-                image, base, extension="tsv", lang=lang,
-                config=" ".join([
-                    "-c tessedit_create_tsv=1",
-                    *(f"-c tessedit_create_{name}=1" for name in sorted(renderers & RENDERERS)),
-                    config,
-                ]).strip(),
-                timeout=timeout or 0,
-            )
-            data = pytesseract.pytesseract.file_to_dict(
-                Path(f"{base}.tsv").read_text(encoding="utf-8", errors="replace"), "\t", -1
-            )
-        return (data, _read_bytes(f"{base}.xml"), _read_bytes(f"{base}.hocr"),
-                _read_bytes(f"{base}.pdf"))
+    if timeout is None or not hasattr(os, "pidfd_open"):
+        return process.wait(timeout)
+    try:
+        pidfd = os.pidfd_open(process.pid)
+    except OSError:  # an older kernel, or the process already reaped
+        return process.wait(timeout)
+    try:
+        poller = select.poll()
+        poller.register(pidfd, select.POLLIN)
+        if not poller.poll(timeout * 1000):
+            raise subprocess.TimeoutExpired(process.args, timeout)
+    finally:
+        os.close(pidfd)
+    return process.wait()
 
 
 def _read_bytes(path: str) -> bytes | None:
@@ -241,28 +331,6 @@ def _read_bytes(path: str) -> bytes | None:
         return Path(path).read_bytes()
     except OSError:
         return None
-
-
-@contextlib.contextmanager
-def _tesseract_errors(timeout: float | None) -> Iterator[None]:
-    """Tesseract's failures as OcrFailed (or TesseractNotFound), its stderr logged."""
-    try:
-        with _in_scratch():
-            yield
-    except TesseractNotFoundError as e:
-        raise TesseractNotFound() from e
-    except TesseractError as e:
-        for line in str(e.message).splitlines():
-            log.debug("[tesseract] %s", line)
-        raise OcrFailed(f"tesseract failed (exit {e.status}): {_one_line(e.message)}") from e
-    except RuntimeError as e:  # pytesseract's way of saying the timeout expired
-        if "timeout" in str(e).lower():
-            raise OcrFailed(f"tesseract timed out after {timeout:g} s") from e
-        raise OcrFailed(f"tesseract failed: {_one_line(e)}") from e
-    except (ValueError, KeyError, IndexError) as e:  # unparsable output
-        raise OcrFailed(f"tesseract printed output that cannot be read: {_one_line(e)}") from e
-    except OSError as e:  # it exited 0 but wrote no result file
-        raise OcrFailed(f"tesseract produced no output: {_one_line(e)}") from e
 
 
 def lines_from_data(data: Mapping[str, Sequence]) -> list[Line]:

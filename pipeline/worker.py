@@ -10,14 +10,18 @@ import traceback
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-from pipeline import ocr, structure, tei, tesseract
-from pipeline.correction import NameCorrector
+from pipeline import ocr, tesseract
 from pipeline.exceptions import InputError
 from pipeline.gazetteer import Gazetteer
-from pipeline.model import InputKind, Mention, Page, PageSource
+from pipeline.model import DocumentMeta, InputKind, Mention, Page, PageSource
 from pipeline.publication import Publication
-from pipeline.validate import Validator, parse_own, reduce_to_valid
+
+if TYPE_CHECKING:  # the stages after OCR are imported while Tesseract reads (warm_up)
+    from pipeline import structure
+    from pipeline.correction import NameCorrector
+    from pipeline.validate import Validator
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +70,24 @@ class WorkerContext:
 _contexts: dict[Settings, WorkerContext] = {}
 _lock = threading.Lock()  # a Dask worker may run tasks in several threads
 _built_in: list[int] = []  # the process of each context built (a fork inherits the list)
+_loaded: dict[tuple[str, ...], Gazetteer] = {}  # gazetteers this process loaded, by their paths
+
+
+def offer_gazetteer(settings: Settings, gazetteer: Gazetteer) -> None:
+    """The gazetteer loaded from ``settings.gazetteers`` already: the context takes it."""
+    _loaded.clear()
+    _loaded[settings.gazetteers] = gazetteer
+
+
+def use_settings(settings: Settings) -> None:
+    """Point this process's Tesseract runs where the settings say: the program, the folder."""
+    if settings.tesseract_cmd:
+        os.environ["TESSERACT_CMD"] = settings.tesseract_cmd
+    # Tesseract's files go in the run's folder, removed with the run even when a worker is
+    # stopped in the middle of a page (Dask workers elsewhere keep their own).
+    tesseract.use_scratch(settings.scratch if settings.scratch and Path(settings.scratch).is_dir()
+                          else None)
+    tesseract.configure()
 
 
 def context(settings: Settings, gazetteer: Gazetteer | None = None) -> WorkerContext:
@@ -73,17 +95,15 @@ def context(settings: Settings, gazetteer: Gazetteer | None = None) -> WorkerCon
 
     `gazetteer`, when given, is the one the parent loaded from ``settings.gazetteers`` already.
     """
-    if settings.tesseract_cmd:
-        os.environ["TESSERACT_CMD"] = settings.tesseract_cmd
-    # Tesseract's files go in the run's folder, removed with the run even when a worker is
-    # stopped in the middle of a page (Dask workers elsewhere keep their own).
-    tesseract.use_scratch(settings.scratch if settings.scratch and Path(settings.scratch).is_dir()
-                          else None)
+    use_settings(settings)
     with _lock:
         found = _contexts.get(settings)
         if found is None:
+            from pipeline.correction import NameCorrector
+            from pipeline.validate import Validator
+
             started = time.perf_counter()
-            tesseract.configure()
+            gazetteer = gazetteer or _loaded.get(settings.gazetteers)
             if gazetteer is None:
                 gazetteer = Gazetteer.load([Path(p) for p in settings.gazetteers])
             corrector = NameCorrector(gazetteer, correct=settings.correct)
@@ -153,7 +173,7 @@ class ReadTask:
     """
 
     source: PageSource
-    meta: tei.DocumentMeta | None = None
+    meta: DocumentMeta | None = None
 
 
 def read_task(settings: Settings, tasks: list[ReadTask]) -> list[OcrResult | DocumentResult]:
@@ -173,6 +193,19 @@ def read_task(settings: Settings, tasks: list[ReadTask]) -> list[OcrResult | Doc
     return results
 
 
+def warm_up(settings: Settings) -> None:
+    """Build what the stages after OCR need, if not yet built: while Tesseract reads a page.
+
+    The context, the modules of the stages after OCR, and the IIIF library (its models take
+    0.3 s to import) when manifests are made.
+    """
+    from pipeline import sidecars, structure, tei  # noqa: F401 (the assembly's)
+
+    context(settings)
+    if settings.sidecars:
+        import iiif_prezi3  # noqa: F401 (imported now, used by the assembly's iiif.manifest)
+
+
 def _read_all(settings: Settings, page_sources: list[PageSource]) -> list[OcrResult]:
     tesseract.configure()
     images = [n for n, s in enumerate(page_sources) if s.kind is not InputKind.text]
@@ -181,7 +214,8 @@ def _read_all(settings: Settings, page_sources: list[PageSource]) -> list[OcrRes
         try:
             read = ocr.read_images([page_sources[n] for n in images], lang=settings.lang,
                                    timeout=settings.page_timeout,
-                                   renderers=settings.renderers)
+                                   renderers=settings.renderers,
+                                   while_reading=lambda: warm_up(settings))
             together = dict(zip(images, read, strict=True))
         except Exception:  # a bug on one page must not fail the others: read them one by one
             log.debug("internal error on a group of pages: %s", traceback.format_exc())
@@ -198,7 +232,8 @@ def _read(settings: Settings, source: PageSource) -> OcrResult:
     try:
         result = OcrResult(ocr.read_pages(source, lang=settings.lang,
                                           timeout=settings.page_timeout,
-                                          renderers=settings.renderers))
+                                          renderers=settings.renderers,
+                                          while_reading=lambda: warm_up(settings)))
     except InputError as e:
         result = OcrResult(error=e.message)
     except OSError as e:
@@ -240,8 +275,11 @@ class Assembled:
     reduced: list[str] = field(default_factory=list)  # markup made text to pass the schema
 
 
-def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page]) -> Assembled:
+def assemble_task(settings: Settings, meta: DocumentMeta, pages: list[Page]) -> Assembled:
     """Correction, structure, TEI and validation of one document. Never raises."""
+    from pipeline import structure, tei
+    from pipeline.validate import parse_own, reduce_to_valid
+
     started = time.perf_counter()
     try:
         ctx = context(settings)
@@ -282,7 +320,7 @@ def assemble_task(settings: Settings, meta: tei.DocumentMeta, pages: list[Page])
 
 
 def _sidecars(
-    meta: tei.DocumentMeta, pages: list[Page], tree: structure.DocumentStructure,
+    meta: DocumentMeta, pages: list[Page], tree: structure.DocumentStructure,
     manifest: bool = True,
 ) -> tuple[dict[str, bytes], list[str]]:
     """What goes beside the TEI of a scanned document.
@@ -293,7 +331,7 @@ def _sidecars(
     """
     if not any(page.has_image for page in pages):
         return {}, []
-    from pipeline import iiif, sidecars
+    from pipeline import iiif, sidecars, tei
 
     made: dict[str, bytes] = {}
     notes: list[str] = []

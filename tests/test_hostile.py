@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from lxml import etree
 from PIL import Image
 
-from pipeline import driver, sources, worker
+from pipeline import driver, sources, tei, worker
 from pipeline.cli import main
 from pipeline.exceptions import ExitCode, UsageError
 from pipeline.options import MAX_JOBS, Options
@@ -100,7 +100,7 @@ def test_markup_our_schema_refuses_is_reduced_to_text_never_lost(
     The document is written, degraded, the element's words kept as text, the bug logged
     naming the element.
     """
-    build = worker.tei.build
+    build = tei.build
 
     def buggy_build(*args: object) -> etree._Element:
         root = build(*args)
@@ -108,7 +108,7 @@ def test_markup_our_schema_refuses_is_reduced_to_text_never_lost(
         etree.SubElement(p, f"{TEI}bogus", rend="x").text = "words of the bogus element"
         return root
 
-    monkeypatch.setattr(worker.tei, "build", buggy_build)
+    monkeypatch.setattr(tei, "build", buggy_build)
     memo = tmp_path / "memo.txt"
     memo.write_text(f"{LINE_1}.\n", encoding="utf-8")
     code, report = run_batch([memo], tmp_path / "out")

@@ -6,9 +6,10 @@ correction stage's dates of people.
 
 from __future__ import annotations
 
-import os
 import re
-from datetime import UTC, date, datetime
+from datetime import date
+
+from pipeline.publication import processing_day  # noqa: F401 (the date parser's "today")
 
 # Titles and roles that stand before a name or after it ("D. Zarechnak, Interpreter").
 ROLE_WORDS = (
@@ -165,11 +166,3 @@ def parse_time_range(text: str) -> tuple[str | None, str | None]:
         h = int(result[0][:2]) - 12
         result[0] = f"{h:02d}{result[0][2:]}" if h >= 0 else result[0]
     return result[0], result[1]
-
-
-def processing_day() -> date:
-    """The day documents are processed: today, or SOURCE_DATE_EPOCH's day (reproducible output)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=UTC).date()
-    return date.today()

@@ -1,0 +1,105 @@
+"""Start-up and waiting (issue 16): Tesseract starts before the heavy set-up, which runs meanwhile.
+
+Behaviour only: what is imported before the first page is read, that the set-up runs while
+Tesseract reads, that a run's end is seen as it happens. The timings are bench/bench_batch.py's.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline import executors, ocr, tesseract, worker
+from pipeline.exceptions import OcrFailed
+from pipeline.model import InputKind, PageSource
+from tests.conftest import REPO, fake_tesseract
+from tests.test_tesseract import line_image
+
+# What the stages after OCR need, and what only they need: none of it is loaded to start.
+AFTER_OCR = ("lxml", "rapidfuzz", "iiif_prezi3", "pydantic", "pipeline.structure",
+             "pipeline.tei", "pipeline.correction", "pipeline.validate", "pipeline.iiif")
+
+
+def test_the_command_line_starts_without_the_stages_after_ocr() -> None:
+    """Importing the driver loads what reading a page needs, not what assembling needs."""
+    code = (
+        "import json, sys; import pipeline.cli, pipeline.driver; "
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    loaded = set(json.loads(subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO,
+    ).stdout))
+    assert {"pipeline.ocr", "pipeline.tesseract", "PIL.Image"} <= loaded
+    early = sorted(m for m in loaded if m.split(".")[0] in AFTER_OCR or m.startswith(AFTER_OCR))
+    assert early == []
+
+
+@pytest.mark.slow
+def test_the_set_up_runs_while_tesseract_reads(tmp_path: Path) -> None:
+    """The caller's task runs once, with the page's Tesseract running beside it."""
+    path = tmp_path / "page.png"
+    line_image("Ambassador Dubinin said").save(path, dpi=(300, 300))
+    source = PageSource(path=str(path), kind=InputKind.images, index=0)
+    seen: list[list[str]] = []
+    tesseract.configure()
+    pages = ocr.read_images(
+        [source], lang="eng", timeout=60,
+        while_reading=lambda: seen.append([_command(pid) for pid in executors.children()]))
+    assert len(seen) == 1
+    assert [c for c in seen[0] if "tesseract" in c and "page.png" in c], "no Tesseract ran"
+    assert [w.text for line in pages[0].lines for w in line.words] == [
+        "Ambassador", "Dubinin", "said"]
+
+
+def test_a_failing_set_up_does_not_fail_the_page(tmp_path: Path) -> None:
+    path = tmp_path / "page.png"
+    line_image("Ambassador Dubinin said").save(path, dpi=(300, 300))
+    source = PageSource(path=str(path), kind=InputKind.images, index=0)
+
+    def broken() -> None:
+        raise RuntimeError("a bug in the set-up")
+
+    tesseract.configure()
+    pages = ocr.read_images([source], lang="eng", timeout=60, while_reading=broken)
+    assert pages[0].error is None
+    assert pages[0].lines
+
+
+def test_the_serial_executor_builds_the_context_only_when_needed(monkeypatch) -> None:
+    """A one-page batch runs in the parent: its context is built while Tesseract reads."""
+    built: list[object] = []
+    monkeypatch.setattr(worker, "_contexts", {})
+    settings = worker.Settings(lang="eng", page_timeout=60, gazetteers=(), correct=True,
+                               tesseract_version="5.3.0", processed="2023-11-14")
+    real = worker.context
+
+    def counting(s, gazetteer=None):  # type: ignore[no-untyped-def]
+        built.append(s)
+        return real(s, gazetteer)
+
+    monkeypatch.setattr(worker, "context", counting)
+    executors.SerialExecutor(settings)
+    assert built == []
+
+
+def test_a_run_over_its_time_is_stopped(tmp_path: Path, use_cmd) -> None:
+    use_cmd(fake_tesseract(tmp_path, "sleep 30"))
+    image = tmp_path / "page.png"
+    line_image("x").save(image)
+    started = time.monotonic()
+    with pytest.raises(OcrFailed, match="timed out after 0.5 s"):
+        tesseract.read(str(image), lang="eng", timeout=0.5)
+    assert time.monotonic() - started < 10
+    assert not [pid for pid in executors.children() if "fake-tesseract" in _command(pid)]
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
