@@ -71,6 +71,44 @@ def run(options: Options) -> ExitCode:
         return _run(options, documents, skipped, gazetteer, settings, started)
 
 
+MEMORY_FOLDER = "/dev/shm"  # Linux's memory-backed folder: pages for Tesseract never touch a disk
+MEMORY_FOLDER_FREE = 1 << 30  # used only with this much room: a page written there is 1-25 MB
+
+
+def _memory_folder() -> str | None:
+    """Where the run's temporary folder goes: TMPDIR if set, else memory if it has room."""
+    if os.environ.get("TMPDIR"):
+        return None
+    try:
+        room = os.statvfs(MEMORY_FOLDER)
+    except OSError:
+        return None
+    if room.f_bavail * room.f_frsize < MEMORY_FOLDER_FREE or not os.access(MEMORY_FOLDER, os.W_OK):
+        return None
+    return MEMORY_FOLDER
+
+
+_RUN_FOLDER = re.compile(r"^tei-pipeline-(\d+)-")
+
+
+def _remove_stale(memory: Path) -> None:
+    """Remove the folders of runs killed outright (kill -9): in memory they hold memory."""
+    try:
+        entries = list(memory.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        found = _RUN_FOLDER.match(entry.name)
+        if found is None or not entry.is_dir():
+            continue
+        try:
+            os.kill(int(found.group(1)), 0)
+        except ProcessLookupError:  # its run is gone (a live one, or a pid reused: left alone)
+            shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            continue
+
+
 @contextlib.contextmanager
 def _scratch(local: bool) -> Iterator[str | None]:
     """A folder for the run's temporary files (Tesseract's), removed when the run ends.
@@ -81,7 +119,10 @@ def _scratch(local: bool) -> Iterator[str | None]:
     if not local:
         yield None
         return
-    folder = tempfile.mkdtemp(prefix="tei-pipeline-")
+    memory = _memory_folder()
+    if memory is not None:
+        _remove_stale(Path(memory))
+    folder = tempfile.mkdtemp(prefix=f"tei-pipeline-{os.getpid()}-", dir=memory)
     try:
         yield folder
     finally:

@@ -7,14 +7,16 @@ Tesseract reads, that a run's end is seen as it happens. The timings are bench/b
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from pipeline import executors, ocr, tesseract, worker
+from pipeline import driver, executors, ocr, tesseract, worker
 from pipeline.exceptions import OcrFailed
 from pipeline.model import InputKind, PageSource
 from tests.conftest import REPO, fake_tesseract
@@ -103,3 +105,37 @@ def _command(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+def test_the_run_folder_is_in_memory_and_a_killed_run_s_is_swept(tmp_path: Path,
+                                                                    monkeypatch) -> None:
+    """Pages for Tesseract go to a memory-backed folder; a run killed with -9 leaves one there.
+
+    The next run removes the folders of runs that are gone, never those of a live one.
+    """
+    memory = tmp_path / "shm"
+    memory.mkdir()
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(driver, "MEMORY_FOLDER", str(memory))
+    monkeypatch.setattr(driver, "MEMORY_FOLDER_FREE", 0)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    stale = memory / f"tei-pipeline-{gone}-abc"
+    (stale / "inner").mkdir(parents=True)
+    live = memory / f"tei-pipeline-{os.getppid()}-def"
+    live.mkdir()
+    other = memory / "someone-else"
+    other.mkdir()
+    with driver._scratch(True) as folder:
+        assert folder is not None and Path(folder).parent == memory
+        assert Path(folder).is_dir()
+    assert not Path(folder).exists()
+    assert not stale.exists()
+    assert live.is_dir() and other.is_dir()
+
+
+def test_tmpdir_set_by_the_user_is_where_the_run_folder_goes(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    with driver._scratch(True) as folder:
+        assert folder is not None and Path(folder).parent == tmp_path
