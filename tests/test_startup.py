@@ -19,7 +19,7 @@ import pytest
 from pipeline import driver, executors, ocr, tesseract, worker
 from pipeline.exceptions import OcrFailed
 from pipeline.model import InputKind, PageSource
-from tests.conftest import REPO, fake_tesseract
+from tests.conftest import REPO, fake_tesseract, run_batch
 from tests.test_tesseract import line_image
 
 # What the stages after OCR need, and what only they need: none of it is loaded to start.
@@ -139,3 +139,26 @@ def test_tmpdir_set_by_the_user_is_where_the_run_folder_goes(tmp_path: Path, mon
     monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
     with driver._scratch(True) as folder:
         assert folder is not None and Path(folder).parent == tmp_path
+
+
+@pytest.mark.slow
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 cores")
+def test_a_lone_page_gets_the_idle_cores_a_batch_one_core_a_page(tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    """One page on 2 cores: its Tesseract has 2 threads; two pages: one thread each."""
+    log = tmp_path / "threads.log"
+    cmd = fake_tesseract(tmp_path, f'echo "$OMP_THREAD_LIMIT" >> {log}; exec tesseract "$@"')
+    monkeypatch.setenv("TESSERACT_CMD", cmd)
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    for count in (1, 2):
+        folder = tmp_path / f"memo-{count}"
+        folder.mkdir()
+        for n in range(count):
+            line_image("Ambassador Dubinin said").save(folder / f"page-{n}.png", dpi=(300, 300))
+        log.unlink(missing_ok=True)
+        code, _ = run_batch([folder], tmp_path / f"out-{count}", jobs=2)
+        assert code == 0
+        assert log.read_text().split() == (["2"] if count == 1 else ["1", "1"])
+    log.unlink()
+    code, _ = run_batch([tmp_path / "memo-1"], tmp_path / "out-j1", jobs=1)
+    assert code == 0 and log.read_text().split() == ["1"]
