@@ -128,3 +128,27 @@ def test_the_real_telegrams_mend_their_teleprinter_slips_and_nothing_else() -> N
         "jfk-104-10130-10215-memo": [],
         "nsdd227": [],
     }
+
+
+@pytest.mark.parametrize(("action", "text"), [("accept", "CONFLICTS"), ("reject", "CDNFLICTS"),
+                                              ("edit", "CONFLICT")])
+def test_a_mended_word_is_a_review_item_and_the_review_applies_to_it(action: str,
+                                                                      text: str) -> None:
+    from pipeline.decisions import Decision, apply_to_tree
+    from pipeline.review_items import ItemKind, find_items
+
+    lines = [_line("MEMORANDUM FOR THE RECORD", 300),
+             _line("SUBJECT: Regional CDNFLICTS", 400)]
+    _, root = _document(lines)
+    [(item, _)] = [(i, e) for i, e in find_items(root) if i.kind is ItemKind.ocr]
+    assert (item.reading, item.proposed, item.cert, item.entity, item.entity_type) == (
+        "CDNFLICTS", "CONFLICTS", "high", None, None)
+    decision = Decision("slips", item.number, ItemKind.ocr, item.reading, item.proposed, action,
+                        form="CONFLICT" if action == "edit" else None)
+    apply_to_tree(root, [decision], "Jane Smith", "2026-12-03")
+    subject = root.find(".//t:opener/t:seg[@type='subject']", NS)
+    assert subject.get("type") == "subject" and subject.get("ref") is None
+    lem = subject.find("t:app/t:lem", NS)
+    read = lem.text if lem is not None else "".join(subject.itertext()).split()[-1]
+    assert read == text
+    assert not Validator().problems(tei.parse(tei.serialize(root)), "slips")
