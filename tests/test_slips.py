@@ -152,3 +152,22 @@ def test_a_mended_word_is_a_review_item_and_the_review_applies_to_it(action: str
     read = lem.text if lem is not None else "".join(subject.itertext()).split()[-1]
     assert read == text
     assert not Validator().problems(tei.parse(tei.serialize(root)), "slips")
+
+
+def test_a_lone_lowercase_fragment_in_a_header_is_scrawl_and_a_typed_line_is_not() -> None:
+    """A lone lowercase non-word in a header is a seg of type noise.
+
+    "ges", read with confidence 83 from the dots of a DECLASSIFIED overprint, is no header
+    line; a short typed line ("TO: Files") and a word ("son") stay.
+    """
+    from pipeline.structure.text import fragment
+
+    assert fragment(_line("ges", 100, 83.0))
+    assert not fragment(_line("son", 100, 36.0))  # a word of the list
+    assert not fragment(_line("EUR", 100, 40.0))  # capitals: an office, a code
+    assert not fragment(_line("TO: Files", 100))
+    assert not fragment(_line("coves amok", 100, 0.0))
+    lines = [_line("ges", 200, 83.0), _line("MEMORANDUM FOR THE RECORD", 300),
+             _line("SUBJECT: The talks", 400)]
+    _, root = _document(lines)
+    assert root.find(".//t:opener/t:seg[@type='noise']", NS).xpath("string()") == "ges"

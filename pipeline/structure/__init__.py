@@ -16,7 +16,7 @@ from pipeline.correction import span
 from pipeline.model import Mention, Page, WordRef
 from pipeline.structure import body, furniture, header, participants, profiles, speakers
 from pipeline.structure.furniture import Slot
-from pipeline.structure.text import MentionIndex, clean, doubtful, noise
+from pipeline.structure.text import MentionIndex, clean, doubtful, fragment, noise
 from pipeline.structure.tree import (
     BodyItem,
     Closer,
@@ -149,7 +149,8 @@ def _header(
         if slot.is_furniture or (slot.page, slot.line) in used:
             continue
         ref = LineRef(slot.page, slot.line)
-        (head.noise if noise(pages[slot.page].lines[slot.line]) else head.other).append(ref)
+        line = pages[slot.page].lines[slot.line]
+        (head.noise if noise(line) or fragment(line) else head.other).append(ref)
     return head
 
 
