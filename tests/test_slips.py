@@ -171,3 +171,14 @@ def test_a_lone_lowercase_fragment_in_a_header_is_scrawl_and_a_typed_line_is_not
              _line("SUBJECT: The talks", 400)]
     _, root = _document(lines)
     assert root.find(".//t:opener/t:seg[@type='noise']", NS).xpath("string()") == "ges"
+
+
+def test_halves_of_a_word_broken_at_a_line_end_are_not_mended_alone() -> None:
+    """"rnember" alone would be "member"; after "re-" it is half of "remember": left."""
+    lines = [_line("MEMORANDUM FOR THE RECORD", 300),
+             _line("1. The Ambassador said that he would always re-", 600),
+             _line("rnember the rnecting and what was said there.", 650)]
+    pages, _ = _document(lines)
+    gazetteer = Gazetteer.load([])
+    tree = analyse(pages, NameCorrector(gazetteer).find_mentions(pages))
+    assert [(m.read, m.word) for m in tree.mended.values()] == [("rnecting", "meeting")]

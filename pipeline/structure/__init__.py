@@ -110,11 +110,13 @@ def _mended(
         line = pages[ref.page].lines[ref.line]
         if line.redacted or (ref not in fields and noise(line)):
             continue
+        above = pages[ref.page].lines[ref.line - 1].words if ref.line else ()
+        carried = bool(above) and above[-1].text.endswith("-")  # "con-" / "ditions"
         words = line.words[ref.start : ref.end]
         for n, word in enumerate(words, start=ref.start):
             here = WordRef(ref.page, ref.line, n)
-            if word.struck or here in named:
-                continue
+            if word.struck or here in named or word.text.endswith("-") or (n == 0 and carried):
+                continue  # a name, a struck word, or half of a word broken at a line end
             found = slips.mend(word.text, word.conf)
             if found is not None:
                 mended[here] = found
