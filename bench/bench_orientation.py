@@ -70,7 +70,7 @@ def main() -> int:
                 plain = None
                 if turn == 0:
                     started = time.perf_counter()
-                    tesseract.recognise(str(path), lang="eng", timeout=300, dpi=dpi)
+                    tesseract.read(str(path), lang="eng", timeout=300, dpi=dpi)
                     plain = time.perf_counter() - started
                 row = {
                     "page": str(path.relative_to(DATA)), "turn": turn, "found": page.rotation,

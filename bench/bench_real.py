@@ -38,7 +38,9 @@ A second table scores what real page images add (issue 13), per document:
   possessive or hyphenated compound of them), names (the gazetteer's forms), abbreviations
   (capitals, dotted or slashed: "U.S.", "EUR/SOV") nor numbers or codes with digits: in the
   body's running text of the TEI (paragraphs, speeches, closers; not inside ``fw``,
-  ``unclear``, ``gap`` or ``seg type="noise"``) against those in every OCR line of the same
+  ``unclear``, ``gap`` or ``seg type="noise"``, and of a correction only our reading, ``lem``
+  or ``corr``: the OCR's ``rdg`` or the ``sic`` beside it is the same word read otherwise,
+  not more text) against those in every OCR line of the same
   pages (what Tesseract's reading alone would give), and in the opener and the title, which
   should be 0;
 - recall: of the transcription's words of four letters or more (NSDD 227 ``truth.txt`` up to
@@ -268,7 +270,8 @@ def score_images(
     root = tei.build(meta, pages, mentions, tree, gazetteer.entities)
     ns = {"t": tei.TEI_NS}
     div = root.find(".//t:text/t:body/t:div", ns)
-    body = " ".join(_text(el, {"fw", "unclear", "gap"}) for el in div
+    skip = {"fw", "unclear", "gap", "rdg", "sic"}  # a correction's text counted once: its lem
+    body = " ".join(_text(el, skip) for el in div
                     if el.tag.split("}")[-1] in ("p", "sp", "ab", "closer", "list"))
     ocr_text = " ".join(line.text for page in pages for line in page.lines)
     for text, junk_key, tokens_key in ((body, "junk_body", "tokens_body"),
@@ -279,7 +282,7 @@ def score_images(
         setattr(result, tokens_key, len(tokens))
         if junk_key == "junk_body":
             result.junk_examples = found[:15]
-    openers = [_text(el, {"fw", "unclear", "gap"}) for el in div.iter(f"{{{tei.TEI_NS}}}opener")]
+    openers = [_text(el, skip) for el in div.iter(f"{{{tei.TEI_NS}}}opener")]
     result.junk_opener = sum(1 for t in " ".join(openers).split() if junk(t))
     result.junk_title = sum(1 for t in tree.title.split() if junk(t))
     transcription = TRANSCRIPTIONS.get(name)

@@ -235,22 +235,25 @@ def apply_to_tree(root: etree._Element, decided: list[Decision], reviewer: str,
 
 
 def _correction(element: etree._Element, d: Decision, resp: str) -> None:
-    """An app (OCR slip) or choice (typist's error) inside a name."""
+    """An app (OCR slip) or choice (typist's error) inside a name, or an ordinary word's app."""
     ours, theirs = (("lem", "rdg") if d.kind is ItemKind.ocr else ("corr", "sic"))
     corrected = element.find(f"tei:{ours}", NS)
     reading = element.find(f"tei:{theirs}", NS)
     assert corrected is not None and reading is not None  # find_items found both
-    name = element.getparent()
-    assert name is not None
+    parent = element.getparent()
+    assert parent is not None
+    name = parent if etree.QName(parent).localname in ENTITY_TYPES else None
     if d.action == "accept":
         corrected.set("cert", "high")
         corrected.set("resp", resp)
         return
     if d.action == "reject":
-        name.attrib.pop("ref", None)
+        if name is not None:
+            name.attrib.pop("ref", None)
         _splice(element, reading)
         return
-    _set_entity(name, d.entity)
+    if name is not None:
+        _set_entity(name, d.entity)
     if d.form == d.reading:
         _splice(element, reading)
         return

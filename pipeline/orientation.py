@@ -24,6 +24,16 @@ MIN_TOKENS = 5  # fewer tokens of letters than this: too little to judge a page 
 # and less (a sparse page of handwriting, 0.47, cannot be told).
 UPRIGHT_SHARE = 0.3
 SIDEWAYS_SHARE = 0.5  # more words than this taller than wide: a sideways page
+# Words read with less confidence than this are not counted as taller than wide, when at least
+# MIN_TOKENS words are read with more: the speckle along a scan's edges is read as tall junk
+# ("coommed", "FERRE"); on the real pages here a page on its side has 5 and more words read
+# with more, nearly every one tall, an upright page at most one of them.
+SIDEWAYS_CONFIDENCE = 40.0
+# A reading with fewer tokens than this is short; it vouches for itself only when a word of the
+# word list in it was read with this confidence at least (a page upside down reads a few short
+# words by chance, "bee", "See", all with less).
+SHORT_TOKENS = 20
+SURE_WORD = 50.0
 SURE = 2.0  # Tesseract's orientation confidence under this is a guess
 _TOKEN = re.compile(r"[A-Za-z]{3,}")
 
@@ -45,21 +55,51 @@ def legible(lines: Sequence[Line]) -> tuple[int, int]:
 
 
 def sideways(lines: Sequence[Line]) -> bool:
-    """Most words of four letters or more are taller than wide: the text runs up or down."""
-    boxes = [w.box for line in lines for w in line.words
+    """Most words of four letters or more are taller than wide: the text runs up or down.
+
+    Judged by the words read with some confidence (SIDEWAYS_CONFIDENCE) when there are enough
+    of them: the speckle along a scan's edges is read as tall junk; else by all the words.
+    """
+    boxes = [(w.box, w.conf) for line in lines for w in line.words
              if w.box is not None and sum(c.isalnum() for c in w.text) >= 4]
-    if len(boxes) < MIN_TOKENS:
+    sure = [b for b, conf in boxes if conf is None or conf >= SIDEWAYS_CONFIDENCE]
+    judged = sure if len(sure) >= MIN_TOKENS else [b for b, _ in boxes]
+    if len(judged) < MIN_TOKENS:
         return False
-    tall = sum(1 for b in boxes if b.height > b.width)
-    return tall > SIDEWAYS_SHARE * len(boxes)
+    tall = sum(1 for b in judged if b.height > b.width)
+    return tall > SIDEWAYS_SHARE * len(judged)
 
 
 def upright(lines: Sequence[Line]) -> bool:
-    """Whether a reading looks like a page read the right way up (or is too short to tell)."""
+    """Whether a reading looks like a page read the right way up (or is too short to tell).
+
+    A short reading (under SHORT_TOKENS tokens) is taken as upright only when one of its
+    word-list words was read with confidence (SURE_WORD); else the orientation detection is
+    asked (a few words read by chance on a page upside down look like a sparse page).
+    """
+    if not _looks_upright(lines):
+        return False
+    known, tokens = legible(lines)
+    return tokens < MIN_TOKENS or tokens >= SHORT_TOKENS or _sure_word(lines)
+
+
+def _looks_upright(lines: Sequence[Line]) -> bool:
+    """Not on its side, and enough words of the word list (or too short to tell)."""
     if sideways(lines):
         return False
     known, tokens = legible(lines)
     return tokens < MIN_TOKENS or known >= UPRIGHT_SHARE * tokens
+
+
+def _sure_word(lines: Sequence[Line]) -> bool:
+    """A word of the word list in the lines, read with confidence (or no confidence given)."""
+    from pipeline.correction import english_words  # loaded by the worker while Tesseract reads
+
+    english = english_words()
+    return any(
+        (w.conf is None or w.conf >= SURE_WORD) and t.lower() in english
+        for line in lines for w in line.words for t in _TOKEN.findall(w.text)
+    )
 
 
 def better(new: Sequence[Line], old: Sequence[Line]) -> bool:
@@ -69,7 +109,7 @@ def better(new: Sequence[Line], old: Sequence[Line]) -> bool:
     and `new` is long enough to judge (Tesseract reads some sideways pages well, a form even
     better than upright, but their layout is lost: rows become columns).
     """
-    if not upright(new):
+    if not _looks_upright(new):  # a sparse page upright need not vouch for itself
         return False
     known_new, tokens_new = legible(new)
     if sideways(old):

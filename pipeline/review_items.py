@@ -52,7 +52,7 @@ class ReviewItem:
     proposed: str  # the form tei-pipeline proposes (the reading itself for names and lines)
     cert: str  # high, medium, low
     entity: str | None  # the entity id the name points to
-    entity_type: str | None  # person, place, org, name; None for an unclear line
+    entity_type: str | None  # person, place, org, name; None for an unclear line or a word
     line_id: str | None  # the facsimile zone of the line it starts on
     page: int | None  # page and line numbers from the zone id (1-based), when it has one
     line: int | None
@@ -98,13 +98,15 @@ def _item(element: etree._Element, local: str, number: int,
     parent = element.getparent()
     parent_local = etree.QName(parent).localname if parent is not None else ""
     entity = parent.get("ref", "")[1:] or None if parent is not None else None
-    if local == "app" and element.get("type") == "ocr" and parent_local in ENTITY_TYPES:
+    if local == "app" and element.get("type") == "ocr":
+        # in a name, or an ordinary word's OCR slip mended (pipeline.slips: no entity)
         lem, rdg = element.find("tei:lem", NS), element.find("tei:rdg", NS)
         if lem is None or rdg is None or lem.get("resp") != MACHINE:
             return None
+        named = parent_local in ENTITY_TYPES
         return ReviewItem(number, ItemKind.ocr, element_text(rdg), element_text(lem),
-                          lem.get("cert", "low"), entity, ENTITY_TYPES[parent_local],
-                          line_id, page, line)
+                          lem.get("cert", "low"), entity if named else None,
+                          ENTITY_TYPES[parent_local] if named else None, line_id, page, line)
     if local == "choice" and parent_local in ENTITY_TYPES:
         sic, corr = element.find("tei:sic", NS), element.find("tei:corr", NS)
         if sic is None or corr is None or corr.get("resp") != MACHINE:

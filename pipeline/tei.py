@@ -12,6 +12,7 @@ from pipeline import __version__, orientation, sidecars
 from pipeline.correction import affixes, english_words
 from pipeline.gazetteer import Entity
 from pipeline.model import DocumentMeta, Mention, Page, WordRef
+from pipeline.slips import Mend
 from pipeline.structure import (
     Closer,
     DocumentStructure,
@@ -674,37 +675,40 @@ class _TextWriter:
 
     def header_field(self, field: HeaderField) -> etree._Element:
         ref = field.line
-        words = self.pages[ref.page].lines[ref.line].words
-        label = " ".join(w.text for w in words[: field.value_start])
-        value_ref = LineRef(ref.page, ref.line, field.value_start, ref.end)
-        value = self.words(value_ref)
+        # The label as read, a word of it the OCR could hardly read unclear ("susyect:").
+        label = self.words(LineRef(ref.page, ref.line, 0, field.value_start), unclear=True)
         lb = self.lb(ref)
         if field.label == "date" and field.time_start is not None:
             date_part = self.words(LineRef(ref.page, ref.line, field.value_start, field.time_start))
             time_part = self.words(LineRef(ref.page, ref.line, field.time_start, ref.end))
             when = E("time", *time_part, from_=field.time_from, to=field.time_to)
             return E(
-                "dateline", lb, label + " ", E("date", *date_part, " ", when, when=field.date_iso)
+                "dateline", lb, *label, " ", E("date", *date_part, " ", when, when=field.date_iso)
             )
+        value_ref = LineRef(ref.page, ref.line, field.value_start, ref.end)
+        if field.label in ("date", "time", "place"):
+            value = self.words(value_ref)
+        else:  # doubtful words of a value unclear, as in any line of the opener
+            value = self.words(value_ref, unclear=True)
         if field.label == "date":
             return E(
-                "dateline", lb, label + " " if label else "", E("date", *value, when=field.date_iso)
+                "dateline", lb, *label, " " if label else "", E("date", *value, when=field.date_iso)
             )
         if field.label == "time":
             return E(
                 "dateline",
                 lb,
-                label + " ",
+                *label, " ",
                 E("time", *value, from_=field.time_from, to=field.time_to),
             )
         if field.label == "place":
             if any(isinstance(v, etree._Element) for v in value):
-                return E("dateline", lb, label + " ", *value)
-            return E("dateline", lb, label + " ", E("placeName", *value))
+                return E("dateline", lb, *label, " ", *value)
+            return E("dateline", lb, *label, " ", E("placeName", *value))
         if field.label == "field":
-            return E("seg", lb, label + " " if value else label, *value, type="field",
+            return E("seg", lb, *label, " " if value else "", *value, type="field",
                      n=field.form_label)
-        return E("seg", lb, label + " ", *value, type=field.label)
+        return E("seg", lb, *label, " ", *value, type=field.label)
 
     # body
     def speech(self, item: Speech) -> etree._Element:
@@ -886,12 +890,20 @@ class _TextWriter:
                 out.append(E("del", text, rend="strikethrough"))
             elif markings.is_portion_marking(text):
                 out.append(E("seg", text, type="portionMarking"))
+            elif here in self.structure.mended and not text.endswith("-"):
+                out.extend(self.mended(self.structure.mended[here]))
             elif unclear and doubtful(word):
                 out.append(E("unclear", text, reason=UNCLEAR_REASON, resp=f"#{APP_ID}"))
             else:
                 out.append(text)
             i += 1
         return _merge_text(out)
+
+    def mended(self, mend: Mend) -> list[object]:
+        """An ordinary word's OCR slip mended: our reading in lem, the OCR's in rdg."""
+        app = E("app", E("lem", mend.word, cert=mend.cert.value, resp=f"#{APP_ID}"),
+                E("rdg", mend.read, cause="ocr"), type="ocr")
+        return [o for o in (mend.lead, app, mend.trail) if o != ""]
 
     def _next_line_joins(self, ref: LineRef) -> bool:
         page = self.pages[ref.page]

@@ -200,9 +200,10 @@ def warm_up(settings: Settings) -> None:
     The context, the modules of the stages after OCR, and the IIIF library (its models take
     0.3 s to import) when manifests are made.
     """
-    from pipeline import sidecars, structure, tei  # noqa: F401 (the assembly's)
+    from pipeline import sidecars, slips, structure, tei  # noqa: F401 (the assembly's)
 
     context(settings)
+    slips.load()
     if settings.sidecars:
         import iiif_prezi3  # noqa: F401 (imported now, used by the assembly's iiif.manifest)
 

@@ -14,7 +14,8 @@ from pipeline.model import Box, InputKind, Line, Page, PageSource, Word
 from pipeline.ocr import read_images
 from pipeline.structure import analyse
 from pipeline.validate import Validator
-from tests.conftest import REAL
+from tests.conftest import DATA, REAL, REAL_DEV
+from tests.ocr_pages import load_pages
 from tests.render import render_page
 
 MEMO = """MEMORANDUM FOR THE RECORD
@@ -52,6 +53,49 @@ def test_a_reading_of_words_is_upright_and_one_of_junk_or_tall_words_is_not() ->
     assert orientation.upright([typed("ok", 100, 20.0)])  # too little to tell: left alone
     assert orientation.better(words, junk) and not orientation.better(junk, words)
     assert orientation.better(words, sideways)
+
+
+def test_tall_specks_read_with_little_confidence_do_not_make_a_page_sideways() -> None:
+    """Speckle along a scan's edges is read as tall junk; the typed words beside it are wide."""
+    specks = [typed("coommed FERRE vine gles ates arses TONER Meee", 100, 20.0, tall=True)]
+    words = [typed("Paul Pesik formerly employed by the Indonesian Embassy", 1200, 85.0)]
+    assert orientation.sideways(specks)  # nothing read with confidence: judged by them all
+    assert not orientation.sideways(specks + words)
+    assert orientation.upright(specks + words)
+    on_its_side = [typed("TRUE POUCH Indonesian Paul Pesik formerly", 100, 80.0, tall=True)]
+    assert orientation.sideways(specks + on_its_side)
+
+
+def test_a_short_reading_of_chance_words_read_unsure_is_not_taken_as_upright() -> None:
+    """A page upside down reads a few short words by chance ("bee", "See"), all unsure."""
+    chance = [typed("bee See tees arag vnrt oan", 100, 30.0)]
+    assert not orientation.upright(chance)  # goes to the orientation detection
+    sure = [typed("bee See tees arag vnrt oan", 100, 30.0), typed("SECRET", 300, 95.0)]
+    assert orientation.upright(sure)
+    assert orientation.upright([typed("a b c", 100, 10.0)])  # too little to tell: left alone
+    # the page turned by the detection need not vouch for itself to be kept
+    sparse = [typed("Irving Davidson Public Relations by the mse", 100, 45.0)]
+    assert orientation.better(sparse, [typed("Taeo Aorr reeks ssaa Tnhs", 100, tall=True)])
+
+
+@pytest.mark.parametrize(("document", "page"), [
+    ("jfk-104-10216-10046-dispatch", 1), ("state-C09000021-infomemo", 1),
+    ("jfk-176-10036-10116", 2), ("state-C09000019-tel-moscow", 1),
+])
+def test_sparse_real_pages_read_upright_look_upright_or_go_to_the_detection(
+    document: str, page: int
+) -> None:
+    """Sparse real pages read upright (their OCR fixtures) are not taken for sideways.
+
+    The dispatch's second page (typed lines among speckle) looks upright at once; the
+    information memo's (a stamp and scrawl) goes to the orientation detection.
+    """
+    lines = load_pages(DATA / "ocr" / f"{document}.json")[page].lines
+    assert not orientation.sideways(lines)
+    if document == "state-C09000021-infomemo":
+        assert not orientation.upright(lines)
+    else:
+        assert orientation.upright(lines)
 
 
 @pytest.mark.parametrize("rotation", [90, 180, 270])
@@ -109,6 +153,25 @@ def test_a_real_page_upside_down_is_read_upright(tmp_path: Path) -> None:
     assert page.rotation == 180
     known, tokens = orientation.legible(page.lines)
     assert known > 0.5 * tokens
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_a_sparse_real_page_with_speckled_edges_turned_is_read_upright(
+    tmp_path: Path, turn: int
+) -> None:
+    """A real page of three typed lines among speckle, turned, is read upright.
+
+    Read upside down it gave a few chance words that looked upright; on its side Tesseract's
+    detection was wrong and the speckle looked sideways when read upright.
+    """
+    tesseract.configure()
+    source = REAL_DEV / "jfk-104-10216-10046-dispatch" / "page-2.png"
+    path = tmp_path / "page.png"
+    orientation.turn(Image.open(source), turn).save(path, dpi=(300, 300))
+    [page] = read_images([PageSource(str(path))], lang="eng", timeout=300)
+    assert page.rotation == turn
+    assert "Indonesian" in " ".join(line.text for line in page.lines)
 
 
 def test_turns_to_try_follow_the_detection_and_fall_back_to_upside_down() -> None:

@@ -11,10 +11,12 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from pipeline.model import Mention, Page
+from pipeline import slips
+from pipeline.correction import span
+from pipeline.model import Mention, Page, WordRef
 from pipeline.structure import body, furniture, header, participants, profiles, speakers
 from pipeline.structure.furniture import Slot
-from pipeline.structure.text import MentionIndex, clean, noise
+from pipeline.structure.text import MentionIndex, clean, doubtful, fragment, noise
 from pipeline.structure.tree import (
     BodyItem,
     Closer,
@@ -70,14 +72,55 @@ def analyse(
     heading = " ".join(_text(pages, r) for r in head.doc_type) if head else None
     kind = Kind(profile.kind.name, profile.label_for(heading), profile.kind.div_type)
     date_field = head.field("date") if head else None
+    mended = _mended(items, head, pages, mentions)
     return DocumentStructure(
         items,
         head,
         kind,
         number=profile.number_in(first),
-        subject=_subject(head, pages) if head else None,
+        subject=_subject(head, pages, mended) if head else None,
         date_iso=date_field.date_iso if date_field else None,
+        mended=mended,
     )
+
+
+def _mended(
+    items: Sequence[BodyItem], head: Header | None, pages: Sequence[Page],
+    mentions: Sequence[Mention],
+) -> dict[WordRef, slips.Mend]:
+    """OCR slips mended in the words of the typed lines (pipeline.slips says when).
+
+    The lines: header fields, subject, heading and header lines of no known kind, and
+    paragraphs; not names, struck words, scrawl or furniture.
+    """
+    refs: list[LineRef] = []
+    fields: list[LineRef] = []  # typed, as the structure found them, even when read poorly
+    if head is not None:
+        refs += head.letterhead + head.doc_type + head.subject + head.other
+        fields = [LineRef(f.line.page, f.line.line, f.value_start, f.line.end)
+                  for f in head.fields]
+    for item in items:
+        paragraphs = item.paragraphs if isinstance(item, Speech) else [item]
+        for paragraph in paragraphs:
+            if isinstance(paragraph, Paragraph):
+                refs += [c for c in paragraph.content if isinstance(c, LineRef)]
+    named = {ref for m in mentions for ref in span(m, pages)}
+    mended: dict[WordRef, slips.Mend] = {}
+    for ref in [*fields, *refs]:
+        line = pages[ref.page].lines[ref.line]
+        if line.redacted or (ref not in fields and noise(line)):
+            continue
+        above = pages[ref.page].lines[ref.line - 1].words if ref.line else ()
+        carried = bool(above) and above[-1].text.endswith("-")  # "con-" / "ditions"
+        words = line.words[ref.start : ref.end]
+        for n, word in enumerate(words, start=ref.start):
+            here = WordRef(ref.page, ref.line, n)
+            if word.struck or here in named or word.text.endswith("-") or (n == 0 and carried):
+                continue  # a name, a struck word, or half of a word broken at a line end
+            found = slips.mend(word.text, word.conf)
+            if found is not None:
+                mended[here] = found
+    return mended
 
 
 def _first_page_texts(pages: Sequence[Page]) -> list[str]:
@@ -108,39 +151,54 @@ def _header(
         if slot.is_furniture or (slot.page, slot.line) in used:
             continue
         ref = LineRef(slot.page, slot.line)
-        (head.noise if noise(pages[slot.page].lines[slot.line]) else head.other).append(ref)
+        line = pages[slot.page].lines[slot.line]
+        (head.noise if noise(line) or fragment(line) else head.other).append(ref)
     return head
 
 
-def _subject(head: Header, pages: Sequence[Page]) -> str | None:
-    """The subject as typed, without the specks the OCR read among its words."""
-    found = _typed_subject(head, pages)
+def _subject(
+    head: Header, pages: Sequence[Page], mended: dict[WordRef, slips.Mend]
+) -> str | None:
+    """The subject as typed, without the specks the OCR read among its words.
+
+    OCR slips mended are read mended ("CONFLICTS"); a word the OCR could hardly read and that
+    is no word (``text.doubtful``: scrawl, a speck, "SOYEET") stands as "[…]".
+    """
+    found = _typed_subject(head, pages, mended)
     if found is None:
         return None
     words = [w for w in found.split() if w.strip(SPECK_CHARACTERS)]
-    return " ".join(words) or None
+    return " ".join(w for n, w in enumerate(words)
+                    if w != OMITTED or n == 0 or words[n - 1] != OMITTED) or None
+
+
+OMITTED = "[…]"  # a word of the subject left out of the title: unreadable
 
 
 SPECK_CHARACTERS = "°|*~_^'‘’\"•.,;:"
 
 
-def _typed_subject(head: Header, pages: Sequence[Page]) -> str | None:
+def _typed_subject(
+    head: Header, pages: Sequence[Page], mended: dict[WordRef, slips.Mend]
+) -> str | None:
     """The subject as typed: the SUBJECT field, a form's TITLE, or the lines under the heading."""
     labelled = head.field("subject") or next(
         (f for f in head.fields if f.label == "field" and f.form_label == "TITLE"), None
     )
     if labelled is not None:
-        words = pages[labelled.line.page].lines[labelled.line.line].words
-        typed = [w.text for w in words[labelled.value_start :]]
-        while typed and not any(c.isalnum() for c in typed[0]):  # ":®*" read after the label
-            typed.pop(0)
+        ref = labelled.line
+        words = pages[ref.page].lines[ref.line].words
+        typed = [_read(pages, WordRef(ref.page, ref.line, n), mended)
+                 for n in range(labelled.value_start, len(words))]
+        while typed and typed[0] != OMITTED and not any(c.isalnum() for c in typed[0]):
+            typed.pop(0)  # ":®*" read after the label
         subject = clean(" ".join(typed))
         return subject or None  # not "SUBJECTS : |"
-    split = _split_subject(head, pages)
+    split = _split_subject(head, pages, mended)
     if split:
         return split
     if head.subject:
-        typed = " ".join(_text(pages, r) for r in head.subject).split()
+        typed = " ".join(_text(pages, r, mended) for r in head.subject).split()
         # "U.S. RELATIONS WITH THE USSR (U)": the portion mark, or specks, are no subject
         while typed and (PORTION_MARK.match(typed[-1]) or not any(c.isalnum() for c in typed[-1])):
             typed.pop()
@@ -151,10 +209,12 @@ def _typed_subject(head: Header, pages: Sequence[Page]) -> str | None:
 SUBJECT_ALONE = re.compile(r"^(SUBJECT|SUBJ|Subject)\s*:?$")
 
 
-def _split_subject(head: Header, pages: Sequence[Page]) -> str | None:
+def _split_subject(
+    head: Header, pages: Sequence[Page], mended: dict[WordRef, slips.Mend]
+) -> str | None:
     """The subject where the OCR set the label apart from its value, on the lines below it."""
     others = sorted(head.other, key=lambda r: (r.page, r.line))
-    texts = [clean(_text(pages, r)) for r in others]
+    texts = [clean(_text(pages, r, mended)) for r in others]
     for n, text in enumerate(texts):
         if SUBJECT_ALONE.match(text):
             value: list[str] = []
@@ -166,6 +226,20 @@ def _split_subject(head: Header, pages: Sequence[Page]) -> str | None:
     return None
 
 
-def _text(pages: Sequence[Page], ref: LineRef) -> str:
-    words = pages[ref.page].lines[ref.line].words[ref.start : ref.end]
-    return " ".join(w.text for w in words)
+def _text(
+    pages: Sequence[Page], ref: LineRef, mended: dict[WordRef, slips.Mend] | None = None
+) -> str:
+    words = pages[ref.page].lines[ref.line].words
+    end = len(words) if ref.end is None else ref.end
+    if mended is None:
+        return " ".join(w.text for w in words[ref.start : end])
+    return " ".join(_read(pages, WordRef(ref.page, ref.line, n), mended)
+                    for n in range(ref.start, end))
+
+
+def _read(pages: Sequence[Page], ref: WordRef, mended: dict[WordRef, slips.Mend]) -> str:
+    """A word as the title reads it: mended, or "[…]" when it is doubtful, else as read."""
+    if ref in mended:
+        return mended[ref].text
+    word = pages[ref.page].lines[ref.line].words[ref.word]
+    return OMITTED if doubtful(word) else word.text

@@ -83,6 +83,20 @@ def noise(line: Line) -> bool:
     return known < len(readable) / 2
 
 
+def fragment(line: Line) -> bool:
+    """A lone lowercase fragment that is no word ("ges"): a piece of a stamp or scrawl.
+
+    One word of two to four letters, all lowercase, not of the word list: no typed header
+    line (a label, a name, a code or a date) looks like it, however sure the OCR was of it.
+    """
+    words = [w.text.strip(_EDGE_PUNCTUATION) for w in line.words]
+    words = [w for w in words if w]
+    return (
+        len(words) == 1 and 2 <= len(words[0]) <= 4 and words[0].isalpha()
+        and words[0].islower() and words[0] not in _known_words()
+    )
+
+
 def capitalised(text: str) -> bool:
     """Set like a heading or letterhead: most of its words capitalised ("Department of State")."""
     words = [w for w in text.split() if w[:1].isalpha()]

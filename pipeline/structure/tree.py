@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from pipeline.model import WordRef
+from pipeline.slips import Mend
+
 
 @dataclass(frozen=True)
 class LineRef:
@@ -163,6 +166,8 @@ class DocumentStructure:
     number: str | None = None  # the document's own number ("227", "86MOSCOW017709")
     subject: str | None = None
     date_iso: str | None = None
+    # OCR slips in ordinary words of the header and the paragraphs, mended (pipeline.slips)
+    mended: dict[WordRef, Mend] = field(default_factory=dict)
 
     @property
     def title(self) -> str:

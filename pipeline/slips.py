@@ -1,0 +1,118 @@
+"""OCR slips in ordinary words ("CDNFLICTS", "MEOIA"): mended when one listed word is in reach.
+
+A word that is no word of the shipped list (``data/words.txt``) is mended into a dictionary
+word only when exactly one dictionary word is within reach of the letter-shape confusions
+the name corrector uses (:func:`pipeline.correction.skeleton`: rn/m, cl/d, li/h, e/c, 0/o,
+1/l, y/v, b/h, ...), and, in a word typed in capitals, the round capitals D and O, which worn
+typewriter and teleprinter type and the OCR confuse ("CDNFLICTS", "MEOIA", "DISCUSSIDNS").
+Nothing else is mended: a letter that no confusion explains ("SOYEET" for SOVIET, "Chier"
+for Chief) is left as read, and the TEI marks it ``unclear`` when Tesseract was unsure of it.
+A mending is ``cert="high"``, ``medium`` when Tesseract read the word with a confidence
+under 50.
+
+Never mended: a word of the list (its proper words too), a word of fewer than five letters
+(acronyms: "OADR", "NSAE"; "1O" is not "lo"), a word with digits that no confusion explains,
+or of mixed case ("REGIOwAL"), a word of a name found in the gazetteer or tagged as a name
+(the caller leaves those out), and a word with two or more candidates ("bcat": beat, heat).
+
+The index of the dictionary words' skeletons is built once a process (first use).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pipeline.correction import (
+    english_words,
+    protected_words,
+    skeleton,
+    skeleton_many,
+    split_word,
+)
+from pipeline.model import Cert
+
+__all__ = ["MIN_LETTERS", "Mend", "load", "mend"]
+
+#: Words of fewer letters than this are never mended (acronyms, codes, specks).
+MIN_LETTERS = 5
+#: A mending of a word Tesseract read with less confidence than this is ``cert="medium"``.
+UNSURE = 50.0
+#: Characters the confusion table reads as letters ("C0NFLICTS").
+_LETTER_LIKE = set("0158|!$@4")
+
+
+@dataclass(frozen=True)
+class Mend:
+    """A mended word: the dictionary word in the word's case, and how sure the mending is."""
+
+    lead: str  # punctuation before the word, kept as read
+    read: str  # the word as the OCR read it ("CDNFLICTS")
+    word: str  # the word mended ("CONFLICTS")
+    trail: str  # punctuation (or a possessive) after it (",")
+    cert: Cert
+
+    @property
+    def text(self) -> str:
+        """The whole token mended ("CONFLICTS,")."""
+        return self.lead + self.word + self.trail
+
+
+@lru_cache(maxsize=1)
+def _index() -> tuple[dict[str, str | None], dict[str, str | None]]:
+    """Dictionary words of MIN_LETTERS letters or more by skeleton, and by capitals' skeleton.
+
+    A skeleton that two or more words share maps to None: no word is in reach alone.
+    """
+    words = [w for w in english_words() if len(w) >= MIN_LETTERS]
+    keys = skeleton_many(words)
+    round_keys = _round("\n".join(keys)).split("\n")
+    return _unique(words, keys), _unique(words, round_keys)
+
+
+def _unique(words: list[str], keys: list[str]) -> dict[str, str | None]:
+    counts = Counter(keys)  # counted in C: the index is built in some 50 ms, not 0.4 s
+    return {key: word if counts[key] == 1 else None for word, key in zip(words, keys, strict=True)}
+
+
+def load() -> None:
+    """Build the index now (a worker does it while Tesseract reads its first page)."""
+    _index()
+    _known()
+
+
+def _round(skel: str) -> str:
+    """A skeleton with the round capitals D and O made one."""
+    return skel.replace("d", "o")
+
+
+def mend(token: str, confidence: float | None) -> Mend | None:
+    """The token with its OCR slip mended, or None (module docstring: when)."""
+    lead, core, trail = split_word(token)
+    letters = sum(c.isalpha() for c in core)
+    if letters < MIN_LETTERS or not all(c.isalpha() or c in _LETTER_LIKE for c in core):
+        return None
+    if not (core.isupper() or core.islower() or core[:1].isupper() and core[1:].islower()):
+        return None
+    known = _known()
+    if core.lower() in known:
+        return None
+    plain, capitals = _index()
+    caps = core.isupper() and letters > 1
+    index = capitals if caps else plain
+    key = _round(skeleton(core)) if caps else skeleton(core)
+    word = index.get(key)
+    cert = Cert.high if confidence is None or confidence >= UNSURE else Cert.medium
+    if word is None:
+        return None
+    if caps:
+        word = word.upper()
+    elif core[:1].isupper():
+        word = word.capitalize()
+    return Mend(lead, core, word, trail, cert)
+
+
+@lru_cache(maxsize=1)
+def _known() -> frozenset[str]:
+    return protected_words([])

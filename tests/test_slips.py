@@ -1,0 +1,184 @@
+"""OCR slips in ordinary words: mended only when one listed word is in reach, kept as a reading."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline import tei
+from pipeline.correction import NameCorrector
+from pipeline.gazetteer import Gazetteer
+from pipeline.model import Box, Cert, InputKind, Line, Page, PageSource, Word
+from pipeline.slips import mend
+from pipeline.structure import analyse
+from pipeline.validate import Validator
+from tests.conftest import DATA, NS
+from tests.ocr_pages import load_pages
+
+
+@pytest.mark.parametrize(("read", "word"), [
+    ("CDNFLICTS", "CONFLICTS"),  # round capitals: D read as O and O as D
+    ("MEOIA", "MEDIA"),
+    ("DISCUSSIDNS", "DISCUSSIONS"),
+    ("AOMINISTRATION", "ADMINISTRATION"),
+    ("C0NFLICTS", "CONFLICTS"),  # 0/o
+    ("rnernber", "member"),  # rn/m
+    ("mecting", "meeting"),  # e/c
+    ("Sovict", "Soviet"),  # capitalised as read
+    ("acronautical", "aeronautical"),
+])
+def test_a_non_word_one_confusion_away_from_one_word_is_mended(read: str, word: str) -> None:
+    found = mend(read, 90.0)
+    assert found is not None and (found.read, found.word, found.cert) == (read, word, Cert.high)
+
+
+def test_punctuation_stays_outside_and_an_unsure_reading_lowers_the_cert() -> None:
+    found = mend("(CDNFLICTS,", 30.0)
+    assert found is not None
+    assert (found.lead, found.word, found.trail, found.text) == ("(", "CONFLICTS", ",",
+                                                                 "(CONFLICTS,")
+    assert found.cert is Cert.medium
+
+
+@pytest.mark.parametrize("read", [
+    "conflicts", "Began", "MEDIA",  # words of the list, whatever their case
+    "Dobrynin", "Gorbachev", "AMLASH", "SECSTATE", "TARASOFF",  # names, cryptonyms, addresses
+    "OADR", "NSAE", "1O", "DCT",  # acronyms and short words: fewer than five letters
+    "SOYEET", "Chier", "Diviaton",  # a letter no confusion explains: left as read
+    "REGIOwAL",  # mixed case
+    "WASHOC", "USINFD",  # no word of the list in reach
+    "E.0.", "ADS-0G", "86MOSCOW017709",  # codes
+])
+def test_words_names_codes_and_slips_no_confusion_explains_are_left_alone(read: str) -> None:
+    assert mend(read, 20.0) is None
+
+
+def test_two_words_in_reach_is_no_mending() -> None:
+    """"bcat" is beat or heat (b/h, e/c): ambiguous, left as read."""
+    assert mend("bcats", 90.0) is None
+
+
+def _line(text: str, y: int, conf: float = 90.0) -> Line:
+    words, x = [], 300
+    for token in text.split():
+        width = 25 * len(token)
+        words.append(Word(token, Box(x, y, x + width, y + 40), conf))
+        x += width + 25
+    return Line(tuple(words), words[0].box.union(words[-1].box))
+
+
+def _document(lines: list[Line]) -> tuple[list[Page], object]:
+    page = Page(1, PageSource("p.png", 0, InputKind.images), lines, 2550, 3300)
+    gazetteer = Gazetteer.load([])
+    mentions = NameCorrector(gazetteer).find_mentions([page])
+    tree = analyse([page], mentions)
+    meta = tei.DocumentMeta("slips", ["p.png"], "images", "2026-12-03", "5.3.0")
+    return [page], tei.build(meta, [page], mentions, tree, gazetteer.entities)
+
+
+def test_a_mended_word_is_an_ocr_reading_in_the_tei_and_the_title_reads_it_mended() -> None:
+    lines = [
+        _line("MEMORANDUM FOR THE RECORD", 300),
+        _line("SUBJECT: Regional CDNFLICTS and Gorbachev", 400),
+        _line("1. The Ambassador said that the regional conflicts were not raised", 600),
+        _line("at the rnecting with Gorbachev in Geneva last week at all.", 650),
+    ]
+    lines[1] = Line(lines[1].words[:2] + (Word("SOYEET", lines[1].words[2].box, 0.0),)
+                    + lines[1].words[2:], lines[1].box)
+    _, root = _document(lines)
+    assert not Validator().problems(tei.parse(tei.serialize(root)), "slips")
+    apps = root.findall(".//t:text//t:app[@type='ocr']", NS)
+    readings = {(a.find("t:lem", NS).text, a.find("t:rdg", NS).text) for a in apps}
+    assert readings == {("CONFLICTS", "CDNFLICTS"),
+                        ("meeting", "rnecting")}
+    lem = apps[0].find("t:lem", NS)
+    assert (lem.get("cert"), lem.get("resp")) == ("high", "#tei-pipeline")
+    assert apps[0].find("t:rdg", NS).get("cause") == "ocr"
+    subject = root.find(".//t:opener/t:seg[@type='subject']", NS)
+    assert subject.find("t:unclear", NS).text == "SOYEET"  # read with confidence 0, no word
+    title = root.find(".//t:titleStmt/t:title", NS).text
+    assert "[…] CONFLICTS" in title and "SOYEET" not in title and "CDNFLICTS" not in title
+
+
+def test_a_damaged_label_is_unclear_and_its_field_still_read() -> None:
+    """"susyect:" read with confidence 0 is the SUBJECT label: read as one, marked unclear."""
+    lines = [_line("MEMORANDUM FOR THE RECORD", 300), _line("susyect: THE OSWALD CASE", 400)]
+    lines[1] = Line((Word("susyect:", lines[1].words[0].box, 0.0), *lines[1].words[1:]),
+                    lines[1].box)
+    _, root = _document(lines)
+    subject = root.find(".//t:opener/t:seg[@type='subject']", NS)
+    assert subject.find("t:unclear", NS).text == "susyect:"
+    assert "THE OSWALD CASE" in "".join(subject.itertext())
+
+
+def test_the_real_telegrams_mend_their_teleprinter_slips_and_nothing_else() -> None:
+    """Every word mended on the real pages' OCR (fixtures) is the right word."""
+    gazetteer = Gazetteer.load([])
+    corrector = NameCorrector(gazetteer)
+    found = {}
+    for name in ("state-C09000019-tel-moscow", "state-C09000069-tel-addis",
+                 "state-C09000021-infomemo", "jfk-104-10130-10215-memo", "nsdd227"):
+        pages = load_pages(DATA / "ocr" / f"{name}.json")
+        tree = analyse(pages, corrector.find_mentions(pages))
+        found[name] = sorted((m.read, m.word) for m in tree.mended.values())
+    assert found == {
+        "state-C09000019-tel-moscow": [("AOMINISTRATION", "ADMINISTRATION"), ("MEOIA", "MEDIA")],
+        "state-C09000069-tel-addis": [("CDNFLICTS", "CONFLICTS"), ("DISCUSSIDNS", "DISCUSSIONS"),
+                                      ("OURING", "DURING")],
+        "state-C09000021-infomemo": [("Sovict", "Soviet"), ("mecting", "meeting")],
+        "jfk-104-10130-10215-memo": [],
+        "nsdd227": [],
+    }
+
+
+@pytest.mark.parametrize(("action", "text"), [("accept", "CONFLICTS"), ("reject", "CDNFLICTS"),
+                                              ("edit", "CONFLICT")])
+def test_a_mended_word_is_a_review_item_and_the_review_applies_to_it(action: str,
+                                                                      text: str) -> None:
+    from pipeline.decisions import Decision, apply_to_tree
+    from pipeline.review_items import ItemKind, find_items
+
+    lines = [_line("MEMORANDUM FOR THE RECORD", 300),
+             _line("SUBJECT: Regional CDNFLICTS", 400)]
+    _, root = _document(lines)
+    [(item, _)] = [(i, e) for i, e in find_items(root) if i.kind is ItemKind.ocr]
+    assert (item.reading, item.proposed, item.cert, item.entity, item.entity_type) == (
+        "CDNFLICTS", "CONFLICTS", "high", None, None)
+    decision = Decision("slips", item.number, ItemKind.ocr, item.reading, item.proposed, action,
+                        form="CONFLICT" if action == "edit" else None)
+    apply_to_tree(root, [decision], "Jane Smith", "2026-12-03")
+    subject = root.find(".//t:opener/t:seg[@type='subject']", NS)
+    assert subject.get("type") == "subject" and subject.get("ref") is None
+    lem = subject.find("t:app/t:lem", NS)
+    read = lem.text if lem is not None else "".join(subject.itertext()).split()[-1]
+    assert read == text
+    assert not Validator().problems(tei.parse(tei.serialize(root)), "slips")
+
+
+def test_a_lone_lowercase_fragment_in_a_header_is_scrawl_and_a_typed_line_is_not() -> None:
+    """A lone lowercase non-word in a header is a seg of type noise.
+
+    "ges", read with confidence 83 from the dots of a DECLASSIFIED overprint, is no header
+    line; a short typed line ("TO: Files") and a word ("son") stay.
+    """
+    from pipeline.structure.text import fragment
+
+    assert fragment(_line("ges", 100, 83.0))
+    assert not fragment(_line("son", 100, 36.0))  # a word of the list
+    assert not fragment(_line("EUR", 100, 40.0))  # capitals: an office, a code
+    assert not fragment(_line("TO: Files", 100))
+    assert not fragment(_line("coves amok", 100, 0.0))
+    lines = [_line("ges", 200, 83.0), _line("MEMORANDUM FOR THE RECORD", 300),
+             _line("SUBJECT: The talks", 400)]
+    _, root = _document(lines)
+    assert root.find(".//t:opener/t:seg[@type='noise']", NS).xpath("string()") == "ges"
+
+
+def test_halves_of_a_word_broken_at_a_line_end_are_not_mended_alone() -> None:
+    """"rnember" alone would be "member"; after "re-" it is half of "remember": left."""
+    lines = [_line("MEMORANDUM FOR THE RECORD", 300),
+             _line("1. The Ambassador said that he would always re-", 600),
+             _line("rnember the rnecting and what was said there.", 650)]
+    pages, _ = _document(lines)
+    gazetteer = Gazetteer.load([])
+    tree = analyse(pages, NameCorrector(gazetteer).find_mentions(pages))
+    assert [(m.read, m.word) for m in tree.mended.values()] == [("rnecting", "meeting")]
