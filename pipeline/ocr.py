@@ -46,6 +46,7 @@ class _Prepared:
     strokes: list[Box]
     dpi: float | None
     redactions: list[Box] = field(default_factory=list)
+    negative: bool = False  # mostly dark: its text may be white on black
 
 
 def read_images(
@@ -61,24 +62,24 @@ def read_images(
     """
     pages = [Page(number=s.index + 1, source=s) for s in page_sources]
     with tempfile.TemporaryDirectory(prefix="tei-pipeline-", dir=tesseract.scratch()) as tmp:
-        ready: dict[float | None, list[_Prepared]] = {}
+        ready: dict[tuple[float | None, bool], list[_Prepared]] = {}
         for n, page in enumerate(pages):
             started = time.perf_counter()
             try:
                 prepared = _prepare(page, Path(tmp) / f"page-{n}.pnm")
-                ready.setdefault(prepared.dpi, []).append(prepared)
+                ready.setdefault((prepared.dpi, prepared.negative), []).append(prepared)
             except (InputError, OcrFailed) as e:
                 _failed(page, e.message)
             except OSError as e:  # the file went away
                 _failed(page, f"cannot read file: {e.strerror or e}")
             page.seconds = time.perf_counter() - started
-        for dpi, group in ready.items():
+        for (dpi, negative), group in ready.items():
             started = time.perf_counter()
             results: Sequence[tesseract.Reading | None]
             try:
                 running = tesseract.start_pages(
                     [p.path for p in group], lang=lang, timeout=timeout, dpi=dpi,
-                    renderers=renderers)
+                    renderers=renderers, negative=negative)
                 if while_reading is not None:
                     aside = time.perf_counter()
                     _call_aside(while_reading)
@@ -151,7 +152,8 @@ def _turned(
             candidate = _prepare(replace(page), scratch.with_suffix(f".{clockwise}.pnm"),
                                  rotation=rotation)
             new = tesseract.read(candidate.path, lang=lang, timeout=timeout,
-                                 dpi=candidate.dpi, renderers=renderers)
+                                 dpi=candidate.dpi, renderers=renderers,
+                                 negative=candidate.negative)
         except (InputError, OcrFailed, OSError) as e:
             log.debug("%s page %d: reading it turned %d degrees failed: %s",
                       page.source.path, page.source.index + 1, clockwise, e)
@@ -188,6 +190,7 @@ def _prepare(page: Page, scratch: Path, *, rotation: int = 0) -> _Prepared:
         image = orientation.turn(image, (360 - rotation) % 360)
         direct_path = None
     page.width, page.height = image.size
+    negative = mostly_dark(image)
     found = edge_strokes(image)
     strokes = [box for box, _ in found]
     # Tesseract often reads nothing under a pen stroke: erase it, OCR, then flag the words
@@ -206,7 +209,7 @@ def _prepare(page: Page, scratch: Path, *, rotation: int = 0) -> _Prepared:
             cleaned = cleaned.convert("1", dither=Image.Dither.NONE)
         image = cleaned
     elif direct_path is not None:
-        return _Prepared(page, direct_path, strokes, dpi)
+        return _Prepared(page, direct_path, strokes, dpi, negative=negative)
     # An uncompressed PNM is written in milliseconds (a PNG takes ~0.2 s a page); it carries
     # no resolution, so Tesseract is told it (--dpi).
     try:
@@ -214,7 +217,21 @@ def _prepare(page: Page, scratch: Path, *, rotation: int = 0) -> _Prepared:
     except OSError as e:
         raise OcrFailed(f"cannot write the page for Tesseract in {scratch.parent}: "
                         f"{e.strerror or e}") from e
-    return _Prepared(page, str(scratch), strokes, dpi, boxes)
+    return _Prepared(page, str(scratch), strokes, dpi, boxes, negative)
+
+
+DARK_PAGE = 0.5  # a page with more of its pixels dark than this is a negative
+
+
+def mostly_dark(image: Image.Image) -> bool:
+    """More than half the page is dark: a photographic negative, its text white on black."""
+    if image.mode != "1":
+        grey = image if image.mode == "L" else image.convert("L")
+        # a quarter of the size tells as well, sixteen times sooner
+        image = grey.reduce(4) if min(grey.size) >= 16 else grey
+    counts = image.histogram()[:256]
+    total = sum(counts)
+    return total > 0 and sum(counts[:128]) > DARK_PAGE * total
 
 
 def _alone(
@@ -223,7 +240,7 @@ def _alone(
     """The page OCR'd in a run of its own; None (and the page failed) if that fails too."""
     try:
         return tesseract.read(prepared.path, lang=lang, timeout=timeout, dpi=prepared.dpi,
-                              renderers=renderers)
+                              renderers=renderers, negative=prepared.negative)
     except OcrFailed as e:
         _failed(prepared.page, e.message)
         return None

@@ -120,33 +120,34 @@ class Reading:
 
 def read(
     image: str, *, lang: str, timeout: float | None, psm: int | None = None,
-    dpi: float | None = None, renderers: frozenset[str] = frozenset(),
+    dpi: float | None = None, renderers: frozenset[str] = frozenset(), negative: bool = False,
 ) -> Reading:
     """OCR one page image file: its lines, and what `renderers` ask for (alto, hocr, pdf).
 
     `dpi` is the scan's resolution. A PNM carries none, and Tesseract then guesses one from the
     text size ("Estimating resolution as 409" on a 300 dpi page) and reads the page worse.
+    `negative`: the page is mostly dark, its text may be white on black (see _config).
     """
-    return Running(image, 1, lang=lang, timeout=timeout, config=_config(psm, dpi),
+    return Running(image, 1, lang=lang, timeout=timeout, config=_config(psm, dpi, negative),
                    renderers=renderers).readings()[0]
 
 
 def read_pages(
     images: Sequence[str], *, lang: str, timeout: float | None, dpi: float | None = None,
-    renderers: frozenset[str] = frozenset(),
+    renderers: frozenset[str] = frozenset(), negative: bool = False,
 ) -> list[Reading]:
     """OCR several page image files in one Tesseract run; the reading of each, in order.
 
     Raises OcrFailed for the run as a whole: the caller reads the pages one by one to learn
     which one fails.
     """
-    return start_pages(images, lang=lang, timeout=timeout, dpi=dpi,
-                       renderers=renderers).readings()
+    return start_pages(images, lang=lang, timeout=timeout, dpi=dpi, renderers=renderers,
+                       negative=negative).readings()
 
 
 def start_pages(
     images: Sequence[str], *, lang: str, timeout: float | None, dpi: float | None = None,
-    renderers: frozenset[str] = frozenset(),
+    renderers: frozenset[str] = frozenset(), negative: bool = False,
 ) -> Running:
     """Start reading page image files in one Tesseract run; `readings()` waits for it.
 
@@ -155,12 +156,13 @@ def start_pages(
     given `timeout` seconds per page. Meanwhile this process is free: a worker builds what
     it needs after the OCR while Tesseract reads.
     """
+    config = _config(None, dpi, negative)
     if len(images) == 1:
-        return Running(images[0], 1, lang=lang, timeout=timeout, config=_config(None, dpi),
+        return Running(images[0], 1, lang=lang, timeout=timeout, config=config,
                        renderers=renderers)
     if any("\n" in i or "\r" in i for i in images):
         raise OcrFailed("a page file's name holds a line break: read it on its own")
-    return Running(None, len(images), lang=lang, timeout=timeout, config=_config(None, dpi),
+    return Running(None, len(images), lang=lang, timeout=timeout, config=config,
                    renderers=renderers, listing=images)
 
 
@@ -300,12 +302,22 @@ def _parsed(data: dict[str, list], count: int) -> list[list[Line]]:
         raise OcrFailed(f"tesseract printed output that cannot be read: {_one_line(e)}") from e
 
 
-def _config(psm: int | None, dpi: float | None) -> str:
+def _config(psm: int | None, dpi: float | None, negative: bool = True) -> str:
+    """Tesseract's options: page segmentation, resolution, and whether to read negatives.
+
+    Tesseract reads every line it doubts a second time inverted, in case it is white on
+    black: 6% of its time on 1-bit typed pages, and on the real and rendered pages measured
+    (bench/bench_tesseract_settings.py) not one word of their transcriptions or one name
+    more; what it read there was specks in dark patches. Only a page that is mostly dark, a
+    photographic negative, is read both ways.
+    """
     options = []
     if psm is not None:
         options.append(f"--psm {psm}")
     if dpi is not None and MIN_DPI <= dpi <= MAX_DPI:
         options.append(f"--dpi {round(dpi)}")
+    if not negative:
+        options.append("-c tessedit_do_invert=0")
     return " ".join(options)
 
 

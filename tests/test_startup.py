@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL import ImageOps
 
 from pipeline import driver, executors, ocr, tesseract, worker
 from pipeline.exceptions import OcrFailed
@@ -162,3 +163,28 @@ def test_a_lone_page_gets_the_idle_cores_a_batch_one_core_a_page(tmp_path: Path,
     log.unlink()
     code, _ = run_batch([tmp_path / "memo-1"], tmp_path / "out-j1", jobs=1)
     assert code == 0 and log.read_text().split() == ["1"]
+
+
+def test_only_a_mostly_dark_page_is_read_for_white_on_black_text(tmp_path: Path) -> None:
+    """Tesseract's second, inverted reading costs 6% on typed pages and found no word there."""
+    page = line_image("Ambassador Dubinin said")
+    assert not ocr.mostly_dark(page)
+    assert not ocr.mostly_dark(page.convert("1"))
+    assert not ocr.mostly_dark(page.convert("RGB"))
+    negative = ImageOps.invert(page)
+    assert ocr.mostly_dark(negative)
+    assert ocr.mostly_dark(negative.convert("1"))
+    assert "tessedit_do_invert=0" in tesseract._config(None, 300, negative=False)
+    assert "tessedit_do_invert" not in tesseract._config(None, 300, negative=True)
+
+
+@pytest.mark.slow
+def test_a_negative_page_is_read(tmp_path: Path) -> None:
+    """White text on a black page: read, as Tesseract reads it by default."""
+    path = tmp_path / "negative.png"
+    ImageOps.invert(line_image("Ambassador Dubinin said")).save(path, dpi=(300, 300))
+    tesseract.configure()
+    pages = ocr.read_images([PageSource(path=str(path), kind=InputKind.images, index=0)],
+                            lang="eng", timeout=60)
+    assert [w.text for line in pages[0].lines for w in line.words] == [
+        "Ambassador", "Dubinin", "said"]
