@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
@@ -146,7 +146,6 @@ def _run(
                 # Never more workers than there are sources to read: -j 64 for three memos
                 # starts three.
                 jobs = min(options.jobs, sum(len(d.pages) for d in todo))
-                settings = _threads(settings, options, jobs)
                 with make_executor(options.executor, settings, jobs, options.scheduler,
                                    gazetteer) as executor:
                     for done in _schedule(executor, todo, planned, settings, metas, progress):
@@ -164,18 +163,6 @@ def _run(
         if any(e.status != "ok" for e in ordered):
             return ExitCode.documents_failed
         return ExitCode.ok
-
-
-def _threads(settings: Settings, options: Options, jobs: int) -> Settings:
-    """The settings with the cores the workers leave idle shared among their Tesseracts.
-
-    A batch of one page on 2 cores: its Tesseract gets both (a page reads some 12% sooner).
-    Never more than --jobs allows in all, nor on a Dask cluster, whose cores are its own.
-    """
-    if options.executor == "dask":
-        return settings
-    cores = min(options.jobs, os.cpu_count() or 1)
-    return replace(settings, tesseract_threads=max(1, cores // max(1, jobs)))
 
 
 def _processing_date() -> str:

@@ -57,19 +57,13 @@ def _in_scratch() -> Iterator[None]:
         tempfile.tempdir = before
 
 
-def configure(threads: int = 1) -> None:
-    """Point pytesseract at TESSERACT_CMD if set, and give each Tesseract `threads` threads.
+def configure() -> None:
+    """Point pytesseract at TESSERACT_CMD if set, and keep Tesseract to one thread.
 
-    One, when every core already runs a Tesseract of its own: OpenMP threads inside each one
-    only compete with the other workers for the same cores (about three times slower a page on
-    2 cores, spinning while they wait). More when cores would stand idle (a batch of one page
-    on 2 cores): then its threads sleep while they wait (OMP_WAIT_POLICY=passive), so that a
-    core taken by another program costs them a little, not their spinning. The words read are
-    the same either way.
+    Every core already runs a Tesseract of its own; OpenMP threads inside each one only compete
+    with the other workers for the same cores (about three times slower a page on 2 cores).
     """
-    os.environ["OMP_THREAD_LIMIT"] = str(max(1, threads))
-    if threads > 1:
-        os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+    os.environ["OMP_THREAD_LIMIT"] = "1"
     cmd = os.environ.get("TESSERACT_CMD")
     if cmd:
         pytesseract.pytesseract.tesseract_cmd = cmd

@@ -54,7 +54,6 @@ class Settings:
     # TESSERACT_CMD when the run started: a worker from a fork server started earlier has the
     # environment of that time, not the run's.
     tesseract_cmd: str | None = None
-    tesseract_threads: int = 1  # more than one only when cores would stand idle
 
 
 @dataclass
@@ -88,7 +87,7 @@ def use_settings(settings: Settings) -> None:
     # stopped in the middle of a page (Dask workers elsewhere keep their own).
     tesseract.use_scratch(settings.scratch if settings.scratch and Path(settings.scratch).is_dir()
                           else None)
-    tesseract.configure(settings.tesseract_threads)
+    tesseract.configure()
 
 
 def context(settings: Settings, gazetteer: Gazetteer | None = None) -> WorkerContext:
@@ -209,7 +208,7 @@ def warm_up(settings: Settings) -> None:
 
 
 def _read_all(settings: Settings, page_sources: list[PageSource]) -> list[OcrResult]:
-    tesseract.configure(settings.tesseract_threads)
+    tesseract.configure()
     images = [n for n, s in enumerate(page_sources) if s.kind is not InputKind.text]
     together: dict[int, Page] = {}  # the image pages read together, by their place
     if len(images) > 1:

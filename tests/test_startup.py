@@ -143,14 +143,16 @@ def test_tmpdir_set_by_the_user_is_where_the_run_folder_goes(tmp_path: Path, mon
 
 
 @pytest.mark.slow
-@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 cores")
-def test_a_lone_page_gets_the_idle_cores_a_batch_one_core_a_page(tmp_path: Path,
-                                                                  monkeypatch) -> None:
-    """One page on 2 cores: its Tesseract has 2 threads; two pages: one thread each."""
+def test_every_tesseract_runs_one_thread_even_a_lone_page_s(tmp_path: Path, monkeypatch) -> None:
+    """One thread a Tesseract, whatever the batch.
+
+    Its OpenMP threads, given an idle core, read one page 12% sooner, and any other program on
+    the machine makes them 2 to 9 times slower (measured on 2 cores, spinning or passive
+    waiting alike).
+    """
     log = tmp_path / "threads.log"
     cmd = fake_tesseract(tmp_path, f'echo "$OMP_THREAD_LIMIT" >> {log}; exec tesseract "$@"')
     monkeypatch.setenv("TESSERACT_CMD", cmd)
-    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
     for count in (1, 2):
         folder = tmp_path / f"memo-{count}"
         folder.mkdir()
@@ -159,10 +161,7 @@ def test_a_lone_page_gets_the_idle_cores_a_batch_one_core_a_page(tmp_path: Path,
         log.unlink(missing_ok=True)
         code, _ = run_batch([folder], tmp_path / f"out-{count}", jobs=2)
         assert code == 0
-        assert log.read_text().split() == (["2"] if count == 1 else ["1", "1"])
-    log.unlink()
-    code, _ = run_batch([tmp_path / "memo-1"], tmp_path / "out-j1", jobs=1)
-    assert code == 0 and log.read_text().split() == ["1"]
+        assert set(log.read_text().split()) == {"1"}
 
 
 def test_only_a_mostly_dark_page_is_read_for_white_on_black_text(tmp_path: Path) -> None:
