@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PurePosixPath
@@ -48,11 +49,15 @@ def run(options: Options) -> ExitCode:
     """Process a batch as the options say; return the exit code (see the README)."""
     started = time.monotonic()
     with ending_signals(), _scratch(options.executor != "dask") as scratch:
-        documents, skipped = sources.discover(options.inputs,
-                                              follow_symlinks=options.follow_symlinks)
-        gazetteer = Gazetteer.load(options.gazetteers)
-        needs_ocr = any(d.kind is not InputKind.text and not d.error for d in documents)
-        version = tesseract.check(options.lang) if needs_ocr else None
+        # Tesseract is asked its version and languages while the inputs are found (a text-only
+        # batch ignores the answer, even a failure).
+        with ThreadPoolExecutor(1) as aside:
+            checked = aside.submit(tesseract.check, options.lang)
+            documents, skipped = sources.discover(options.inputs,
+                                                  follow_symlinks=options.follow_symlinks)
+            gazetteer = Gazetteer.load(options.gazetteers)
+            needs_ocr = any(d.kind is not InputKind.text and not d.error for d in documents)
+            version = checked.result() if needs_ocr else None
         settings = Settings(
             lang=options.lang,
             page_timeout=options.page_timeout,
