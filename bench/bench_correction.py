@@ -4,7 +4,8 @@ Run from the repository: ``python bench/bench_correction.py [--seeds N] [--entri
 Prints name recall and precision on OCR damage injected into the corpus memos (with the
 corpus gazetteer and with the default one), the words and names wrongly changed, the result
 on the seed memcon, and, with a generated gazetteer of 100,000 entries, the time to load it,
-to build the corrector, and to correct a 500-word page (one process, one core).
+to build the corrector, both together as a worker pays them (the goal: under 2 s), and to
+correct a 500-word page (one process, one core).
 """
 
 from __future__ import annotations
@@ -88,9 +89,14 @@ def ms_per_page(corrector: NameCorrector, pages: list[Page]) -> tuple[float, flo
 
 
 def best_of(runs: int, fn):  # type: ignore[no-untyped-def]
-    """(result, best wall seconds, best CPU seconds) over ``runs`` calls."""
+    """(result, best wall seconds, best CPU seconds) over ``runs`` calls.
+
+    The previous call's result is dropped before the next is timed: freeing it is not part
+    of building one (a worker builds once and keeps it).
+    """
     walls, cpus, result = [], [], None
     for _ in range(runs):
+        result = None
         wall, cpu = time.perf_counter(), time.process_time()
         result = fn()
         walls.append(time.perf_counter() - wall)
@@ -146,7 +152,15 @@ def main() -> int:
         print(f"Gazetteer.load ({mb:.1f} MB CSV): {load_wall:.2f} s wall, {load_cpu:.2f} s CPU")
         corrector, init_wall, init_cpu = best_of(args.runs, lambda: NameCorrector(gazetteer))
         print(f"NameCorrector init: {init_wall:.2f} s wall, {init_cpu:.2f} s CPU")
-        ok &= load_wall <= GOALS["load_s"] or load_cpu <= GOALS["load_s"]
+        _built, setup_wall, setup_cpu = best_of(
+            args.runs, lambda: NameCorrector(Gazetteer.load([path]))
+        )
+        _built = None
+        print(
+            f"set-up a worker pays (load, then init with the form table built): "
+            f"{setup_wall:.2f} s wall, {setup_cpu:.2f} s CPU"
+        )
+        ok &= setup_wall <= GOALS["load_s"] or setup_cpu <= GOALS["load_s"]
     pages = pages_of_words(500, seeds[:4])
     words = sum(len(line.words) for page in pages for line in page.lines) / len(pages)
     median, worst = ms_per_page(corrector, pages)
