@@ -96,7 +96,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from rapidfuzz import process
@@ -194,6 +194,16 @@ _CONFUSABLE = str.maketrans(
         "$": "s", "8": "h", "6": "h", "y": "v", "e": "c", "b": "h",
     }
 )  # fmt: skip
+#: Single OCR confusions, both ways, for :meth:`NameCorrector._confusion_of_word`.
+_ONE_CONFUSIONS = tuple(sorted(
+    {
+        pair
+        for a, b in (
+            *((chr(k), v) for k, v in _CONFUSABLE.items()), *_MULTI, *_MULTI_AFTER,
+        )
+        for pair in ((a, b), (b, a))
+    }
+))
 _NOT_NAME_CHAR = re.compile(r"[^\w@|$!]", re.UNICODE)
 _NOT_NAME_CHAR_OR_NEWLINE = re.compile(r"[^\w@|$!\n]", re.UNICODE)
 _LEAD = re.compile(r"^[^\w@|$]+", re.UNICODE)
@@ -797,8 +807,8 @@ class NameCorrector:
         cost = 0.0
         length = 0
         exact = damaged = 0
+        slip = False  # a short word with one slip, the other words of the form its context
         for k, (w, want) in enumerate(zip(words, form, strict=True)):
-            given = k < len(words) - 1  # a given name (or initial) before the surname
             if want.endswith(".") and w.suffix.startswith("."):
                 want = want[:-1]
             length += len(want)
@@ -816,7 +826,10 @@ class NameCorrector:
                     and skeleton(want) in skeletons(w.core)
                 ):
                     return None
-                if self._ordinary_damaged(w.core) and skeleton(want) not in skeletons(w.core):
+                if (
+                    self._ordinary_damaged(w.core) and skeleton(want) not in skeletons(w.core)
+                    and not self._short_slip(toks, w, want, k == len(words) - 1)
+                ):
                     return None
             elif skeleton(want) not in skeletons(w.core) or not self._plausible(w.core):
                 return None  # a joined word may differ from the form by case and confusions only
@@ -828,13 +841,17 @@ class NameCorrector:
                 if skeleton(want) not in skeletons(w.core):
                     return None
                 floor = max(floor, MIN_SCORE_LOWERCASE)
-            if 100.0 * (1.0 - c / max(len(w.core), len(want))) < floor and not (
-                given and self._short_given(w, want, c)
-            ):
-                return None
+            if 100.0 * (1.0 - c / max(len(w.core), len(want))) < floor:
+                if c > 1.0 or not self._short_slip(toks, w, want, k == len(words) - 1):
+                    return None
+                slip = True
+            elif self._ordinary_damaged(w.core) and skeleton(want) not in skeletons(w.core):
+                if not self._short_slip(toks, w, want, k == len(words) - 1):
+                    return None
+                slip = True  # "Jackk Matlock": only with the other words exact
             cost += c + extra
             damaged += 1
-        if damaged == 0 or exact == 0:
+        if damaged == 0 or exact == 0 or (slip and exact != len(words) - 1):
             return None
         score = 100.0 * (1.0 - cost / max(length, 1))
         return score if score >= MIN_SCORE_LONG else None
@@ -847,18 +864,62 @@ class NameCorrector:
             and w[1:].islower() and w.lower() not in self.words and not _is_title(w)
         )
 
-    def _short_given(self, w: _VWord, want: str, cost: float) -> bool:
-        """A short given name with one slip before its exact surname ("Joht Whitehead").
+    def _short_slip(self, toks: list[_Tok], w: _VWord, want: str, last: bool) -> bool:
+        """A short word of a multi-word form with one slip, the form's other words exact.
 
-        The surname is the context that the rule for short names asks for; the word may not
-        be another person's given name ("Yuli" is not a slip for "Yuri").
+        "Joht Whitehead", "Howard Baaker", "Middle Eaast": the exact words are the context
+        that the rule for short names asks for (the caller checks that they are exact and
+        that the slip costs one edit). The word may not be a word of another form in the
+        same place ("Yuli" is not a slip for "Yuri", "Bakes" no slip for "Baker"), nor an
+        English word, nor, where a sentence may start, one confusion from an English word
+        ("Coln" may be "Coin"; inside a sentence "Ambassador Yurn Dubinin" is no "yum", and a
+        proper word is no bar: "Coliin Powell" is no damaged "Collin").
         """
         core = w.core
+        folds = self._last_folds if last else self._first_folds
         return (
-            w.joined is None and MIN_LETTERS <= len(want) <= SHORT_MAX and cost <= 1.0
-            and core.isalpha() and core[:1].isupper() and core.casefold() not in self._first_folds
+            w.joined is None and MIN_LETTERS <= len(want) <= SHORT_MAX
+            and core.isalpha() and core[:1].isupper() and core.casefold() not in folds
             and core.lower() not in self.words
+            and not (
+                self._sentence_start(toks, w.first)
+                and self._confusion_of_word(core, english_words())
+            )
         )
+
+    @cached_property
+    def _proper_words(self) -> frozenset[str]:
+        """The listed words that are capitalised: names that are not forms ("Collin")."""
+        return self.words - english_words()
+
+    @staticmethod
+    def _sentence_start(toks: list[_Tok], i: int) -> bool:
+        """Word i may be capitalised for its place: first, or after a sentence or a label.
+
+        Not after a title or an initial ("Mr. Bakr", "J. Bakr").
+        """
+        if i == 0:
+            return True
+        before = toks[i - 1]
+        if before.suffix[-1:] not in (".", "!", "?", ":", ";"):
+            return False
+        return not (_is_title(before.core) or _initial(before))
+
+    def _confusion_of_word(self, core: str, words: frozenset[str] | None = None) -> bool:
+        """A listed word (of ``words``) is one OCR confusion from ``core`` ("Bcgan", "began").
+
+        Narrower than :meth:`_ordinary_damaged`, whose skeletons chain confusions ("Bakr"
+        shares a skeleton with "baler" through e/c and then lc/k): used where the context
+        already supports a name.
+        """
+        low = core.lower()
+        if words is None:
+            words = self.words
+        for p in range(len(low)):
+            for a, b in _ONE_CONFUSIONS:
+                if low.startswith(a, p) and low[:p] + b + low[p + len(a) :] in words:
+                    return True
+        return False
 
     def _vplausible(self, toks: list[_Tok], w: _VWord) -> bool:
         return w.joined is None and self._tok_plausible(toks[w.first])
@@ -940,9 +1001,13 @@ class NameCorrector:
             if found is not None:
                 return found
         if not self._tok_changeable(t) or self._part_of_word(toks, i):
-            if self._tok_plausible(t) and not self._part_of_word(toks, i):
-                return self._glued_suffix(toks, i)  # "Genev@s" reads like "Genevas"
-            return None
+            if t.struck or self._part_of_word(toks, i):
+                return None
+            if self._tok_plausible(t):  # "Genev@s" reads like "Genevas"
+                found = self._glued_suffix(toks, i)
+                if found is not None:
+                    return found
+            return self._short(toks, i, t.core)  # "Bakr", "BNSH": their own guards
         lowercase = _lowercase(t.core)
         if lowercase and (
             len(t.core) < MIN_LETTERS_LOWERCASE
@@ -1077,13 +1142,27 @@ class NameCorrector:
         """
         if not 4 <= len(core) <= SHORT_MAX + 1 or not core.isalpha() or not core[0].isupper():
             return None
-        if not (core[1:].islower() or core.isupper()) or not self._changeable(core):
+        caps = core.isupper()
+        if not (core[1:].islower() or caps):
+            return None
+        if caps:  # a name in capitals ("SECRETARY BNSH"); acronyms' own forms are skipped below
+            if core.lower() in self.words or self._is_exact(core) or _is_title(core):
+                return None
+        elif not self._plausible(core):
+            return None
+        # The context will be asked, so a word one confusion from a listed word is guard
+        # enough ("Bakr" is no damaged "baler"); inside a sentence, from a proper word
+        # only ("Bater said" is no "hater", "Mala" may be "Maia").
+        if self._confusion_of_word(core, None if self._sentence_start(toks, i) else
+                                   self._proper_words):
             return None
         if re.search(r"(.)\1\1", core.casefold()):
             return None  # no name: "Meee", "Brrr"
         found: dict[str, str] = {}
         best = 2.0
-        for skel in skeletons(core):
+        # The confusions alone as well: the full skeleton may chain them past the slip
+        # ("Nieze": i/l and e/c make "lc", read as k, where Nitze has "lt").
+        for skel in {*skeletons(core), core.casefold().translate(_CONFUSABLE)}:
             for key in _probes(skel):
                 hits = self._index.get(key)
                 if hits is None:
@@ -1092,6 +1171,8 @@ class NameCorrector:
                     form = self._form_list[n]
                     if not MIN_LETTERS <= len(form) <= SHORT_MAX or not form.isalpha():
                         continue
+                    if caps and form.isupper():
+                        continue  # an acronym ("NATO") is matched exactly, never by a slip
                     cost = _cost(core, form)
                     if cost > 1.0:
                         continue
@@ -1105,6 +1186,10 @@ class NameCorrector:
             return None
         score = 100.0 * (1.0 - best / max(len(core), *(len(f) for f in found.values())))
         hit = _Hit(found, score, tuple(found)[:MAX_CANDIDATES], best)
+        if hit.review and not compound:  # "Howard Baaker": his given name decides the tie
+            backed = {e: f for e, f in found.items() if self._short_context(toks, i, e)}
+            if len(backed) == 1:
+                return self._correction(toks, i, i, replace(hit, ties=backed), core)
         if hit.review:
             result = self._correction(toks, i, i, hit, core, piece=core if compound else None)
             result.mention = replace(result.mention, reason=SHORT_REASON)
@@ -1267,6 +1352,7 @@ class NameCorrector:
             return None
         fold = text.casefold()
         scored: list[tuple[float, str, float]] = []
+        rivals: list[tuple[float, str]] = []  # one slip away, below their own threshold
         for n in found:
             form = self._form_list[n]
             floor = min_score(sum(map(str.isalpha, form)))
@@ -1288,6 +1374,8 @@ class NameCorrector:
             score = 100.0 * (1.0 - cost / max(len(fold), len(form_fold)))
             if score >= floor:
                 scored.append((score, form, cost))
+            elif cost <= 1.0 and not lowercase:
+                rivals.append((cost, form))
         if not scored:
             return None
         scored.sort(key=lambda x: (-x[0], x[1]))
@@ -1297,19 +1385,27 @@ class NameCorrector:
             if best - score < MARGIN:
                 for entity_id in self._exact[form]:
                     ties.setdefault(entity_id, form)
+        if best_cost >= TRAILING_COST:
+            # A form one slip away that its own (higher) threshold keeps out is still as
+            # good a reading: "Reggan" is Regan as much as Reagan, "Bakur" Baker as much as
+            # Baku. A tie, for the document to decide (or review).
+            for _cost, form in sorted(rivals):
+                for entity_id in self._exact[form]:
+                    ties.setdefault(entity_id, form)
         candidates = tuple(dict.fromkeys(x for _s, f, _c in scored for x in self._exact[f]))
         return _Hit(ties, best, candidates[:MAX_CANDIDATES], best_cost)
 
     def _word_closer(self, core: str, hit: _Hit) -> bool:
         """A listed word or a title explains the damaged word as well as the name does.
 
-        By one stray letter at the end ("Marshale" is "Marshal", not "Marshall") or one extra
-        letter anywhere.
+        By one stray letter at the end ("Marshale" is "Marshal", not "Marshall"; "Marshali"
+        is either) or one extra letter anywhere.
         """
         low = core.lower()
         names = {form.lower() for form in hit.forms}
-        if hit.cost >= TRAILING_COST and len(low) > MIN_LETTERS + 1:
-            word = low[:-1]
+        ends = {name[-1:] for name in names}
+        if len(low) > MIN_LETTERS + 1 and (hit.cost >= TRAILING_COST or low[-1] not in ends):
+            word = low[:-1]  # "Marshali": Marshal and a stray i, or Marshall misread
             if word not in names and (word in self.words or word in TITLES):
                 return True
         if hit.cost >= 1.0:
@@ -1700,9 +1796,20 @@ class NameCorrector:
         """Decide ties by the document: review unless it names just one of them clearly.
 
         A tie between entities is decided when exactly one of them is named without ambiguity
-        elsewhere in the same document ("James Baker" ... "Baker").
+        elsewhere in the same document ("James Baker" ... "Baker"), and a short name with one
+        slip when its person is (corrected elsewhere too), or when the document has it with
+        two different slips.
         """
         known = {f.mention.entity_id for f in found if not f.mention.review}
+        # Short names with one slip, each pointing at one entity only: two spelled
+        # differently ("Mallta", "Mlta") are the same name damaged twice, and support each
+        # other; one spelling repeated may be another name, not in the gazetteer.
+        spellings: dict[str, set[str]] = {}
+        for f in found:
+            if f.short and len(f.pending) == 1:
+                entity_id = next(iter(f.pending))
+                spellings.setdefault(entity_id, set()).add(f.mention.original.casefold())
+        known.update(e for e, seen in spellings.items() if len(seen) > 1)
         out: list[Mention] = []
         for f in found:
             m = f.mention
