@@ -157,6 +157,7 @@ MAX_CANDIDATES = 8
 #: corrected only with support from the context (:meth:`NameCorrector._short`).
 SHORT_MAX = 5
 SHORT_REASON = "short name one letter off a gazetteer name, not supported by its context"
+SHORT_WORD_REASON = "short name one letter off a gazetteer name, or one OCR confusion off a word"
 #: A person is not linked by a bare surname in a document dated more than this many years
 #: before the start of the person's floruit ...
 ACTIVE_BEFORE = 2
@@ -1153,9 +1154,10 @@ class NameCorrector:
         # The context will be asked, so a word one confusion from a listed word is guard
         # enough ("Bakr" is no damaged "baler"); inside a sentence, from a proper word
         # only ("Bater said" is no "hater", "Mala" may be "Maia").
-        if self._confusion_of_word(core, None if self._sentence_start(toks, i) else
-                                   self._proper_words):
-            return None
+        # ... and such a word is only for review, whatever the context.
+        word_like = self._confusion_of_word(
+            core, None if self._sentence_start(toks, i) else self._proper_words
+        )
         if re.search(r"(.)\1\1", core.casefold()):
             return None  # no name: "Meee", "Brrr"
         found: dict[str, str] = {}
@@ -1186,6 +1188,14 @@ class NameCorrector:
             return None
         score = 100.0 * (1.0 - best / max(len(core), *(len(f) for f in found.values())))
         hit = _Hit(found, score, tuple(found)[:MAX_CANDIDATES], best)
+        if word_like:
+            result = self._correction(toks, i, i, hit, core, piece=core if compound else None)
+            result.mention = replace(
+                result.mention, entity_id=None, corrected=None, review=True, cert=Cert.low,
+                candidates=tuple(found)[:MAX_CANDIDATES], reason=SHORT_WORD_REASON,
+            )
+            result.pending = {}
+            return result
         if hit.review and not compound:  # "Howard Baaker": his given name decides the tie
             backed = {e: f for e, f in found.items() if self._short_context(toks, i, e)}
             if len(backed) == 1:
@@ -1233,18 +1243,29 @@ class NameCorrector:
         return before.core.casefold() in given
 
     def _part_of_word(self, toks: list[_Tok], i: int) -> bool:
-        """The word and a neighbour make a listed word: a split ordinary word ("Americ an")."""
+        """The word and a neighbour make a listed word: a split ordinary word ("Americ an").
+
+        A listed word's plural too ("Americ-" / "ans" at a line end), and across a line-end
+        hyphen a listed word with OCR damage ("Americ-" / "@ns").
+        """
         t = toks[i]
         if i + 1 < len(toks) and (not t.suffix or t.suffix in _HYPHENS):
             after = toks[i + 1]
-            if not after.prefix and (t.core + after.core).lower() in self.words:
+            joined = t.core + after.core
+            if not after.prefix and (
+                self._listed(joined.lower())
+                or (t.suffix in _HYPHENS and self._ordinary_damaged(joined))  # "Americ-" "@ns"
+            ):
                 return True
         if i > 0:
             p = toks[i - 1]
             if (not p.suffix or p.suffix in _HYPHENS) and not t.prefix:
-                if (p.core + t.core).lower() in self.words:
+                if self._listed((p.core + t.core).lower()):
                     return True
         return False
+
+    def _listed(self, low: str) -> bool:
+        return low in self.words or (low.endswith("s") and low[:-1] in self.words)
 
     def _merged(self, toks: list[_Tok], i: int) -> _Found | None:
         """A dictionary word or title glued to a name: "PresidentReagan"."""
