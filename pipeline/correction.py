@@ -538,7 +538,8 @@ class NameCorrector:
         # -> form numbers (an int, or a list when several share the key). A word one edit
         # away (a substitution, an extra or a missing letter) still has one half intact.
         # Multi-word forms are indexed by their whole skeleton (the words' joined) only.
-        skel_of = {f: "".join([word_skel[w] for w in words]) for f, words in zip(multi, split)}
+        skel_word = word_skel.__getitem__
+        skel_of = dict(zip(multi, ["".join(map(skel_word, words)) for words in split], strict=True))
         self._form_skels = set(skel_of.values())
         self._form_skels.update([word_skel[f] for f in forms if " " not in f])
         self._form_list = [

@@ -341,6 +341,7 @@ def _parse_csv(path: Path, text: str) -> Iterator[tuple[int, Entity]]:
                     variants.split(VARIANT_SEPARATOR) if variants else (),
                     source,
                     floruit,
+                    cleaned=_is_clean(variants),
                 ),
             )
     except csv.Error as e:
@@ -516,6 +517,18 @@ def _clean(text: str) -> str:
     return text
 
 
+def _is_clean(field: str) -> bool:
+    """Every form of a CSV ``variants`` field is as :func:`_clean` would leave it.
+
+    Checked once for the field (most are plain ASCII), not form by form.
+    """
+    return (
+        field.isascii() and field.isprintable() and "  " not in field
+        and " |" not in field and "| " not in field
+        and field[:1] != " " and field[-1:] != " "
+    )
+
+
 def _entity(
     path: Path,
     line: int,
@@ -525,6 +538,8 @@ def _entity(
     variants: Iterable[str],
     source: str,
     floruit: tuple[int, int] | None = None,
+    *,
+    cleaned: bool = False,
 ) -> Entity:
     if not entity_id or not is_xml_id(entity_id):
         if not entity_id:
@@ -539,7 +554,7 @@ def _entity(
         raise BadGazetteer(
             f"{path}:{line}: invalid type '{kind}' for id '{entity_id}'; use person, place or org"
         )
-    forms = [_clean(v) for v in variants]
+    forms = list(variants) if cleaned else [_clean(v) for v in variants]
     if "" in forms or name in forms or len(set(forms)) != len(forms):
         seen = {name, ""}
         kept: list[str] = []

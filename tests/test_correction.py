@@ -662,6 +662,17 @@ def test_injector_is_deterministic_and_injects_every_kind() -> None:
     assert all(len(p.read_text().split()) >= 300 for p in paths)
 
 
+def test_injector_short_slips_with_and_without_support() -> None:
+    from corpus.evaluate import CORPUS_GAZETTEER, damaged_corpus
+
+    docs = damaged_corpus(CORPUS_GAZETTEER, (0, 1), "short")
+    events = [e for d in docs for e in d.events if e.on_name]
+    assert {e.op for e in events} == {"short", "short-bare"}
+    assert sum(e.op == "short" for e in events) >= 20
+    # acronyms the gazetteer writes in capitals get no slip ("NARO" could be any other)
+    assert not [e for e in events if e.clean.strip(".,;:()") in {"NATO", "USSR", "SALT"}]
+
+
 # -- Names II: compounds, length-changing confusions, glued s, dates, names to add ---------
 
 
