@@ -1147,8 +1147,13 @@ class NameCorrector:
         caps = core.isupper()
         if not (core[1:].islower() or caps):
             return None
-        if caps:  # a name in capitals ("SECRETARY BNSH"); acronyms' own forms are skipped below
+        if caps:  # a name in capitals after a title ("SECRETARY BNSH"), nothing else: short
+            # words in capitals are mostly acronyms, labels and damaged words ("FROME:" is
+            # FROM with a stray E, not Rome); acronyms' own forms are skipped below
             if core.lower() in self.words or self._is_exact(core) or _is_title(core):
+                return None
+            before = toks[i - 1] if i > 0 else None
+            if before is None or not (_is_title(before.core) and before.core.isupper()):
                 return None
         elif not self._plausible(core):
             return None
