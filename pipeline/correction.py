@@ -493,7 +493,7 @@ class NameCorrector:
         # form: at 100,000 entries (250,000 forms, most of several words) that halves the time.
         forms = list(self._exact)
         multi = [f for f in forms if " " in f]
-        split = [f.split(" ") for f in multi]
+        split = [tuple(f.split(" ")) for f in multi]  # kept in _multi: nothing to free
         distinct = {w for words in split for w in words}
         distinct.update(f for f in forms if " " not in f)
         ordered = list(distinct)
@@ -501,7 +501,7 @@ class NameCorrector:
         self._word_skel_set = set(word_skel.values())  # skeletons of the words of all forms
 
         # Multi-word forms: the words that can start one, and the forms by first and last word.
-        self._multi = [(f, tuple(words)) for f, words in zip(multi, split, strict=True)]
+        self._multi = list(zip(multi, split, strict=True))
         counts = [len(words) for words in split]
         firsts = [words[0] for words in split]
         lasts = [words[-1] for words in split]
@@ -529,10 +529,15 @@ class NameCorrector:
         end_skel = dict(zip(first_folds, [word_skel[w] for w in firsts], strict=True))
         end_skel.update(zip(last_folds, [word_skel[w] for w in lasts], strict=True))
         self._end_words: dict[str, list[str]] = {}
+        get_end = self._end_words.get
         for word, skel in end_skel.items():
             if len(word) >= MIN_LETTERS:
                 for key in _halves(skel):
-                    self._end_words.setdefault(key, []).append(word)
+                    words_held = get_end(key)
+                    if words_held is None:
+                        self._end_words[key] = [word]
+                    else:
+                        words_held.append(word)
 
         # Fuzzy index: each one-word form by the two halves of its skeleton (with its length),
         # -> form numbers (an int, or a list when several share the key). A word one edit
@@ -545,25 +550,33 @@ class NameCorrector:
         self._form_list = [
             f for f in forms if len(f) >= 2 * MIN_LETTERS or sum(map(str.isalpha, f)) >= MIN_LETTERS
         ]
-        self._form_fold = [f.casefold() for f in self._form_list]
         self._form_skel = [skel_of[f] if " " in f else word_skel[f] for f in self._form_list]
-        self._joined: dict[str, list[int]] = {}
-        joined = self._joined
+        form_skel = self._form_skel
+        self._joined: dict[str, int | list[int]] = {}  # as the index: an int or a list
+        get_joined = self._joined.get
+        for i in [i for i, f in enumerate(self._form_list) if " " in f]:
+            skel = form_skel[i]
+            held = get_joined(skel)
+            if held is None:
+                self._joined[skel] = i
+            elif isinstance(held, int):
+                self._joined[skel] = [held, i]
+            else:
+                held.append(i)
+        singles = [i for i, f in enumerate(self._form_list) if " " not in f]
+        skels = [form_skel[i] for i in singles]
+        keys = [f"{len(k)}<{k[: len(k) // 2]}" for k in skels]  # _halves, first and second
+        keys += [f"{len(k)}>{k[len(k) // 2 :]}" for k in skels]
         index: dict[str, int | list[int]] = {}
         get_index = index.get
-        for i, (form, skel) in enumerate(zip(self._form_list, self._form_skel, strict=True)):
-            if " " in form:
-                joined.setdefault(skel, []).append(i)
-                continue
-            h = len(skel) // 2
-            for key in (f"{len(skel)}<{skel[:h]}", f"{len(skel)}>{skel[h:]}"):  # _halves
-                held = get_index(key)
-                if held is None:
-                    index[key] = i
-                elif isinstance(held, int):
-                    index[key] = [held, i]
-                else:
-                    held.append(i)
+        for key, i in zip(keys, singles + singles, strict=True):
+            held = get_index(key)
+            if held is None:
+                index[key] = i
+            elif isinstance(held, int):
+                index[key] = [held, i]
+            else:
+                held.append(i)
         self._index = index
 
     # -- public --------------------------------------------------------------------------
@@ -1373,7 +1386,9 @@ class NameCorrector:
                 found.update(hits)
         for skel in variants:
             joined = self._joined.get(skel)
-            if joined:
+            if isinstance(joined, int):
+                found.add(joined)
+            elif joined:
                 found.update(joined)
         if not found:
             return None
@@ -1393,7 +1408,7 @@ class NameCorrector:
                 if d_skel:
                     continue
                 floor = max(floor, MIN_SCORE_LOWERCASE)
-            form_fold = self._form_fold[n]
+            form_fold = form.casefold()
             d_plain = Levenshtein.distance(fold, form_fold)
             cost = _combine(d_plain, d_skel, abs(len(fold) - len(form_fold)))
             if d_plain == 1 and len(fold) == len(form_fold) + 1 and fold.startswith(form_fold):
