@@ -1160,14 +1160,17 @@ class NameCorrector:
         caps = core.isupper()
         if not (core[1:].islower() or caps):
             return None
-        if caps:  # a name in capitals after a title ("SECRETARY BNSH"), nothing else: short
-            # words in capitals are mostly acronyms, labels and damaged words ("FROME:" is
-            # FROM with a stray E, not Rome); acronyms' own forms are skipped below
+        if caps:  # a name in capitals after a title on its line ("SECRETARY BNSH"), nothing else:
+            # short words in capitals are mostly acronyms, labels and damaged words ("FROME:"
+            # is FROM with a stray E, not Rome); acronyms' own forms are skipped below
             if core.lower() in self.words or self._is_exact(core) or _is_title(core):
                 return None
             before = toks[i - 1] if i > 0 else None
-            if before is None or not (_is_title(before.core) and before.core.isupper()):
-                return None
+            if (
+                before is None or before.line != toks[i].line or toks[i].suffix.startswith(":")
+                or not (_is_title(before.core) and before.core.isupper())
+            ):
+                return None  # ("MEMORANDUM FOR THE PRESIDENT" / "FROME:")
         elif not self._plausible(core):
             return None
         # The context will be asked, so a word one confusion from a listed word is guard
@@ -1207,6 +1210,11 @@ class NameCorrector:
             return None
         score = 100.0 * (1.0 - best / max(len(core), *(len(f) for f in found.values())))
         hit = _Hit(found, score, tuple(found)[:MAX_CANDIDATES], best)
+        if caps:  # the title before it, for one person, or nothing (no review, no document)
+            backed = {e: f for e, f in found.items() if self._short_context(toks, i, e)}
+            if word_like or compound or len(backed) != 1:
+                return None
+            return self._correction(toks, i, i, replace(hit, ties=backed), core)
         if word_like:
             result = self._correction(toks, i, i, hit, core, piece=core if compound else None)
             result.mention = replace(
@@ -1243,10 +1251,10 @@ class NameCorrector:
         before = toks[i - 1]
         if before.struck or before.suffix not in ("", "."):
             return False
+        if self._types.get(entity_id) != "person":
+            return False  # a title is a person's ("THE PRESIDENT FROME" is no Rome)
         if _is_title(before.core) and before.core[:1].isupper():
             return True
-        if self._types.get(entity_id) != "person":
-            return False
         own = self._given_initials(entity_id)
         if len(before.core) == 1 and before.core.isupper() and before.suffix == ".":
             return before.core in own

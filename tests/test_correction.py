@@ -348,6 +348,17 @@ def test_short_name_with_a_slip_and_no_context_is_for_review(
     assert m.review and m.corrected is None and m.entity_id is None and m.reason
 
 
+def test_a_title_supports_a_person_not_a_place() -> None:
+    corrector = NameCorrector(Gazetteer([
+        Entity("rome", "Rome", "place", (), "test"),
+        Entity("bush-george", "George H. W. Bush", "person", ("Bush",), "test"),
+    ]))
+    # "FROM:" with a stray E, after a title at the end of the line before
+    assert [m.corrected for m in find(corrector, "MEMORANDUM FOR THE PRESIDENT", "FROME: J.")] == []
+    assert [m for m in find(corrector, "THE PRESIDENT FROME SAID") if m.corrected] == []
+    assert [m.corrected for m in find(corrector, "PRESIDENT BNSH SAID")] == ["BUSH"]
+
+
 def test_an_acronym_gets_no_slip(corrector: NameCorrector) -> None:
     assert find(corrector, "PRESIDENT NSX SAID") == []
     assert [m.corrected for m in find(corrector, "the NSX staff")] == []
