@@ -1272,27 +1272,30 @@ class NameCorrector:
     def _part_of_word(self, toks: list[_Tok], i: int) -> bool:
         """The word and a neighbour make a listed word: a split ordinary word ("Americ an").
 
-        A listed word's plural too ("Americ-" / "ans" at a line end), and across a line-end
-        hyphen a listed word with OCR damage ("Americ-" / "@ns").
+        Across a line-end hyphen also a listed word's plural ("Americ-" / "ans") or a listed
+        word with OCR damage ("Americ-" / "@ns"); not across a space ("and Ress" is no plural
+        of "Andres").
         """
         t = toks[i]
         if i + 1 < len(toks) and (not t.suffix or t.suffix in _HYPHENS):
             after = toks[i + 1]
-            joined = t.core + after.core
-            if not after.prefix and (
-                self._listed(joined.lower())
-                or (t.suffix in _HYPHENS and self._ordinary_damaged(joined))  # "Americ-" "@ns"
-            ):
+            if not after.prefix and self._joins_word(t, t.core + after.core):
                 return True
         if i > 0:
             p = toks[i - 1]
             if (not p.suffix or p.suffix in _HYPHENS) and not t.prefix:
-                if self._listed((p.core + t.core).lower()):
+                if self._joins_word(p, p.core + t.core):
                     return True
         return False
 
-    def _listed(self, low: str) -> bool:
-        return low in self.words or (low.endswith("s") and low[:-1] in self.words)
+    def _joins_word(self, first: _Tok, joined: str) -> bool:
+        """``joined``, ``first`` and the word after it, is a listed word (:meth:`_part_of_word`)."""
+        low = joined.lower()
+        if low in self.words:
+            return True
+        if first.suffix not in _HYPHENS:
+            return False
+        return (low.endswith("s") and low[:-1] in self.words) or self._ordinary_damaged(joined)
 
     def _merged(self, toks: list[_Tok], i: int) -> _Found | None:
         """A dictionary word or title glued to a name: "PresidentReagan"."""

@@ -359,6 +359,12 @@ def test_a_title_supports_a_person_not_a_place() -> None:
     assert [m.corrected for m in find(corrector, "PRESIDENT BNSH SAID")] == ["BUSH"]
 
 
+def test_a_word_hyphenated_at_a_line_end_is_no_name(corrector: NameCorrector) -> None:
+    # a listed word's plural, or the plural damaged: not "America"
+    for tail in ("ans to state", "@ns to state"):
+        assert [m for m in find(corrector, "he asked the Americ-", tail) if m.corrected] == []
+
+
 def test_an_acronym_gets_no_slip(corrector: NameCorrector) -> None:
     assert find(corrector, "PRESIDENT NSX SAID") == []
     assert [m.corrected for m in find(corrector, "the NSX staff")] == []
