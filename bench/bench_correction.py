@@ -2,9 +2,11 @@
 
 Run from the repository: ``python bench/bench_correction.py [--seeds N] [--entries N]``.
 Prints name recall and precision on OCR damage injected into the corpus memos (with the
-corpus gazetteer and with the default one), the words and names wrongly changed, the result
-on the seed memcon, and, with a generated gazetteer of 100,000 entries, the time to load it,
-to build the corrector, and to correct a 500-word page (one process, one core).
+corpus gazetteer and with the default one), the words and names wrongly changed, the same
+on large samples of single kinds of damage (``FOCUS``: short names, case, hyphenation, on 30
+other seeds), the result on the seed memcon, and, with a generated gazetteer of 100,000
+entries, the time to load it, to build the corrector, both together as a worker pays them
+(the goal: under 2 s), and to correct a 500-word page (one process, one core).
 """
 
 from __future__ import annotations
@@ -30,9 +32,21 @@ SEED = REPO / "tests" / "data" / "seed" / "memcon-1986-06-23.ocr.txt"
 GOALS = {"recall": 0.98, "precision": 0.995, "load_s": 2.0, "page_ms": 50.0}
 
 
-def quality(gazetteer_path: Path, seeds: tuple[int, ...]) -> Result:
+#: Kinds of damage measured again on their own, on more seeds: in the mixed corpus each has
+#: a few dozen to a few hundred cases, too few to tell 98% from 95% (the short names were 35).
+#: The short names there are realistic, not easier: a memo names its people with a title, a
+#: given name, in a participant list or again later, and such a short name is ``short``; one
+#: the memo names once and bare ("in Pris and Madrid") is ``short-bare``, for which the issue's
+#: rule is review, and the figure is the share sent for review (tests/corpus/inject.py).
+FOCUS = ("short", "case", "hyphen")
+FOCUS_SEEDS = tuple(range(100, 130))  # other seeds than the mixed corpus's
+
+
+def quality(
+    gazetteer_path: Path, seeds: tuple[int, ...], focus: str | None = None
+) -> Result:
     corrector = NameCorrector(Gazetteer.load([gazetteer_path]))
-    return evaluate(corrector, damaged_corpus(gazetteer_path, seeds))
+    return evaluate(corrector, damaged_corpus(gazetteer_path, seeds, focus))
 
 
 def seed_result(gazetteer: Gazetteer) -> str:
@@ -87,10 +101,18 @@ def ms_per_page(corrector: NameCorrector, pages: list[Page]) -> tuple[float, flo
     return statistics.median(times), max(times)
 
 
-def best_of(runs: int, fn):  # type: ignore[no-untyped-def]
-    """(result, best wall seconds, best CPU seconds) over ``runs`` calls."""
+def best_of(runs: int, fn, before=None):  # type: ignore[no-untyped-def]
+    """(result, best wall seconds, best CPU seconds) over ``runs`` calls.
+
+    The previous call's result is dropped before the next is timed, and ``before`` runs
+    untimed: freeing what was built is not part of building it (a worker builds once and
+    keeps it).
+    """
     walls, cpus, result = [], [], None
     for _ in range(runs):
+        result = None
+        if before is not None:
+            before()
         wall, cpu = time.perf_counter(), time.process_time()
         result = fn()
         walls.append(time.perf_counter() - wall)
@@ -123,6 +145,21 @@ def main() -> int:
         for line in result.wrong[:10]:
             print("   wrong:", line)
 
+    print(f"\n== Focused samples: one kind of damage alone, {len(FOCUS_SEEDS)} other seeds ==")
+    print(
+        "(short-bare: a short slip in a name its memo names once, with no title or given "
+        "name: the rule is review)"
+    )
+    for label, path in gazetteers:
+        print(f"-- {label}")
+        for focus in FOCUS:
+            result = quality(path, FOCUS_SEEDS, focus)
+            print("\n".join(line for line in result.case_lines() if " none " not in line))
+            ok &= result.case_ok(GOALS["recall"], GOALS["precision"])
+            ok &= result.wrong_changes == 0 and result.misnamed == 0
+            for line in result.wrong[:10]:
+                print("   wrong:", line)
+
     print("\n== Seed memcon (memcon-1986-06-23.ocr.txt) ==")
     if Gazetteer.default_path().is_file():
         print("default gazetteer:", seed_result(Gazetteer.load([])))
@@ -146,7 +183,19 @@ def main() -> int:
         print(f"Gazetteer.load ({mb:.1f} MB CSV): {load_wall:.2f} s wall, {load_cpu:.2f} s CPU")
         corrector, init_wall, init_cpu = best_of(args.runs, lambda: NameCorrector(gazetteer))
         print(f"NameCorrector init: {init_wall:.2f} s wall, {init_cpu:.2f} s CPU")
-        ok &= load_wall <= GOALS["load_s"] or load_cpu <= GOALS["load_s"]
+        def new_worker() -> None:  # a new worker reads the word list too
+            _word_list.cache_clear()
+            _word_skeletons.cache_clear()
+
+        _built, setup_wall, setup_cpu = best_of(
+            args.runs, lambda: NameCorrector(Gazetteer.load([path])), new_worker
+        )
+        _built = None
+        print(
+            f"set-up a worker pays (word list, load, init with the form table built): "
+            f"{setup_wall:.2f} s wall, {setup_cpu:.2f} s CPU"
+        )
+        ok &= setup_wall <= GOALS["load_s"] or setup_cpu <= GOALS["load_s"]
     pages = pages_of_words(500, seeds[:4])
     words = sum(len(line.words) for page in pages for line in page.lines) / len(pages)
     median, worst = ms_per_page(corrector, pages)

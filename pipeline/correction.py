@@ -96,13 +96,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.gazetteer import Gazetteer
+from pipeline.gazetteer import Gazetteer, paused_gc
 from pipeline.model import Cert, Mention, Page, WordRef
 
 __all__ = [
@@ -157,6 +157,7 @@ MAX_CANDIDATES = 8
 #: corrected only with support from the context (:meth:`NameCorrector._short`).
 SHORT_MAX = 5
 SHORT_REASON = "short name one letter off a gazetteer name, not supported by its context"
+SHORT_WORD_REASON = "short name one letter off a gazetteer name, or one OCR confusion off a word"
 #: A person is not linked by a bare surname in a document dated more than this many years
 #: before the start of the person's floruit ...
 ACTIVE_BEFORE = 2
@@ -194,6 +195,16 @@ _CONFUSABLE = str.maketrans(
         "$": "s", "8": "h", "6": "h", "y": "v", "e": "c", "b": "h",
     }
 )  # fmt: skip
+#: Single OCR confusions, both ways, for :meth:`NameCorrector._confusion_of_word`.
+_ONE_CONFUSIONS = tuple(sorted(
+    {
+        pair
+        for a, b in (
+            *((chr(k), v) for k, v in _CONFUSABLE.items()), *_MULTI, *_MULTI_AFTER,
+        )
+        for pair in ((a, b), (b, a))
+    }
+))
 _NOT_NAME_CHAR = re.compile(r"[^\w@|$!]", re.UNICODE)
 _NOT_NAME_CHAR_OR_NEWLINE = re.compile(r"[^\w@|$!\n]", re.UNICODE)
 _LEAD = re.compile(r"^[^\w@|$]+", re.UNICODE)
@@ -460,6 +471,11 @@ class NameCorrector:
     def __init__(self, gazetteer: Gazetteer, *, correct: bool = True) -> None:
         self.gazetteer = gazetteer
         self.correct = correct
+        with paused_gc():  # a few hundred thousand small objects and no cycles
+            self._build(gazetteer)
+
+    def _build(self, gazetteer: Gazetteer) -> None:
+        """Every index, once (see Speed in the module docstring)."""
         self._types = {e.id: e.type for e in gazetteer.entities.values()}
 
         self._exact: dict[str, tuple[str, ...]] = gazetteer.ids_by_form()  # form -> entity ids
@@ -473,102 +489,95 @@ class NameCorrector:
                 if before != ids:
                     self._upper[key] = tuple(dict.fromkeys(before + ids))
 
+        # Built pass by pass with comprehensions rather than one loop doing everything per
+        # form: at 100,000 entries (250,000 forms, most of several words) that halves the time.
+        forms = list(self._exact)
+        multi = [f for f in forms if " " in f]
+        split = [tuple(f.split(" ")) for f in multi]  # kept in _multi: nothing to free
+        distinct = {w for words in split for w in words}
+        distinct.update(f for f in forms if " " not in f)
+        ordered = list(distinct)
+        word_skel = dict(zip(ordered, skeleton_many(ordered), strict=True))
+        self._word_skel_set = set(word_skel.values())  # skeletons of the words of all forms
+
         # Multi-word forms: the words that can start one, and the forms by first and last word.
-        self._maxk = 1
-        self._starts: set[str] = set()
-        self._multi: list[tuple[str, tuple[str, ...]]] = []  # (form, its words)
-        self._first_keys: set[tuple[int, str]] = set()  # (words, first word casefolded)
-        self._last_keys: set[tuple[int, str]] = set()  # (words, last word casefolded)
+        self._multi = list(zip(multi, split, strict=True))
+        counts = [len(words) for words in split]
+        firsts = [words[0] for words in split]
+        lasts = [words[-1] for words in split]
+        first_folds = [w.casefold().rstrip(".") for w in firsts]
+        last_folds = [w.casefold().rstrip(".") for w in lasts]
+        self._maxk = max(counts, default=1)
+        self._starts = set(firsts)
+        self._starts.update([w.upper() for w in self._starts])
+        self._first_keys = set(zip(counts, first_folds))  # (words, first word casefolded)
+        self._last_keys = set(zip(counts, last_folds))  # (words, last word casefolded)
+        self._first_folds = set(first_folds)
+        self._last_folds = set(last_folds)
         # (words, first word, last word), casefolded -> forms: a damaged multi-word form is
         # found from its exact end word and the fuzzy candidates for its damaged end word.
-        self._by_ends: dict[tuple[int, str, str], list[int]] = {}
+        by_ends: dict[tuple[int, str, str], list[int]] = {}
+        get_ends = by_ends.get
+        for n, ends in enumerate(zip(counts, first_folds, last_folds)):
+            group = get_ends(ends)
+            if group is None:
+                by_ends[ends] = [n]
+            else:
+                group.append(n)
+        self._by_ends = by_ends
+        # The words of multi-word forms by skeleton halves, for their damaged end words.
+        end_skel = dict(zip(first_folds, [word_skel[w] for w in firsts], strict=True))
+        end_skel.update(zip(last_folds, [word_skel[w] for w in lasts], strict=True))
+        self._end_words: dict[str, list[str]] = {}
+        get_end = self._end_words.get
+        for word, skel in end_skel.items():
+            if len(word) >= MIN_LETTERS:
+                for key in _halves(skel):
+                    words_held = get_end(key)
+                    if words_held is None:
+                        self._end_words[key] = [word]
+                    else:
+                        words_held.append(word)
+
         # Fuzzy index: each one-word form by the two halves of its skeleton (with its length),
         # -> form numbers (an int, or a list when several share the key). A word one edit
         # away (a substitution, an extra or a missing letter) still has one half intact.
         # Multi-word forms are indexed by their whole skeleton (the words' joined) only.
-        self._form_list: list[str] = []
-        self._form_fold: list[str] = []
-        self._form_skel: list[str] = []
-        self._form_skels: set[str] = set()
-        self._joined: dict[str, list[int]] = {}
-        self._word_skel_set: set[str] = set()  # skeletons of the words of all forms
-        distinct: set[str] = set()
-        for form in self._exact:
-            if " " in form:
-                distinct.update(form.split(" "))
+        skel_word = word_skel.__getitem__
+        skel_of = dict(zip(multi, ["".join(map(skel_word, words)) for words in split], strict=True))
+        self._form_skels = set(skel_of.values())
+        self._form_skels.update([word_skel[f] for f in forms if " " not in f])
+        self._form_list = [
+            f for f in forms if len(f) >= 2 * MIN_LETTERS or sum(map(str.isalpha, f)) >= MIN_LETTERS
+        ]
+        self._form_skel = [skel_of[f] if " " in f else word_skel[f] for f in self._form_list]
+        form_skel = self._form_skel
+        self._joined: dict[str, int | list[int]] = {}  # as the index: an int or a list
+        get_joined = self._joined.get
+        for i in [i for i, f in enumerate(self._form_list) if " " in f]:
+            skel = form_skel[i]
+            held = get_joined(skel)
+            if held is None:
+                self._joined[skel] = i
+            elif isinstance(held, int):
+                self._joined[skel] = [held, i]
             else:
-                distinct.add(form)
-        ordered = list(distinct)
-        word_skel = dict(zip(ordered, skeleton_many(ordered), strict=True))
+                held.append(i)
+        singles = [i for i, f in enumerate(self._form_list) if " " not in f]
+        skels = [form_skel[i] for i in singles]
+        keys = [f"{len(k)}<{k[: len(k) // 2]}" for k in skels]  # _halves, first and second
+        keys += [f"{len(k)}>{k[len(k) // 2 :]}" for k in skels]
         index: dict[str, int | list[int]] = {}
-        # Local names: this loop runs once per form (a few hundred thousand times).
-        multi_append = self._multi.append
-        starts_add = self._starts.add
-        first_keys_add, last_keys_add = self._first_keys.add, self._last_keys.add
-        by_ends = self._by_ends
-        form_skels_add = self._form_skels.add
-        list_append, fold_append = self._form_list.append, self._form_fold.append
-        skel_append = self._form_skel.append
-        joined = self._joined
         get_index = index.get
-        end_skel: dict[str, str] = {}  # first and last words of multi-word forms, casefolded
-        maxk = 1
-        for form in self._exact:
-            if " " in form:
-                words = form.split(" ")
-                parts = [word_skel[w] for w in words]
-                skel = "".join(parts)
-                count = len(words)
-                n = len(self._multi)
-                multi_append((form, tuple(words)))
-                if count > maxk:
-                    maxk = count
-                starts_add(words[0])
-                starts_add(words[0].upper())
-                first_fold = words[0].casefold().rstrip(".")
-                last_fold = words[-1].casefold().rstrip(".")
-                end_skel[first_fold] = parts[0]
-                end_skel[last_fold] = parts[-1]
-                first_keys_add((count, first_fold))
-                last_keys_add((count, last_fold))
-                ends = (count, first_fold, last_fold)
-                group = by_ends.get(ends)
-                if group is None:
-                    by_ends[ends] = [n]
-                else:
-                    group.append(n)
+        for key, i in zip(keys, singles + singles, strict=True):
+            held = get_index(key)
+            if held is None:
+                index[key] = i
+            elif isinstance(held, int):
+                index[key] = [held, i]
             else:
-                skel = word_skel[form]
-                count = 1
-            form_skels_add(skel)
-            if len(form) < 2 * MIN_LETTERS and sum(map(str.isalpha, form)) < MIN_LETTERS:
-                continue
-            i = len(self._form_list)
-            list_append(form)
-            fold_append(form.casefold())
-            skel_append(skel)
-            if count > 1:
-                joined.setdefault(skel, []).append(i)
-                continue
-            for key in _halves(skel):
-                held = get_index(key)
-                if held is None:
-                    index[key] = i
-                elif isinstance(held, int):
-                    index[key] = [held, i]
-                else:
-                    held.append(i)
-        self._maxk = maxk
-        self._word_skel_set = set(word_skel.values())
+                held.append(i)
         self._index = index
-        self._first_folds = {key[1] for key in self._first_keys}
-        self._last_folds = {key[1] for key in self._last_keys}
-        # The words of multi-word forms by skeleton halves, for their damaged end words.
-        self._end_words: dict[str, list[str]] = {}
-        for word, skel in end_skel.items():
-            if len(word) >= MIN_LETTERS:
-                for key in _halves(skel):
-                    self._end_words.setdefault(key, []).append(word)
 
     # -- public --------------------------------------------------------------------------
 
@@ -813,8 +822,8 @@ class NameCorrector:
         cost = 0.0
         length = 0
         exact = damaged = 0
+        slip = False  # a short word with one slip, the other words of the form its context
         for k, (w, want) in enumerate(zip(words, form, strict=True)):
-            given = k < len(words) - 1  # a given name (or initial) before the surname
             if want.endswith(".") and w.suffix.startswith("."):
                 want = want[:-1]
             length += len(want)
@@ -832,7 +841,10 @@ class NameCorrector:
                     and skeleton(want) in skeletons(w.core)
                 ):
                     return None
-                if self._ordinary_damaged(w.core) and skeleton(want) not in skeletons(w.core):
+                if (
+                    self._ordinary_damaged(w.core) and skeleton(want) not in skeletons(w.core)
+                    and not self._short_slip(toks, w, want, k == len(words) - 1)
+                ):
                     return None
             elif skeleton(want) not in skeletons(w.core) or not self._plausible(w.core):
                 return None  # a joined word may differ from the form by case and confusions only
@@ -844,13 +856,17 @@ class NameCorrector:
                 if skeleton(want) not in skeletons(w.core):
                     return None
                 floor = max(floor, MIN_SCORE_LOWERCASE)
-            if 100.0 * (1.0 - c / max(len(w.core), len(want))) < floor and not (
-                given and self._short_given(w, want, c)
-            ):
-                return None
+            if 100.0 * (1.0 - c / max(len(w.core), len(want))) < floor:
+                if c > 1.0 or not self._short_slip(toks, w, want, k == len(words) - 1):
+                    return None
+                slip = True
+            elif self._ordinary_damaged(w.core) and skeleton(want) not in skeletons(w.core):
+                if not self._short_slip(toks, w, want, k == len(words) - 1):
+                    return None
+                slip = True  # "Jackk Matlock": only with the other words exact
             cost += c + extra
             damaged += 1
-        if damaged == 0 or exact == 0:
+        if damaged == 0 or exact == 0 or (slip and exact != len(words) - 1):
             return None
         score = 100.0 * (1.0 - cost / max(length, 1))
         return score if score >= MIN_SCORE_LONG else None
@@ -863,18 +879,62 @@ class NameCorrector:
             and w[1:].islower() and w.lower() not in self.words and not _is_title(w)
         )
 
-    def _short_given(self, w: _VWord, want: str, cost: float) -> bool:
-        """A short given name with one slip before its exact surname ("Joht Whitehead").
+    def _short_slip(self, toks: list[_Tok], w: _VWord, want: str, last: bool) -> bool:
+        """A short word of a multi-word form with one slip, the form's other words exact.
 
-        The surname is the context that the rule for short names asks for; the word may not
-        be another person's given name ("Yuli" is not a slip for "Yuri").
+        "Joht Whitehead", "Howard Baaker", "Middle Eaast": the exact words are the context
+        that the rule for short names asks for (the caller checks that they are exact and
+        that the slip costs one edit). The word may not be a word of another form in the
+        same place ("Yuli" is not a slip for "Yuri", "Bakes" no slip for "Baker"), nor an
+        English word, nor, where a sentence may start, one confusion from an English word
+        ("Coln" may be "Coin"; inside a sentence "Ambassador Yurn Dubinin" is no "yum", and a
+        proper word is no bar: "Coliin Powell" is no damaged "Collin").
         """
         core = w.core
+        folds = self._last_folds if last else self._first_folds
         return (
-            w.joined is None and MIN_LETTERS <= len(want) <= SHORT_MAX and cost <= 1.0
-            and core.isalpha() and core[:1].isupper() and core.casefold() not in self._first_folds
+            w.joined is None and MIN_LETTERS <= len(want) <= SHORT_MAX
+            and core.isalpha() and core[:1].isupper() and core.casefold() not in folds
             and core.lower() not in self.words
+            and not (
+                self._sentence_start(toks, w.first)
+                and self._confusion_of_word(core, english_words())
+            )
         )
+
+    @cached_property
+    def _proper_words(self) -> frozenset[str]:
+        """The listed words that are capitalised: names that are not forms ("Collin")."""
+        return self.words - english_words()
+
+    @staticmethod
+    def _sentence_start(toks: list[_Tok], i: int) -> bool:
+        """Word i may be capitalised for its place: first, or after a sentence or a label.
+
+        Not after a title or an initial ("Mr. Bakr", "J. Bakr").
+        """
+        if i == 0:
+            return True
+        before = toks[i - 1]
+        if before.suffix[-1:] not in (".", "!", "?", ":", ";"):
+            return False
+        return not (_is_title(before.core) or _initial(before))
+
+    def _confusion_of_word(self, core: str, words: frozenset[str] | None = None) -> bool:
+        """A listed word (of ``words``) is one OCR confusion from ``core`` ("Bcgan", "began").
+
+        Narrower than :meth:`_ordinary_damaged`, whose skeletons chain confusions ("Bakr"
+        shares a skeleton with "baler" through e/c and then lc/k): used where the context
+        already supports a name.
+        """
+        low = core.lower()
+        if words is None:
+            words = self.words
+        for p in range(len(low)):
+            for a, b in _ONE_CONFUSIONS:
+                if low.startswith(a, p) and low[:p] + b + low[p + len(a) :] in words:
+                    return True
+        return False
 
     def _vplausible(self, toks: list[_Tok], w: _VWord) -> bool:
         return w.joined is None and self._tok_plausible(toks[w.first])
@@ -956,9 +1016,13 @@ class NameCorrector:
             if found is not None:
                 return found
         if not self._tok_changeable(t) or self._part_of_word(toks, i):
-            if self._tok_plausible(t) and not self._part_of_word(toks, i):
-                return self._glued_suffix(toks, i)  # "Genev@s" reads like "Genevas"
-            return None
+            if t.struck or self._part_of_word(toks, i):
+                return None
+            if self._tok_plausible(t):  # "Genev@s" reads like "Genevas"
+                found = self._glued_suffix(toks, i)
+                if found is not None:
+                    return found
+            return self._short(toks, i, t.core)  # "Bakr", "BNSH": their own guards
         lowercase = _lowercase(t.core)
         if lowercase and (
             len(t.core) < MIN_LETTERS_LOWERCASE
@@ -1093,13 +1157,36 @@ class NameCorrector:
         """
         if not 4 <= len(core) <= SHORT_MAX + 1 or not core.isalpha() or not core[0].isupper():
             return None
-        if not (core[1:].islower() or core.isupper()) or not self._changeable(core):
+        caps = core.isupper()
+        if not (core[1:].islower() or caps):
             return None
+        if caps:  # a name in capitals after a title on its line ("SECRETARY BNSH"), nothing else:
+            # short words in capitals are mostly acronyms, labels and damaged words ("FROME:"
+            # is FROM with a stray E, not Rome); acronyms' own forms are skipped below
+            if core.lower() in self.words or self._is_exact(core) or _is_title(core):
+                return None
+            before = toks[i - 1] if i > 0 else None
+            if (
+                before is None or before.line != toks[i].line or toks[i].suffix.startswith(":")
+                or not (_is_title(before.core) and before.core.isupper())
+            ):
+                return None  # ("MEMORANDUM FOR THE PRESIDENT" / "FROME:")
+        elif not self._plausible(core):
+            return None
+        # The context will be asked, so a word one confusion from a listed word is guard
+        # enough ("Bakr" is no damaged "baler"); inside a sentence, from a proper word
+        # only ("Bater said" is no "hater", "Mala" may be "Maia").
+        # ... and such a word is only for review, whatever the context.
+        word_like = self._confusion_of_word(
+            core, None if self._sentence_start(toks, i) else self._proper_words
+        )
         if re.search(r"(.)\1\1", core.casefold()):
             return None  # no name: "Meee", "Brrr"
         found: dict[str, str] = {}
         best = 2.0
-        for skel in skeletons(core):
+        # The confusions alone as well: the full skeleton may chain them past the slip
+        # ("Nieze": i/l and e/c make "lc", read as k, where Nitze has "lt").
+        for skel in {*skeletons(core), core.casefold().translate(_CONFUSABLE)}:
             for key in _probes(skel):
                 hits = self._index.get(key)
                 if hits is None:
@@ -1108,6 +1195,8 @@ class NameCorrector:
                     form = self._form_list[n]
                     if not MIN_LETTERS <= len(form) <= SHORT_MAX or not form.isalpha():
                         continue
+                    if caps and form.isupper():
+                        continue  # an acronym ("NATO") is matched exactly, never by a slip
                     cost = _cost(core, form)
                     if cost > 1.0:
                         continue
@@ -1121,6 +1210,23 @@ class NameCorrector:
             return None
         score = 100.0 * (1.0 - best / max(len(core), *(len(f) for f in found.values())))
         hit = _Hit(found, score, tuple(found)[:MAX_CANDIDATES], best)
+        if caps:  # the title before it, for one person, or nothing (no review, no document)
+            backed = {e: f for e, f in found.items() if self._short_context(toks, i, e)}
+            if word_like or compound or len(backed) != 1:
+                return None
+            return self._correction(toks, i, i, replace(hit, ties=backed), core)
+        if word_like:
+            result = self._correction(toks, i, i, hit, core, piece=core if compound else None)
+            result.mention = replace(
+                result.mention, entity_id=None, corrected=None, review=True, cert=Cert.low,
+                candidates=tuple(found)[:MAX_CANDIDATES], reason=SHORT_WORD_REASON,
+            )
+            result.pending = {}
+            return result
+        if hit.review and not compound:  # "Howard Baaker": his given name decides the tie
+            backed = {e: f for e, f in found.items() if self._short_context(toks, i, e)}
+            if len(backed) == 1:
+                return self._correction(toks, i, i, replace(hit, ties=backed), core)
         if hit.review:
             result = self._correction(toks, i, i, hit, core, piece=core if compound else None)
             result.mention = replace(result.mention, reason=SHORT_REASON)
@@ -1145,10 +1251,10 @@ class NameCorrector:
         before = toks[i - 1]
         if before.struck or before.suffix not in ("", "."):
             return False
+        if self._types.get(entity_id) != "person":
+            return False  # a title is a person's ("THE PRESIDENT FROME" is no Rome)
         if _is_title(before.core) and before.core[:1].isupper():
             return True
-        if self._types.get(entity_id) != "person":
-            return False
         own = self._given_initials(entity_id)
         if len(before.core) == 1 and before.core.isupper() and before.suffix == ".":
             return before.core in own
@@ -1164,18 +1270,32 @@ class NameCorrector:
         return before.core.casefold() in given
 
     def _part_of_word(self, toks: list[_Tok], i: int) -> bool:
-        """The word and a neighbour make a listed word: a split ordinary word ("Americ an")."""
+        """The word and a neighbour make a listed word: a split ordinary word ("Americ an").
+
+        Across a line-end hyphen also a listed word's plural ("Americ-" / "ans") or a listed
+        word with OCR damage ("Americ-" / "@ns"); not across a space ("and Ress" is no plural
+        of "Andres").
+        """
         t = toks[i]
         if i + 1 < len(toks) and (not t.suffix or t.suffix in _HYPHENS):
             after = toks[i + 1]
-            if not after.prefix and (t.core + after.core).lower() in self.words:
+            if not after.prefix and self._joins_word(t, t.core + after.core):
                 return True
         if i > 0:
             p = toks[i - 1]
             if (not p.suffix or p.suffix in _HYPHENS) and not t.prefix:
-                if (p.core + t.core).lower() in self.words:
+                if self._joins_word(p, p.core + t.core):
                     return True
         return False
+
+    def _joins_word(self, first: _Tok, joined: str) -> bool:
+        """``joined``, ``first`` and the word after it, is a listed word (:meth:`_part_of_word`)."""
+        low = joined.lower()
+        if low in self.words:
+            return True
+        if first.suffix not in _HYPHENS:
+            return False
+        return (low.endswith("s") and low[:-1] in self.words) or self._ordinary_damaged(joined)
 
     def _merged(self, toks: list[_Tok], i: int) -> _Found | None:
         """A dictionary word or title glued to a name: "PresidentReagan"."""
@@ -1277,12 +1397,15 @@ class NameCorrector:
                 found.update(hits)
         for skel in variants:
             joined = self._joined.get(skel)
-            if joined:
+            if isinstance(joined, int):
+                found.add(joined)
+            elif joined:
                 found.update(joined)
         if not found:
             return None
         fold = text.casefold()
         scored: list[tuple[float, str, float]] = []
+        rivals: list[tuple[float, str]] = []  # one slip away, below their own threshold
         for n in found:
             form = self._form_list[n]
             floor = min_score(sum(map(str.isalpha, form)))
@@ -1296,7 +1419,7 @@ class NameCorrector:
                 if d_skel:
                     continue
                 floor = max(floor, MIN_SCORE_LOWERCASE)
-            form_fold = self._form_fold[n]
+            form_fold = form.casefold()
             d_plain = Levenshtein.distance(fold, form_fold)
             cost = _combine(d_plain, d_skel, abs(len(fold) - len(form_fold)))
             if d_plain == 1 and len(fold) == len(form_fold) + 1 and fold.startswith(form_fold):
@@ -1304,6 +1427,8 @@ class NameCorrector:
             score = 100.0 * (1.0 - cost / max(len(fold), len(form_fold)))
             if score >= floor:
                 scored.append((score, form, cost))
+            elif cost <= 1.0 and not lowercase:
+                rivals.append((cost, form))
         if not scored:
             return None
         scored.sort(key=lambda x: (-x[0], x[1]))
@@ -1313,19 +1438,27 @@ class NameCorrector:
             if best - score < MARGIN:
                 for entity_id in self._exact[form]:
                     ties.setdefault(entity_id, form)
+        if best_cost >= TRAILING_COST:
+            # A form one slip away that its own (higher) threshold keeps out is still as
+            # good a reading: "Reggan" is Regan as much as Reagan, "Bakur" Baker as much as
+            # Baku. A tie, for the document to decide (or review).
+            for _cost, form in sorted(rivals):
+                for entity_id in self._exact[form]:
+                    ties.setdefault(entity_id, form)
         candidates = tuple(dict.fromkeys(x for _s, f, _c in scored for x in self._exact[f]))
         return _Hit(ties, best, candidates[:MAX_CANDIDATES], best_cost)
 
     def _word_closer(self, core: str, hit: _Hit) -> bool:
         """A listed word or a title explains the damaged word as well as the name does.
 
-        By one stray letter at the end ("Marshale" is "Marshal", not "Marshall") or one extra
-        letter anywhere.
+        By one stray letter at the end ("Marshale" is "Marshal", not "Marshall"; "Marshali"
+        is either) or one extra letter anywhere.
         """
         low = core.lower()
         names = {form.lower() for form in hit.forms}
-        if hit.cost >= TRAILING_COST and len(low) > MIN_LETTERS + 1:
-            word = low[:-1]
+        ends = {name[-1:] for name in names}
+        if len(low) > MIN_LETTERS + 1 and (hit.cost >= TRAILING_COST or low[-1] not in ends):
+            word = low[:-1]  # "Marshali": Marshal and a stray i, or Marshall misread
             if word not in names and (word in self.words or word in TITLES):
                 return True
         if hit.cost >= 1.0:
@@ -1716,9 +1849,20 @@ class NameCorrector:
         """Decide ties by the document: review unless it names just one of them clearly.
 
         A tie between entities is decided when exactly one of them is named without ambiguity
-        elsewhere in the same document ("James Baker" ... "Baker").
+        elsewhere in the same document ("James Baker" ... "Baker"), and a short name with one
+        slip when its person is (corrected elsewhere too), or when the document has it with
+        two different slips.
         """
         known = {f.mention.entity_id for f in found if not f.mention.review}
+        # Short names with one slip, each pointing at one entity only: two spelled
+        # differently ("Mallta", "Mlta") are the same name damaged twice, and support each
+        # other; one spelling repeated may be another name, not in the gazetteer.
+        spellings: dict[str, set[str]] = {}
+        for f in found:
+            if f.short and len(f.pending) == 1:
+                entity_id = next(iter(f.pending))
+                spellings.setdefault(entity_id, set()).add(f.mention.original.casefold())
+        known.update(e for e, seen in spellings.items() if len(seen) > 1)
         out: list[Mention] = []
         for f in found:
             m = f.mention

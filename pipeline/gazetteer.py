@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import io
 import json
@@ -11,6 +12,7 @@ import re
 import stat
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -21,7 +23,7 @@ from pipeline.exceptions import BadGazetteer
 if TYPE_CHECKING:
     from lxml import etree
 
-__all__ = ["Entity", "Gazetteer", "MAX_BYTES", "TYPES"]
+__all__ = ["Entity", "Gazetteer", "MAX_BYTES", "TYPES", "paused_gc"]
 
 #: The entity types a gazetteer may use; they become persName, placeName and orgName.
 TYPES = ("person", "place", "org")
@@ -46,6 +48,8 @@ VARIANT_SEPARATOR = "|"
 
 #: An XML NCName restricted to what a reader can type: what ``xml:id`` accepts, ASCII or not.
 _NCNAME = re.compile(r"^[^\W\d.\-·][\w.\-·]*$", re.UNICODE)
+#: An ASCII id that is an NCName (and ``#id`` a URI) for libxml2 too: no need to ask it.
+_ASCII_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 
 _TEI_NS = "http://www.tei-c.org/ns/1.0"
 _XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
@@ -119,7 +123,11 @@ class Gazetteer:
         Ids must be unique across all the files. Any problem raises :class:`BadGazetteer`
         naming the file and line.
         """
-        files = [Path(p) for p in paths] or [cls.default_path()]
+        with paused_gc():
+            return cls._load([Path(p) for p in paths] or [cls.default_path()])
+
+    @classmethod
+    def _load(cls, files: list[Path]) -> Gazetteer:
         gazetteer = cls(())
         where: dict[str, tuple[Path, int]] = {}  # id -> file and line of its first definition
         for path in files:
@@ -204,6 +212,27 @@ class Gazetteer:
 
     def __repr__(self) -> str:
         return f"Gazetteer({len(self.entities)} entities)"
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused while a large index of small objects is built.
+
+    Building one allocates hundreds of thousands of tuples, lists and dicts and no cycles;
+    every collection on the way walks all of them again, and so would every full collection
+    afterwards, while pages are read (at 100,000 entries that doubled the time to load a
+    gazetteer and to index it). So the collector is paused, and at the end what was built
+    is frozen (``gc.freeze``: moved where the collector no longer looks; reference counting
+    still frees it when it is dropped) and the collector runs again as before.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.freeze()
+            gc.enable()
 
 
 # -- reading files ------------------------------------------------------------------------
@@ -314,6 +343,7 @@ def _parse_csv(path: Path, text: str) -> Iterator[tuple[int, Entity]]:
                     variants.split(VARIANT_SEPARATOR) if variants else (),
                     source,
                     floruit,
+                    cleaned=_is_clean(variants),
                 ),
             )
     except csv.Error as e:
@@ -493,6 +523,18 @@ def _clean(text: str) -> str:
     return text
 
 
+def _is_clean(field: str) -> bool:
+    """Every form of a CSV ``variants`` field is as :func:`_clean` would leave it.
+
+    Checked once for the field (most are plain ASCII), not form by form.
+    """
+    return (
+        field.isascii() and field.isprintable() and "  " not in field
+        and " |" not in field and "| " not in field
+        and field[:1] != " " and field[-1:] != " "
+    )
+
+
 def _entity(
     path: Path,
     line: int,
@@ -502,6 +544,8 @@ def _entity(
     variants: Iterable[str],
     source: str,
     floruit: tuple[int, int] | None = None,
+    *,
+    cleaned: bool = False,
 ) -> Entity:
     if not entity_id or not is_xml_id(entity_id):
         if not entity_id:
@@ -516,7 +560,7 @@ def _entity(
         raise BadGazetteer(
             f"{path}:{line}: invalid type '{kind}' for id '{entity_id}'; use person, place or org"
         )
-    forms = [_clean(v) for v in variants]
+    forms = list(variants) if cleaned else [_clean(v) for v in variants]
     if "" in forms or name in forms or len(set(forms)) != len(forms):
         seen = {name, ""}
         kept: list[str] = []
@@ -548,11 +592,11 @@ def is_xml_id(text: str) -> bool:
     Checked by the same engine (libxml2) that validates the output: its XML names are those
     of XML 1.0's fourth edition, narrower than Python's letters (``a²`` or ``aⅰ`` are not).
     """
+    if _ASCII_ID.fullmatch(text):
+        return True
     if not _NCNAME.match(text):
         return False
-    if text.isascii():  # the pattern is exact on ASCII; lxml is not loaded for it
-        return True
-    from lxml import etree
+    from lxml import etree  # (not loaded for the ASCII ids of most gazetteers)
 
     return bool(_id_schema().validate(etree.Element("x", id=text, ref=f"#{text}")))
 

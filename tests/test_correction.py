@@ -298,6 +298,111 @@ def test_short_name_without_support_is_for_review(corrector: NameCorrector) -> N
     assert [m for m in find(corrector, "President Rush spoke") if m.corrected] == []
 
 
+@pytest.mark.parametrize(
+    ("text", "original", "corrected", "entity"),
+    [
+        # the given name decides between the two Bakers
+        ("Frank Carlucci; Howard Baaker, Chief of Staff", "Howard Baaker", "Howard Baker",
+         "baker-howard"),
+        # the other words of the form, exact, are the context
+        ("They drove to Camp Dvid on Friday", "Camp Dvid", "Camp David", "camp-david"),
+        # "Jemes" shares a skeleton with "jerries" (ri/n then rn/m): no bar beside "Baker"
+        ("Secretary Jemes Baker; Brent", "Jemes Baker", "James Baker", "baker-james"),
+        # the same person named elsewhere; "Bakr" shares a skeleton with "baler" only
+        ("James Baker arrived. Later Bakr said", "Bakr", "Baker", "baker-james"),
+        # a name in capitals after a title (acronyms aside)
+        ("PRESIDENT BNSH SAID", "BNSH", "BUSH", "bush-george"),
+    ],
+)
+def test_short_name_with_a_slip_and_context(
+    corrector: NameCorrector, text: str, original: str, corrected: str, entity: str
+) -> None:
+    (m,) = [m for m in find(corrector, text) if m.original == original]
+    assert (m.corrected, m.entity_id, m.review) == (corrected, entity, False)
+
+
+def test_two_different_slips_of_one_short_name_support_each_other(
+    corrector: NameCorrector,
+) -> None:
+    mentions = find(corrector, "the Bnsh plan and the Bussh budget")
+    assert [(m.corrected, m.entity_id) for m in mentions] == [
+        ("Bush", "bush-george"), ("Bush", "bush-george"),
+    ]
+    # one spelling twice may be another name, not in the gazetteer: review
+    mentions = find(corrector, "the Bnsh plan and the Bnsh budget")
+    assert len(mentions) == 2 and all(m.review and m.corrected is None for m in mentions)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the Baaker plan",  # two Bakers, nothing to choose between them
+        "the Bnsh plan",  # one Bush, but nothing in the document supports him
+        "Mr. Baker met. The Bnsh plan",  # another person named is no support
+    ],
+)
+def test_short_name_with_a_slip_and_no_context_is_for_review(
+    corrector: NameCorrector, text: str
+) -> None:
+    (m,) = [m for m in find(corrector, text) if m.original in ("Baaker", "Bnsh")]
+    assert m.review and m.corrected is None and m.entity_id is None and m.reason
+
+
+def test_a_title_supports_a_person_not_a_place() -> None:
+    corrector = NameCorrector(Gazetteer([
+        Entity("rome", "Rome", "place", (), "test"),
+        Entity("bush-george", "George H. W. Bush", "person", ("Bush",), "test"),
+    ]))
+    # "FROM:" with a stray E, after a title at the end of the line before
+    assert [m.corrected for m in find(corrector, "MEMORANDUM FOR THE PRESIDENT", "FROME: J.")] == []
+    assert [m for m in find(corrector, "THE PRESIDENT FROME SAID") if m.corrected] == []
+    assert [m.corrected for m in find(corrector, "PRESIDENT BNSH SAID")] == ["BUSH"]
+
+
+def test_a_word_hyphenated_at_a_line_end_is_no_name(corrector: NameCorrector) -> None:
+    # a listed word's plural, or the plural damaged: not "America"
+    for tail in ("ans to state", "@ns to state"):
+        assert [m for m in find(corrector, "he asked the Americ-", tail) if m.corrected] == []
+
+
+def test_an_acronym_gets_no_slip(corrector: NameCorrector) -> None:
+    assert find(corrector, "PRESIDENT NSX SAID") == []
+    assert [m.corrected for m in find(corrector, "the NSX staff")] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the Reggan plan",  # Regan doubled a g, or Reagan changed a letter: review
+        "Ronald Reagan and Donald Regan met. Reggan said",  # both named: review
+    ],
+)
+def test_regan_and_reagan_are_never_swapped(corrector: NameCorrector, text: str) -> None:
+    mentions = find(corrector, text)
+    (m,) = [m for m in mentions if m.original == "Reggan"]
+    assert m.review and m.corrected is None
+    assert {"reagan-ronald", "regan-donald"} <= set(m.candidates)
+    for exact in ("Regan", "Reagan"):  # exact forms are never changed
+        assert all(x.corrected is None for x in mentions if x.original == exact)
+
+
+def test_the_document_decides_regan_or_reagan(corrector: NameCorrector) -> None:
+    (m,) = [m for m in find(corrector, "Donald Regan said. Reggan agreed")
+            if m.original == "Reggan"]
+    assert (m.corrected, m.entity_id) == ("Regan", "regan-donald")
+    (m,) = [m for m in find(corrector, "Ronald Reagan said. Reggan agreed")
+            if m.original == "Reggan"]
+    assert (m.corrected, m.entity_id) == ("Reagan", "reagan-ronald")
+
+
+def test_a_short_slip_one_confusion_from_a_word_is_only_for_review(
+    corrector: NameCorrector,
+) -> None:
+    # "Bater" is Baker with one slip, or "hater" read with b for h: review, never corrected
+    (m,) = [m for m in find(corrector, "James Baker met. Bater said") if m.original == "Bater"]
+    assert m.review and m.corrected is None
+
+
 def test_numbers_and_markings_are_not_candidates(corrector: NameCorrector) -> None:
     assert find(corrector, "NLRR FOI 714/5 #8479 BY AI NARA DATE 11/29/07 DECL: OADR") == []
 
@@ -572,6 +677,17 @@ def test_injector_is_deterministic_and_injects_every_kind() -> None:
     assert {"length", "compound", "short", "glued"} <= ops  # Names II
     assert any(not e.on_name for d in docs for e in d.events)  # ordinary words damaged too
     assert all(len(p.read_text().split()) >= 300 for p in paths)
+
+
+def test_injector_short_slips_with_and_without_support() -> None:
+    from corpus.evaluate import CORPUS_GAZETTEER, damaged_corpus
+
+    docs = damaged_corpus(CORPUS_GAZETTEER, (0, 1), "short")
+    events = [e for d in docs for e in d.events if e.on_name]
+    assert {e.op for e in events} == {"short", "short-bare"}
+    assert sum(e.op == "short" for e in events) >= 20
+    # acronyms the gazetteer writes in capitals get no slip ("NARO" could be any other)
+    assert not [e for e in events if e.clean.strip(".,;:()") in {"NATO", "USSR", "SALT"}]
 
 
 # -- Names II: compounds, length-changing confusions, glued s, dates, names to add ---------

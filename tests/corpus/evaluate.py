@@ -16,12 +16,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from corpus.inject import Injected, Token, corpus
+from corpus.inject import NAME_OPS, Injected, Token, corpus
 from pipeline.correction import NameCorrector, affixes, english_words, protected_words, span
 from pipeline.gazetteer import Gazetteer
 from pipeline.model import Mention, Page, WordRef
 
 CORPUS_GAZETTEER = Path(__file__).resolve().parent / "gazetteer.csv"
+#: Kinds of damage whose right outcome is review, not a correction (a short name with one
+#: slip and no support in its document): counted apart from recall, as the share sent for
+#: review or corrected right.
+REVIEW_EXPECTED = frozenset({"short-bare"})
 
 
 @dataclass
@@ -61,6 +65,15 @@ class Result:
         out = []
         for op in sorted(self.cases):
             events, fixed, corrections, right, reviewed = self.cases[op]
+            if op in REVIEW_EXPECTED:
+                handled = f"{(fixed + reviewed) / events:.4f}" if events else "  -   "
+                precision = f"{right / corrections:.4f}" if corrections else "  -   "
+                out.append(
+                    f"  {op:<17} review expected: sent for review {reviewed}, corrected "
+                    f"right {fixed}, of {events}: {handled}  precision {precision} "
+                    f"({right}/{corrections})"
+                )
+                continue
             recall = f"{fixed / events:.4f}" if events else "  -   "
             precision = f"{right / corrections:.4f}" if corrections else "  -   "
             out.append(
@@ -71,8 +84,9 @@ class Result:
 
     def case_ok(self, recall: float, precision: float) -> bool:
         """Every kind of damage meets the goals (a kind with no events has no recall)."""
-        for events, fixed, corrections, right, _reviewed in self.cases.values():
-            if events and fixed / events < recall:
+        for op, (events, fixed, corrections, right, reviewed) in self.cases.items():
+            done = fixed + reviewed if op in REVIEW_EXPECTED else fixed
+            if events and done / events < recall:
                 return False
             if corrections and right / corrections < precision:
                 return False
@@ -177,6 +191,19 @@ def evaluate(corrector: NameCorrector, documents: Sequence[Injected]) -> Result:
             if not event.on_name:
                 result.word_events += 1
                 continue
+            if event.op in REVIEW_EXPECTED:
+                counts = result.case(event.op)
+                counts[0] += 1
+                need = set(event.refs)
+                if any(need <= s for s in right_spans):
+                    counts[1] += 1
+                elif any(need & s for s in reviewed_spans):
+                    counts[4] += 1
+                else:
+                    result.missed.append(
+                        f"{doc.name}: {event.op} {event.clean!r} -> {event.damaged!r}"
+                    )
+                continue
             if not event.needs_correction:
                 result.hyphen_only += 1
                 continue
@@ -255,6 +282,17 @@ def oracle(
     gazetteer: Gazetteer,
 ) -> tuple[Callable[[str], bool], Callable[[str], bool], Callable[[str], str | None]]:
     """``is_form``, ``is_word`` and ``entity_of`` for the injector, from a gazetteer."""
+    is_form, is_word, entity_of, _is_acronym = oracle_with_acronyms(gazetteer)
+    return is_form, is_word, entity_of
+
+
+def oracle_with_acronyms(
+    gazetteer: Gazetteer,
+) -> tuple[
+    Callable[[str], bool], Callable[[str], bool], Callable[[str], str | None],
+    Callable[[str], bool],
+]:
+    """:func:`oracle` and ``is_acronym``: a form the gazetteer writes in capitals ("NATO")."""
     forms = {form for form, _e in gazetteer.all_forms()}
     upper = {form.upper() for form in forms}
     guard = protected_words(forms)
@@ -272,12 +310,31 @@ def oracle(
         ids = {e.id for e in found}
         return ids.pop() if len(ids) == 1 else None
 
-    return is_form, is_word, entity_of
+    acronyms = {form for form in forms if form.isupper() and form.isalpha()}
+
+    def is_acronym(text: str) -> bool:
+        return text in acronyms
+
+    return is_form, is_word, entity_of, is_acronym
 
 
 @lru_cache(maxsize=4)
-def damaged_corpus(gazetteer_path: Path, seeds: tuple[int, ...]) -> list[Injected]:
-    """The memos damaged with ``seeds``, truth from the gazetteer at ``gazetteer_path``."""
+def damaged_corpus(
+    gazetteer_path: Path, seeds: tuple[int, ...], focus: str | None = None
+) -> list[Injected]:
+    """The memos damaged with ``seeds``, truth from the gazetteer at ``gazetteer_path``.
+
+    ``focus``: one kind of damage to names alone (a name of ``NAME_OPS``), for a large
+    sample of it; the ordinary words are damaged as usual.
+    """
     gazetteer = Gazetteer.load([gazetteer_path])
-    is_form, is_word, entity_of = oracle(gazetteer)
-    return corpus(seeds=seeds, is_form=is_form, is_word=is_word, entity_of=entity_of)
+    is_form, is_word, entity_of, is_acronym = oracle_with_acronyms(gazetteer)
+    name_ops = None
+    if focus is not None:
+        if focus not in NAME_OPS:
+            raise ValueError(f"unknown kind of damage {focus!r}; one of {', '.join(NAME_OPS)}")
+        name_ops = {focus: 1.0}
+    return corpus(
+        seeds=seeds, is_form=is_form, is_word=is_word, entity_of=entity_of,
+        is_acronym=is_acronym, name_ops=name_ops,
+    )
