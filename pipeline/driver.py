@@ -24,6 +24,7 @@ from pipeline.exceptions import ExitCode, OutputNotWritable, OutputPathBlocked
 from pipeline.executors import Executor, ending_signals, make_executor
 from pipeline.gazetteer import Gazetteer
 from pipeline.model import DocumentMeta, InputKind, Page
+from pipeline.ocr import ImageReading
 from pipeline.options import Options
 from pipeline.progress import Progress
 from pipeline.publication import processing_day
@@ -36,6 +37,7 @@ from pipeline.worker import (
     ReadTask,
     Settings,
     assemble_task,
+    begin_reading,
     collect,
     read_task,
 )
@@ -151,9 +153,14 @@ def _run(
                 # Never more workers than there are sources to read: -j 64 for three memos
                 # starts three.
                 jobs = min(options.jobs, sum(len(d.pages) for d in todo))
+                # The first pages are read while the workers start: set-up and fork take a
+                # second, with a core idle but for them.
+                head = (_head_start(todo, metas, settings, jobs)
+                        if options.executor == "process" and jobs > 1 else None)
                 with make_executor(options.executor, settings, jobs, options.scheduler,
                                    gazetteer) as executor:
-                    for done in _schedule(executor, todo, planned, settings, metas, progress):
+                    for done in _schedule(executor, todo, planned, settings, metas, progress,
+                                          head):
                         entry = _finish_safely(done, out, entries[done.doc.id].fingerprint)
                         if entry.status == "failed":
                             _set_aside_stale(out, done.doc, entry)
@@ -341,6 +348,55 @@ def _group_size(images_left: int, slots: int) -> int:
     return max(1, min(GROUP_PAGES, -(-images_left // (2 * slots))))
 
 
+@dataclass
+class _Head:
+    """The batch's first sources, their Tesseract started in this process before the pool."""
+
+    items: list[tuple[int, int]]  # (document, source)
+    begun: ImageReading
+
+
+def _next_items(documents: list[sources.DocumentSource], sources_left: deque[tuple[int, int]],
+                images_left: int, slots: int) -> list[tuple[int, int]]:
+    """The sources of the next read task, taken from `sources_left` (a group of page images)."""
+    items = [sources_left.popleft()]
+    if documents[items[0][0]].kind is not InputKind.text:
+        size = _group_size(images_left, slots)
+        while (len(items) < size and sources_left
+               and documents[sources_left[0][0]].kind is not InputKind.text):
+            items.append(sources_left.popleft())
+    return items
+
+
+def _all_sources(documents: list[sources.DocumentSource]) -> deque[tuple[int, int]]:
+    return deque((d, t) for d, doc in enumerate(documents) for t in range(len(doc.pages)))
+
+
+def _images(documents: list[sources.DocumentSource]) -> int:
+    return sum(len(doc.pages) for doc in documents if doc.kind is not InputKind.text)
+
+
+def _read_tasks(documents: list[sources.DocumentSource], metas: dict[str, DocumentMeta],
+                items: list[tuple[int, int]]) -> list[ReadTask]:
+    """A read task's sources; a document of one source is read and assembled in one go."""
+    return [ReadTask(documents[d].pages[t],
+                     metas[documents[d].id] if len(documents[d].pages) == 1 else None)
+            for d, t in items]
+
+
+def _head_start(documents: list[sources.DocumentSource], metas: dict[str, DocumentMeta],
+                settings: Settings, slots: int) -> _Head | None:
+    """The first read task's page images made ready and handed to Tesseract, here and now.
+
+    None when the batch begins with a text file (nothing to overlap) or nothing could start.
+    """
+    items = _next_items(documents, _all_sources(documents), _images(documents), slots)
+    if documents[items[0][0]].kind is InputKind.text:
+        return None
+    begun = begin_reading(settings, _read_tasks(documents, metas, items))
+    return _Head(items, begun) if begun is not None else None
+
+
 def _schedule(
     executor: Executor,
     documents: list[sources.DocumentSource],
@@ -348,6 +404,7 @@ def _schedule(
     settings: Settings,
     metas: dict[str, DocumentMeta],
     progress: Progress,
+    head: _Head | None = None,
 ) -> Iterator[_Done]:
     """Run read tasks across documents on every slot; assemble each document once it is read.
 
@@ -361,10 +418,10 @@ def _schedule(
     Tasks never raise; a future that does lost its worker (killed, out of memory, crashed),
     and with it every task in flight on a process pool. Their sources are read again one at
     a time once the others are in: the one that fails on its own is the cause and fails its
-    page.
+    page. The `head` task, begun before the pool, is finished in this process (run_here).
     """
-    sources_left = deque((d, t) for d, doc in enumerate(documents) for t in range(len(doc.pages)))
-    images_left = sum(len(doc.pages) for doc in documents if doc.kind is not InputKind.text)
+    sources_left = _all_sources(documents)
+    images_left = _images(documents)
     limit = executor.slots * IN_FLIGHT_PER_SLOT
     in_flight: dict[object, _Job] = {}
     results: dict[int, list[OcrResult | None]] = {}
@@ -373,14 +430,19 @@ def _schedule(
     # several documents at once)
 
     def read_job(items: list[tuple[int, int]]) -> _Job:
-        tasks = []
-        for d, t in items:
-            doc = documents[d]
-            whole = len(doc.pages) == 1
-            if not whole:
-                results.setdefault(d, [None] * len(doc.pages))
-            tasks.append(ReadTask(doc.pages[t], metas[doc.id] if whole else None))
+        for d, _ in items:
+            if len(documents[d].pages) > 1:
+                results.setdefault(d, [None] * len(documents[d].pages))
+        tasks = _read_tasks(documents, metas, items)
         return _Job((read_task, settings, tasks), items, tasks)
+
+    if head is not None:
+        for _ in head.items:  # the first sources, taken as _head_start took them
+            sources_left.popleft()
+        images_left -= len(head.items)
+        job = read_job(head.items)
+        job.call = (read_task, settings, job.tasks, head.begun)
+        in_flight[executor.run_here(*job.call)] = job
 
     def read_in(d: int, t: int, value: OcrResult | DocumentResult) -> _Done | _Job | None:
         """A source's result: a document done, a document to assemble, or more to wait for."""
@@ -411,12 +473,8 @@ def _schedule(
             job = assemblies.popleft()
             in_flight[executor.submit(*job.call)] = job
         while sources_left and not again and not assemblies and len(in_flight) < limit:
-            items = [sources_left.popleft()]
+            items = _next_items(documents, sources_left, images_left, executor.slots)
             if documents[items[0][0]].kind is not InputKind.text:
-                size = _group_size(images_left, executor.slots)
-                while (len(items) < size and sources_left
-                       and documents[sources_left[0][0]].kind is not InputKind.text):
-                    items.append(sources_left.popleft())
                 images_left -= len(items)
             job = read_job(items)
             in_flight[executor.submit(*job.call)] = job

@@ -43,6 +43,10 @@ class Executor(ABC):
     def wait_any(self, futures: Iterable[Any]) -> set[Any]:
         """Block until at least one future is done; return the done ones."""
 
+    def run_here(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Start fn(*args) in this process, beside the workers; a future like submit's."""
+        return self.submit(fn, *args)
+
     def close(self) -> None:  # noqa: B027 (most executors have nothing to release)
         """Release workers."""
 
@@ -89,6 +93,7 @@ class ProcessExecutor(Executor):
     def __init__(self, settings: Settings, jobs: int, gazetteer: Gazetteer | None = None) -> None:
         self.settings = settings
         self.slots = jobs
+        self._here: cf.ThreadPoolExecutor | None = None
         self.start_method = _start_method()
         if self.start_method == "fork":
             # Built once here and shared: the workers start with every module imported.
@@ -126,7 +131,15 @@ class ProcessExecutor(Executor):
         done, _ = cf.wait(list(futures), return_when=cf.FIRST_COMPLETED)
         return set(done)
 
+    def run_here(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
+        """In a thread of the parent (the pages the driver began to read before the pool)."""
+        if self._here is None:
+            self._here = cf.ThreadPoolExecutor(1, thread_name_prefix="tei-pipeline-here")
+        return self._here.submit(fn, *args)
+
     def close(self) -> None:
+        if self._here is not None:
+            self._here.shutdown(wait=True, cancel_futures=True)
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 

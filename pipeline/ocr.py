@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
 import time
 import traceback
@@ -59,56 +60,104 @@ def read_images(
     side or upside down is turned upright and read again (`orientation`). Never raises for a
     page: its ``error`` is set (a gap). The same runs write what `renderers` ask for (ALTO,
     hOCR, PDF: tesseract.RENDERERS) into each page.
+
+    `while_reading` is called once while the first Tesseract run reads, in this process: the
+    caller's own set-up then costs no time, Tesseract working meanwhile on another core.
     """
-    pages = [Page(number=s.index + 1, source=s) for s in page_sources]
-    with tempfile.TemporaryDirectory(prefix="tei-pipeline-", dir=tesseract.scratch()) as tmp:
+    return ImageReading(page_sources, lang=lang, timeout=timeout,
+                        renderers=renderers).finish(while_reading)
+
+
+class ImageReading:
+    """Page images being read (`read_images`): made ready, their first Tesseract run started.
+
+    `finish()` waits for it, runs the others and gives the pages. Between the two this process
+    is free: the driver starts its workers then, the first pages already being read.
+    """
+
+    def __init__(
+        self, page_sources: Sequence[PageSource], *, lang: str, timeout: float | None,
+        renderers: frozenset[str] = frozenset(),
+    ) -> None:
+        self.lang, self.timeout, self.renderers = lang, timeout, renderers
+        self.pages = [Page(number=s.index + 1, source=s) for s in page_sources]
+        self._folder = Path(tempfile.mkdtemp(prefix="tei-pipeline-", dir=tesseract.scratch()))
         ready: dict[tuple[float | None, bool], list[_Prepared]] = {}
-        for n, page in enumerate(pages):
+        for n, page in enumerate(self.pages):
             started = time.perf_counter()
             try:
-                prepared = _prepare(page, Path(tmp) / f"page-{n}.pnm")
+                prepared = _prepare(page, self._folder / f"page-{n}.pnm")
                 ready.setdefault((prepared.dpi, prepared.negative), []).append(prepared)
             except (InputError, OcrFailed) as e:
                 _failed(page, e.message)
             except OSError as e:  # the file went away
                 _failed(page, f"cannot read file: {e.strerror or e}")
             page.seconds = time.perf_counter() - started
-        for (dpi, negative), group in ready.items():
-            started = time.perf_counter()
-            results: Sequence[tesseract.Reading | None]
-            try:
-                running = tesseract.start_pages(
-                    [p.path for p in group], lang=lang, timeout=timeout, dpi=dpi,
-                    renderers=renderers, negative=negative)
+        self._groups = list(ready.items())
+        self._first: tesseract.Running | OcrFailed | None = None
+        self._started = time.perf_counter()
+        if self._groups:
+            self._first = self._start(*self._groups[0])
+
+    def _start(
+        self, key: tuple[float | None, bool], group: list[_Prepared]
+    ) -> tesseract.Running | OcrFailed:
+        dpi, negative = key
+        try:
+            return tesseract.start_pages(
+                [p.path for p in group], lang=self.lang, timeout=self.timeout, dpi=dpi,
+                renderers=self.renderers, negative=negative)
+        except OcrFailed as e:
+            return e
+
+    def finish(self, while_reading: Callable[[], None] | None = None) -> list[Page]:
+        """The pages read (module docstring of read_images); the folder removed."""
+        try:
+            for k, ((dpi, negative), group) in enumerate(self._groups):
+                running = self._first if k == 0 else self._start((dpi, negative), group)
+                started = self._started if k == 0 else time.perf_counter()
                 if while_reading is not None:
                     aside = time.perf_counter()
                     _call_aside(while_reading)
                     while_reading = None
                     started += time.perf_counter() - aside  # not the pages' time
-                results = running.readings()
-            except OcrFailed as e:
-                if len(group) == 1:
-                    _failed(group[0].page, e.message)
-                    continue
-                log.debug("a Tesseract run over %d pages failed (%s); reading them one by one",
-                          len(group), e.message)
-                results = [_alone(p, lang=lang, timeout=timeout, renderers=renderers)
-                           for p in group]
-            share = (time.perf_counter() - started) / len(group)
-            for n, (prepared, reading) in enumerate(zip(group, results, strict=True)):
-                page = prepared.page
-                page.seconds += share
-                if reading is None:
-                    continue
-                if not orientation.upright(reading.lines):
-                    again = time.perf_counter()
-                    prepared, reading = _turned(
-                        prepared, reading, Path(tmp) / f"turned-{dpi}-{n}.pnm",
-                        lang=lang, timeout=timeout, renderers=renderers)
-                    page.seconds += time.perf_counter() - again
-                page.alto, page.hocr, page.pdf = reading.alto, reading.hocr, reading.pdf
-                page.lines = _finish(prepared, reading.lines)
-    return pages
+                self._read_group(dpi, group, running, started)
+        finally:
+            shutil.rmtree(self._folder, ignore_errors=True)
+        return self.pages
+
+    def _read_group(
+        self, dpi: float | None, group: list[_Prepared],
+        running: tesseract.Running | OcrFailed | None, started: float,
+    ) -> None:
+        lang, timeout, renderers = self.lang, self.timeout, self.renderers
+        results: Sequence[tesseract.Reading | None]
+        try:
+            if not isinstance(running, tesseract.Running):
+                raise running or OcrFailed("tesseract was not started")
+            results = running.readings()
+        except OcrFailed as e:
+            if len(group) == 1:
+                _failed(group[0].page, e.message)
+                return
+            log.debug("a Tesseract run over %d pages failed (%s); reading them one by one",
+                      len(group), e.message)
+            results = [_alone(p, lang=lang, timeout=timeout, renderers=renderers)
+                       for p in group]
+        share = (time.perf_counter() - started) / len(group)
+        for n, (prepared, reading) in enumerate(zip(group, results, strict=True)):
+            page = prepared.page
+            page.seconds += share
+            if reading is None:
+                continue
+            if not orientation.upright(reading.lines):
+                again = time.perf_counter()
+                prepared, reading = _turned(
+                    prepared, reading, self._folder / f"turned-{dpi}-{n}.pnm",
+                    lang=lang, timeout=timeout, renderers=renderers)
+                page.seconds += time.perf_counter() - again
+            page.alto, page.hocr, page.pdf = reading.alto, reading.hocr, reading.pdf
+            page.lines = _finish(prepared, reading.lines)
 
 
 def _call_aside(task: Callable[[], None]) -> None:

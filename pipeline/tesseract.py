@@ -8,6 +8,7 @@ import os
 import re
 import select
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -18,7 +19,13 @@ from pathlib import Path
 import pytesseract
 from pytesseract import TesseractError, TesseractNotFoundError
 
-from pipeline.exceptions import MissingDependency, OcrFailed, TesseractNotFound, UsageError
+from pipeline.exceptions import (
+    Interrupted,
+    MissingDependency,
+    OcrFailed,
+    TesseractNotFound,
+    UsageError,
+)
 from pipeline.model import Box, Line, Word
 
 log = logging.getLogger(__name__)
@@ -232,6 +239,8 @@ class Running:
             process.wait()
             raise
         base = self._base
+        if code == -signal.SIGINT:  # Ctrl-C reached Tesseract with the whole batch: no page fault
+            raise Interrupted("SIGINT")
         if code != 0:
             errors = (_read_bytes(f"{base}.err") or b"").decode("utf-8", "replace")
             for line in errors.splitlines():

@@ -176,13 +176,17 @@ class ReadTask:
     meta: DocumentMeta | None = None
 
 
-def read_task(settings: Settings, tasks: list[ReadTask]) -> list[OcrResult | DocumentResult]:
+def read_task(
+    settings: Settings, tasks: list[ReadTask], begun: ocr.ImageReading | None = None,
+) -> list[OcrResult | DocumentResult]:
     """Read the tasks' sources and assemble the one-source documents; never raises.
 
-    The page images go to Tesseract together (ocr.read_images). One result per task, in order.
+    The page images go to Tesseract together (ocr.read_images), or were started by
+    begin_reading (`begun`). One result per task, in order.
     """
     results: list[OcrResult | DocumentResult] = []
-    for task, read in zip(tasks, _read_all(settings, [t.source for t in tasks]), strict=True):
+    read_all = _read_all(settings, [t.source for t in tasks], begun)
+    for task, read in zip(tasks, read_all, strict=True):
         if task.meta is None:
             results.append(read)
             continue
@@ -207,16 +211,35 @@ def warm_up(settings: Settings) -> None:
         import iiif_prezi3  # noqa: F401 (imported now, used by the assembly's iiif.manifest)
 
 
-def _read_all(settings: Settings, page_sources: list[PageSource]) -> list[OcrResult]:
+def begin_reading(settings: Settings, tasks: list[ReadTask]) -> ocr.ImageReading | None:
+    """The tasks' page images made ready and their Tesseract started; read_task finishes them.
+
+    None when there is no image to read, or a bug stopped it (read_task then reads them).
+    """
+    images = [t.source for t in tasks if t.source.kind is not InputKind.text]
+    if not images:
+        return None
+    use_settings(settings)
+    try:
+        return ocr.ImageReading(images, lang=settings.lang, timeout=settings.page_timeout,
+                                renderers=settings.renderers)
+    except Exception:
+        log.debug("internal error starting to read pages: %s", traceback.format_exc())
+        return None
+
+
+def _read_all(
+    settings: Settings, page_sources: list[PageSource], begun: ocr.ImageReading | None = None,
+) -> list[OcrResult]:
     tesseract.configure()
     images = [n for n, s in enumerate(page_sources) if s.kind is not InputKind.text]
     together: dict[int, Page] = {}  # the image pages read together, by their place
-    if len(images) > 1:
+    if len(images) > 1 or begun is not None:
         try:
-            read = ocr.read_images([page_sources[n] for n in images], lang=settings.lang,
-                                   timeout=settings.page_timeout,
-                                   renderers=settings.renderers,
-                                   while_reading=lambda: warm_up(settings))
+            reading = begun or ocr.ImageReading(
+                [page_sources[n] for n in images], lang=settings.lang,
+                timeout=settings.page_timeout, renderers=settings.renderers)
+            read = reading.finish(while_reading=lambda: warm_up(settings))
             together = dict(zip(images, read, strict=True))
         except Exception:  # a bug on one page must not fail the others: read them one by one
             log.debug("internal error on a group of pages: %s", traceback.format_exc())

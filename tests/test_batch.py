@@ -358,7 +358,7 @@ class ShuffledExecutor(Executor):
         return {future}
 
 
-def fake_read_all(settings: worker.Settings, sources: list[PageSource]) -> list:
+def fake_read_all(settings: worker.Settings, sources: list[PageSource], begun=None) -> list:
     return [worker.OcrResult([Page(number=s.index + 1, source=s, lines=[])]) for s in sources]
 
 

@@ -187,3 +187,35 @@ def test_a_negative_page_is_read(tmp_path: Path) -> None:
                             lang="eng", timeout=60)
     assert [w.text for line in pages[0].lines for w in line.words] == [
         "Ambassador", "Dubinin", "said"]
+
+
+@pytest.mark.slow
+def test_the_first_pages_are_read_while_the_workers_start(tmp_path: Path) -> None:
+    """With a pool, the parent starts the first pages' Tesseract before forking the workers.
+
+    Every page is read once and the batch is whole: the parent's pages go with the others.
+    """
+    log = tmp_path / "parents.log"
+    cmd = fake_tesseract(tmp_path, f'echo "$PPID $1" >> {log}; exec tesseract "$@"')
+    memo = tmp_path / "in" / "memo"
+    memo.mkdir(parents=True)
+    for n in range(5):
+        line_image(f"Ambassador Dubinin said {n}").save(memo / f"page-{n}.png", dpi=(300, 300))
+    single = tmp_path / "in" / "single.png"
+    line_image("Secretary Shultz replied").save(single, dpi=(300, 300))
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TESSERACT_CMD": cmd}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "run", str(memo), str(single), "-o",
+         str(tmp_path / "out"), "-j", "2", "-q"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    runs = [line.split(" ", 1) for line in log.read_text().splitlines()]
+    parents = {int(parent) for parent, what in runs if not what.startswith("-")}
+    assert proc.pid in parents  # the run's own process read the first pages
+    assert len(parents) >= 2  # and a worker the others
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert [d["status"] for d in report["documents"]] == ["ok", "ok"]
+    assert sorted(d["pages"] for d in report["documents"]) == [1, 5]
+    text = (tmp_path / "out" / "memo.xml").read_text()
+    assert all(f"said {n}" in text for n in range(5))
