@@ -157,8 +157,14 @@ def _run(
                 # second, with a core idle but for them.
                 head = (_head_start(todo, metas, settings, jobs)
                         if options.executor == "process" and jobs > 1 else None)
-                with make_executor(options.executor, settings, jobs, options.scheduler,
-                                   gazetteer) as executor:
+                try:
+                    executor = make_executor(options.executor, settings, jobs,
+                                             options.scheduler, gazetteer)
+                except BaseException:  # no pool: the pages begun here are not left running
+                    if head is not None:
+                        head.begun.stop()
+                    raise
+                with executor:
                     for done in _schedule(executor, todo, planned, settings, metas, progress,
                                           head):
                         entry = _finish_safely(done, out, entries[done.doc.id].fingerprint)

@@ -110,6 +110,12 @@ class ImageReading:
         except OcrFailed as e:
             return e
 
+    def stop(self) -> None:
+        """Give up: the Tesseract run started is stopped, the folder removed."""
+        if isinstance(self._first, tesseract.Running):
+            self._first.stop()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
     def finish(self, while_reading: Callable[[], None] | None = None) -> list[Page]:
         """The pages read (module docstring of read_images); the folder removed."""
         try:

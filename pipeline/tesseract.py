@@ -209,6 +209,13 @@ class Running:
         if self._error is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
 
+    def stop(self) -> None:
+        """End the run unread (its reader gave up): the process stopped, its folder removed."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
     def readings(self) -> list[Reading]:
         """Wait for the run; the reading of each page, in order."""
         # lxml's ALTO splitting: imported while Tesseract reads (worker.warm_up), not before

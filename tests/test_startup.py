@@ -219,3 +219,24 @@ def test_the_first_pages_are_read_while_the_workers_start(tmp_path: Path) -> Non
     assert sorted(d["pages"] for d in report["documents"]) == [1, 5]
     text = (tmp_path / "out" / "memo.xml").read_text()
     assert all(f"said {n}" in text for n in range(5))
+
+
+def test_pages_begun_before_a_pool_that_cannot_start_are_not_left_running(
+    tmp_path: Path, monkeypatch
+) -> None:
+    cmd = fake_tesseract(tmp_path, "sleep 30")
+    monkeypatch.setenv("TESSERACT_CMD", cmd)
+    memo = tmp_path / "memo"
+    memo.mkdir()
+    for n in range(3):
+        line_image("Ambassador Dubinin said").save(memo / f"page-{n}.png", dpi=(300, 300))
+
+    def no_pool(*args: object, **kwargs: object) -> None:
+        running = [c for c in map(_command, executors.children()) if "fake-tesseract" in c]
+        assert running, "the first pages were not begun before the pool"
+        raise OSError("cannot start worker processes")
+
+    monkeypatch.setattr(driver, "make_executor", no_pool)
+    with pytest.raises(OSError, match="cannot start worker processes"):
+        run_batch([memo], tmp_path / "out", executor="process", jobs=2)
+    assert not [pid for pid in executors.children() if "fake-tesseract" in _command(pid)]
