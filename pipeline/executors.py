@@ -108,12 +108,19 @@ class ProcessExecutor(Executor):
             # Imported once in the fork server, not once per worker (takes effect when the
             # server starts, that is on the first pool of this process).
             mp_context.set_forkserver_preload(["pipeline.worker"])
-        return cf.ProcessPoolExecutor(
+        pool = cf.ProcessPoolExecutor(
             max_workers=self.slots,
             mp_context=mp_context,
             initializer=_init_process_worker,
             initargs=(self.settings,),
         )
+        if self.start_method == "fork":
+            # A forking pool starts its workers at its first task: that is now, while this
+            # process runs no thread of its own. Forked later, beside the thread that reads
+            # the first pages (run_here), a worker could inherit a lock that thread held (one
+            # of lxml's, in the ALTO split) and wait for it for ever.
+            pool.submit(os.getpid)
+        return pool
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -143,7 +144,7 @@ def test_tmpdir_set_by_the_user_is_where_the_run_folder_goes(tmp_path: Path, mon
 
 
 @pytest.mark.slow
-def test_every_tesseract_runs_one_thread_even_a_lone_page_s(tmp_path: Path, monkeypatch) -> None:
+def test_every_tesseract_runs_one_thread_even_a_lone_page_s(tmp_path: Path, use_cmd) -> None:
     """One thread a Tesseract, whatever the batch.
 
     Its OpenMP threads, given an idle core, read one page 12% sooner, and any other program on
@@ -151,8 +152,7 @@ def test_every_tesseract_runs_one_thread_even_a_lone_page_s(tmp_path: Path, monk
     waiting alike).
     """
     log = tmp_path / "threads.log"
-    cmd = fake_tesseract(tmp_path, f'echo "$OMP_THREAD_LIMIT" >> {log}; exec tesseract "$@"')
-    monkeypatch.setenv("TESSERACT_CMD", cmd)
+    use_cmd(fake_tesseract(tmp_path, f'echo "$OMP_THREAD_LIMIT" >> {log}; exec tesseract "$@"'))
     for count in (1, 2):
         folder = tmp_path / f"memo-{count}"
         folder.mkdir()
@@ -207,8 +207,14 @@ def test_the_first_pages_are_read_while_the_workers_start(tmp_path: Path) -> Non
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "run", str(memo), str(single), "-o",
          str(tmp_path / "out"), "-j", "2", "-q"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _, err = proc.communicate(timeout=300)
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)
+    try:
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:  # hung: a failure, and no batch left behind
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     assert proc.returncode == 0, err
     runs = [line.split(" ", 1) for line in log.read_text().splitlines()]
     parents = {int(parent) for parent, what in runs if not what.startswith("-")}
@@ -222,10 +228,9 @@ def test_the_first_pages_are_read_while_the_workers_start(tmp_path: Path) -> Non
 
 
 def test_pages_begun_before_a_pool_that_cannot_start_are_not_left_running(
-    tmp_path: Path, monkeypatch
+    tmp_path: Path, monkeypatch, use_cmd
 ) -> None:
-    cmd = fake_tesseract(tmp_path, "sleep 30")
-    monkeypatch.setenv("TESSERACT_CMD", cmd)
+    use_cmd(fake_tesseract(tmp_path, "sleep 30"))
     memo = tmp_path / "memo"
     memo.mkdir()
     for n in range(3):
