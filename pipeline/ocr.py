@@ -94,25 +94,20 @@ class ImageReading:
                 _failed(page, f"cannot read file: {e.strerror or e}")
             page.seconds = time.perf_counter() - started
         self._groups = list(ready.items())
-        self._first: tesseract.Running | OcrFailed | None = None
         self._started = time.perf_counter()
-        if self._groups:
-            self._first = self._start(*self._groups[0])
+        self._first = self._start(*self._groups[0]) if self._groups else None
 
     def _start(
         self, key: tuple[float | None, bool], group: list[_Prepared]
-    ) -> tesseract.Running | OcrFailed:
+    ) -> tesseract.Running:
         dpi, negative = key
-        try:
-            return tesseract.start_pages(
-                [p.path for p in group], lang=self.lang, timeout=self.timeout, dpi=dpi,
-                renderers=self.renderers, negative=negative)
-        except OcrFailed as e:
-            return e
+        return tesseract.start_pages(
+            [p.path for p in group], lang=self.lang, timeout=self.timeout, dpi=dpi,
+            renderers=self.renderers, negative=negative)
 
     def stop(self) -> None:
         """Give up: the Tesseract run started is stopped, the folder removed."""
-        if isinstance(self._first, tesseract.Running):
+        if self._first is not None:
             self._first.stop()
         shutil.rmtree(self._folder, ignore_errors=True)
 
@@ -120,7 +115,8 @@ class ImageReading:
         """The pages read (module docstring of read_images); the folder removed."""
         try:
             for k, ((dpi, negative), group) in enumerate(self._groups):
-                running = self._first if k == 0 else self._start((dpi, negative), group)
+                running = (self._first if k == 0 and self._first is not None
+                           else self._start((dpi, negative), group))
                 started = self._started if k == 0 else time.perf_counter()
                 if while_reading is not None:
                     aside = time.perf_counter()
@@ -133,14 +129,12 @@ class ImageReading:
         return self.pages
 
     def _read_group(
-        self, dpi: float | None, group: list[_Prepared],
-        running: tesseract.Running | OcrFailed | None, started: float,
+        self, dpi: float | None, group: list[_Prepared], running: tesseract.Running,
+        started: float,
     ) -> None:
         lang, timeout, renderers = self.lang, self.timeout, self.renderers
         results: Sequence[tesseract.Reading | None]
         try:
-            if not isinstance(running, tesseract.Running):
-                raise running or OcrFailed("tesseract was not started")
             results = running.readings()
         except OcrFailed as e:
             if len(group) == 1:
@@ -280,13 +274,15 @@ DARK_PAGE = 0.5  # a page with more of its pixels dark than this is a negative
 
 def mostly_dark(image: Image.Image) -> bool:
     """More than half the page is dark: a photographic negative, its text white on black."""
+    cut = 128  # a 1-bit page: 0 is ink, 255 paper
     if image.mode != "1":
         grey = image if image.mode == "L" else image.convert("L")
         # a quarter of the size tells as well, sixteen times sooner
         image = grey.reduce(4) if min(grey.size) >= 16 else grey
+        cut = strike.ink_threshold(image)  # the ink and paper of this page, as elsewhere
     counts = image.histogram()[:256]
     total = sum(counts)
-    return total > 0 and sum(counts[:128]) > DARK_PAGE * total
+    return total > 0 and sum(counts[:cut]) > DARK_PAGE * total
 
 
 def _alone(

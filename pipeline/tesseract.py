@@ -129,7 +129,7 @@ def read(
     text size ("Estimating resolution as 409" on a 300 dpi page) and reads the page worse.
     `negative`: the page is mostly dark, its text may be white on black (see _config).
     """
-    return Running(image, 1, lang=lang, timeout=timeout, config=_config(psm, dpi, negative),
+    return Running([image], lang=lang, timeout=timeout, config=_config(psm, dpi, negative),
                    renderers=renderers).readings()[0]
 
 
@@ -157,14 +157,8 @@ def start_pages(
     given `timeout` seconds per page. Meanwhile this process is free: a worker builds what
     it needs after the OCR while Tesseract reads.
     """
-    config = _config(None, dpi, negative)
-    if len(images) == 1:
-        return Running(images[0], 1, lang=lang, timeout=timeout, config=config,
-                       renderers=renderers)
-    if any("\n" in i or "\r" in i for i in images):
-        raise OcrFailed("a page file's name holds a line break: read it on its own")
-    return Running(None, len(images), lang=lang, timeout=timeout, config=config,
-                   renderers=renderers, listing=images)
+    return Running(images, lang=lang, timeout=timeout, config=_config(None, dpi, negative),
+                   renderers=renderers)
 
 
 class Running:
@@ -172,27 +166,31 @@ class Running:
 
     Started at once; `readings()` waits for it and parses what it wrote. The word table
     (TSV) always, and from the same run what `renderers` ask for. Failures are OcrFailed
-    (TesseractNotFound when the program is missing), raised by `readings()`; the folder is
-    removed either way.
+    (TesseractNotFound when the program is missing), raised by `readings()`, never by the
+    start; the folder is removed either way.
     """
 
     def __init__(
-        self, image: str | None, count: int, *, lang: str, timeout: float | None,
-        config: str, renderers: frozenset[str] = frozenset(),
-        listing: Sequence[str] = (),
+        self, images: Sequence[str], *, lang: str, timeout: float | None, config: str,
+        renderers: frozenset[str] = frozenset(),
     ) -> None:
-        self.count = count
-        self.timeout = timeout and timeout * count
+        self.count = len(images)
+        self.timeout = timeout and timeout * self.count
         self._folder = tempfile.mkdtemp(prefix="tei-pipeline-", dir=_scratch)
         self._base = str(Path(self._folder) / "out")
         self._process: subprocess.Popen | None = None
         self._error: OcrFailed | TesseractNotFound | None = None
-        if listing:
+        image = images[0]
+        if self.count > 1:
+            if any("\n" in i or "\r" in i for i in images):
+                self._give_up(OcrFailed("a page file's name holds a line break: "
+                                        "read it on its own"))
+                return
             # Tesseract reads a file that is no image as a list of image files
             image = str(Path(self._folder) / "pages.txt")
-            Path(image).write_text("".join(f"{Path(i).resolve()}\n" for i in listing),
+            Path(image).write_text("".join(f"{Path(i).resolve()}\n" for i in images),
                                    encoding="utf-8")
-        command = [pytesseract.pytesseract.tesseract_cmd, str(image), self._base, "-l", lang]
+        command = [pytesseract.pytesseract.tesseract_cmd, image, self._base, "-l", lang]
         for name in ("tsv", *sorted(renderers & RENDERERS)):
             command += ["-c", f"tessedit_create_{name}=1"]
         command += config.split()
@@ -203,11 +201,14 @@ class Running:
                     command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                     stderr=errors)
         except FileNotFoundError:
-            self._error = TesseractNotFound()
+            self._give_up(TesseractNotFound())
         except OSError as e:
-            self._error = OcrFailed(f"tesseract could not be started: {_one_line(e)}")
-        if self._error is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
+            self._give_up(OcrFailed(f"tesseract could not be started: {_one_line(e)}"))
+
+    def _give_up(self, error: OcrFailed | TesseractNotFound) -> None:
+        """Not started: `readings()` raises `error`."""
+        self._error = error
+        shutil.rmtree(self._folder, ignore_errors=True)
 
     def stop(self) -> None:
         """End the run unread (its reader gave up): the process stopped, its folder removed."""
@@ -225,16 +226,17 @@ class Running:
             raise self._error
         assert self._process is not None
         try:
-            data, alto, hocr, pdf_bytes = self._wait(self._process)
+            data, alto, hocr, pdf_bytes = self._collect(self._process)
         finally:
             shutil.rmtree(self._folder, ignore_errors=True)
         parts = zip(_parsed(data, self.count), split_alto(alto, self.count),
                     split_hocr(hocr, self.count), split_pdf(pdf_bytes, self.count), strict=True)
         return [Reading(lines, a, h, p) for lines, a, h, p in parts]
 
-    def _wait(
+    def _collect(
         self, process: subprocess.Popen
     ) -> tuple[dict[str, list], bytes | None, bytes | None, bytes | None]:
+        """What the run wrote, once it ended; its failure, timeout or interruption raised."""
         try:
             code = _wait(process, self.timeout or None)
         except subprocess.TimeoutExpired:
@@ -312,7 +314,7 @@ def _parsed(data: dict[str, list], count: int) -> list[list[Line]]:
         raise OcrFailed(f"tesseract printed output that cannot be read: {_one_line(e)}") from e
 
 
-def _config(psm: int | None, dpi: float | None, negative: bool = True) -> str:
+def _config(psm: int | None, dpi: float | None, negative: bool = False) -> str:
     """Tesseract's options: page segmentation, resolution, and whether to read negatives.
 
     Tesseract reads every line it doubts a second time inverted, in case it is white on

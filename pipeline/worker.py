@@ -90,10 +90,10 @@ def use_settings(settings: Settings) -> None:
     tesseract.configure()
 
 
-def context(settings: Settings, gazetteer: Gazetteer | None = None) -> WorkerContext:
+def context(settings: Settings) -> WorkerContext:
     """This process's context for these settings, built on first use.
 
-    `gazetteer`, when given, is the one the parent loaded from ``settings.gazetteers`` already.
+    With the gazetteer loaded already from ``settings.gazetteers``, if one was offered.
     """
     use_settings(settings)
     with _lock:
@@ -103,7 +103,7 @@ def context(settings: Settings, gazetteer: Gazetteer | None = None) -> WorkerCon
             from pipeline.validate import Validator
 
             started = time.perf_counter()
-            gazetteer = gazetteer or _loaded.get(settings.gazetteers)
+            gazetteer = _loaded.get(settings.gazetteers)
             if gazetteer is None:
                 gazetteer = Gazetteer.load([Path(p) for p in settings.gazetteers])
             corrector = NameCorrector(gazetteer, correct=settings.correct)

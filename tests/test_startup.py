@@ -76,19 +76,13 @@ def test_a_failing_set_up_does_not_fail_the_page(tmp_path: Path) -> None:
 
 def test_the_serial_executor_builds_the_context_only_when_needed(monkeypatch) -> None:
     """A one-page batch runs in the parent: its context is built while Tesseract reads."""
-    built: list[object] = []
     monkeypatch.setattr(worker, "_contexts", {})
     settings = worker.Settings(lang="eng", page_timeout=60, gazetteers=(), correct=True,
                                tesseract_version="5.3.0", processed="2023-11-14")
-    real = worker.context
-
-    def counting(s, gazetteer=None):  # type: ignore[no-untyped-def]
-        built.append(s)
-        return real(s, gazetteer)
-
-    monkeypatch.setattr(worker, "context", counting)
     executors.SerialExecutor(settings)
-    assert built == []
+    assert worker._contexts == {}
+    worker.warm_up(settings)
+    assert list(worker._contexts) == [settings]
 
 
 def test_a_run_over_its_time_is_stopped(tmp_path: Path, use_cmd) -> None:
