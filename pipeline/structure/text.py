@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from pipeline.correction import english_words, protected_words
+from pipeline.correction import english_words, known_words
 from pipeline.model import Line, Mention, Word, WordRef
 
 NOISE_CONFIDENCE = 55  # a line Tesseract read with less (mean of its words) may be scrawl
@@ -105,7 +105,7 @@ def capitalised(text: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _known_words() -> frozenset[str]:
-    return protected_words([]) | english_words()
+    return known_words()  # the dictionary words are of it
 
 
 def doubtful(word: Word) -> bool:
