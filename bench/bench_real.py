@@ -205,6 +205,8 @@ class ImageScore:
     recall_body: int = 0  # found in the TEI's text
     recall_ocr: int = 0
     junk_examples: list[str] = field(default_factory=list)
+    junk_opener_tokens: list[str] = field(default_factory=list)
+    junk_title_tokens: list[str] = field(default_factory=list)
 
 
 class Junk:
@@ -283,8 +285,10 @@ def score_images(
         if junk_key == "junk_body":
             result.junk_examples = found[:15]
     openers = [_text(el, skip) for el in div.iter(f"{{{tei.TEI_NS}}}opener")]
-    result.junk_opener = sum(1 for t in " ".join(openers).split() if junk(t))
-    result.junk_title = sum(1 for t in tree.title.split() if junk(t))
+    result.junk_opener_tokens = [t for t in " ".join(openers).split() if junk(t)]
+    result.junk_title_tokens = [t for t in tree.title.split() if junk(t)]
+    result.junk_opener = len(result.junk_opener_tokens)
+    result.junk_title = len(result.junk_title_tokens)
     transcription = TRANSCRIPTIONS.get(name)
     if transcription is not None:
         words = _recall_words(transcription.read_text("utf-8").split(FRUS_NOTES)[0])
@@ -580,6 +584,10 @@ def main() -> int:
               for name in truth]
     print()
     print(image_table(images))
+    for i in images:  # should be none: every one listed
+        if i.junk_opener_tokens or i.junk_title_tokens:
+            print(f"  {i.document} junk in the opener: {' '.join(i.junk_opener_tokens) or '-'};"
+                  f" in the title: {' '.join(i.junk_title_tokens) or '-'}")
     if args.verbose:
         for s in scores:
             for detail in s.details:
