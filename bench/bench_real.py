@@ -34,8 +34,10 @@ A second table scores what real page images add (issue 13), per document:
 
 - rotations: pages whose rotation (``Page.rotation``) is the truth's ``rotation``;
 - redactions: redaction boxes found (lines with ``redacted``) against the truth's count;
-- junk: tokens of letters that are neither words (the shipped word list, its proper words, a
-  possessive or hyphenated compound of them), names (the gazetteer's forms), abbreviations
+- junk: tokens of letters that are neither words (the shipped word list, its proper words, the
+  words of the document's kind that no dictionary lists, ``Profile.words``: a telegram's
+  "SECSTATE WASHDC"; a possessive or hyphenated compound of them), names (the gazetteer's
+  forms), abbreviations
   (capitals, dotted or slashed: "U.S.", "EUR/SOV") nor numbers or codes with digits: in the
   body's running text of the TEI (paragraphs, speeches, closers; not inside ``fw``,
   ``unclear``, ``gap`` or ``seg type="noise"``, and of a correction only our reading, ``lem``
@@ -74,7 +76,7 @@ from pipeline import structure, tei  # noqa: E402
 from pipeline.correction import NameCorrector, english_words, protected_words  # noqa: E402
 from pipeline.gazetteer import Gazetteer  # noqa: E402
 from pipeline.model import Page  # noqa: E402
-from pipeline.structure import markings  # noqa: E402
+from pipeline.structure import markings, profiles  # noqa: E402
 
 DATA = REPO / "tests" / "data"
 SETS = (DATA / "real-dev", DATA / "real")
@@ -217,7 +219,8 @@ class Junk:
         self.words = protected_words([]) | english_words()
         self.names = {t.lower() for f in forms for t in re.findall(r"[A-Za-z]+", f)}
 
-    def __call__(self, token: str) -> bool:
+    def __call__(self, token: str, own: frozenset[str] = frozenset()) -> bool:
+        """Whether the token is junk; `own`: the document's kind's words (lower case)."""
         t = token.strip(_EDGE)
         if not any(c.isalpha() for c in t) or sum(c.isdigit() for c in t) >= 2:
             return False  # a number, a date, a code ("86MOSCOW017709")
@@ -225,11 +228,12 @@ class Junk:
             return False
         t = re.sub(r"['’][sS]$", "", t)
         parts = [p for p in re.split(r"[-/]", t) if p]
-        return not parts or not all(self._word(p) for p in parts)
+        return not parts or not all(self._word(p, own) for p in parts)
 
-    def _word(self, part: str) -> bool:
+    def _word(self, part: str, own: frozenset[str]) -> bool:
         low = part.lower()
-        return low in self.words or low in self.names or len(part) == 1 and part.isalpha()
+        return (low in self.words or low in own or low in self.names
+                or len(part) == 1 and part.isalpha())
 
 
 def _text(element: Any, skip: set[str]) -> str:
@@ -268,6 +272,7 @@ def score_images(
         result.redactions_found += sum(1 for line in page.lines if getattr(line, "redacted", 0))
     mentions = corrector.find_mentions(pages)
     tree = structure.analyse(pages, mentions)
+    own = frozenset(w.lower() for w in profiles.of_kind(tree.kind.name).words)
     meta = tei.DocumentMeta(name, [], "images", "2000-01-01", None)
     root = tei.build(meta, pages, mentions, tree, gazetteer.entities)
     ns = {"t": tei.TEI_NS}
@@ -279,14 +284,14 @@ def score_images(
     for text, junk_key, tokens_key in ((body, "junk_body", "tokens_body"),
                                        (ocr_text, "junk_ocr", "tokens_ocr")):
         tokens = text.split()
-        found = [t for t in tokens if junk(t)]
+        found = [t for t in tokens if junk(t, own)]
         setattr(result, junk_key, len(found))
         setattr(result, tokens_key, len(tokens))
         if junk_key == "junk_body":
             result.junk_examples = found[:15]
     openers = [_text(el, skip) for el in div.iter(f"{{{tei.TEI_NS}}}opener")]
-    result.junk_opener_tokens = [t for t in " ".join(openers).split() if junk(t)]
-    result.junk_title_tokens = [t for t in tree.title.split() if junk(t)]
+    result.junk_opener_tokens = [t for t in " ".join(openers).split() if junk(t, own)]
+    result.junk_title_tokens = [t for t in tree.title.split() if junk(t, own)]
     result.junk_opener = len(result.junk_opener_tokens)
     result.junk_title = len(result.junk_title_tokens)
     transcription = TRANSCRIPTIONS.get(name)

@@ -10,6 +10,12 @@ for Chief) is left as read, and the TEI marks it ``unclear`` when Tesseract was 
 A mending is ``cert="high"``, ``medium`` when Tesseract read the word with a confidence
 under 50.
 
+A kind of record has words of its own that no dictionary lists (a telegram's "SECSTATE",
+"WASHDC", "USINFO": ``Profile.words``); the caller passes them as `words`. They are known
+words (never mended) and candidates like the dictionary's, in capitals as they are written:
+"WASHOC" is WASHDC and "USINFD" USINFO in a telegram. A skeleton that a dictionary word and
+one of them share, or two of them, is ambiguous as any other.
+
 Never mended: a word of the list (its proper words too), a word of fewer than five letters
 (acronyms: "OADR", "NSAE"; "1O" is not "lo"), a word with digits that no confusion explains,
 or of mixed case ("REGIOwAL"), a word of a name found in the gazetteer or tagged as a name
@@ -87,8 +93,12 @@ def _round(skel: str) -> str:
     return skel.replace("d", "o")
 
 
-def mend(token: str, confidence: float | None) -> Mend | None:
-    """The token with its OCR slip mended, or None (module docstring: when)."""
+def mend(token: str, confidence: float | None,
+         words: frozenset[str] = frozenset()) -> Mend | None:
+    """The token with its OCR slip mended, or None (module docstring: when).
+
+    `words`: the kind of record's own words, in capitals (module docstring).
+    """
     lead, core, trail = split_word(token)
     letters = sum(c.isalpha() for c in core)
     if letters < MIN_LETTERS or not all(c.isalpha() or c in _LETTER_LIKE for c in core):
@@ -96,21 +106,30 @@ def mend(token: str, confidence: float | None) -> Mend | None:
     if not (core.isupper() or core.islower() or core[:1].isupper() and core[1:].islower()):
         return None
     known = _known()
-    if core.lower() in known:
+    if core.lower() in known or core.upper() in words:
         return None
     plain, capitals = _index()
     caps = core.isupper() and letters > 1
     index = capitals if caps else plain
     key = _round(skeleton(core)) if caps else skeleton(core)
-    word = index.get(key)
-    cert = Cert.high if confidence is None or confidence >= UNSURE else Cert.medium
+    candidates = {index[key]} if key in index else set()
+    if caps and words:
+        candidates |= {w.lower() for w in _own_words(words) if _round(skeleton(w)) == key}
+    word = candidates.pop() if len(candidates) == 1 else None  # None: none, or two or more
     if word is None:
         return None
+    cert = Cert.high if confidence is None or confidence >= UNSURE else Cert.medium
     if caps:
         word = word.upper()
     elif core[:1].isupper():
         word = word.capitalize()
     return Mend(lead, core, word, trail, cert)
+
+
+@lru_cache(maxsize=16)
+def _own_words(words: frozenset[str]) -> tuple[str, ...]:
+    """A kind's own words that are long enough to mend into (the set is a profile's: cached)."""
+    return tuple(sorted(w for w in words if len(w) >= MIN_LETTERS))
 
 
 @lru_cache(maxsize=1)

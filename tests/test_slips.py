@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from pipeline import tei
-from pipeline.correction import NameCorrector
+from pipeline.correction import NameCorrector, english_words
 from pipeline.gazetteer import Gazetteer
 from pipeline.model import Box, Cert, InputKind, Line, Page, PageSource, Word
-from pipeline.slips import mend
+from pipeline.slips import MIN_LETTERS, mend
 from pipeline.structure import analyse
+from pipeline.structure.vocabulary import TELEGRAM_WORDS
 from pipeline.validate import Validator
 from tests.conftest import DATA, NS
 from tests.ocr_pages import load_pages
@@ -50,6 +51,39 @@ def test_punctuation_stays_outside_and_an_unsure_reading_lowers_the_cert() -> No
 ])
 def test_words_names_codes_and_slips_no_confusion_explains_are_left_alone(read: str) -> None:
     assert mend(read, 20.0) is None
+
+
+@pytest.mark.parametrize(("read", "word"), [
+    ("WASHOC", "WASHDC"),  # the round capitals D and O, in a telegram's routing line
+    ("USINFD", "USINFO"),
+    ("AMEMBASSV", "AMEMBASSY"),  # y/v
+    ("PRIDRITY", "PRIORITY"),  # a dictionary word, mended as before
+])
+def test_a_telegrams_own_words_are_mended_into(read: str, word: str) -> None:
+    found = mend(read, 90.0, TELEGRAM_WORDS)
+    assert found is not None and (found.read, found.word) == (read, word)
+
+
+@pytest.mark.parametrize("read", [
+    *sorted(TELEGRAM_WORDS),  # the words themselves
+    "washoc",  # the own words are words in capitals
+    "WASHINGTON", "MISSION", "EMBASSY", "STATE",  # words of the list
+])
+def test_a_telegrams_own_words_and_dictionary_words_are_never_mended(read: str) -> None:
+    assert mend(read, 90.0, TELEGRAM_WORDS) is None
+
+
+def test_no_dictionary_word_in_capitals_is_mended_with_a_telegrams_words() -> None:
+    """The own words add candidates, never a mending of a word that is right."""
+    mended = [w for w in english_words() if len(w) >= MIN_LETTERS
+              and mend(w.upper(), 90.0, TELEGRAM_WORDS) is not None]
+    assert mended == []
+
+
+def test_an_own_word_and_a_dictionary_word_in_reach_is_no_mending() -> None:
+    """"C0NFLICTS" is CONFLICTS alone, but not when a kind also had a word "CDNFLICTS"."""
+    assert mend("C0NFLICTS", 90.0) is not None
+    assert mend("C0NFLICTS", 90.0, frozenset({"CDNFLICTS"})) is None
 
 
 def test_two_words_in_reach_is_no_mending() -> None:
@@ -99,6 +133,23 @@ def test_a_mended_word_is_an_ocr_reading_in_the_tei_and_the_title_reads_it_mende
     assert "[…] CONFLICTS" in title and "SOYEET" not in title and "CDNFLICTS" not in title
 
 
+def test_a_telegrams_routing_word_is_mended_in_a_telegram_only() -> None:
+    """"WASHOC" is WASHDC in a telegram's routing; in a memorandum no word is in reach."""
+    telegram = [_line("O 231458Z JUN 86", 300), _line("FM AMEMBASSY MOSCOW", 350),
+                _line("TO SECSTATE WASHOC IMMEDIATE 4519", 400),
+                _line("SUBJECT: SHEVARDNADZE ON THE SUMMIT", 500),
+                _line("1. The Minister said that the summit would take place in the autumn.", 600)]
+    _, root = _document(telegram)
+    assert not Validator().problems(tei.parse(tei.serialize(root)), "slips")
+    apps = root.findall(".//t:opener//t:app[@type='ocr']", NS)
+    assert [(a.find("t:lem", NS).text, a.find("t:rdg", NS).text) for a in apps] == [
+        ("WASHDC", "WASHOC")]
+    memo = [_line("MEMORANDUM FOR THE RECORD", 300), _line("TO: SECSTATE WASHOC", 400),
+            _line("1. The Minister said that the summit would take place in the autumn.", 600)]
+    _, root = _document(memo)
+    assert root.find(".//t:text//t:app", NS) is None
+
+
 def test_a_damaged_label_is_unclear_and_its_field_still_read() -> None:
     """"susyect:" read with confidence 0 is the SUBJECT label: read as one, marked unclear."""
     lines = [_line("MEMORANDUM FOR THE RECORD", 300), _line("susyect: THE OSWALD CASE", 400)]
@@ -121,9 +172,10 @@ def test_the_real_telegrams_mend_their_teleprinter_slips_and_nothing_else() -> N
         tree = analyse(pages, corrector.find_mentions(pages))
         found[name] = sorted((m.read, m.word) for m in tree.mended.values())
     assert found == {
-        "state-C09000019-tel-moscow": [("AOMINISTRATION", "ADMINISTRATION"), ("MEOIA", "MEDIA")],
+        "state-C09000019-tel-moscow": [("AOMINISTRATION", "ADMINISTRATION"), ("MEOIA", "MEDIA"),
+                                       ("WASHOC", "WASHDC")],  # a telegram's own word
         "state-C09000069-tel-addis": [("CDNFLICTS", "CONFLICTS"), ("DISCUSSIDNS", "DISCUSSIONS"),
-                                      ("OURING", "DURING")],
+                                      ("OURING", "DURING"), ("USINFD", "USINFO")],
         "state-C09000021-infomemo": [("Sovict", "Soviet"), ("mecting", "meeting")],
         "jfk-104-10130-10215-memo": [],
         "nsdd227": [],

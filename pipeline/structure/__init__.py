@@ -72,7 +72,7 @@ def analyse(
     heading = " ".join(_text(pages, r) for r in head.doc_type) if head else None
     kind = Kind(profile.kind.name, profile.label_for(heading), profile.kind.div_type)
     date_field = head.field("date") if head else None
-    mended = _mended(items, head, pages, mentions)
+    mended = _mended(items, head, pages, mentions, profile.words)
     return DocumentStructure(
         items,
         head,
@@ -86,9 +86,11 @@ def analyse(
 
 def _mended(
     items: Sequence[BodyItem], head: Header | None, pages: Sequence[Page],
-    mentions: Sequence[Mention],
+    mentions: Sequence[Mention], own: frozenset[str] = frozenset(),
 ) -> dict[WordRef, slips.Mend]:
     """OCR slips mended in the words of the typed lines (pipeline.slips says when).
+
+    `own`: the kind of record's own words (``Profile.words``), mended into too.
 
     The lines: header fields, subject, heading and header lines of no known kind, and
     paragraphs; not names, struck words, scrawl or furniture.
@@ -117,7 +119,7 @@ def _mended(
             here = WordRef(ref.page, ref.line, n)
             if word.struck or here in named or word.text.endswith("-") or (n == 0 and carried):
                 continue  # a name, a struck word, or half of a word broken at a line end
-            found = slips.mend(word.text, word.conf)
+            found = slips.mend(word.text, word.conf, own)
             if found is not None:
                 mended[here] = found
     return mended
