@@ -47,7 +47,7 @@ def test_punctuation_stays_outside_and_an_unsure_reading_lowers_the_cert() -> No
     "SOYEET", "Chier", "Diviaton",  # a letter no confusion explains: left as read
     "REGIOwAL",  # mixed case
     "WASHOC", "USINFD",  # no word of the list in reach
-    "E.0.", "ADS-0G", "86MOSCOW017709",  # codes
+    "E.0,", "ADS-0G", "86MOSCOW017709", "1O", "O1", "2OO", "B-SB/2",  # codes: no O/0 slip
 ])
 def test_words_names_codes_and_slips_no_confusion_explains_are_left_alone(read: str) -> None:
     assert mend(read, 20.0) is None
@@ -84,6 +84,23 @@ def test_an_own_word_and_a_dictionary_word_in_reach_is_no_mending() -> None:
     """"C0NFLICTS" is CONFLICTS alone, but not when a kind also had a word "CDNFLICTS"."""
     assert mend("C0NFLICTS", 90.0) is not None
     assert mend("C0NFLICTS", 90.0, frozenset({"CDNFLICTS"})) is None
+
+
+@pytest.mark.parametrize(("read", "code", "trail"), [
+    ("SART-O1", "SART-01", ""),  # the number of a code: O among digits is a 0
+    ("LOG-0O", "LOG-00", ""),  # a telegram's distribution codes ("LOG-00 ADS-00")
+    ("NSAE-0O0,", "NSAE-000", ","),
+    ("1O5/O6", "105/06", ""),
+    ("19O6", "1906", ""),  # two digits or more: a number
+    ("E.0.", "E.O", "."),  # initials, each with its full stop: a 0 among them is an O
+    ("(0.K.)", "O.K", ".)"),
+])
+def test_an_o_for_a_0_in_a_code_and_a_0_for_an_o_in_initials_is_mended(
+    read: str, code: str, trail: str
+) -> None:
+    found = mend(read, 30.0)
+    assert found is not None and (found.word, found.trail) == (code, trail)
+    assert found.cert is Cert.medium  # read with a confidence under 50
 
 
 def test_two_words_in_reach_is_no_mending() -> None:
@@ -150,6 +167,15 @@ def test_a_telegrams_routing_word_is_mended_in_a_telegram_only() -> None:
     assert root.find(".//t:text//t:app", NS) is None
 
 
+def test_a_codes_o_for_0_is_an_ocr_reading_in_the_tei() -> None:
+    lines = [_line("MEMORANDUM FOR THE RECORD", 300), _line("REF: SART-O1 OF MAY 3", 400),
+             _line("1. The Minister said that the summit would take place in the autumn.", 600)]
+    _, root = _document(lines)
+    assert not Validator().problems(tei.parse(tei.serialize(root)), "slips")
+    (app,) = root.findall(".//t:opener//t:app[@type='ocr']", NS)
+    assert (app.find("t:lem", NS).text, app.find("t:rdg", NS).text) == ("SART-01", "SART-O1")
+
+
 def test_a_damaged_label_is_unclear_and_its_field_still_read() -> None:
     """"susyect:" read with confidence 0 is the SUBJECT label: read as one, marked unclear."""
     lines = [_line("MEMORANDUM FOR THE RECORD", 300), _line("susyect: THE OSWALD CASE", 400)]
@@ -172,9 +198,13 @@ def test_the_real_telegrams_mend_their_teleprinter_slips_and_nothing_else() -> N
         tree = analyse(pages, corrector.find_mentions(pages))
         found[name] = sorted((m.read, m.word) for m in tree.mended.values())
     assert found == {
-        "state-C09000019-tel-moscow": [("AOMINISTRATION", "ADMINISTRATION"), ("MEOIA", "MEDIA"),
-                                       ("WASHOC", "WASHDC")],  # a telegram's own word
-        "state-C09000069-tel-addis": [("CDNFLICTS", "CONFLICTS"), ("DISCUSSIDNS", "DISCUSSIONS"),
+        "state-C09000019-tel-moscow": [("AOMINISTRATION", "ADMINISTRATION"), ("E.0", "E.O"),
+                                       ("MEOIA", "MEDIA"), ("NSAE-0O0", "NSAE-000"),
+                                       ("SART-O1", "SART-01"),  # codes' O/0
+                                       ("WASHOC", "WASHDC"),  # a telegram's own word
+                                       ("wARN-O1", "wARN-01")],
+        "state-C09000069-tel-addis": [("ADS-0O", "ADS-00"), ("CDNFLICTS", "CONFLICTS"),
+                                      ("DISCUSSIDNS", "DISCUSSIONS"), ("LOG-0O", "LOG-00"),
                                       ("OURING", "DURING"), ("USINFD", "USINFO")],
         "state-C09000021-infomemo": [("Sovict", "Soviet"), ("mecting", "meeting")],
         "jfk-104-10130-10215-memo": [],

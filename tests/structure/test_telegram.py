@@ -50,7 +50,7 @@ def test_addis_telegram_real(read_ocr) -> None:
     assert tree.subject == "ICELANDIC SUMMIT - REGIONAL CONFLICTS"
     assert {(m.read, m.word) for m in tree.mended.values()} == {
         ("CDNFLICTS", "CONFLICTS"), ("DISCUSSIDNS", "DISCUSSIONS"), ("OURING", "DURING"),
-        ("USINFD", "USINFO")}
+        ("USINFD", "USINFO"), ("LOG-0O", "LOG-00"), ("ADS-0O", "ADS-00")}
     marks = furniture(tree, FurnitureKind.classification)
     assert any(text(pages, m.lines[0]) == "CONFIDENTIAL ADDIS ABABA 05204" for m in marks)
     assert all(m.marking == "CONFIDENTIAL" for m in marks)
