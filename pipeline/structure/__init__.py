@@ -16,7 +16,14 @@ from pipeline.correction import span
 from pipeline.model import Mention, Page, WordRef
 from pipeline.structure import body, furniture, header, participants, profiles, speakers
 from pipeline.structure.furniture import Slot
-from pipeline.structure.text import MentionIndex, clean, doubtful, fragment, noise
+from pipeline.structure.text import (
+    HEADER_DOUBTFUL_CONFIDENCE,
+    MentionIndex,
+    clean,
+    doubtful,
+    fragment,
+    noise,
+)
 from pipeline.structure.tree import (
     BodyItem,
     Closer,
@@ -240,8 +247,12 @@ def _text(
 
 
 def _read(pages: Sequence[Page], ref: WordRef, mended: dict[WordRef, slips.Mend]) -> str:
-    """A word as the title reads it: mended, or "[…]" when it is doubtful, else as read."""
+    """A word as the title reads it: mended, or "[…]" when it is doubtful, else as read.
+
+    Doubtful as a header's word is (``HEADER_DOUBTFUL_CONFIDENCE``): the opener marks the
+    same words unclear.
+    """
     if ref in mended:
         return mended[ref].text
     word = pages[ref.page].lines[ref.line].words[ref.word]
-    return OMITTED if doubtful(word) else word.text
+    return OMITTED if doubtful(word, HEADER_DOUBTFUL_CONFIDENCE) else word.text
