@@ -34,9 +34,18 @@ A second table scores what real page images add (issue 13), per document:
 
 - rotations: pages whose rotation (``Page.rotation``) is the truth's ``rotation``;
 - redactions: redaction boxes found (lines with ``redacted``) against the truth's count;
-- junk: tokens of letters that are neither words (the shipped word list, its proper words, a
-  possessive or hyphenated compound of them), names (the gazetteer's forms), abbreviations
-  (capitals, dotted or slashed: "U.S.", "EUR/SOV") nor numbers or codes with digits: in the
+- junk: tokens of letters that are neither words (the shipped word list, its proper words, the
+  words of the document's kind that no dictionary lists, ``Profile.words``: a telegram's
+  "SECSTATE WASHDC"; a possessive or hyphenated compound of them), names (the gazetteer's
+  forms, and the words in capitals of the names the pipeline tagged in the document without
+  the gazetteer: the surnames a CIA or FBI record types in capitals, "TARASOFF, Anna"; a
+  tagged name's words in small letters are not taken, for a misreading may be among them),
+  in a CIA or FBI record (``correction.agency_record``, or a kind of the CIA's: a cable
+  that does not name the agency is one by its form) words in capitals shaped as
+  cryptonyms (``correction.cryptonym``: a digraph and a word, "AMLASH", "MHAPRON"),
+  abbreviations (capitals, dotted or slashed: "U.S.", "EUR/SOV") nor numbers or codes with
+  digits (two digits or more; or capitals and a digit joined by hyphens or slashes: "B-SB/2",
+  "SART-01"): in the
   body's running text of the TEI (paragraphs, speeches, closers; not inside ``fw``,
   ``unclear``, ``gap`` or ``seg type="noise"``, and of a correction only our reading, ``lem``
   or ``corr``: the OCR's ``rdg`` or the ``sic`` beside it is the same word read otherwise,
@@ -71,10 +80,16 @@ from ocr_pages import load_pages  # noqa: E402
 from rapidfuzz import fuzz  # noqa: E402
 
 from pipeline import structure, tei  # noqa: E402
-from pipeline.correction import NameCorrector, english_words, protected_words  # noqa: E402
+from pipeline.correction import (  # noqa: E402
+    NameCorrector,
+    agency_record,
+    cryptonym,
+    english_words,
+    protected_words,
+)
 from pipeline.gazetteer import Gazetteer  # noqa: E402
 from pipeline.model import Page  # noqa: E402
-from pipeline.structure import markings  # noqa: E402
+from pipeline.structure import markings, profiles  # noqa: E402
 
 DATA = REPO / "tests" / "data"
 SETS = (DATA / "real-dev", DATA / "real")
@@ -184,6 +199,8 @@ TRANSCRIPTIONS = {
 FRUS_NOTES = "----- FRUS editorial footnotes"
 _EDGE = ".,;:!?()[]{}\"'‘’“”`*_|~-—–°•"
 _ABBREVIATION = re.compile(r"^([A-Z]{1,5}|([A-Za-z]\.){1,4}[A-Za-z]?|[A-Z]{1,6}(/[A-Z]{1,6})+)$")
+# A code of capitals and digits joined by hyphens or slashes, a digit in it: "B-SB/2".
+_JOINED_CODE = re.compile(r"^(?=.*\d)[A-Z\d]+([-/][A-Z\d]+)+$")
 
 
 @dataclass
@@ -205,6 +222,8 @@ class ImageScore:
     recall_body: int = 0  # found in the TEI's text
     recall_ocr: int = 0
     junk_examples: list[str] = field(default_factory=list)
+    junk_opener_tokens: list[str] = field(default_factory=list)
+    junk_title_tokens: list[str] = field(default_factory=list)
 
 
 class Junk:
@@ -215,19 +234,28 @@ class Junk:
         self.words = protected_words([]) | english_words()
         self.names = {t.lower() for f in forms for t in re.findall(r"[A-Za-z]+", f)}
 
-    def __call__(self, token: str) -> bool:
+    def __call__(self, token: str, own: frozenset[str] = frozenset(),
+                 agency: bool = False) -> bool:
+        """Whether the token is junk (module docstring).
+
+        `own`: the document's own words, lower case (its kind's; its tagged names' in
+        capitals); `agency`: a CIA or FBI record, whose cryptonyms are words.
+        """
         t = token.strip(_EDGE)
         if not any(c.isalpha() for c in t) or sum(c.isdigit() for c in t) >= 2:
             return False  # a number, a date, a code ("86MOSCOW017709")
-        if _ABBREVIATION.match(t):
+        if _ABBREVIATION.match(t) or _JOINED_CODE.match(t):
+            return False
+        if agency and cryptonym(re.sub(r"['’][sS]$", "", t)):
             return False
         t = re.sub(r"['’][sS]$", "", t)
         parts = [p for p in re.split(r"[-/]", t) if p]
-        return not parts or not all(self._word(p) for p in parts)
+        return not parts or not all(self._word(p, own) for p in parts)
 
-    def _word(self, part: str) -> bool:
+    def _word(self, part: str, own: frozenset[str]) -> bool:
         low = part.lower()
-        return low in self.words or low in self.names or len(part) == 1 and part.isalpha()
+        return (low in self.words or low in own or low in self.names
+                or len(part) == 1 and part.isalpha())
 
 
 def _text(element: Any, skip: set[str]) -> str:
@@ -266,6 +294,11 @@ def score_images(
         result.redactions_found += sum(1 for line in page.lines if getattr(line, "redacted", 0))
     mentions = corrector.find_mentions(pages)
     tree = structure.analyse(pages, mentions)
+    own = frozenset(w.lower() for w in profiles.of_kind(tree.kind.name).words) | {
+        w.lower() for m in mentions if m.unknown
+        for w in re.findall(r"[A-Za-z]+", m.original) if w.isupper() and len(w) > 1
+    }
+    agency = agency_record(pages) or tree.kind.name in ("cia-cable", "cia-dispatch")
     meta = tei.DocumentMeta(name, [], "images", "2000-01-01", None)
     root = tei.build(meta, pages, mentions, tree, gazetteer.entities)
     ns = {"t": tei.TEI_NS}
@@ -277,14 +310,17 @@ def score_images(
     for text, junk_key, tokens_key in ((body, "junk_body", "tokens_body"),
                                        (ocr_text, "junk_ocr", "tokens_ocr")):
         tokens = text.split()
-        found = [t for t in tokens if junk(t)]
+        found = [t for t in tokens if junk(t, own, agency)]
         setattr(result, junk_key, len(found))
         setattr(result, tokens_key, len(tokens))
         if junk_key == "junk_body":
             result.junk_examples = found[:15]
     openers = [_text(el, skip) for el in div.iter(f"{{{tei.TEI_NS}}}opener")]
-    result.junk_opener = sum(1 for t in " ".join(openers).split() if junk(t))
-    result.junk_title = sum(1 for t in tree.title.split() if junk(t))
+    result.junk_opener_tokens = [t for t in " ".join(openers).split()
+                                 if junk(t, own, agency)]
+    result.junk_title_tokens = [t for t in tree.title.split() if junk(t, own, agency)]
+    result.junk_opener = len(result.junk_opener_tokens)
+    result.junk_title = len(result.junk_title_tokens)
     transcription = TRANSCRIPTIONS.get(name)
     if transcription is not None:
         words = _recall_words(transcription.read_text("utf-8").split(FRUS_NOTES)[0])
@@ -580,6 +616,10 @@ def main() -> int:
               for name in truth]
     print()
     print(image_table(images))
+    for i in images:  # should be none: every one listed
+        if i.junk_opener_tokens or i.junk_title_tokens:
+            print(f"  {i.document} junk in the opener: {' '.join(i.junk_opener_tokens) or '-'};"
+                  f" in the title: {' '.join(i.junk_title_tokens) or '-'}")
     if args.verbose:
         for s in scores:
             for detail in s.details:

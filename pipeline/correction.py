@@ -25,7 +25,8 @@ What is tried at each word, in this order (the first that succeeds wins):
 
 After the search: **names not in the gazetteer** (:meth:`NameCorrector._unknown_names`),
 tagged without an entity and never corrected: capitalised words after a title of a person,
-and in a CIA or FBI record surnames typed in capitals in running text. And, once structure has
+and in a CIA or FBI record surnames typed in capitals in running text, or surname first as
+the agencies file a person ("TARASOFF, Anna"). And, once structure has
 decided the document's date, :meth:`NameCorrector.check_dates` sends for review a bare surname
 whose person (by the gazetteer's floruit) was not active in the document's year.
 
@@ -397,6 +398,23 @@ def _near_english_word(fold: str) -> bool:
         process.extractOne(fold, by_length.get(n, ()), scorer=Levenshtein.distance,
                            score_cutoff=1) is not None
         for n in (len(fold) - 1, len(fold), len(fold) + 1)
+    )
+
+
+def cryptonym(word: str) -> bool:
+    """A word shaped as a CIA cryptonym: in capitals, a digraph and an English word.
+
+    "AMLASH", "ZRRIFLE", "MHAPRON", "YOBITE": two letters, then a word of the list of four
+    letters or more; of four letters only when the word's first three letters begin no word
+    of the list, so that a name that starts as English words do is none ("CHAYES" is no "CH"
+    + "ayes"). Whether the record is one that uses cryptonyms is for the caller to say.
+    """
+    if not (word.isalpha() and word.isupper()):
+        return False
+    fold = word.casefold()
+    rest = fold[2:]
+    return len(rest) >= 4 and rest in english_words() and (
+        len(rest) >= 5 or fold[:3] not in _word_starts()
     )
 
 
@@ -1648,9 +1666,11 @@ class NameCorrector:
         A run of capitalised words after a title of a person ("Ambassador Kvitsinsky",
         "Mr. Abram Chayes"); and, in the body of a CIA or FBI record, a surname that the
         record types in capitals in running text ("Samuel WISE", "OSWALD's"), as those
-        agencies do, with the given names before it. Words of a name already found, titles,
-        English words (unless a given name stands before the surname in capitals), and
-        cryptonyms ("AEACTIVE": a digraph and a word) are not taken.
+        agencies do, with the given names before it, or anywhere in such a record as their
+        files name a person, surname first ("SUBJECT: TARASOFF, Anna", :func:`_filed_name`).
+        Words of a name already found, titles, English words (unless a given name stands
+        before the surname in capitals), and cryptonyms ("AEACTIVE": a digraph and a word,
+        :func:`cryptonym`) are not taken.
         """
         covered: set[WordRef] = set()
         for m in mentions:
@@ -1749,6 +1769,14 @@ class NameCorrector:
                     break
                 while end > start and _initial(toks[end]):
                     end -= 1  # a name does not end with an initial
+            elif (
+                agency and free(k + 1) and _filed_name(toks, k)
+                and self._agency_surname(toks, k, after_given, running, filed=True)
+            ):
+                start, end = k, k + 1  # "SUBJECT: TARASOFF, Anna": surname first, as filed
+                while (end - k < 3 and free(end + 1) and toks[end + 1].line == t.line
+                       and not toks[end].suffix and _given_name(toks[end + 1])):
+                    end += 1  # "OSWALD, Lee Harvey"
             elif agency and self._agency_surname(toks, k, after_given, running):
                 start = end = k
                 while end - start < 3 and free(end + 1) and toks[end + 1].line == t.line:
@@ -1797,11 +1825,14 @@ class NameCorrector:
         return sorted([*mentions, *added], key=lambda m: (order[m.first], m.offset or 0))
 
     def _agency_surname(
-        self, toks: list[_Tok], k: int, after_given: set[str], running: set[tuple[int, int]]
+        self, toks: list[_Tok], k: int, after_given: set[str], running: set[tuple[int, int]],
+        *, filed: bool = False,
     ) -> bool:
         """Word k is a surname typed in capitals in running text (CIA and FBI practice).
 
-        ``running``: the lines of running text (mostly words with small letters).
+        ``running``: the lines of running text (mostly words with small letters). `filed`:
+        the word stands as a file names a person, surname first ("TARASOFF, Anna",
+        :func:`_filed_name`), on whatever line (a subject line is no running text).
         """
         t = toks[k]
         w = t.core
@@ -1812,19 +1843,15 @@ class NameCorrector:
         fold = w.casefold()
         if fold in TITLES or fold in _NOT_GIVEN or re.search("[aeiou]{3}|^[^aeiou]+$", fold):
             return False  # a title, a month, an acronym ("FOIA", "SSD", "TDSY")
-        rest = fold[2:]
-        if len(rest) >= 4 and rest in english_words() and (
-            len(rest) >= 5 or fold[:3] not in _word_starts()
-        ):
-            return False  # a cryptonym: a digraph and a word ("AEACTIVE", "ZRRIFLE", "JMWAVE");
-            # not a name that starts as English words do ("CHAYES" is no "CH" + "ayes")
+        if cryptonym(w):
+            return False  # a cryptonym: a digraph and a word ("AEACTIVE", "ZRRIFLE", "JMWAVE")
         if fold in _AGENCY_NOT_NAMES:
             return False  # a handling caveat or a common acronym ("NOFORN", "SACEUR")
         if (fold in english_words() or len(w) <= ACRONYM_MAX) and w not in after_given:
             return False  # an English word ("HUMAN EVENTS", "SECRET") or as short as an
             # acronym ("ICBM", "RYBAT"), unless a given name or initial stands before it
             # somewhere in the document ("Samuel WISE", "Bruce Frederick DAVIS")
-        return t.line in running
+        return filed or t.line in running
 
     def check_dates(
         self, mentions: Sequence[Mention], years: tuple[int, int] | None
@@ -1912,6 +1939,38 @@ class NameCorrector:
 
 def _initial(t: _Tok) -> bool:
     return len(t.core) == 1 and t.core.isupper()
+
+
+def _filed_name(toks: list[_Tok], k: int) -> bool:
+    """Word k is a surname in capitals as a file names a person: "TARASOFF, Anna".
+
+    The agencies' files and subject lines put the surname first, in capitals, a comma, then
+    the given name capitalised ("SUBJECT: OSWALD, Lee Harvey"); the given name is a proper
+    word of the list ("Anna", "Lee") or no word of it at all, and no title, month or weekday.
+    Whether the surname is one is for the caller to say.
+    """
+    t = toks[k]
+    if k + 1 >= len(toks) or t.suffix != "," or not t.core.isupper():
+        return False
+    return toks[k + 1].line == t.line and _given_name(toks[k + 1])
+
+
+def _given_name(tok: _Tok) -> bool:
+    """A given name as a file writes it after the surname: "Anna", "Lee", "Harvey"."""
+    w = tok.core
+    return (
+        not tok.struck and len(w) >= 3 and w.isalpha() and w[0].isupper() and w[1:].islower()
+        and (w.lower() in _word_list()[1] or w.lower() not in english_words())
+        and w.lower() not in TITLES and w.lower() not in _NOT_GIVEN
+    )
+
+
+def agency_record(pages: Sequence[Page]) -> bool:
+    """The document is a CIA or FBI record: it names the agency.
+
+    Such records type surnames and cryptonyms in capitals.
+    """
+    return _agency_record(_tokens(pages))
 
 
 def _agency_record(toks: list[_Tok]) -> bool:

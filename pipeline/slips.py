@@ -10,6 +10,19 @@ for Chief) is left as read, and the TEI marks it ``unclear`` when Tesseract was 
 A mending is ``cert="high"``, ``medium`` when Tesseract read the word with a confidence
 under 50.
 
+A kind of record has words of its own that no dictionary lists (a telegram's "SECSTATE",
+"WASHDC", "USINFO": ``Profile.words``); the caller passes them as `words`. They are known
+words (never mended) and candidates like the dictionary's, in capitals as they are written:
+"WASHOC" is WASHDC and "USINFD" USINFO in a telegram. A skeleton that a dictionary word and
+one of them share, or two of them, is ambiguous as any other.
+
+Codes have a slip of their own, the round O and the digit 0 read one for the other, and it is
+mended where the code's own shape says which is meant (:func:`code_slip`): in a number of a
+code, a part of digits joined to another by a hyphen or a slash ("SART-O1" is SART-01) or a
+run of two digits or more ("19O6"), an O is a 0; in capitals' initials, each followed by a
+full stop ("E.0." is E.O., Executive Order), a 0 is an O. Anything else is left as read:
+"1O" alone may be TO, 10 or IO, and "ADS-0G" a code of letters and digits.
+
 Never mended: a word of the list (its proper words too), a word of fewer than five letters
 (acronyms: "OADR", "NSAE"; "1O" is not "lo"), a word with digits that no confusion explains,
 or of mixed case ("REGIOwAL"), a word of a name found in the gazetteer or tagged as a name
@@ -20,6 +33,7 @@ The index of the dictionary words' skeletons is built once a process (first use)
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,7 +46,7 @@ from pipeline.correction import (
 )
 from pipeline.model import Cert
 
-__all__ = ["MIN_LETTERS", "Mend", "load", "mend"]
+__all__ = ["MIN_LETTERS", "Mend", "code_slip", "load", "mend"]
 
 #: Words of fewer letters than this are never mended (acronyms, codes, specks).
 MIN_LETTERS = 5
@@ -88,30 +102,76 @@ def _round(skel: str) -> str:
     return skel.replace("d", "o")
 
 
-def mend(token: str, confidence: float | None) -> Mend | None:
-    """The token with its OCR slip mended, or None (module docstring: when)."""
+def mend(token: str, confidence: float | None,
+         words: frozenset[str] = frozenset()) -> Mend | None:
+    """The token with its OCR slip mended, or None (module docstring: when).
+
+    `words`: the kind of record's own words, in capitals (module docstring).
+    """
     lead, core, trail = split_word(token)
+    code = code_slip(core, trail)
+    if code is not None:
+        return Mend(lead, core, code, trail, _cert(confidence))
     letters = sum(c.isalpha() for c in core)
     if letters < MIN_LETTERS or not all(c.isalpha() or c in _LETTER_LIKE for c in core):
         return None
     if not (core.isupper() or core.islower() or core[:1].isupper() and core[1:].islower()):
         return None
     known = _known()
-    if core.lower() in known:
+    if core.lower() in known or core.upper() in words:
         return None
     plain, capitals = _index()
     caps = core.isupper() and letters > 1
     index = capitals if caps else plain
     key = _round(skeleton(core)) if caps else skeleton(core)
-    word = index.get(key)
-    cert = Cert.high if confidence is None or confidence >= UNSURE else Cert.medium
+    candidates = {index[key]} if key in index else set()
+    if caps and words:
+        candidates |= {w.lower() for w in _own_words(words) if _round(skeleton(w)) == key}
+    word = candidates.pop() if len(candidates) == 1 else None  # None: none, or two or more
     if word is None:
         return None
+    cert = _cert(confidence)
     if caps:
         word = word.upper()
     elif core[:1].isupper():
         word = word.capitalize()
     return Mend(lead, core, word, trail, cert)
+
+
+def _cert(confidence: float | None) -> Cert:
+    return Cert.high if confidence is None or confidence >= UNSURE else Cert.medium
+
+
+# A code's parts, joined by hyphens or slashes; a part of digits and O's, an O among them.
+_JOINED = re.compile(r"[-/]")
+_NUMBER_WITH_O = re.compile(r"^(?=.*O)(?=.*\d)[\dO]+$")
+# Capitals' initials each with its full stop, a 0 among them (the last stop may be trailing).
+_INITIALS_WITH_0 = re.compile(r"^(?=.*0)(?=.*[A-Z])(?:[A-Z0]\.){1,4}[A-Z0]$")
+
+
+def code_slip(core: str, trail: str = "") -> str | None:
+    """A code with its O/0 slip mended, or None (module docstring: where it is unambiguous).
+
+    `trail`: what follows the code (initials end with a full stop: "E.0" then ".").
+    """
+    if _INITIALS_WITH_0.match(core) and trail.startswith("."):
+        return core.replace("0", "O")
+    parts = _JOINED.split(core)
+    if not any(_NUMBER_WITH_O.match(p) for p in parts):
+        return None
+    if len(parts) == 1 and sum(c.isdigit() for c in core) < 2:
+        return None  # "1O": TO, 10 or IO
+    if not all(p and (p.isalnum() and p.isascii()) for p in parts):
+        return None
+    mended = [p.replace("O", "0") if _NUMBER_WITH_O.match(p) else p for p in parts]
+    joints = _JOINED.findall(core)
+    return "".join(p + j for p, j in zip(mended, [*joints, ""], strict=True))
+
+
+@lru_cache(maxsize=16)
+def _own_words(words: frozenset[str]) -> tuple[str, ...]:
+    """A kind's own words that are long enough to mend into (the set is a profile's: cached)."""
+    return tuple(sorted(w for w in words if len(w) >= MIN_LETTERS))
 
 
 @lru_cache(maxsize=1)

@@ -28,7 +28,13 @@ from pipeline.structure import (
     Speech,
     markings,
 )
-from pipeline.structure.text import NOISE_CONFIDENCE, doubtful, noise
+from pipeline.structure.text import (
+    DOUBTFUL_CONFIDENCE,
+    HEADER_DOUBTFUL_CONFIDENCE,
+    NOISE_CONFIDENCE,
+    doubtful,
+    noise,
+)
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -623,8 +629,8 @@ class _TextWriter:
                 append(opener, E("seg", *self.line(ref, first=True), type="docType"))
             else:
                 # scrawl read among typed header lines is unclear, as in running text
-                append(opener, E("seg", *self.line(ref, first=True, unclear=role != "noise"),
-                                 type=role))
+                append(opener, E("seg", *self.line(ref, first=True, unclear=role != "noise",
+                                                   below=HEADER_DOUBTFUL_CONFIDENCE), type=role))
         result = [opener] if len(opener) else []
         if header.participants or header.side_labels:
             people = E("list", type="participants")
@@ -676,7 +682,8 @@ class _TextWriter:
     def header_field(self, field: HeaderField) -> etree._Element:
         ref = field.line
         # The label as read, a word of it the OCR could hardly read unclear ("susyect:").
-        label = self.words(LineRef(ref.page, ref.line, 0, field.value_start), unclear=True)
+        label = self.words(LineRef(ref.page, ref.line, 0, field.value_start), unclear=True,
+                           below=HEADER_DOUBTFUL_CONFIDENCE)
         lb = self.lb(ref)
         if field.label == "date" and field.time_start is not None:
             date_part = self.words(LineRef(ref.page, ref.line, field.value_start, field.time_start))
@@ -689,7 +696,7 @@ class _TextWriter:
         if field.label in ("date", "time", "place"):
             value = self.words(value_ref)
         else:  # doubtful words of a value unclear, as in any line of the opener
-            value = self.words(value_ref, unclear=True)
+            value = self.words(value_ref, unclear=True, below=HEADER_DOUBTFUL_CONFIDENCE)
         if field.label == "date":
             return E(
                 "dateline", lb, *label, " " if label else "", E("date", *value, when=field.date_iso)
@@ -767,11 +774,15 @@ class _TextWriter:
             return E("lb", facs=facs, break_="no", rend="hyphen")
         return E("lb", facs=facs)
 
-    def line(self, ref: LineRef, *, first: bool = False, unclear: bool = False) -> list[object]:
+    def line(
+        self, ref: LineRef, *, first: bool = False, unclear: bool = False,
+        below: float = DOUBTFUL_CONFIDENCE,
+    ) -> list[object]:
         """An lb, then the line's words (names tagged, hyphenation joined).
 
         With `unclear`, a line of plain words that Tesseract read with little confidence is
-        wrapped in <unclear>, for search and readers to weigh.
+        wrapped in <unclear>, for search and readers to weigh; so is a word that is no word
+        read with a confidence under `below` (``text.doubtful``).
         """
         if self.pages[ref.page].lines[ref.line].redacted:
             return ([] if first else ["\n"]) + [self.redaction(ref)]
@@ -782,7 +793,7 @@ class _TextWriter:
         joined = self._hyphen_joined(ref)
         out: list[object] = [] if first else ["\n"]
         out.append(self.lb(ref, joined=joined))
-        words = self.words(ref, unclear=unclear)
+        words = self.words(ref, unclear=unclear, below=below)
         if unclear and not joined and self._unsure(ref, words):
             # plain strings and unclear words only: _unsure says so
             text = "".join(
@@ -850,8 +861,13 @@ class _TextWriter:
             and here[0].text[:1].islower()
         )
 
-    def words(self, ref: LineRef, *, unclear: bool = False) -> list[object]:
-        """The words of a line, names tagged; with `unclear`, doubtful words in <unclear>."""
+    def words(
+        self, ref: LineRef, *, unclear: bool = False, below: float = DOUBTFUL_CONFIDENCE
+    ) -> list[object]:
+        """The words of a line, names tagged; with `unclear`, doubtful words in <unclear>.
+
+        Doubtful: no word, read with a confidence under `below` (``text.doubtful``).
+        """
         page_words = self.pages[ref.page].lines[ref.line].words
         end = len(page_words) if ref.end is None else ref.end
         out: list[object] = []
@@ -892,7 +908,7 @@ class _TextWriter:
                 out.append(E("seg", text, type="portionMarking"))
             elif here in self.structure.mended and not text.endswith("-"):
                 out.extend(self.mended(self.structure.mended[here]))
-            elif unclear and doubtful(word):
+            elif unclear and doubtful(word, below):
                 out.append(E("unclear", text, reason=UNCLEAR_REASON, resp=f"#{APP_ID}"))
             else:
                 out.append(text)

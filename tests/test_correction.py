@@ -11,6 +11,7 @@ from pipeline.correction import (
     NameCorrector,
     affixes,
     cert_for,
+    cryptonym,
     english_words,
     skeleton,
     span,
@@ -790,6 +791,30 @@ def test_capitals_surnames_in_a_cia_record(corrector: NameCorrector) -> None:
     assert unknown == ["Abram CHAYES", "OSWALD", "Samuel WISE", "WISE"]
     # not a CIA or FBI record: capitals are left alone
     assert not any(m.unknown for m in find(corrector, *lines[2:]))
+
+
+def test_a_cia_record_files_a_person_surname_first(corrector: NameCorrector) -> None:
+    """"SUBJECT: TARASOFF, Anna": the agencies' file form, on a line of no running text."""
+    lines = [
+        "MEMORANDUM FOR: Chief, CIA Cover Support Desk",
+        "SUBJECT: TARASOFF, Anna",
+        "SUBJECT: OSWALD, Lee Harvey #35116",
+        "SUBJECT: NOFORN, Handle Via Channels",  # a caveat, no surname
+        "SUBJECT: REPORT, The Station",  # an English word, and no given name after it
+    ]
+    unknown = [m.original for m in find(corrector, *lines) if m.unknown]
+    assert unknown == ["TARASOFF, Anna", "OSWALD, Lee Harvey"]
+    # not a CIA or FBI record: the form is not read
+    assert not any(m.unknown for m in find(corrector, "SUBJECT: TARASOFF, Anna"))
+
+
+@pytest.mark.parametrize(("word", "shaped"), [
+    ("AMLASH", True), ("MHAPRON", True), ("ZRRIFLE", True), ("JMWAVE", True),
+    ("CHAYES", False),  # "ch" + "ayes": a name that starts as English words do
+    ("TARASOFF", False), ("AMlash", False), ("YOBITE", False),  # "yob" starts words
+])
+def test_cryptonym_shape(word: str, shaped: bool) -> None:
+    assert cryptonym(word) is shaped
 
 
 def test_names_to_add_keep_given_names_and_particles(corrector: NameCorrector) -> None:

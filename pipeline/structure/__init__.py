@@ -16,7 +16,14 @@ from pipeline.correction import span
 from pipeline.model import Mention, Page, WordRef
 from pipeline.structure import body, furniture, header, participants, profiles, speakers
 from pipeline.structure.furniture import Slot
-from pipeline.structure.text import MentionIndex, clean, doubtful, fragment, noise
+from pipeline.structure.text import (
+    HEADER_DOUBTFUL_CONFIDENCE,
+    MentionIndex,
+    clean,
+    doubtful,
+    fragment,
+    noise,
+)
 from pipeline.structure.tree import (
     BodyItem,
     Closer,
@@ -72,7 +79,7 @@ def analyse(
     heading = " ".join(_text(pages, r) for r in head.doc_type) if head else None
     kind = Kind(profile.kind.name, profile.label_for(heading), profile.kind.div_type)
     date_field = head.field("date") if head else None
-    mended = _mended(items, head, pages, mentions)
+    mended = _mended(items, head, pages, mentions, profile.words)
     return DocumentStructure(
         items,
         head,
@@ -86,9 +93,11 @@ def analyse(
 
 def _mended(
     items: Sequence[BodyItem], head: Header | None, pages: Sequence[Page],
-    mentions: Sequence[Mention],
+    mentions: Sequence[Mention], own: frozenset[str] = frozenset(),
 ) -> dict[WordRef, slips.Mend]:
     """OCR slips mended in the words of the typed lines (pipeline.slips says when).
+
+    `own`: the kind of record's own words (``Profile.words``), mended into too.
 
     The lines: header fields, subject, heading and header lines of no known kind, and
     paragraphs; not names, struck words, scrawl or furniture.
@@ -117,7 +126,7 @@ def _mended(
             here = WordRef(ref.page, ref.line, n)
             if word.struck or here in named or word.text.endswith("-") or (n == 0 and carried):
                 continue  # a name, a struck word, or half of a word broken at a line end
-            found = slips.mend(word.text, word.conf)
+            found = slips.mend(word.text, word.conf, own)
             if found is not None:
                 mended[here] = found
     return mended
@@ -238,8 +247,12 @@ def _text(
 
 
 def _read(pages: Sequence[Page], ref: WordRef, mended: dict[WordRef, slips.Mend]) -> str:
-    """A word as the title reads it: mended, or "[…]" when it is doubtful, else as read."""
+    """A word as the title reads it: mended, or "[…]" when it is doubtful, else as read.
+
+    Doubtful as a header's word is (``HEADER_DOUBTFUL_CONFIDENCE``): the opener marks the
+    same words unclear.
+    """
     if ref in mended:
         return mended[ref].text
     word = pages[ref.page].lines[ref.line].words[ref.word]
-    return OMITTED if doubtful(word) else word.text
+    return OMITTED if doubtful(word, HEADER_DOUBTFUL_CONFIDENCE) else word.text

@@ -63,6 +63,20 @@ ROLE_WORDS = (
     "Defense Minister",
 )
 
+# The words a State Department telegram is routed and handled with: addresses ("FM AMEMBASSY
+# MOSCOW", "TO SECSTATE WASHDC"), precedences, action and information addressees, handling
+# captions. Words of the telegram format (the Foreign Affairs Manual's and Handbook's telegram
+# chapters, and every cable of the public telegram archives use them), not of any one
+# telegram: the telegram profile's own words (`Profile.words`), mended into (pipeline.slips)
+# and not taken for misreadings. Acronyms of four letters or fewer are abbreviations anyway.
+TELEGRAM_WORDS = frozenset({
+    "SECSTATE", "WASHDC", "SECDEF", "AMEMBASSY", "AMEMB", "AMCONSUL", "AMCONSULATE",
+    "USMISSION", "USDEL", "USUN", "USNATO", "USEC", "USOECD", "USIAEA", "USINFO", "USINT",
+    "USCINCEUR", "USCINCPAC", "CINCPAC", "CINCLANT", "CINCEUR", "USLO", "NIACT", "IMMEDIATE",
+    "PRIORITY", "ROUTINE", "FLASH", "INFO", "ACTION", "SIPDIS", "NODIS", "EXDIS", "LIMDIS",
+    "STADIS", "NOFORN", "CHEROKEE", "DECAPTIONED", "DECL", "OADR",
+})
+
 # Paragraph and title classification marks: "(S)", "(C)", "(S/NF)".
 PORTION_MARK = re.compile(r"^\((TS|S|C|U|S/S|S/NF|C/NF|LOU|SBU|TS/SCI)\)$")
 

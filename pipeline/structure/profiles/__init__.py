@@ -2,7 +2,8 @@
 
 A profile says how its kind is recognised (signs among the first page's lines, or a test of
 its own), the heading that names it, the labels of its header, the header rules in the order
-they apply, its TEI ``div/@type``, and where its number stands. The first profile (`all_profiles`)
+they apply, its TEI ``div/@type``, where its number stands, and the words of its format that
+no dictionary lists (a telegram's "SECSTATE WASHDC"). The first profile (`all_profiles`)
 whose signs a document shows is its kind; the generic profile takes the rest.
 """
 
@@ -84,6 +85,9 @@ class Profile:
     titles: tuple[tuple[re.Pattern[str], str], ...] = ()  # heading -> a finer label
     recognise: Callable[[Sequence[str]], bool] | None = None  # a test of its own
     anywhere: tuple[re.Pattern[str], ...] = ()  # a printed form's captions, anywhere on page 1
+    # Words of the kind's format that no dictionary lists ("SECSTATE", "WASHDC"), as written:
+    # OCR slips are mended into them (pipeline.slips) and they are never taken for slips.
+    words: frozenset[str] = frozenset()
 
     def shown_by(self, texts: Sequence[str], early: Sequence[str]) -> bool:
         """Whether the first page's lines show this kind (`early`: see early_lines)."""
@@ -162,3 +166,10 @@ def all_profiles() -> tuple[Profile, ...]:
         )
     )
 
+
+
+def of_kind(name: str) -> Profile:
+    """The profile of a kind by its name ("telegram"); the generic profile for any other."""
+    from pipeline.structure.profiles import generic
+
+    return next((p for p in all_profiles() if p.kind.name == name), generic.PROFILE)

@@ -1,12 +1,14 @@
 """State Department telegram: routing (FM/TO/INFO), date-time group, TAGS, subject, references.
 
 Its markings are often spaced ("C O N F I D E N T I A L") and its pages carry a running
-head ("PAGE 01 MOSCOW 17709 141540Z"), both read as furniture.
+head ("PAGE 01 MOSCOW 17709 141540Z"), both read as furniture. Its routing words
+("SECSTATE WASHDC", vocabulary.TELEGRAM_WORDS) are words of its own.
 """
 
 from pipeline.structure import header as rules
 from pipeline.structure.profiles import Profile, heading, labels, sign
 from pipeline.structure.tree import Kind
+from pipeline.structure.vocabulary import TELEGRAM_WORDS
 
 PROFILE = Profile(
     kind=Kind("telegram", "Telegram", "telegram"),
@@ -29,4 +31,5 @@ PROFILE = Profile(
         rules.routing_block,
     ),
     number=sign(r"PAGE\s+\d{1,3}\s+([A-Z]{4,}(?:\s[A-Z]{4,})?\s+\d{3,6})\b"),
+    words=TELEGRAM_WORDS,
 )
