@@ -68,8 +68,8 @@ from bench_batch import PAGES_PER_MEMO, STAMP, page_texts, rendered_pages  # noq
 
 from pipeline.correction import NameCorrector  # noqa: E402
 from pipeline.gazetteer import Gazetteer  # noqa: E402
-from pipeline.model import Page, PageSource  # noqa: E402
-from pipeline.tesseract import MAX_DPI, MIN_DPI, lines_from_data  # noqa: E402
+from pipeline.model import Box, Line, Page, PageSource, Word  # noqa: E402
+from pipeline.tesseract import MAX_DPI, MIN_DPI  # noqa: E402
 
 DATA = REPO / "tests" / "data"
 SETS = (DATA / "real-dev", DATA / "real")
@@ -381,7 +381,7 @@ class Scorer:
             score.paragraphs += len({(b, p) for lv, b, p, t in zip(
                 data.get("level", []), data.get("block_num", []), data.get("par_num", []),
                 data.get("text", [])) if lv == "5" and t.strip()})
-            ocr_page = Page(1, PageSource(str(page.path)), lines_from_data(data))
+            ocr_page = Page(1, PageSource(str(page.path)), _tsv_lines(data))
             for mention in self.corrector.find_mentions([ocr_page]):
                 if mention.entity_id:
                     score.mentions[(page.name, mention.entity_id)] += 1
@@ -399,6 +399,26 @@ def _tsv_dict(text: str) -> dict[str, list[str]]:
         return {}
     head = rows[0]
     return {k: [r[i] if i < len(r) else "" for r in rows[1:]] for i, k in enumerate(head)}
+
+
+def _tsv_lines(data: dict[str, list[str]]) -> list[Line]:
+    """Tesseract's word table as lines (one per block, paragraph and line number)."""
+    rows: dict[tuple[str, str, str], list[Word]] = {}
+    for i, level in enumerate(data.get("level", [])):
+        text = data["text"][i].strip()
+        if level != "5" or not text:
+            continue
+        x, y = int(data["left"][i]), int(data["top"][i])
+        box = Box(x, y, x + int(data["width"][i]), y + int(data["height"][i]))
+        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+        rows.setdefault(key, []).append(Word(text, box, float(data["conf"][i])))
+    lines = []
+    for words in rows.values():
+        box = words[0].box
+        for word in words[1:]:
+            box = box.union(word.box) if box and word.box else box
+        lines.append(Line(tuple(words), box))
+    return lines
 
 
 def word_changes(result: Result, base: Result) -> tuple[int, int, list[str]]:

@@ -16,6 +16,8 @@ from lxml import etree, html
 
 ALTO_NS = "http://www.loc.gov/standards/alto/ns-v3#"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+_RECOVERING = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True,
+                              recover=True)
 
 
 # A document's OCR files stand in a folder beside its TEI ("memo7.ocr/page-1.alto.xml"), so
@@ -33,29 +35,42 @@ def hocr_suffix(page: int) -> str:
     return f"{OCR_FOLDER}/page-{page}.hocr.html"
 
 
-def split_alto(alto: bytes | None, count: int) -> list[bytes | None]:
-    """One ALTO document per page of the run (link_alto names each one's image)."""
-    none: list[bytes | None] = [None] * count
-    if alto is None:
-        return none
-    try:
-        root = etree.fromstring(alto, _PARSER)
-    except etree.XMLSyntaxError:
-        return none
-    ns = {"a": root.nsmap.get(None, ALTO_NS)}
-    layout = root.find("a:Layout", ns)
-    pages = layout.findall("a:Page", ns) if layout is not None else []
-    if len(pages) != count:
-        return none
-    out: list[bytes | None] = []
-    for page in pages:
-        one = copy.deepcopy(root)
-        one_layout = one.find("a:Layout", ns)
-        for child in list(one_layout):
-            one_layout.remove(child)
-        one_layout.append(copy.deepcopy(page))
-        out.append(etree.tostring(one, xml_declaration=True, encoding="UTF-8"))
-    return out
+def parse_alto(alto: bytes) -> etree._Element:
+    """The ALTO Tesseract wrote, parsed (XMLSyntaxError if it is none).
+
+    Recovering: a character XML does not allow in a word read (Tesseract escapes only the
+    markup characters) costs that character, not the page.
+    """
+    return etree.fromstring(alto, _RECOVERING)
+
+
+def alto_pages(root: etree._Element) -> list[etree._Element]:
+    """The ALTO's Page elements, one per image of the run, in order."""
+    return root.findall(f"{{{_namespace(root)}}}Layout/{{{_namespace(root)}}}Page")
+
+
+def page_alto(root: etree._Element, page: etree._Element) -> bytes:
+    """One page's ALTO document: the run's description and that page alone.
+
+    link_alto names its image. The run's other pages are not copied: a run over four pages
+    made four whole copies before, to keep one page of each.
+    """
+    one = etree.Element(root.tag, nsmap=root.nsmap)
+    for name, value in root.attrib.items():
+        one.set(name, value)
+    layout = None
+    for child in root:
+        if etree.QName(child).localname == "Layout":
+            layout = etree.SubElement(one, child.tag)
+        else:
+            one.append(copy.deepcopy(child))
+    if layout is not None:
+        layout.append(copy.deepcopy(page))
+    return etree.tostring(one, xml_declaration=True, encoding="UTF-8")
+
+
+def _namespace(root: etree._Element) -> str:
+    return root.nsmap.get(None, ALTO_NS)
 
 
 def name_image(alto: etree._Element, image: str) -> None:

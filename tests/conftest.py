@@ -6,6 +6,8 @@ import json
 import os
 import shutil
 import stat
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytesseract
@@ -136,6 +138,45 @@ def fake_tesseract(tmp_path: Path, body: str) -> str:
         "fi\n" + body + "\n"
     )
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return str(script)
+
+
+ALTO_TESSERACT = """#!{python}
+import sys
+sys.path.insert(0, {repo!r})
+from tests.alto import document, one_line
+args = sys.argv[1:]
+if "--version" in args:
+    print("tesseract 5.3.0")
+    sys.exit(0)
+if "--list-langs" in args:
+    print("List of available languages (1):")
+    print("eng")
+    sys.exit(0)
+if {log!r}:
+    with open({log!r}, "a") as log:
+        log.write(" ".join(args) + "\\n")
+image, base = args[0], args[1]
+# Like Tesseract, a file that is no image is a list of image files, read in one run.
+count = len(open(image).read().split()) if image.endswith(".txt") else 1
+pages = [one_line({words!r}) if {words!r} else [] for _ in range({pages!r} or count)]
+with open(base + ".xml", "w") as out:
+    out.write(document(pages))
+"""
+
+
+def alto_tesseract(tmp_path: Path, words: Sequence[str] = (), *, log: Path | None = None,
+                   pages: int | None = None) -> str:
+    """A Tesseract stand-in that reads `words` on one line of each page it is given.
+
+    It writes its ALTO as Tesseract does; `log` records its arguments, a line per run;
+    `pages` writes that many pages whatever it was given.
+    """
+    script = tmp_path / "alto-tesseract"
+    script.write_text(ALTO_TESSERACT.format(python=sys.executable, repo=str(REPO),
+                                            log=str(log) if log else "", words=list(words),
+                                            pages=pages))
+    script.chmod(0o755)
     return str(script)
 
 

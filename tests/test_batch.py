@@ -47,14 +47,11 @@ if any("slow" in i for i in images):
 if any("crash" in i for i in images):
     sys.stderr.write("Error in pixReadStream: Unknown format: no pix returned\\n")
     sys.exit(1)
-header = "level page_num block_num par_num line_num word_num left top width height conf text"
-rows = [header.replace(" ", "\\t")]
-for page in range(1, len(images) + 1):
-    for i, word in enumerate(["Ambassador", "Dubinin", "met", "Secretary", "Shultz."]):
-        rows.append("\\t".join(map(str, [5, page, 1, 1, 1, i + 1, 100 + 180 * i, 200, 160, 40, 96,
-                                          word])))
-with open(base + ".tsv", "w") as out:
-    out.write("\\n".join(rows) + "\\n")
+sys.path.insert(0, {repo!r})
+from tests.alto import document, one_line
+words = ["Ambassador", "Dubinin", "met", "Secretary", "Shultz."]
+with open(base + ".xml", "w") as out:
+    out.write(document([one_line(words) for _ in images]))
 """
 
 
@@ -63,7 +60,7 @@ def fake_tesseract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     import pytesseract
 
     path = tmp_path / "fake-tesseract"
-    path.write_text(FAKE_TESSERACT.format(python=sys.executable), encoding="utf-8")
+    path.write_text(FAKE_TESSERACT.format(python=sys.executable, repo=str(REPO)), encoding="utf-8")
     path.chmod(0o755)
     before = pytesseract.pytesseract.tesseract_cmd
     monkeypatch.setenv("TESSERACT_CMD", str(path))

@@ -562,7 +562,7 @@ def test_control_characters_in_file_names_are_escaped_on_the_terminal(tmp_path: 
 @pytest.fixture
 def slow_tesseract(tmp_path: Path) -> Path:
     path = tmp_path / "fake-tesseract"
-    path.write_text(FAKE_TESSERACT.format(python=sys.executable), encoding="utf-8")
+    path.write_text(FAKE_TESSERACT.format(python=sys.executable, repo=str(REPO)), encoding="utf-8")
     path.chmod(0o755)
     return path
 

@@ -12,7 +12,7 @@ from pipeline.model import Box, InputKind, Line, Page, PageSource, Word
 from pipeline.ocr import flag_struck, read_images, read_pages, reading_order, split_columns
 from pipeline.sources import PDF_DPI
 from pipeline.structure import analyse
-from tests.conftest import REAL, fake_tesseract
+from tests.conftest import REAL, alto_tesseract
 from tests.render import render_page, save_compact
 
 
@@ -123,10 +123,7 @@ def test_a_blank_line_between_paragraphs_is_seen_on_a_skewed_page() -> None:
 def _recording_tesseract(tmp_path: Path) -> tuple[str, Path]:
     """A Tesseract stand-in that logs its arguments and reads no words."""
     log = tmp_path / "args.log"
-    header = "\\t".join(["level", "page_num", "block_num", "par_num", "line_num", "word_num",
-                         "left", "top", "width", "height", "conf", "text"])
-    script = fake_tesseract(tmp_path, f'echo "$@" >> {log}\nprintf "{header}\\n" > "$2.tsv"')
-    return script, log
+    return alto_tesseract(tmp_path, log=log), log
 
 
 def _page(path: Path, kind: InputKind = InputKind.images, index: int = 0) -> PageSource:
@@ -257,19 +254,7 @@ def test_lines_read_with_little_confidence_are_unclear_and_still_valid() -> None
 
 def _one_word_tesseract(tmp_path: Path) -> str:
     """A Tesseract stand-in that reads 'Memo' on every page it is given (one or a list)."""
-    script = tmp_path / "one-word-tesseract"
-    script.write_text(
-        "#!/bin/sh\n"
-        'if [ "$1" = "--version" ]; then echo "tesseract 5.3.0"; exit 0; fi\n'
-        'case "$1" in *.txt) n=$(wc -l < "$1");; *) n=1;; esac\n'
-        'printf "level\\tpage_num\\tblock_num\\tpar_num\\tline_num\\tword_num\\tleft\\ttop'
-        '\\twidth\\theight\\tconf\\ttext\\n" > "$2.tsv"\n'
-        'for p in $(seq 1 "$n"); do\n'
-        '  printf "5\\t$p\\t1\\t1\\t1\\t1\\t10\\t10\\t80\\t20\\t95\\tMemo\\n" >> "$2.tsv"\n'
-        "done\n"
-    )
-    script.chmod(0o755)
-    return str(script)
+    return alto_tesseract(tmp_path, ["Memo"])
 
 
 def test_pages_read_together_each_fail_alone(

@@ -10,7 +10,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pipeline import tesseract
 from pipeline.exceptions import OcrFailed, TesseractNotFound, UsageError
-from tests.conftest import fake_tesseract
+from tests import alto
+from tests.conftest import alto_tesseract, fake_tesseract
 
 
 def line_file(folder: Path, text: str) -> str:
@@ -55,10 +56,7 @@ def test_pages_read_in_one_run_read_as_each_alone(tmp_path: Path) -> None:
 
 
 def test_a_run_that_reads_fewer_pages_than_it_was_given_fails(use_cmd, tmp_path: Path) -> None:
-    row = "\\t".join(["5", "1", "1", "1", "1", "1", "10", "10", "50", "20", "90", "word"])
-    header = "level\\tpage_num\\tblock_num\\tpar_num\\tline_num\\tword_num\\tleft\\ttop\\t" \
-        "width\\theight\\tconf\\ttext"
-    use_cmd(fake_tesseract(tmp_path, f'printf "{header}\\n{row}\\n" > "$2.tsv"'))
+    use_cmd(alto_tesseract(tmp_path, ["word"], pages=1))
     paths = []
     for n in range(2):
         paths.append(str(tmp_path / f"{n}.png"))
@@ -93,7 +91,7 @@ def test_timeout_becomes_ocr_failed(use_cmd, tmp_path: Path) -> None:
 
 
 def test_garbage_output_becomes_ocr_failed(use_cmd, tmp_path: Path) -> None:
-    use_cmd(fake_tesseract(tmp_path, 'printf "\\001\\002 garbage\\nmore" > "$2.tsv"; exit 0'))
+    use_cmd(fake_tesseract(tmp_path, 'printf "\\001\\002 garbage\\nmore" > "$2.xml"; exit 0'))
     with pytest.raises(OcrFailed, match="cannot be read|no output"):
         tesseract.read(line_file(tmp_path, "x"), lang="eng", timeout=10)
 
@@ -104,21 +102,24 @@ def test_no_output_file_becomes_ocr_failed(use_cmd, tmp_path: Path) -> None:
         tesseract.read(line_file(tmp_path, "x"), lang="eng", timeout=10)
 
 
-def test_lines_group_words_by_block_paragraph_and_line() -> None:
-    data = {
-        "level": [5, 5, 5, 5],
-        "block_num": [1, 1, 1, 2],
-        "par_num": [1, 1, 1, 1],
-        "line_num": [1, 1, 2, 1],
-        "left": [0, 50, 0, 0],
-        "top": [0, 0, 30, 90],
-        "width": [40, 40, 40, 40],
-        "height": [20, 20, 20, 20],
-        "conf": [90, 80, -1, 70],
-        "text": ["Date:", "June", "Place:", "Oval"],
-    }
-    lines = tesseract.lines_from_data(data)
-    assert [line.text for line in lines] == ["Date: June", "Place:", "Oval"]
+def test_lines_group_words_by_paragraph_and_line_from_the_alto() -> None:
+    from lxml import etree
+
+    from pipeline.sidecars import alto_pages
+
+    paragraphs = [[[("Date:", 0, 0, 40, 20, 90), ("June", 50, 0, 40, 20, 80)],
+                   [("Place:", 0, 30, 40, 20, 9)]],
+                  [[("Oval", 0, 90, 40, 20, 100), ("&amp", 50, 90, 40, 20, 0)]]]
+    (page,) = alto_pages(etree.fromstring(alto.document([paragraphs]).encode()))
+    lines = tesseract.lines_from_alto(page)
+    assert [line.text for line in lines] == ["Date: June", "Place:", "Oval &amp"]
     assert [line.block for line in lines] == [0, 0, 1]
     assert lines[0].box is not None and lines[0].box.x1 == 90
-    assert lines[1].words[0].conf is None
+    # Tesseract writes a confidence of 9 as WC="0.9", of 100 as "0.100"
+    assert [w.conf for line in lines for w in line.words] == [90, 80, 9, 100, 0]
+
+
+@pytest.mark.parametrize(("wc", "conf"), [("0.96", 96), ("0.9", 9), ("0.09", 9), ("0.100", 100),
+                                          ("0.0", 0), ("1.0", 100), ("", None), ("x", None)])
+def test_alto_word_confidence(wc: str, conf: float | None) -> None:
+    assert tesseract._confidence(wc) == conf
