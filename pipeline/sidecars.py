@@ -55,13 +55,13 @@ def page_alto(root: etree._Element, page: etree._Element) -> bytes:
     link_alto names its image. The run's other pages are not copied: a run over four pages
     made four whole copies before, to keep one page of each.
     """
-    one = etree.Element(root.tag, nsmap=root.nsmap)
-    for name, value in root.attrib.items():
-        one.set(name, value)
+    one = etree.Element(root.tag, dict(root.attrib), nsmap=root.nsmap)
+    one.text = root.text
     layout = None
     for child in root:
         if etree.QName(child).localname == "Layout":
-            layout = etree.SubElement(one, child.tag)
+            layout = etree.SubElement(one, child.tag, dict(child.attrib))
+            layout.text, layout.tail = child.text, child.tail
         else:
             one.append(copy.deepcopy(child))
     if layout is not None:
