@@ -17,6 +17,10 @@ Sections (default: all, in this order):
 - ``memory``: peak memory of the whole process tree (pipeline, workers, Tesseract) for a 10-page
   and a 200-page batch, text input and image input.
 - ``resume``: a rerun of each finished 200-page batch, against its first run.
+- ``sidecars``: the batch with and without ALTO and IIIF manifests, in turns.
+- ``findings`` (issue 13): the batch with and without the redaction search and the check that
+  a page was read upright, in turns (median of the pair ratios, wall and CPU); then both timed
+  page by page in this process against Tesseract's time for a page.
 
 Every figure is printed on a line of its own. The machine should be otherwise idle: the figures
 are wall times on 2 cores. On a shared machine, give the benchmark the processor first
@@ -50,7 +54,7 @@ STAMP = "DECLASSIFIED\nNLRR FOI 714/5 #8479\nBY AI NARA DATE 11/29/07"
 MARKING = "~~SECRET/SENSITIVE~~"
 PAGES_PER_MEMO = 5
 DATA_VERSION = "1"  # change when the rendered pages change
-SECTIONS = ("throughput", "stages", "memory", "resume", "sidecars")
+SECTIONS = ("throughput", "stages", "memory", "resume", "sidecars", "findings")
 
 
 # --------------------------------------------------------------------------- test material
@@ -368,6 +372,73 @@ def section_sidecars(work: Path, rounds: int, count: int = 20) -> None:
           f"median {statistics.median(cpu):.3f}")
 
 
+# The pipeline with the redaction search and the orientation check switched off (issue 13's
+# cost figure): every page taken as upright and without black boxes. Forked workers inherit it.
+WITHOUT_FINDINGS = """
+import sys
+from pipeline import ocr
+ocr.redactions.find_redactions = lambda image: []
+ocr.orientation.upright = lambda lines: True
+from pipeline.cli import console
+sys.argv[0] = "tei-pipeline"
+console()
+"""
+
+
+def section_findings(work: Path, rounds: int, count: int = BATCH_PAGES) -> None:
+    """What finding redactions and turned pages costs (issue 13): the batch with and without.
+
+    The throughput batch (upright typed pages: what most of a box is) run in turns as it is
+    and with both searches switched off; the median of the pair ratios, wall and CPU. Then
+    the searches timed on their own, page by page, in this process: the figure that load from
+    other processes does not blur.
+    """
+    per_document = -(-count // BATCH_DOCUMENTS)
+    batch = image_batch(work, f"batch-{count}-in-{BATCH_DOCUMENTS}", count, per_document)
+    walls, cpus = [], []
+    for n in range(1, rounds + 1):
+        output = work / "out-findings"
+        shutil.rmtree(output, ignore_errors=True)
+        command = [sys.executable, "-c", WITHOUT_FINDINGS, "run", str(batch), "-o",
+                   str(output), "-j", "2", "-q"]
+        without, result, _ = timed(command, env=environment())
+        if result.returncode != 0:
+            raise SystemExit("the pipeline without the searches failed")
+        cpu_without = CPU_SECONDS[-1]
+        with_ = pipeline_run(batch, work / "out-findings-on", "-q")[0]
+        walls.append(with_ / without)
+        cpus.append(CPU_SECONDS[-1] / cpu_without)
+        print(f"  round {n}: without the searches {without:.2f} s ({cpu_without:.2f} CPU-s), "
+              f"with {with_:.2f} s ({CPU_SECONDS[-1]:.2f} CPU-s): ratio {walls[-1]:.3f}; "
+              f"load {os.getloadavg()[0]:.2f}", flush=True)
+    print(f"findings cost, wall ratio per pair: {', '.join(f'{r:.3f}' for r in walls)}; "
+          f"median {statistics.median(walls):.3f}")
+    print(f"findings cost, CPU ratio per pair: {', '.join(f'{r:.3f}' for r in cpus)}; "
+          f"median {statistics.median(cpus):.3f}")
+    from pipeline import orientation, redactions, sources, tesseract
+    from pipeline.model import PageSource
+
+    pages = sorted(batch.rglob("*.png"))
+    searched = 0.0
+    for path in pages:
+        image = sources.load_image(PageSource(str(path)))[0]
+        started = time.perf_counter()
+        redactions.find_redactions(image)
+        searched += time.perf_counter() - started
+    tesseract.configure()
+    lines = tesseract.read(str(pages[0]), lang="eng", timeout=120).lines
+    orientation.upright(lines)  # the word list loaded, as a worker has it
+    started = time.perf_counter()
+    for _ in pages:
+        orientation.upright(lines)
+    checked = time.perf_counter() - started
+    page_seconds = tesseract_xargs(pages[:1], work / "xargs-one")  # one page by hand
+    per_page = (searched + checked) / len(pages)
+    print(f"findings cost, timed in process: redaction search {searched / len(pages) * 1000:.1f}"
+          f" ms a page, orientation check {checked / len(pages) * 1000:.2f} ms a page: "
+          f"{per_page / page_seconds * 100:.2f}% of Tesseract's {page_seconds:.2f} s a page")
+
+
 WRAPPER = """#!/bin/sh
 start=$(date +%s.%N)
 /usr/bin/time -f "%U %S" -o "$TEI_BENCH_LOG.$$" {tesseract} "$@"
@@ -545,6 +616,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "memory": lambda: section_memory(args.work),
         "resume": lambda: section_resume(args.work),
         "sidecars": lambda: section_sidecars(args.work, args.rounds, 20),
+        "findings": lambda: section_findings(args.work, args.rounds, args.pages),
     }
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}", flush=True)
     for name in args.sections or SECTIONS:

@@ -156,7 +156,7 @@ def test_tesseract_is_told_the_resolution_of_every_page_it_gets_as_an_image(
         assert page.error is None, page.error
     calls = log.read_text().splitlines()
     assert len(calls) == 4
-    assert "--dpi 200" in calls[0] and calls[0].split()[0].endswith(".pnm")
+    assert "--dpi 200" in calls[0] and calls[0].split()[0].endswith(".tif")
     assert "--dpi 240" in calls[1]
     assert f"--dpi {PDF_DPI}" in calls[2]
     assert "--dpi" not in calls[3]
@@ -164,7 +164,7 @@ def test_tesseract_is_told_the_resolution_of_every_page_it_gets_as_an_image(
 
 @pytest.mark.slow
 def test_a_page_handed_over_as_an_image_reads_as_the_file_itself(tmp_path: Path) -> None:
-    """The real JFK memo's header: word for word the same from the PNM as from the PNG."""
+    """The real JFK memo's header: word for word the same from the TIFF as from the PNG."""
     tesseract.configure()
     page = Image.open(REAL / "jfk-104-10132-10092" / "104-10132-10092-page-1.png")
     crop = page.crop((0, 0, page.width, page.height * 2 // 5))
@@ -172,8 +172,8 @@ def test_a_page_handed_over_as_an_image_reads_as_the_file_itself(tmp_path: Path)
     crop.save(path, dpi=page.info["dpi"])
     crop.info["dpi"] = page.info["dpi"]
 
-    pnm = tmp_path / "header.pnm"
-    crop.save(pnm, format="PPM")  # as ocr hands a page over: no resolution inside
+    handed = tmp_path / "header.tif"
+    crop.save(handed, format="TIFF")  # as ocr hands a page over
 
     def read(image: Path) -> list[str]:
         lines = tesseract.read(str(image), lang="eng", timeout=120,
@@ -182,7 +182,7 @@ def test_a_page_handed_over_as_an_image_reads_as_the_file_itself(tmp_path: Path)
 
     from_file = read(path)
     assert "OSWALD" in from_file
-    assert read(pnm) == from_file
+    assert read(handed) == from_file
 
 
 def test_reading_order_moves_a_top_block_read_last_back_up() -> None:
@@ -276,7 +276,7 @@ def test_pages_read_together_each_fail_alone(
     real_save = Image.Image.save
 
     def full_disk(image: Image.Image, fp: object, format: str | None = None, **kw: object):
-        if format == "PPM":
+        if format == "TIFF":
             raise OSError(28, "No space left on device")
         return real_save(image, fp, format, **kw)
 
