@@ -239,3 +239,33 @@ def test_pages_begun_before_a_pool_that_cannot_start_are_not_left_running(
     with pytest.raises(OSError, match="cannot start worker processes"):
         run_batch([memo], tmp_path / "out", executor="process", jobs=2)
     assert not [pid for pid in executors.children() if "fake-tesseract" in _command(pid)]
+
+
+@pytest.mark.slow
+def test_no_more_tesseracts_run_at_once_than_jobs(tmp_path: Path) -> None:
+    """The first pages read in the parent take a slot: the pool runs one task fewer meanwhile.
+
+    Three Tesseracts on two cores made every page cost some 10% more CPU (bench_batch.py).
+    """
+    log = tmp_path / "times.log"
+    cmd = fake_tesseract(tmp_path, f'case "$1" in -*) exec tesseract "$@";; esac\n'
+                                   f'echo "1 $(date +%s.%N)" >> {log}; sleep 2\n'
+                                   f'tesseract "$@"; rc=$?\n'
+                                   f'echo "-1 $(date +%s.%N)" >> {log}; exit $rc')
+    memo = tmp_path / "in" / "memo"
+    memo.mkdir(parents=True)
+    for n in range(10):
+        line_image(f"Ambassador Dubinin said {n}").save(memo / f"page-{n}.png", dpi=(300, 300))
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TESSERACT_CMD": cmd}
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "run", str(memo), "-o", str(tmp_path / "out"),
+         "-j", "2", "-q"], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    events = sorted((float(t), int(step)) for step, t in
+                    (line.split() for line in log.read_text().splitlines()))
+    running = peak = 0
+    for _, step in events:
+        running += step
+        peak = max(peak, running)
+    assert sum(step > 0 for _, step in events) >= 3  # the parent's run and the workers'
+    assert peak <= 2
