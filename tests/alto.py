@@ -7,6 +7,7 @@ TextLine per line and a String per word, with its confidence as "0." and a whole
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from xml.sax.saxutils import quoteattr
 
@@ -49,3 +50,15 @@ def document(pages: Sequence[Sequence[Sequence[Sequence[AltoWord]]]],
 def one_line(words: Sequence[str], top: int = 200, conf: int = 96) -> list[list[list[AltoWord]]]:
     """A page of one paragraph of one line of `words`, each 160 pixels wide."""
     return [[[(word, 100 + 180 * i, top, 160, 40, conf) for i, word in enumerate(words)]]]
+
+
+def answer_checks(args: Sequence[str]) -> None:
+    """Answer the run's start-up questions as Tesseract 5 does, and exit; else return."""
+    if "--version" in args:
+        print("tesseract 5.3.0")
+        sys.exit(0)
+    if "--list-langs" in args:
+        print('List of available languages in "/fake/" (2):')
+        print("eng")
+        print("osd")
+        sys.exit(0)

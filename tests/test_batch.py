@@ -28,15 +28,10 @@ from tests.conftest import NS, REPO, SEED, body_text, run_batch
 # A Tesseract that answers at once with a few words, sleeps on "slow" pages, fails on "crash" ones.
 FAKE_TESSERACT = """#!{python}
 import os, sys, time
+sys.path.insert(0, {repo!r})
+from tests.alto import answer_checks, document, one_line
 args = sys.argv[1:]
-if "--version" in args:
-    print("tesseract 5.3.0")
-    sys.exit(0)
-if "--list-langs" in args:
-    print('List of available languages in "/fake/" (2):')
-    print("eng")
-    print("osd")
-    sys.exit(0)
+answer_checks(args)
 image, base = args[0], args[1]
 # Like Tesseract, a file that is no image is a list of image files, one run over all of them.
 images = open(image).read().split() if image.endswith(".txt") else [image]
@@ -47,8 +42,6 @@ if any("slow" in i for i in images):
 if any("crash" in i for i in images):
     sys.stderr.write("Error in pixReadStream: Unknown format: no pix returned\\n")
     sys.exit(1)
-sys.path.insert(0, {repo!r})
-from tests.alto import document, one_line
 words = ["Ambassador", "Dubinin", "met", "Secretary", "Shultz."]
 with open(base + ".xml", "w") as out:
     out.write(document([one_line(words) for _ in images]))
