@@ -2,8 +2,10 @@
 
 The run that reads the words writes them too (no second OCR pass); a run over a list of page
 images writes one ALTO with a Page per image and one hOCR with an ocr_page per image, which
-are cut here into one file per page. A sidecar that cannot be cut is None: the words are what
-counts, a missing sidecar is noted, never a lost page.
+are cut here into one file per page. The ALTO is where the words are read from too
+(tesseract.lines_from_alto): a run whose ALTO cannot be read fails like any OCR failure. An
+hOCR or PDF that cannot be cut is None: the words are what counts, a missing sidecar is
+noted, never a lost page.
 """
 
 from __future__ import annotations

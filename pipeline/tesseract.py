@@ -168,8 +168,9 @@ def start_pages(
 class Running:
     """A Tesseract process reading one image file, or a list of them, into a folder of its own.
 
-    Started at once; `readings()` waits for it and parses what it wrote. The word table
-    (TSV) always, and from the same run what `renderers` ask for. Failures are OcrFailed
+    Started at once; `readings()` waits for it and parses what it wrote: the ALTO always (the
+    words are read from it), and from the same run what else `renderers` ask for (the ALTO
+    is kept as a sidecar only if they ask for it). Failures are OcrFailed
     (TesseractNotFound when the program is missing), raised by `readings()`, never by the
     start; the folder is removed either way.
     """
