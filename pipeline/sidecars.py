@@ -41,7 +41,7 @@ def parse_alto(alto: bytes) -> etree._Element:
     """The ALTO Tesseract wrote, parsed (XMLSyntaxError if it is none).
 
     Recovering: a character XML does not allow in a word read (Tesseract escapes only the
-    markup characters) costs that character, not the page.
+    markup characters) becomes U+FFFD, as a bad byte in a text file does; the page is read.
     """
     return etree.fromstring(alto, _RECOVERING)
 

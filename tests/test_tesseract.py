@@ -123,3 +123,19 @@ def test_lines_group_words_by_paragraph_and_line_from_the_alto() -> None:
                                           ("0.0", 0), ("1.0", 100), ("", None), ("x", None)])
 def test_alto_word_confidence(wc: str, conf: float | None) -> None:
     assert tesseract._confidence(wc) == conf
+
+
+def test_a_character_xml_refuses_in_a_word_costs_the_character_not_the_page(
+    use_cmd, tmp_path: Path
+) -> None:
+    """A control character read in a word is replaced (U+FFFD), the page read.
+
+    Tesseract escapes only XML's markup characters in its ALTO: the file is not XML then.
+    """
+    page = alto.document([alto.one_line(["Ambassador", "Dub\x01inin", "said"])])
+    written = tmp_path / "page.xml"
+    written.write_text(page, encoding="utf-8")
+    use_cmd(fake_tesseract(tmp_path, f'cp {written} "$2.xml"'))
+    reading = tesseract.read(line_file(tmp_path, "x"), lang="eng", timeout=10)
+    assert [w.text for line in reading.lines for w in line.words] == [
+        "Ambassador", "Dub\ufffdinin", "said"]
