@@ -84,8 +84,7 @@ from pipeline.correction import (  # noqa: E402
     NameCorrector,
     agency_record,
     cryptonym,
-    english_words,
-    protected_words,
+    known_words,
 )
 from pipeline.gazetteer import Gazetteer  # noqa: E402
 from pipeline.model import Page  # noqa: E402
@@ -231,7 +230,7 @@ class Junk:
 
     def __init__(self, gazetteer: Gazetteer) -> None:
         forms = [f for e in gazetteer.entities.values() for f in e.forms]
-        self.words = protected_words([]) | english_words()
+        self.words = known_words()
         self.names = {t.lower() for f in forms for t in re.findall(r"[A-Za-z]+", f)}
 
     def __call__(self, token: str, own: frozenset[str] = frozenset(),

@@ -68,7 +68,7 @@ from bench_batch import PAGES_PER_MEMO, STAMP, page_texts, rendered_pages  # noq
 
 from pipeline.correction import NameCorrector  # noqa: E402
 from pipeline.gazetteer import Gazetteer  # noqa: E402
-from pipeline.model import Box, Line, Page, PageSource, Word  # noqa: E402
+from pipeline.model import Box, Line, Page, PageSource, Word, words_box  # noqa: E402
 from pipeline.tesseract import MAX_DPI, MIN_DPI  # noqa: E402
 
 DATA = REPO / "tests" / "data"
@@ -412,13 +412,7 @@ def _tsv_lines(data: dict[str, list[str]]) -> list[Line]:
         box = Box(x, y, x + int(data["width"][i]), y + int(data["height"][i]))
         key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
         rows.setdefault(key, []).append(Word(text, box, float(data["conf"][i])))
-    lines = []
-    for words in rows.values():
-        box = words[0].box
-        for word in words[1:]:
-            box = box.union(word.box) if box and word.box else box
-        lines.append(Line(tuple(words), box))
-    return lines
+    return [Line(tuple(words), words_box(words)) for words in rows.values()]
 
 
 def word_changes(result: Result, base: Result) -> tuple[int, int, list[str]]:

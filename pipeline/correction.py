@@ -1194,7 +1194,10 @@ class NameCorrector:
         Accepted only when the word is no English word, exactly one gazetteer name is one
         edit away, and the context supports it: a title or one of the person's given names
         or initials just before, or (decided over the whole document) the same person named
-        exactly elsewhere, a participant included. Otherwise the word is for review.
+        exactly elsewhere, a participant included. Otherwise the word is for review; so is a
+        word one OCR confusion from a listed word, whatever the context (SHORT_WORD_REASON).
+        A word in capitals is taken only right after a title in capitals on its line, for one
+        person; else nothing is done (no review).
         """
         if not 4 <= len(core) <= SHORT_MAX + 1 or not core.isalpha() or not core[0].isupper():
             return None
@@ -1214,13 +1217,14 @@ class NameCorrector:
                 return None  # ("MEMORANDUM FOR THE PRESIDENT" / "FROME:")
         elif not self._plausible(core):
             return None
-        # The context will be asked, so a word one confusion from a listed word is guard
-        # enough ("Bakr" is no damaged "baler"); inside a sentence, from a proper word
-        # only ("Bater said" is no "hater", "Mala" may be "Maia").
-        # ... and such a word is only for review, whatever the context.
+        # A word one confusion from a listed word may be that word damaged: for review only
+        # ("Bakr" may be "baler"); inside a sentence, one from a proper word only ("Bater
+        # said" is no "hater", "Mala" may be "Maia").
         word_like = self._confusion_of_word(
             core, None if self._sentence_start(toks, i) else self._proper_words
         )
+        if caps and (word_like or compound):
+            return None  # in capitals: corrected after a title, or nothing (see below)
         if re.search(r"(.)\1\1", core.casefold()):
             return None  # no name: "Meee", "Brrr"
         found: dict[str, str] = {}
@@ -1253,7 +1257,7 @@ class NameCorrector:
         hit = _Hit(found, score, tuple(found)[:MAX_CANDIDATES], best)
         if caps:  # the title before it, for one person, or nothing (no review, no document)
             backed = {e: f for e, f in found.items() if self._short_context(toks, i, e)}
-            if word_like or compound or len(backed) != 1:
+            if len(backed) != 1:
                 return None
             return self._correction(toks, i, i, replace(hit, ties=backed), core)
         if word_like:

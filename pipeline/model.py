@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -33,6 +33,15 @@ class Box:
             max(self.x1, other.x1),
             max(self.y1, other.y1),
         )
+
+
+def words_box(words: Iterable[Word]) -> Box | None:
+    """The box around the words that have one (None when none has)."""
+    out: Box | None = None
+    for word in words:
+        if word.box is not None:
+            out = word.box if out is None else out.union(word.box)
+    return out
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from PIL import Image
 
 from pipeline import orientation, redactions, sources, strike, tesseract
 from pipeline.exceptions import InputError, OcrFailed
-from pipeline.model import Box, InputKind, Line, Page, PageSource, Word
+from pipeline.model import Box, InputKind, Line, Page, PageSource, Word, words_box
 
 log = logging.getLogger(__name__)
 
@@ -333,11 +333,7 @@ def split_columns(lines: list[Line], page_width: int) -> list[Line]:
         if len(parts) == 1:
             result.append(line)
             continue
-        for part in parts:
-            box = part[0].box
-            for word in part[1:]:
-                box = box.union(word.box) if box and word.box else box
-            result.append(Line(tuple(part), box, line.block))
+        result.extend(Line(tuple(part), words_box(part), line.block) for part in parts)
     return result
 
 

@@ -77,17 +77,15 @@ def upright(lines: Sequence[Line]) -> bool:
     word-list words was read with confidence (SURE_WORD); else the orientation detection is
     asked (a few words read by chance on a page upside down look like a sparse page).
     """
-    if not _looks_upright(lines):
-        return False
-    known, tokens = legible(lines)
-    return tokens < MIN_TOKENS or tokens >= SHORT_TOKENS or _sure_word(lines)
-
-
-def _looks_upright(lines: Sequence[Line]) -> bool:
-    """Not on its side, and enough words of the word list (or too short to tell)."""
     if sideways(lines):
         return False
     known, tokens = legible(lines)
+    return _enough_words(known, tokens) and (
+        tokens < MIN_TOKENS or tokens >= SHORT_TOKENS or _sure_word(lines))
+
+
+def _enough_words(known: int, tokens: int) -> bool:
+    """Enough words of the word list among the tokens (or too few tokens to tell)."""
     return tokens < MIN_TOKENS or known >= UPRIGHT_SHARE * tokens
 
 
@@ -109,9 +107,11 @@ def better(new: Sequence[Line], old: Sequence[Line]) -> bool:
     and `new` is long enough to judge (Tesseract reads some sideways pages well, a form even
     better than upright, but their layout is lost: rows become columns).
     """
-    if not _looks_upright(new):  # a sparse page upright need not vouch for itself
+    if sideways(new):
         return False
     known_new, tokens_new = legible(new)
+    if not _enough_words(known_new, tokens_new):  # a sparse page upright need not vouch
+        return False
     if sideways(old):
         return tokens_new >= MIN_TOKENS
     return known_new > legible(old)[0]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-from pipeline.model import Box, Line, Word
+from pipeline.model import Box, Line, Word, words_box
 from pipeline.strike import ink_threshold, scan_dpi, touching_runs
 
 __all__ = ["find_redactions", "place_redactions"]
@@ -110,7 +110,7 @@ def place_redactions(lines: list[Line], boxes: Sequence[Box], dpi: float) -> lis
             keep = [w for w in line.words if not _code_beside(w, box, reach)]
             if len(keep) < len(line.words):
                 codes += [w for w in line.words if w not in keep]
-                lines[n] = Line(tuple(keep), _union(keep), line.block)
+                lines[n] = Line(tuple(keep), words_box(keep), line.block)
         lines = [line for line in lines if line.words or line.redacted]
         middle = (box.y0 + box.y1) / 2
         at = next(
@@ -133,11 +133,3 @@ def _code_beside(word: Word, box: Box, reach: float) -> bool:
     return level and across
 
 
-def _union(words: Sequence[Word]) -> Box | None:
-    boxes = [w.box for w in words if w.box is not None]
-    if not boxes:
-        return None
-    out = boxes[0]
-    for b in boxes[1:]:
-        out = out.union(b)
-    return out

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline.correction import (
+    LOW_OCR_CONFIDENCE,
     dictionary_skeletons,
     known_words,
     skeleton,
@@ -50,8 +51,9 @@ __all__ = ["MIN_LETTERS", "Mend", "code_slip", "load", "mend"]
 
 #: Words of fewer letters than this are never mended (acronyms, codes, specks).
 MIN_LETTERS = 5
-#: A mending of a word Tesseract read with less confidence than this is ``cert="medium"``.
-UNSURE = 50.0
+#: A mending of a word Tesseract read with less confidence than this is ``cert="medium"``,
+#: as a name's correction drops a level (the same bar).
+UNSURE = LOW_OCR_CONFIDENCE
 #: Characters the confusion table reads as letters ("C0NFLICTS").
 _LETTER_LIKE = set("0158|!$@4")
 
@@ -94,7 +96,7 @@ def _unique(words: list[str], keys: list[str]) -> dict[str, str | None]:
 def load() -> None:
     """Build the index now (a worker does it while Tesseract reads its first page)."""
     _index()
-    _known()
+    known_words()
 
 
 def _round(skel: str) -> str:
@@ -117,16 +119,15 @@ def mend(token: str, confidence: float | None,
         return None
     if not (core.isupper() or core.islower() or core[:1].isupper() and core[1:].islower()):
         return None
-    known = _known()
-    if core.lower() in known or core.upper() in words:
+    if core.lower() in known_words() or core.upper() in words:
         return None
     plain, capitals = _index()
-    caps = core.isupper() and letters > 1
+    caps = core.isupper()  # of MIN_LETTERS letters or more: no single capital
     index = capitals if caps else plain
     key = _round(skeleton(core)) if caps else skeleton(core)
     candidates = {index[key]} if key in index else set()
     if caps and words:
-        candidates |= {w.lower() for w in _own_words(words) if _round(skeleton(w)) == key}
+        candidates |= _own_index(words).get(key, frozenset())
     word = candidates.pop() if len(candidates) == 1 else None  # None: none, or two or more
     if word is None:
         return None
@@ -169,11 +170,13 @@ def code_slip(core: str, trail: str = "") -> str | None:
 
 
 @lru_cache(maxsize=16)
-def _own_words(words: frozenset[str]) -> tuple[str, ...]:
-    """A kind's own words that are long enough to mend into (the set is a profile's: cached)."""
-    return tuple(sorted(w for w in words if len(w) >= MIN_LETTERS))
+def _own_index(words: frozenset[str]) -> dict[str, frozenset[str]]:
+    """A kind's own words long enough to mend into, by their capitals' skeleton (lowercase).
 
-
-@lru_cache(maxsize=1)
-def _known() -> frozenset[str]:
-    return known_words()
+    Built once a profile (the set is a profile's), not once a token.
+    """
+    index: dict[str, set[str]] = {}
+    for word in words:
+        if len(word) >= MIN_LETTERS:
+            index.setdefault(_round(skeleton(word)), set()).add(word.lower())
+    return {key: frozenset(found) for key, found in index.items()}

@@ -27,7 +27,7 @@ from pipeline.exceptions import (
     TesseractNotFound,
     UsageError,
 )
-from pipeline.model import Box, Line, Word
+from pipeline.model import Box, Line, Word, words_box
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -129,25 +129,12 @@ def read(
 ) -> Reading:
     """OCR one page image file: its lines, and what `renderers` ask for (alto, hocr, pdf).
 
-    `dpi` is the scan's resolution. A PNM carries none, and Tesseract then guesses one from the
-    text size ("Estimating resolution as 409" on a 300 dpi page) and reads the page worse.
+    `dpi` is the scan's resolution, told to Tesseract: a file without one makes it guess from
+    the text size ("Estimating resolution as 409" on a 300 dpi page) and read the page worse.
     `negative`: the page is mostly dark, its text may be white on black (see _config).
     """
     return Running([image], lang=lang, timeout=timeout, config=_config(psm, dpi, negative),
                    renderers=renderers).readings()[0]
-
-
-def read_pages(
-    images: Sequence[str], *, lang: str, timeout: float | None, dpi: float | None = None,
-    renderers: frozenset[str] = frozenset(), negative: bool = False,
-) -> list[Reading]:
-    """OCR several page image files in one Tesseract run; the reading of each, in order.
-
-    Raises OcrFailed for the run as a whole: the caller reads the pages one by one to learn
-    which one fails.
-    """
-    return start_pages(images, lang=lang, timeout=timeout, dpi=dpi, renderers=renderers,
-                       negative=negative).readings()
 
 
 def start_pages(
@@ -159,7 +146,8 @@ def start_pages(
     Tesseract takes about 0.1 s to load its models, some 4% of a typed page: one run over a
     list of files pays it once (each page reads word for word as it does alone). The run is
     given `timeout` seconds per page. Meanwhile this process is free: a worker builds what
-    it needs after the OCR while Tesseract reads.
+    it needs after the OCR while Tesseract reads. `readings()` raises OcrFailed for the run as
+    a whole: the caller reads the pages one by one to learn which one fails.
     """
     return Running(images, lang=lang, timeout=timeout, config=_config(None, dpi, negative),
                    renderers=renderers)
@@ -389,11 +377,7 @@ def lines_from_alto(page: etree._Element) -> list[Line]:
                     box = None
                 words.append(Word(text=text, box=box, conf=_confidence(s.get("WC"))))
             if words:
-                boxes = [w.box for w in words if w.box is not None]
-                box = boxes[0] if boxes else None
-                for other in boxes[1:]:
-                    box = box.union(other) if box else other
-                lines.append(Line(tuple(words), box, paragraph))
+                lines.append(Line(tuple(words), words_box(words), paragraph))
     return lines
 
 

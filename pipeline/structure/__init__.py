@@ -14,6 +14,7 @@ from datetime import date
 from pipeline import slips
 from pipeline.correction import span
 from pipeline.model import Mention, Page, WordRef
+from pipeline.publication import processing_day
 from pipeline.structure import body, furniture, header, participants, profiles, speakers
 from pipeline.structure.furniture import Slot
 from pipeline.structure.text import (
@@ -21,8 +22,8 @@ from pipeline.structure.text import (
     MentionIndex,
     clean,
     doubtful,
-    fragment,
     noise,
+    scrawl,
 )
 from pipeline.structure.tree import (
     BodyItem,
@@ -41,7 +42,7 @@ from pipeline.structure.tree import (
     Separator,
     Speech,
 )
-from pipeline.structure.vocabulary import PORTION_MARK, processing_day
+from pipeline.structure.vocabulary import PORTION_MARK
 
 __all__ = [
     "BodyItem",
@@ -99,8 +100,8 @@ def _mended(
 
     `own`: the kind of record's own words (``Profile.words``), mended into too.
 
-    The lines: header fields, subject, heading and header lines of no known kind, and
-    paragraphs; not names, struck words, scrawl or furniture.
+    The lines: letterhead, header fields, subject, heading and header lines of no known kind,
+    and paragraphs; not names, struck words, scrawl or furniture.
     """
     refs: list[LineRef] = []
     fields: list[LineRef] = []  # typed, as the structure found them, even when read poorly
@@ -161,7 +162,7 @@ def _header(
             continue
         ref = LineRef(slot.page, slot.line)
         line = pages[slot.page].lines[slot.line]
-        (head.noise if noise(line) or fragment(line) else head.other).append(ref)
+        (head.noise if scrawl(line) else head.other).append(ref)
     return head
 
 

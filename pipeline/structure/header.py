@@ -19,7 +19,7 @@ from rapidfuzz.distance import Levenshtein
 from pipeline.model import Line, Page
 from pipeline.structure import vocabulary
 from pipeline.structure.furniture import Slot
-from pipeline.structure.text import capitalised, clean, fragment, noise, prose, real_word
+from pipeline.structure.text import capitalised, clean, noise, prose, real_word, scrawl
 from pipeline.structure.tree import Header, HeaderField, LineRef
 
 if TYPE_CHECKING:
@@ -190,7 +190,7 @@ def heading(state: Scan, line: HeaderLine) -> Outcome | None:
     for before in state.before:
         if (before.ref.page, before.ref.line) in used:
             continue
-        if noise(before.line) or fragment(before.line):
+        if scrawl(before.line):
             header.noise.append(before.ref)
         elif capitalised(before.text):
             header.letterhead.append(before.ref)
@@ -373,7 +373,7 @@ def short_line(state: Scan, line: HeaderLine) -> Outcome | None:
 def speck(state: Scan, line: HeaderLine) -> Outcome | None:
     """Specks and scrawl: neither header nor text; the header may go on below them."""
     if any(real_word(word) for word in line.text.split()) and not (
-        noise(line.line) or fragment(line.line)
+        scrawl(line.line)
     ):
         return None
     if state.started:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 
 from pipeline.correction import english_words, known_words
 from pipeline.model import Line, Mention, Word, WordRef
@@ -90,6 +89,11 @@ def noise(line: Line) -> bool:
     return known < len(readable) / 2
 
 
+def scrawl(line: Line) -> bool:
+    """A header line that is no typed text: noise, or a lone lowercase fragment."""
+    return noise(line) or fragment(line)
+
+
 def fragment(line: Line) -> bool:
     """A lone lowercase fragment that is no word ("ges"): a piece of a stamp or scrawl.
 
@@ -100,7 +104,7 @@ def fragment(line: Line) -> bool:
     words = [w for w in words if w]
     return (
         len(words) == 1 and 2 <= len(words[0]) <= 4 and words[0].isalpha()
-        and words[0].islower() and words[0] not in _known_words()
+        and words[0].islower() and words[0] not in known_words()
     )
 
 
@@ -108,11 +112,6 @@ def capitalised(text: str) -> bool:
     """Set like a heading or letterhead: most of its words capitalised ("Department of State")."""
     words = [w for w in text.split() if w[:1].isalpha()]
     return bool(words) and sum(1 for w in words if w[:1].isupper()) >= len(words) / 2
-
-
-@lru_cache(maxsize=1)
-def _known_words() -> frozenset[str]:
-    return known_words()  # the dictionary words are of it
 
 
 def doubtful(word: Word, below: float = DOUBTFUL_CONFIDENCE) -> bool:
@@ -133,7 +132,7 @@ def doubtful(word: Word, below: float = DOUBTFUL_CONFIDENCE) -> bool:
         return False
     text = re.sub(r"['’][sS]$", "", text)
     parts = [p for p in re.split(r"[-/]", text) if p]
-    known = _known_words()
+    known = known_words()
     return bool(parts) and not all(
         p.lower() in known or (len(p) == 1 and p.isalpha()) for p in parts
     )

@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from pipeline.publication import processing_day  # noqa: F401 (the date parser's "today")
-
 # Titles and roles that stand before a name or after it ("D. Zarechnak, Interpreter").
 ROLE_WORDS = (
     "President",
