@@ -174,6 +174,14 @@ def alto_tesseract(tmp_path: Path, words: Sequence[str] = (), *, log: Path | Non
     return str(script)
 
 
+def command_line(pid: int) -> str:
+    """A running process's command line, its arguments joined by spaces ("" once it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
 @pytest.fixture
 def use_cmd(monkeypatch: pytest.MonkeyPatch):
     def use(cmd: str) -> None:

@@ -548,3 +548,19 @@ def save_compact(image: Image.Image, path: str | Path) -> None:
         bits.save(path, format="TIFF", compression="group4", dpi=dpi)
     else:
         raise ValueError(f"save_compact: use a .png or .tif/.tiff file name, not {path.name!r}")
+
+
+def line_image(text: str) -> Image.Image:
+    """One clean line of text in DejaVu Sans: the smallest page Tesseract reads."""
+    image = Image.new("L", (900, 120), 255)
+    dejavu = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    font = ImageFont.truetype(str(dejavu), 40) if dejavu.exists() else ImageFont.load_default()
+    ImageDraw.Draw(image).text((20, 30), text, fill=0, font=font)
+    return image
+
+
+def line_file(folder: Path, text: str) -> str:
+    """A page image file of one line of text, in `folder`."""
+    path = folder / f"line-{len(list(folder.glob('line-*.png')))}.png"
+    line_image(text).save(path)
+    return str(path)

@@ -33,7 +33,7 @@ from pipeline.options import MAX_JOBS, Options
 from pipeline.report import STATE_DIR
 from pipeline.tei import DocumentMeta
 from pipeline.validate import Validator, check_file
-from tests.conftest import NS, REPO, run_batch, source_text
+from tests.conftest import NS, REPO, command_line, run_batch, source_text
 from tests.test_batch import FAKE_TESSERACT, _alive, _blank_pages, _descendants
 from tests.test_reliability import LINE_1, LINE_3, cli, page_image, pdf_file
 
@@ -608,15 +608,8 @@ def test_sigterm_and_sighup_end_the_batch_children_included(
 
 def _reading(pid: int) -> list[int]:
     """The Tesseracts below `pid` that read a page (not the start-up's version check)."""
-    return [p for p in _descendants(pid) if "fake-tesseract" in (line := _cmdline(p))
+    return [p for p in _descendants(pid) if "fake-tesseract" in (line := command_line(p))
             and "--version" not in line and "--list-langs" not in line]
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
 
 
 # --- a property: participants, headers and stamps of every shape validate without the fallback ----

@@ -21,8 +21,8 @@ from PIL import ImageOps
 from pipeline import driver, executors, ocr, tesseract, worker
 from pipeline.exceptions import OcrFailed
 from pipeline.model import InputKind, PageSource
-from tests.conftest import REPO, fake_tesseract, run_batch
-from tests.test_tesseract import line_image
+from tests.conftest import REPO, alto_tesseract, command_line, fake_tesseract, run_batch
+from tests.render import line_image
 
 # What the stages after OCR need, and what only they need: none of it is loaded to start.
 AFTER_OCR = ("lxml", "rapidfuzz", "iiif_prezi3", "pydantic", "pipeline.structure",
@@ -53,25 +53,29 @@ def test_the_set_up_runs_while_tesseract_reads(tmp_path: Path) -> None:
     tesseract.configure()
     pages = ocr.read_images(
         [source], lang="eng", timeout=60,
-        while_reading=lambda: seen.append([_command(pid) for pid in executors.children()]))
+        while_reading=lambda: seen.append([command_line(pid) for pid in executors.children()]))
     assert len(seen) == 1
     assert [c for c in seen[0] if "tesseract" in c and "page.png" in c], "no Tesseract ran"
     assert [w.text for line in pages[0].lines for w in line.words] == [
         "Ambassador", "Dubinin", "said"]
 
 
-def test_a_failing_set_up_does_not_fail_the_page(tmp_path: Path) -> None:
+def test_a_failing_set_up_does_not_fail_the_page(tmp_path: Path, use_cmd) -> None:
+    use_cmd(alto_tesseract(tmp_path, ["Ambassador", "Dubinin", "said"]))
     path = tmp_path / "page.png"
     line_image("Ambassador Dubinin said").save(path, dpi=(300, 300))
     source = PageSource(path=str(path), kind=InputKind.images, index=0)
+    calls = []
 
     def broken() -> None:
+        calls.append("set-up")
         raise RuntimeError("a bug in the set-up")
 
-    tesseract.configure()
     pages = ocr.read_images([source], lang="eng", timeout=60, while_reading=broken)
+    assert calls == ["set-up"]
     assert pages[0].error is None
-    assert pages[0].lines
+    assert [w.text for line in pages[0].lines for w in line.words] == [
+        "Ambassador", "Dubinin", "said"]
 
 
 def test_the_serial_executor_builds_the_context_only_when_needed(monkeypatch) -> None:
@@ -93,14 +97,7 @@ def test_a_run_over_its_time_is_stopped(tmp_path: Path, use_cmd) -> None:
     with pytest.raises(OcrFailed, match="timed out after 0.5 s"):
         tesseract.read(str(image), lang="eng", timeout=0.5)
     assert time.monotonic() - started < 10
-    assert not [pid for pid in executors.children() if "fake-tesseract" in _command(pid)]
-
-
-def _command(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
+    assert not [pid for pid in executors.children() if "fake-tesseract" in command_line(pid)]
 
 
 def test_the_run_folder_is_in_memory_and_a_killed_run_s_is_swept(tmp_path: Path,
@@ -231,14 +228,14 @@ def test_pages_begun_before_a_pool_that_cannot_start_are_not_left_running(
         line_image("Ambassador Dubinin said").save(memo / f"page-{n}.png", dpi=(300, 300))
 
     def no_pool(*args: object, **kwargs: object) -> None:
-        running = [c for c in map(_command, executors.children()) if "fake-tesseract" in c]
+        running = [c for c in map(command_line, executors.children()) if "fake-tesseract" in c]
         assert running, "the first pages were not begun before the pool"
         raise OSError("cannot start worker processes")
 
     monkeypatch.setattr(driver, "make_executor", no_pool)
     with pytest.raises(OSError, match="cannot start worker processes"):
         run_batch([memo], tmp_path / "out", executor="process", jobs=2)
-    assert not [pid for pid in executors.children() if "fake-tesseract" in _command(pid)]
+    assert not [pid for pid in executors.children() if "fake-tesseract" in command_line(pid)]
 
 
 @pytest.mark.slow

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from pipeline import publication
 from pipeline.structure import vocabulary
 
 TODAY = date(2026, 12, 3)
@@ -57,4 +58,4 @@ def test_times() -> None:
 
 def test_processing_day_follows_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert vocabulary.processing_day() == date(2023, 11, 14)
+    assert publication.processing_day() == date(2023, 11, 14)
