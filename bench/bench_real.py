@@ -33,7 +33,8 @@ the names with the default gazetteer (as a batch run does) and runs
 A second table scores what real page images add (issue 13), per document:
 
 - rotations: pages whose rotation (``Page.rotation``) is the truth's ``rotation``;
-- redactions: redaction boxes found (lines with ``redacted``) against the truth's count;
+- redactions: the gaps the TEI says text was withheld in (``gap reason="redacted"``: black
+  boxes and excisions left as white space) against the truth's count;
 - junk: tokens of letters that are neither words (the shipped word list, its proper words, the
   words of the document's kind that no dictionary lists, ``Profile.words``: a telegram's
   "SECSTATE WASHDC"; a possessive or hyphenated compound of them), names (the gazetteer's
@@ -290,7 +291,6 @@ def score_images(
     for page, want in zip(pages, truth, strict=False):
         result.rotations_right += getattr(page, "rotation", 0) == (want.get("rotation") or 0)
         result.redactions_truth += (want.get("redactions") or {}).get("count") or 0
-        result.redactions_found += sum(1 for line in page.lines if getattr(line, "redacted", 0))
     mentions = corrector.find_mentions(pages)
     tree = structure.analyse(pages, mentions)
     own = frozenset(w.lower() for w in profiles.of_kind(tree.kind.name).words) | {
@@ -302,6 +302,8 @@ def score_images(
     root = tei.build(meta, pages, mentions, tree, gazetteer.entities)
     ns = {"t": tei.TEI_NS}
     div = root.find(".//t:text/t:body/t:div", ns)
+    # black boxes and white-space excisions alike: the gaps the TEI says text was withheld in
+    result.redactions_found = len(div.findall(".//t:gap[@reason='redacted']", ns))
     skip = {"fw", "unclear", "gap", "rdg", "sic"}  # a correction's text counted once: its lem
     body = " ".join(_text(el, skip) for el in div
                     if el.tag.split("}")[-1] in ("p", "sp", "ab", "closer", "list"))

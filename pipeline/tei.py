@@ -16,6 +16,7 @@ from pipeline.slips import Mend
 from pipeline.structure import (
     Closer,
     DocumentStructure,
+    Excision,
     Furniture,
     FurnitureKind,
     Header,
@@ -119,7 +120,7 @@ def build(
         "TEI",
         tei_header(meta, structure, participants, entities, pages),
         stand_off(referenced, entities, {p.id for p in participants}),
-        facsimile(pages, meta.image_urls, meta.id),
+        facsimile(pages, meta.image_urls, meta.id, _excisions(structure)),
         E("text", body),
     )
     root.set(f"{{{XML_NS}}}lang", "en")
@@ -407,8 +408,11 @@ def stand_off(
     return E("standOff", *[lst for lst in lists.values() if len(lst)])
 
 
-def facsimile(pages: Sequence[Page], urls: Mapping[str, str], meta_id: str) -> etree._Element:
-    """One surface per page image, one zone per line and per redaction, in image pixels.
+def facsimile(
+    pages: Sequence[Page], urls: Mapping[str, str], meta_id: str,
+    excisions: Sequence[Excision] = (),
+) -> etree._Element:
+    """One surface per page image, one zone per line, redaction and excision, in image pixels.
 
     The image's URL is relative to the TEI file's own folder, or under the image base URI;
     the document's searchable PDF, if any, is in the facsimile's @corresp. A page read turned
@@ -470,8 +474,18 @@ def facsimile(pages: Sequence[Page], urls: Mapping[str, str], meta_id: str) -> e
                     lry=str(b.y1),
                 ),
             )
+        for k, excision in enumerate(e for e in excisions if e.page == p):
+            b = orientation.image_box(excision.box, page.rotation, page.width, page.height)
+            append(surface, E(
+                "zone", xml_id=excision_id(p, k), type="redaction", rotate=rotate,
+                ulx=str(b.x0), uly=str(b.y0), lrx=str(b.x1), lry=str(b.y1),
+            ))
         append(facs, surface)
     return facs
+
+
+def _excisions(structure: DocumentStructure) -> list[Excision]:
+    return [item for item in structure.items if isinstance(item, Excision)]
 
 
 def _page_url(page: Page, urls: Mapping[str, str]) -> str:
@@ -487,6 +501,11 @@ def surface_id(page: int) -> str:
 
 def zone_id(page: int, line: int) -> str:
     return f"page-{page + 1}-line-{line + 1}"
+
+
+def excision_id(page: int, k: int) -> str:
+    """The zone of the page's k-th excision (0-based)."""
+    return f"page-{page + 1}-excision-{k + 1}"
 
 
 # --- text -------------------------------------------------------------------------------
@@ -511,6 +530,7 @@ class _TextWriter:
         self.referenced: dict[str, str] = {}
         self.skip_until: WordRef | None = None  # words already written by a cross-line name
         self.lines_started: set[tuple[int, int]] = set()  # lines whose lb a name already wrote
+        self.excisions = _excisions(structure)
         # Furniture lines ("- 2 -") never hyphenate into the text below them.
         self.furniture_lines = {
             (r.page, r.line) for item in _all_furniture(structure) for r in item.lines
@@ -534,6 +554,8 @@ class _TextWriter:
                 append(div, E("ab", *self.line(item.line, first=True), type="separator"))
             elif isinstance(item, Closer):
                 append(div, E("closer", E("note", *self.lines(item.lines), type="drafting")))
+            elif isinstance(item, Excision):
+                append(div, self.excision(item))
         if not any(child.tag in _BLOCK_TAGS for child in div):
             append(div, E("gap", reason="no-text"))
         return E("body", div)
@@ -814,6 +836,16 @@ class _TextWriter:
         if line.words:
             append(gap, E("desc", " ".join(w.text for w in line.words), type="exemption"))
         return gap
+
+    def excision(self, item: Excision) -> etree._Element:
+        """White space where text was withheld: a gap of about so many lines, a guess."""
+        earlier = next(n for n, e in enumerate(self.excisions) if e is item)
+        k = sum(1 for e in self.excisions[:earlier] if e.page == item.page)
+        page = self.pages[item.page]
+        return E(
+            "gap", reason="redacted", unit="line", quantity=str(item.lines), cert="medium",
+            resp=f"#{APP_ID}", facs=f"#{excision_id(item.page, k)}" if page.has_image else None,
+        )
 
     def _unsure(self, ref: LineRef, rendered: list[object]) -> bool:
         """Whether a rendered line is one to mark unclear.

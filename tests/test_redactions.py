@@ -16,7 +16,7 @@ from pipeline.redactions import find_redactions, place_redactions
 from pipeline.structure import analyse
 from pipeline.validate import Validator
 from tests.conftest import REAL, REAL_DEV
-from tests.render import render_page, typewriter_font_path, word_boxes
+from tests.render import render_page, typed_line, typewriter_font_path, word_boxes
 
 TEXT = """1. The Ambassador called on the Secretary at his request to
 discuss the arrangements for the coming summit meeting.
@@ -64,17 +64,9 @@ def test_real_pages_have_no_black_boxes(image: Path) -> None:
     assert find_redactions(Image.open(image)) == []
 
 
-def line(text: str, y: int, x: int = 300) -> Line:
-    found = []
-    for word in text.split():
-        found.append(Word(word, Box(x, y, x + 25 * len(word), y + 40), 90.0))
-        x += 25 * len(word) + 25
-    return Line(tuple(found), found[0].box.union(found[-1].box))
-
-
 def test_a_box_goes_where_it_stands_with_the_code_beside_it() -> None:
-    lines = [line("The first line.", 900), line("(b)(1)", 1030, x=1560),
-             line("The last line.", 1200)]
+    lines = [typed_line("The first line.", 900), typed_line("(b)(1)", 1030, x=1560),
+             typed_line("The last line.", 1200)]
     placed = place_redactions(lines, [Box(300, 1000, 1500, 1090)], 300)
     assert [(ln.redacted, ln.text) for ln in placed] == [
         (False, "The first line."), (True, "(b)(1)"), (False, "The last line.")]
@@ -82,10 +74,10 @@ def test_a_box_goes_where_it_stands_with_the_code_beside_it() -> None:
 
 
 def test_a_redaction_is_a_gap_with_its_zone_and_code_and_valid() -> None:
-    lines = [line("The first line of the paragraph went on", 900),
+    lines = [typed_line("The first line of the paragraph went on", 900),
              Line((Word("(b)(3)", Box(1560, 1030, 1710, 1070), 88.0),), Box(300, 1000, 1500, 1090),
                   redacted=True),
-             line("The last line.", 1200)]
+             typed_line("The last line.", 1200)]
     page = Page(1, PageSource("p.png", 0, InputKind.images), lines, 2550, 3300)
     gazetteer = Gazetteer.load([])
     mentions = NameCorrector(gazetteer).find_mentions([page])

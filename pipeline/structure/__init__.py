@@ -15,7 +15,15 @@ from pipeline import slips
 from pipeline.correction import span
 from pipeline.model import Mention, Page, WordRef
 from pipeline.publication import processing_day
-from pipeline.structure import body, furniture, header, participants, profiles, speakers
+from pipeline.structure import (
+    body,
+    excisions,
+    furniture,
+    header,
+    participants,
+    profiles,
+    speakers,
+)
 from pipeline.structure.furniture import Slot
 from pipeline.structure.text import (
     HEADER_DOUBTFUL_CONFIDENCE,
@@ -30,6 +38,7 @@ from pipeline.structure.tree import (
     Closer,
     Content,
     DocumentStructure,
+    Excision,
     Furniture,
     FurnitureKind,
     Header,
@@ -49,6 +58,7 @@ __all__ = [
     "Closer",
     "Content",
     "DocumentStructure",
+    "Excision",
     "Furniture",
     "FurnitureKind",
     "Header",
@@ -77,6 +87,7 @@ def analyse(
     head = _header(scan, flow, pages, index) if scan is not None else None
     items = body.body(flow, body_start, head, pages)
     items = speakers.attribute(items, head, pages, index)
+    items = excisions.excisions(items, pages)
     heading = " ".join(_text(pages, r) for r in head.doc_type) if head else None
     kind = Kind(profile.kind.name, profile.label_for(heading), profile.kind.div_type)
     date_field = head.field("date") if head else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from pipeline.model import WordRef
+from pipeline.model import Box, WordRef
 from pipeline.slips import Mend
 
 
@@ -144,7 +144,16 @@ class Closer:
     lines: list[LineRef]
 
 
-BodyItem = PageStart | Furniture | Header | Paragraph | Speech | Separator | Closer
+@dataclass
+class Excision:
+    """White space where text was withheld: the blank on its page, lines of text it held."""
+
+    page: int
+    box: Box
+    lines: int
+
+
+BodyItem = PageStart | Furniture | Header | Paragraph | Speech | Separator | Closer | Excision
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,201 @@
+"""Excisions left as white space: typed text that breaks off mid-sentence before a blank.
+
+Withheld text is not always blacked out. A reviewer may mask it, and the copy released shows
+white space where the lines were: the paragraph above stops in the middle of a sentence, two
+lines or more are blank, and the text goes on below, or the letters at the mask's edge are
+cut through. Black boxes are found on the image (``pipeline.redactions``); this finds the
+white ones from the typed lines' geometry, on a page of typed text only:
+
+- the paragraph above has two typed lines or more (words read with confidence, not scrawl),
+  and its last typed line does not end a sentence;
+- the blank below it is at least ``MIN_BLANK_PITCHES`` of the text's line pitch (the
+  distance between typed lines of a paragraph, measured on the document): a paragraph break
+  leaves one blank line (about 1.1 pitches between the lines' boxes), an excision two or more;
+- below the blank, inside the text's column, the next paragraph begins at the left edge of the
+  paragraph above (or indented as a first line is, up to ``INDENT_CHARACTERS``), or a line of
+  cut-through letters stands (lower than ``CUT_HEIGHT`` of a typed line, and no word in it).
+
+Anything else between them (a page break, a stamp, a marking, a rule) and it is no excision.
+An excision is a guess from the layout, so its gap says ``cert="medium"``.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Sequence
+
+from pipeline.model import Box, Line, Page, Word
+from pipeline.structure.text import noise
+from pipeline.structure.tree import BodyItem, Excision, LineRef, Paragraph, Speech
+
+__all__ = ["excisions"]
+
+MIN_BLANK_PITCHES = 1.8  # blank between the lines, in line pitches: two lines and more
+CUT_HEIGHT = 0.75  # a line of cut-through letters is lower than this share of a typed line
+CUT_WIDTH = 3  # and a row of letters: this many times a typed line's height long, no speck
+TYPED_CONFIDENCE = 60  # a typed line is read with at least this mean confidence
+TYPED_WORDS = 3  # and has this many words at least
+MARGIN_PITCHES = 0.5  # "the same left edge": within this share of a pitch (a character or two)
+INDENT_CHARACTERS = 10  # or indented as a paragraph's first line is: five or ten spaces
+# The end of a sentence: a stop, question or exclamation mark, or a colon or semicolon, maybe
+# inside a closing quotation mark or bracket.
+SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
+
+
+def excisions(items: list[BodyItem], pages: Sequence[Page]) -> list[BodyItem]:
+    """The items with an Excision between two paragraphs where white space hides text."""
+    height = _typed_height(items, pages)
+    pitch = _pitch(items, pages, height)
+    if pitch is None:
+        return items
+    out: list[BodyItem] = []
+    for n, item in enumerate(items):
+        out.append(item)
+        if n + 1 < len(items):
+            found = _between(item, items[n + 1], pages, pitch, height)
+            if found is not None:
+                out.append(found)
+    return out
+
+
+def _between(
+    above: BodyItem, below: BodyItem, pages: Sequence[Page], pitch: float, height: float
+) -> Excision | None:
+    upper = _last_paragraph(above)
+    lower = _first_paragraph(below)
+    if upper is None or lower is None:
+        return None
+    refs = _lines(upper)
+    if sum(_typed(pages[r.page].lines[r.line]) for r in refs) < 2:
+        return None
+    last = next((r for r in reversed(refs) if not noise(pages[r.page].lines[r.line])), None)
+    if last is None or pages[last.page].lines[last.line].box is None:
+        return None
+    page = pages[last.page]
+    row = _row(page, [r.line for r in refs if r.page == last.page], last.line)
+    if _sentence_ends([w for line in row for w in line.words]):
+        return None
+    top = min(line.box.y0 for line in row if line.box is not None)
+    bottom = max(line.box.y1 for line in row if line.box is not None)
+    if any(line.box is None or line.box.y0 > top for r in refs[refs.index(last) + 1:]
+           if r.page == last.page and (line := page.lines[r.line]) not in row):
+        return None  # more of the paragraph below its last words
+    first = next(iter(_lines(lower)), None)
+    if first is None or first.page != last.page:
+        return None
+    b = page.lines[first.line]
+    if b.box is None or b.box.y0 - bottom < MIN_BLANK_PITCHES * pitch:
+        return None
+    boxes = [page.lines[r.line].box for r in refs if r.page == last.page]
+    left = min(box.x0 for box in boxes if box is not None)
+    right = max(box.x1 for box in boxes if box is not None)
+    tolerance = pitch * MARGIN_PITCHES
+    here = [r.line for r in refs if r.page == last.page]
+    indent = INDENT_CHARACTERS * _character_width(page, here)
+    at_margin = left - tolerance <= b.box.x0 <= left + indent and _typed(b)
+    cut = (
+        b.box.y1 - b.box.y0 < CUT_HEIGHT * height and b.box.x1 - b.box.x0 >= CUT_WIDTH * height
+        and left - tolerance <= b.box.x0 and b.box.x1 <= right + tolerance and noise(b)
+    )
+    if not (at_margin or cut):
+        return None  # a stamp, a note in the margin, a speck: no text goes on below
+    blank = Box(left, bottom, right, b.box.y0)
+    # lines of text it held: a line's pitch each, and the blank two lines always leave between
+    lines = max(1, round((b.box.y0 - bottom - (pitch - height)) / pitch))
+    return Excision(last.page, blank, lines)
+
+
+def _row(page: Page, lines: list[int], last: int) -> list[Line]:
+    """The paragraph's lines on the level of its line `last`, left to right."""
+    box = page.lines[last].box
+    assert box is not None
+    row = []
+    for n in lines:
+        other = page.lines[n].box
+        if other is None:
+            continue
+        overlap = min(box.y1, other.y1) - max(box.y0, other.y0)
+        if overlap > min(box.y1 - box.y0, other.y1 - other.y0) / 2:
+            row.append(page.lines[n])
+    return sorted(row, key=lambda line: line.box.x0 if line.box else 0)
+
+
+def _sentence_ends(row: Sequence[Word]) -> bool:
+    """Whether the words end a sentence, marks and specks read after the last word aside."""
+    words = [w.text for w in row]
+    while words and sum(c.isalnum() for c in words[-1]) < 3 and not SENTENCE_END.search(
+        words[-1].rstrip(_SPECKS)
+    ):
+        words.pop()  # "agreements. Sy": a mark read after the full stop
+    return bool(words) and SENTENCE_END.search(words[-1].rstrip(_SPECKS)) is not None
+
+
+_SPECKS = " ~=-_'‘’\"“”|*°^`,"  # read after a line's last word: a mark, a speck, a quote
+
+
+def _character_width(page: Page, lines: Sequence[int]) -> float:
+    """How wide a character of the typed ones of `lines` is (median over the lines)."""
+    widths = [
+        (line.box.x1 - line.box.x0) / len(line.text)
+        for n in lines
+        if _typed(line := page.lines[n]) and line.box is not None and line.text
+    ]
+    return float(statistics.median(widths)) if widths else 0.0
+
+
+def _typed(line: Line) -> bool:
+    confidences = [w.conf for w in line.words if w.conf is not None]
+    return (
+        not line.redacted and line.box is not None and len(line.words) >= TYPED_WORDS
+        and bool(confidences) and sum(confidences) / len(confidences) >= TYPED_CONFIDENCE
+        and not noise(line)
+    )
+
+
+def _paragraphs(items: Sequence[BodyItem]) -> list[Paragraph]:
+    out: list[Paragraph] = []
+    for item in items:
+        if isinstance(item, Speech):
+            out += item.paragraphs
+        elif isinstance(item, Paragraph):
+            out.append(item)
+    return out
+
+
+def _last_paragraph(item: BodyItem) -> Paragraph | None:
+    if isinstance(item, Speech):
+        return item.paragraphs[-1] if item.paragraphs else None
+    return item if isinstance(item, Paragraph) else None
+
+
+def _first_paragraph(item: BodyItem) -> Paragraph | None:
+    if isinstance(item, Speech):
+        return None  # a speaker's label begins it: the text goes on as said
+    return item if isinstance(item, Paragraph) else None
+
+
+def _lines(paragraph: Paragraph) -> list[LineRef]:
+    return [c for c in paragraph.content if isinstance(c, LineRef)]
+
+
+def _pitch(items: Sequence[BodyItem], pages: Sequence[Page], height: float) -> float | None:
+    """The distance from one typed line's top to the next one's in a paragraph (median)."""
+    steps: list[int] = []
+    for paragraph in _paragraphs(items):
+        refs = [r for r in _lines(paragraph) if _typed(pages[r.page].lines[r.line])]
+        for r, s in zip(refs, refs[1:], strict=False):
+            one, two = pages[r.page].lines[r.line].box, pages[s.page].lines[s.line].box
+            if r.page == s.page and one is not None and two is not None:
+                step = two.y0 - one.y0
+                if 0.6 * height <= step <= 2.5 * height:  # the next line, not one beside it
+                    steps.append(step)
+    return float(statistics.median(steps)) if len(steps) >= 2 else None
+
+
+def _typed_height(items: Sequence[BodyItem], pages: Sequence[Page]) -> float:
+    heights = [
+        box.y1 - box.y0 for paragraph in _paragraphs(items) for r in _lines(paragraph)
+        if _typed(line := pages[r.page].lines[r.line]) and (box := line.box) is not None
+    ]
+    return float(statistics.median(heights)) if heights else 0.0
