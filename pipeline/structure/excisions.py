@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pipeline.model import Box, Line, Page, Word
 from pipeline.structure.text import noise
@@ -45,55 +46,91 @@ SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
 
 def excisions(items: list[BodyItem], pages: Sequence[Page]) -> list[BodyItem]:
     """The items with an Excision between two paragraphs where white space hides text."""
-    height = _typed_height(items, pages)
-    pitch = _pitch(items, pages, height)
-    if pitch is None:
+    layout = _layout(items, pages)
+    if layout is None:
         return items
     out: list[BodyItem] = []
     for n, item in enumerate(items):
         out.append(item)
         if n + 1 < len(items):
-            found = _between(item, items[n + 1], pages, pitch, height)
+            found = _between(item, items[n + 1], layout)
             if found is not None:
                 out.append(found)
     return out
 
 
-def _between(
-    above: BodyItem, below: BodyItem, pages: Sequence[Page], pitch: float, height: float
-) -> Excision | None:
+@dataclass(frozen=True)
+class _Layout:
+    """The document's typed lines (page, line) in paragraphs, their height and pitch (medians)."""
+
+    pages: Sequence[Page]
+    typed: frozenset[tuple[int, int]]
+    height: float
+    pitch: float
+
+
+def _layout(items: Sequence[BodyItem], pages: Sequence[Page]) -> _Layout | None:
+    paragraphs = [_lines(p) for p in _paragraphs(items)]
+    typed = frozenset(
+        (r.page, r.line) for refs in paragraphs for r in refs
+        if _typed(pages[r.page].lines[r.line])
+    )
+    heights = [(box.y1 - box.y0) for page, line in typed
+               if (box := pages[page].lines[line].box) is not None]
+    if not heights:
+        return None
+    height = statistics.median(heights)
+    steps: list[int] = []  # from one typed line's top to the next one's in a paragraph
+    for refs in paragraphs:
+        kept = [r for r in refs if (r.page, r.line) in typed]
+        for r, s in zip(kept, kept[1:], strict=False):
+            one, two = pages[r.page].lines[r.line].box, pages[s.page].lines[s.line].box
+            if r.page == s.page and one is not None and two is not None:
+                step = two.y0 - one.y0
+                if 0.6 * height <= step <= 2.5 * height:  # the next line, not one beside it
+                    steps.append(step)
+    if len(steps) < 2:
+        return None
+    return _Layout(pages, typed, float(height), float(statistics.median(steps)))
+
+
+def _between(above: BodyItem, below: BodyItem, layout: _Layout) -> Excision | None:
     upper = _last_paragraph(above)
     lower = _first_paragraph(below)
     if upper is None or lower is None:
         return None
     refs = _lines(upper)
-    if sum(_typed(pages[r.page].lines[r.line]) for r in refs) < 2:
+    first = next(iter(_lines(lower)), None)
+    if not refs or first is None or first.page != refs[-1].page:
         return None
-    last = next((r for r in reversed(refs) if not noise(pages[r.page].lines[r.line])), None)
-    if last is None or pages[last.page].lines[last.line].box is None:
+    page = layout.pages[first.page]
+    b = page.lines[first.line]
+    pitch, height = layout.pitch, layout.height
+    if b.box is None or sum((r.page, r.line) in layout.typed for r in refs) < 2:
         return None
-    page = pages[last.page]
+    last = next((r for r in reversed(refs) if not noise(layout.pages[r.page].lines[r.line])),
+                None)
+    if last is None or last.page != first.page or page.lines[last.line].box is None:
+        return None
     row = _row(page, [r.line for r in refs if r.page == last.page], last.line)
+    bottom = max(line.box.y1 for line in row if line.box is not None)
+    if b.box.y0 - bottom < MIN_BLANK_PITCHES * pitch:
+        return None
     if _sentence_ends([w for line in row for w in line.words]):
         return None
     top = min(line.box.y0 for line in row if line.box is not None)
-    bottom = max(line.box.y1 for line in row if line.box is not None)
     if any(line.box is None or line.box.y0 > top for r in refs[refs.index(last) + 1:]
            if r.page == last.page and (line := page.lines[r.line]) not in row):
         return None  # more of the paragraph below its last words
-    first = next(iter(_lines(lower)), None)
-    if first is None or first.page != last.page:
-        return None
-    b = page.lines[first.line]
-    if b.box is None or b.box.y0 - bottom < MIN_BLANK_PITCHES * pitch:
-        return None
-    boxes = [page.lines[r.line].box for r in refs if r.page == last.page]
-    left = min(box.x0 for box in boxes if box is not None)
-    right = max(box.x1 for box in boxes if box is not None)
-    tolerance = pitch * MARGIN_PITCHES
     here = [r.line for r in refs if r.page == last.page]
-    indent = INDENT_CHARACTERS * _character_width(page, here)
-    at_margin = left - tolerance <= b.box.x0 <= left + indent and _typed(b)
+    boxes = [box for n in here if (box := page.lines[n].box) is not None]
+    left = min(box.x0 for box in boxes)
+    right = max(box.x1 for box in boxes)
+    tolerance = pitch * MARGIN_PITCHES
+    indent = INDENT_CHARACTERS * _character_width(page, [n for n in here
+                                                         if (first.page, n) in layout.typed])
+    at_margin = left - tolerance <= b.box.x0 <= left + indent and (
+        (first.page, first.line) in layout.typed)
     cut = (
         b.box.y1 - b.box.y0 < CUT_HEIGHT * height and b.box.x1 - b.box.x0 >= CUT_WIDTH * height
         and left - tolerance <= b.box.x0 and b.box.x1 <= right + tolerance and noise(b)
@@ -134,12 +171,11 @@ def _sentence_ends(row: Sequence[Word]) -> bool:
 _SPECKS = " ~=-_'‘’\"“”|*°^`,"  # read after a line's last word: a mark, a speck, a quote
 
 
-def _character_width(page: Page, lines: Sequence[int]) -> float:
-    """How wide a character of the typed ones of `lines` is (median over the lines)."""
+def _character_width(page: Page, typed: Sequence[int]) -> float:
+    """How wide a character of the `typed` lines is (median over the lines)."""
     widths = [
         (line.box.x1 - line.box.x0) / len(line.text)
-        for n in lines
-        if _typed(line := page.lines[n]) and line.box is not None and line.text
+        for n in typed if (line := page.lines[n]).box is not None and line.text
     ]
     return float(statistics.median(widths)) if widths else 0.0
 
@@ -177,25 +213,3 @@ def _first_paragraph(item: BodyItem) -> Paragraph | None:
 
 def _lines(paragraph: Paragraph) -> list[LineRef]:
     return [c for c in paragraph.content if isinstance(c, LineRef)]
-
-
-def _pitch(items: Sequence[BodyItem], pages: Sequence[Page], height: float) -> float | None:
-    """The distance from one typed line's top to the next one's in a paragraph (median)."""
-    steps: list[int] = []
-    for paragraph in _paragraphs(items):
-        refs = [r for r in _lines(paragraph) if _typed(pages[r.page].lines[r.line])]
-        for r, s in zip(refs, refs[1:], strict=False):
-            one, two = pages[r.page].lines[r.line].box, pages[s.page].lines[s.line].box
-            if r.page == s.page and one is not None and two is not None:
-                step = two.y0 - one.y0
-                if 0.6 * height <= step <= 2.5 * height:  # the next line, not one beside it
-                    steps.append(step)
-    return float(statistics.median(steps)) if len(steps) >= 2 else None
-
-
-def _typed_height(items: Sequence[BodyItem], pages: Sequence[Page]) -> float:
-    heights = [
-        box.y1 - box.y0 for paragraph in _paragraphs(items) for r in _lines(paragraph)
-        if _typed(line := pages[r.page].lines[r.line]) and (box := line.box) is not None
-    ]
-    return float(statistics.median(heights)) if heights else 0.0
