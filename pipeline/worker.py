@@ -299,6 +299,15 @@ class Assembled:
     reduced: list[str] = field(default_factory=list)  # markup made text to pass the schema
 
 
+def _excision_notes(tree: structure.DocumentStructure) -> list[str]:
+    """A line in the report for each excision found in white space: a guess, for review."""
+    from pipeline.structure import Excision
+
+    return [f"page {item.page + 1}: white space of about {item.lines} line(s) where the text "
+            "breaks off: marked as withheld text (gap reason=redacted cert=medium), to review"
+            for item in tree.items if isinstance(item, Excision)]
+
+
 def assemble_task(settings: Settings, meta: DocumentMeta, pages: list[Page]) -> Assembled:
     """Correction, structure, TEI and validation of one document. Never raises."""
     from pipeline import structure, tei
@@ -334,6 +343,7 @@ def assemble_task(settings: Settings, meta: DocumentMeta, pages: list[Page]) -> 
                 problems = []
         t4 = time.perf_counter()
         sidecars, notes = _sidecars(meta, pages, tree, settings.sidecars)
+        notes[:0] = _excision_notes(tree)
         return Assembled(xml, mentions, problems, t4 - started,
                          stages=StageTimes(t1 - t0, t2 - t1, t3 - t2, t4 - t3), reduced=reduced,
                          sidecars=sidecars, notes=notes)

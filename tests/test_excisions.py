@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import tei, tesseract
+from pipeline import tei, tesseract, worker
 from pipeline.correction import NameCorrector
 from pipeline.gazetteer import Gazetteer
 from pipeline.model import Box, InputKind, Line, Page, PageSource, Word
@@ -145,3 +145,17 @@ def test_a_rendered_page_with_white_space_excised_reads_with_the_gap(tmp_path: P
     assert page.lines[before.content[-1].line].text.endswith("which")
     assert page.lines[after.content[0].line].text.startswith("2.")
     assert items[found].lines == 3
+
+
+def test_each_excision_is_a_line_of_the_report_to_review() -> None:
+    """A guess from the layout: the morning's report says where, for a person to look."""
+    pages = load_pages(DATA / "ocr" / "state-C09000069-tel-addis.json")
+    settings = worker.Settings(lang="eng", page_timeout=None, gazetteers=(), correct=True,
+                               tesseract_version=None, processed="2026-12-03")
+    meta = tei.DocumentMeta("addis", ["page-1.png", "page-2.png"], "images", "2026-12-03",
+                            None)
+    assembled = worker.assemble_task(settings, meta, pages)
+    assert assembled.error is None and assembled.problems == []
+    assert [n.split(":")[0] for n in assembled.notes if "white space" in n] == [
+        "page 1", "page 2"]
+    assert "about 3 line(s)" in assembled.notes[0] and "to review" in assembled.notes[0]
