@@ -243,15 +243,60 @@ def test_a_headers_non_word_read_under_70_is_unclear_a_word_or_a_sure_reading_is
     assert "Meeting with […] PRE&" in title
 
 
-def test_a_damaged_label_is_unclear_and_its_field_still_read() -> None:
-    """"susyect:" read with confidence 0 is the SUBJECT label: read as one, marked unclear."""
+def test_a_damaged_label_is_mended_and_its_field_still_read() -> None:
+    """"susyect:" read with confidence 0 is the SUBJECT label: read as one, mended, recorded."""
     lines = [_line("MEMORANDUM FOR THE RECORD", 300), _line("susyect: THE OSWALD CASE", 400)]
     lines[1] = Line((Word("susyect:", lines[1].words[0].box, 0.0), *lines[1].words[1:]),
                     lines[1].box)
     _, root = _document(lines)
     subject = root.find(".//t:opener/t:seg[@type='subject']", NS)
-    assert subject.find("t:unclear", NS).text == "susyect:"
-    assert "THE OSWALD CASE" in "".join(subject.itertext())
+    app = subject.find("t:app[@type='ocr']", NS)
+    assert app.find("t:lem", NS).text == "subject"
+    assert app.find("t:lem", NS).get("cert") == "medium"  # read with a confidence under 50
+    assert app.find("t:rdg", NS).text == "susyect"
+    assert "".join(subject.itertext()).endswith(": THE OSWALD CASE")
+    assert not Validator().problems(tei.parse(tei.serialize(root)), "slips")
+
+
+def _label(root: object) -> tuple[str | None, str | None]:
+    """The to field's label mended: our reading (lem) and the OCR's (rdg)."""
+    app = root.find(".//t:opener/t:seg[@type='to']/t:app[@type='ocr']", NS)
+    if app is None:
+        return None, None
+    return app.find("t:lem", NS).text, app.find("t:rdg", NS).text
+
+
+@pytest.mark.parametrize(("read", "value"), [
+    ("TOs", "The Secretary"),  # the colon read as a small s
+    ("TO;", "The Secretary"),
+    ("To;", "The Secretary"),
+    ("TOs", None),  # alone on its line, the value under it
+])
+def test_a_short_label_whose_colon_was_misread_is_the_label_mended(read, value) -> None:
+    lines = [_line("INFORMATION MEMORANDUM", 300),
+             _line(f"{read} {value}" if value else read, 400)]
+    if value is None:
+        lines.append(_line("The Secretary", 450))
+    lines += [_line("FROM: EUR - Rozanne L. Ridgway", 500),
+              _line("1. The Minister said that the summit would take place soon.", 600)]
+    _, root = _document(lines)
+    assert _label(root) == (read[:-1] + ":", read)
+    assert not Validator().problems(tei.parse(tei.serialize(root)), "slips")
+
+
+@pytest.mark.parametrize("text", [
+    "TOO many cooks",  # a word in capitals
+    "Tos The Secretary",  # no capitals
+    "TOs",  # alone, nothing under it
+    "TO. The Secretary",  # a full stop may be typed so
+    "CCs The Secretary",  # a plural
+    "TOs and equipment of the division were sent on to the new post in the spring.",  # prose
+])
+def test_a_short_word_like_a_label_is_left_as_read(text) -> None:
+    lines = [_line("INFORMATION MEMORANDUM", 300), _line(text, 400)]
+    _, root = _document(lines)
+    assert root.find(".//t:opener//t:app", NS) is None
+    assert root.find(".//t:opener/t:seg[@type='to']", NS) is None
 
 
 def test_the_real_telegrams_mend_their_teleprinter_slips_and_nothing_else() -> None:
@@ -273,7 +318,9 @@ def test_the_real_telegrams_mend_their_teleprinter_slips_and_nothing_else() -> N
         "state-C09000069-tel-addis": [("ADS-0O", "ADS-00"), ("CDNFLICTS", "CONFLICTS"),
                                       ("DISCUSSIDNS", "DISCUSSIONS"), ("LOG-0O", "LOG-00"),
                                       ("OURING", "DURING"), ("USINFD", "USINFO")],
-        "state-C09000021-infomemo": [("Sovict", "Soviet"), ("mecting", "meeting")],
+        "state-C09000021-infomemo": [("PROM", "FROM"), ("Sovict", "Soviet"),
+                                     ("TOs", "TO:"),  # damaged labels (structure.header)
+                                     ("mecting", "meeting")],
         "jfk-104-10130-10215-memo": [],
         "nsdd227": [],
     }

@@ -101,7 +101,8 @@ def _mended(
     `own`: the kind of record's own words (``Profile.words``), mended into too.
 
     The lines: letterhead, header fields, subject, heading and header lines of no known kind,
-    and paragraphs; not names, struck words, scrawl or furniture.
+    and paragraphs; not names, struck words, scrawl or furniture. The header's own mends
+    (``Header.mended``: its damaged labels) come first and stand.
     """
     refs: list[LineRef] = []
     fields: list[LineRef] = []  # typed, as the structure found them, even when read poorly
@@ -115,7 +116,7 @@ def _mended(
             if isinstance(paragraph, Paragraph):
                 refs += [c for c in paragraph.content if isinstance(c, LineRef)]
     named = {ref for m in mentions for ref in span(m, pages)}
-    mended: dict[WordRef, slips.Mend] = {}
+    mended: dict[WordRef, slips.Mend] = dict(head.mended) if head is not None else {}
     for ref in [*fields, *refs]:
         line = pages[ref.page].lines[ref.line]
         if line.redacted or (ref not in fields and noise(line)):
@@ -125,6 +126,8 @@ def _mended(
         words = line.words[ref.start : ref.end]
         for n, word in enumerate(words, start=ref.start):
             here = WordRef(ref.page, ref.line, n)
+            if here in mended:
+                continue  # the header's own mend
             if word.struck or here in named or word.text.endswith("-") or (n == 0 and carried):
                 continue  # a name, a struck word, or half of a word broken at a line end
             found = slips.mend(word.text, word.conf, own)
