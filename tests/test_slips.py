@@ -9,9 +9,9 @@ from pipeline import tei
 from pipeline.correction import NameCorrector, english_words
 from pipeline.gazetteer import Gazetteer
 from pipeline.model import Box, Cert, InputKind, Line, Page, PageSource, Word
-from pipeline.slips import MIN_LETTERS, mend
+from pipeline.slips import MIN_LETTERS, mend, tag_slip
 from pipeline.structure import analyse
-from pipeline.structure.vocabulary import TELEGRAM_WORDS
+from pipeline.structure.vocabulary import SUBJECT_TAGS, TELEGRAM_WORDS
 from pipeline.validate import Validator
 from tests.conftest import DATA, NS
 from tests.ocr_pages import load_pages
@@ -312,6 +312,7 @@ def test_the_real_telegrams_mend_their_teleprinter_slips_and_nothing_else() -> N
     assert found == {
         "state-C09000019-tel-moscow": [("AOMINISTRATION", "ADMINISTRATION"), ("E.0", "E.O"),
                                        ("MEOIA", "MEDIA"), ("NSAE-0O0", "NSAE-000"),
+                                       ("PRE&", "PREL"),  # a TAGS code
                                        ("SART-O1", "SART-01"),  # codes' O/0
                                        ("WASHOC", "WASHDC"),  # a telegram's own word
                                        ("wARN-O1", "wARN-01")],
@@ -405,6 +406,43 @@ def test_the_real_openers_mark_their_unsure_misreadings_unclear_and_keep_sure_re
     assert "peli" in unclear["state-C09000019-tel-moscow"]
     for name, kept in (("jfk-104-10216-10046-dispatch", {"Chier,"}),
                        ("jfk-104-10234-10069-cable", {"YOBITE", "AMLASH", "MHAPRON"}),
-                       ("state-C09000019-tel-moscow", {"SECSTATE", "PRE&,"})):
+                       ("state-C09000019-tel-moscow", {"SECSTATE", "PRE&"})):  # PRE&: in rdg
         assert not kept & unclear[name]
         assert all(k in plain[name].split() for k in kept)
+
+
+@pytest.mark.parametrize(("token", "code"), [
+    ("PRE&,", "PREL"), ("(PG0V)", "PGOV"), ("SN@R", "SNAR"),  # a mark for a letter
+    ("PREL,", None), ("UR,", None), ("US", None),  # codes
+    ("PR&&", None),  # two marks: two substitutions
+    ("pre&", None),  # not in capitals
+    ("PINX", None),  # letters only: a code the list may lack
+    ("XY&Z", None),  # one substitution from no code
+    ("EA&R", None),  # from two: EAGR and EAIR
+])
+def test_a_tags_code_is_mended_when_one_code_is_in_reach(token, code) -> None:
+    found = tag_slip(token, 83.0, SUBJECT_TAGS)
+    assert (found.word if found else None) == code
+    if found:
+        assert found.lead + found.read + found.trail == token
+
+
+def test_a_telegrams_tags_line_reads_its_codes_mended() -> None:
+    lines = [
+        _line("TEXT OF TELEGRAM", 300),
+        _line("FM AMEMBASSY MOSCOW", 350),
+        _line("TO SECSTATE WASHDC IMMEDIATE 1693", 400),
+        _line("TAGS: PRE&, UR, US", 450),
+        _line("SUBJECT: SOVIET MEDIA ON REYKJAVIK", 500),
+        _line("1. SOVIET MEDIA SAID THAT THE TALKS WOULD GO ON.", 600),
+    ]
+    _, root = _document(lines)
+    tags = root.find(".//t:opener/t:seg[@type='tags']", NS)
+    assert tags.findtext("t:app/t:lem", namespaces=NS) == "PREL"
+    assert tags.findtext("t:app/t:rdg", namespaces=NS) == "PRE&"
+    assert "".join(tags.find("t:app", NS).tail or "").startswith(", UR, US")
+    assert not Validator().problems(tei.parse(tei.serialize(root)), "slips")
+    lines[3] = _line("SOME PRE& WORDS", 450)  # not a TAGS line: left as read
+    _, root = _document(lines)
+    assert root.find(".//t:opener//t:app", NS) is None or "PRE&" not in [
+        a.findtext("t:rdg", namespaces=NS) for a in root.iter(f"{{{tei.TEI_NS}}}app")]

@@ -42,7 +42,7 @@ from pipeline.structure.tree import (
     Separator,
     Speech,
 )
-from pipeline.structure.vocabulary import PORTION_MARK
+from pipeline.structure.vocabulary import PORTION_MARK, SUBJECT_TAGS
 
 __all__ = [
     "BodyItem",
@@ -106,10 +106,12 @@ def _mended(
     """
     refs: list[LineRef] = []
     fields: list[LineRef] = []  # typed, as the structure found them, even when read poorly
+    tags: set[LineRef] = set()  # TAGS lines: their codes mended into the TAGS (slips.tag_slip)
     if head is not None:
         refs += head.letterhead + head.doc_type + head.subject + head.other
         fields = [LineRef(f.line.page, f.line.line, f.value_start, f.line.end)
                   for f in head.fields]
+        tags = {r for r, f in zip(fields, head.fields, strict=True) if f.label == "tags"}
     for item in items:
         paragraphs = item.paragraphs if isinstance(item, Speech) else [item]
         for paragraph in paragraphs:
@@ -130,7 +132,8 @@ def _mended(
                 continue  # the header's own mend
             if word.struck or here in named or word.text.endswith("-") or (n == 0 and carried):
                 continue  # a name, a struck word, or half of a word broken at a line end
-            found = slips.mend(word.text, word.conf, own)
+            found = (slips.tag_slip(word.text, word.conf, SUBJECT_TAGS) if ref in tags
+                     else None) or slips.mend(word.text, word.conf, own)
             if found is not None:
                 mended[here] = found
     return mended
