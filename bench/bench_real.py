@@ -43,7 +43,11 @@ A second table scores what real page images add (issue 13), per document:
   tagged name's words in small letters are not taken, for a misreading may be among them),
   in a CIA or FBI record (``correction.agency_record``, or a kind of the CIA's: a cable
   that does not name the agency is one by its form) words in capitals shaped as
-  cryptonyms (``correction.cryptonym``: a digraph and a word, "AMLASH", "MHAPRON"),
+  cryptonyms (``correction.cryptonym``: a digraph and a word, "AMLASH", "MHAPRON"; in the
+  opener, whose lines are told apart, also a digraph and a four-letter word that
+  ``cryptonym`` refuses because English words start so, "YOBITE", when another cryptonym
+  stands on the same line: a cable's slug line lists them together, "TYPIC YOBITE AMLASH";
+  this is the bench's definition of junk only, the pipeline reads no cryptonyms),
   abbreviations (capitals, dotted or slashed: "U.S.", "EUR/SOV") nor numbers or codes with
   digits (two digits or more; or capitals and a digit joined by hyphens or slashes: "B-SB/2",
   "SART-01"): in the
@@ -70,6 +74,7 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -235,11 +240,12 @@ class Junk:
         self.names = {t.lower() for f in forms for t in re.findall(r"[A-Za-z]+", f)}
 
     def __call__(self, token: str, own: frozenset[str] = frozenset(),
-                 agency: bool = False) -> bool:
+                 agency: bool = False, line: Sequence[str] = ()) -> bool:
         """Whether the token is junk (module docstring).
 
         `own`: the document's own words, lower case (its kind's; its tagged names' in
-        capitals); `agency`: a CIA or FBI record, whose cryptonyms are words.
+        capitals); `agency`: a CIA or FBI record, whose cryptonyms are words; `line`: the
+        tokens of the token's line, when lines are told apart (a slug line's cryptonyms).
         """
         t = token.strip(_EDGE)
         if not any(c.isalpha() for c in t) or sum(c.isdigit() for c in t) >= 2:
@@ -248,6 +254,10 @@ class Junk:
             return False
         if agency and cryptonym(re.sub(r"['’][sS]$", "", t)):
             return False
+        if agency and _short_cryptonym(t) and any(
+            o.strip(_EDGE) != t and cryptonym(o.strip(_EDGE)) for o in line
+        ):
+            return False  # "YOBITE" beside "AMLASH" on a slug line
         t = re.sub(r"['’][sS]$", "", t)
         parts = [p for p in re.split(r"[-/]", t) if p]
         return not parts or not all(self._word(p, own) for p in parts)
@@ -256,6 +266,12 @@ class Junk:
         low = part.lower()
         return (low in self.words or low in own or low in self.names
                 or len(part) == 1 and part.isalpha())
+
+
+def _short_cryptonym(word: str) -> bool:
+    """Capitals shaped as a cryptonym of a four-letter word ("YOBITE": YO and bite)."""
+    return (word.isalpha() and word.isupper() and len(word) == 6
+            and word[2:].lower() in known_words())
 
 
 def _text(element: Any, skip: set[str]) -> str:
@@ -316,9 +332,11 @@ def score_images(
         setattr(result, tokens_key, len(tokens))
         if junk_key == "junk_body":
             result.junk_examples = found[:15]
-    openers = [_text(el, skip) for el in div.iter(f"{{{tei.TEI_NS}}}opener")]
-    result.junk_opener_tokens = [t for t in " ".join(openers).split()
-                                 if junk(t, own, agency)]
+    lines = [_text(line, skip).split() for el in div.iter(f"{{{tei.TEI_NS}}}opener")
+             for line in el  # an opener's children are its lines; noise is no line of it
+             if not (line.tag.endswith("}seg") and line.get("type") == "noise")]
+    result.junk_opener_tokens = [t for line in lines for t in line
+                                 if junk(t, own, agency, line)]
     result.junk_title_tokens = [t for t in tree.title.split() if junk(t, own, agency)]
     result.junk_opener = len(result.junk_opener_tokens)
     result.junk_title = len(result.junk_title_tokens)

@@ -47,7 +47,7 @@ from pipeline.correction import (
 )
 from pipeline.model import Cert
 
-__all__ = ["MIN_LETTERS", "Mend", "code_slip", "load", "mend"]
+__all__ = ["MIN_LETTERS", "Mend", "code_slip", "load", "mend", "tag_slip"]
 
 #: Words of fewer letters than this are never mended (acronyms, codes, specks).
 MIN_LETTERS = 5
@@ -167,6 +167,29 @@ def code_slip(core: str, trail: str = "") -> str | None:
     mended = [p.replace("O", "0") if _NUMBER_WITH_O.match(p) else p for p in parts]
     joints = _JOINED.findall(core)
     return "".join(p + j for p, j in zip(mended, [*joints, ""], strict=True))
+
+
+# A code in a list: what stands around it is a comma or a bracket (a mark inside is the code's:
+# "PRE&," is PRE& and a comma).
+_CODE_IN_LIST = re.compile(r"([(\[]*)(.*?)([,;.)\]]*)", re.DOTALL)
+
+
+def tag_slip(token: str, confidence: float | None, tags: frozenset[str]) -> Mend | None:
+    """A TAGS code of a TAGS line with its OCR slip mended ("PRE&," is PREL), or None.
+
+    `tags`: the closed vocabulary of subject TAGS (``vocabulary.SUBJECT_TAGS``). Mended only
+    a token of four capitals and marks, one of them no letter (a code can hold none), that is
+    no code and is one substitution from exactly one code; anything else is left as read.
+    """
+    lead, core, trail = _CODE_IN_LIST.fullmatch(token).groups()  # type: ignore[union-attr]
+    if len(core) != 4 or core.isalpha() or core in tags:
+        return None
+    if not any(c.isalpha() for c in core) or any(c.isalpha() and not c.isupper() for c in core):
+        return None
+    near = {t for t in tags if sum(a != b for a, b in zip(t, core, strict=True)) == 1}
+    if len(near) != 1:
+        return None
+    return Mend(lead, core, near.pop(), trail, _cert(confidence))
 
 
 @lru_cache(maxsize=16)

@@ -9,9 +9,9 @@ from pipeline import tei
 from pipeline.correction import NameCorrector, english_words
 from pipeline.gazetteer import Gazetteer
 from pipeline.model import Box, Cert, InputKind, Line, Page, PageSource, Word
-from pipeline.slips import MIN_LETTERS, mend
+from pipeline.slips import MIN_LETTERS, mend, tag_slip
 from pipeline.structure import analyse
-from pipeline.structure.vocabulary import TELEGRAM_WORDS
+from pipeline.structure.vocabulary import SUBJECT_TAGS, TELEGRAM_WORDS
 from pipeline.validate import Validator
 from tests.conftest import DATA, NS
 from tests.ocr_pages import load_pages
@@ -243,15 +243,60 @@ def test_a_headers_non_word_read_under_70_is_unclear_a_word_or_a_sure_reading_is
     assert "Meeting with […] PRE&" in title
 
 
-def test_a_damaged_label_is_unclear_and_its_field_still_read() -> None:
-    """"susyect:" read with confidence 0 is the SUBJECT label: read as one, marked unclear."""
+def test_a_damaged_label_is_mended_and_its_field_still_read() -> None:
+    """"susyect:" read with confidence 0 is the SUBJECT label: read as one, mended, recorded."""
     lines = [_line("MEMORANDUM FOR THE RECORD", 300), _line("susyect: THE OSWALD CASE", 400)]
     lines[1] = Line((Word("susyect:", lines[1].words[0].box, 0.0), *lines[1].words[1:]),
                     lines[1].box)
     _, root = _document(lines)
     subject = root.find(".//t:opener/t:seg[@type='subject']", NS)
-    assert subject.find("t:unclear", NS).text == "susyect:"
-    assert "THE OSWALD CASE" in "".join(subject.itertext())
+    app = subject.find("t:app[@type='ocr']", NS)
+    assert app.find("t:lem", NS).text == "subject"
+    assert app.find("t:lem", NS).get("cert") == "medium"  # read with a confidence under 50
+    assert app.find("t:rdg", NS).text == "susyect"
+    assert "".join(subject.itertext()).endswith(": THE OSWALD CASE")
+    assert not Validator().problems(tei.parse(tei.serialize(root)), "slips")
+
+
+def _label(root: object) -> tuple[str | None, str | None]:
+    """The to field's label mended: our reading (lem) and the OCR's (rdg)."""
+    app = root.find(".//t:opener/t:seg[@type='to']/t:app[@type='ocr']", NS)
+    if app is None:
+        return None, None
+    return app.find("t:lem", NS).text, app.find("t:rdg", NS).text
+
+
+@pytest.mark.parametrize(("read", "value"), [
+    ("TOs", "The Secretary"),  # the colon read as a small s
+    ("TO;", "The Secretary"),
+    ("To;", "The Secretary"),
+    ("TOs", None),  # alone on its line, the value under it
+])
+def test_a_short_label_whose_colon_was_misread_is_the_label_mended(read, value) -> None:
+    lines = [_line("INFORMATION MEMORANDUM", 300),
+             _line(f"{read} {value}" if value else read, 400)]
+    if value is None:
+        lines.append(_line("The Secretary", 450))
+    lines += [_line("FROM: EUR - Rozanne L. Ridgway", 500),
+              _line("1. The Minister said that the summit would take place soon.", 600)]
+    _, root = _document(lines)
+    assert _label(root) == (read[:-1] + ":", read)
+    assert not Validator().problems(tei.parse(tei.serialize(root)), "slips")
+
+
+@pytest.mark.parametrize("text", [
+    "TOO many cooks",  # a word in capitals
+    "Tos The Secretary",  # no capitals
+    "TOs",  # alone, nothing under it
+    "TO. The Secretary",  # a full stop may be typed so
+    "CCs The Secretary",  # a plural
+    "TOs and equipment of the division were sent on to the new post in the spring.",  # prose
+])
+def test_a_short_word_like_a_label_is_left_as_read(text) -> None:
+    lines = [_line("INFORMATION MEMORANDUM", 300), _line(text, 400)]
+    _, root = _document(lines)
+    assert root.find(".//t:opener//t:app", NS) is None
+    assert root.find(".//t:opener/t:seg[@type='to']", NS) is None
 
 
 def test_the_real_telegrams_mend_their_teleprinter_slips_and_nothing_else() -> None:
@@ -267,13 +312,16 @@ def test_the_real_telegrams_mend_their_teleprinter_slips_and_nothing_else() -> N
     assert found == {
         "state-C09000019-tel-moscow": [("AOMINISTRATION", "ADMINISTRATION"), ("E.0", "E.O"),
                                        ("MEOIA", "MEDIA"), ("NSAE-0O0", "NSAE-000"),
+                                       ("PRE&", "PREL"),  # a TAGS code
                                        ("SART-O1", "SART-01"),  # codes' O/0
                                        ("WASHOC", "WASHDC"),  # a telegram's own word
                                        ("wARN-O1", "wARN-01")],
         "state-C09000069-tel-addis": [("ADS-0O", "ADS-00"), ("CDNFLICTS", "CONFLICTS"),
                                       ("DISCUSSIDNS", "DISCUSSIONS"), ("LOG-0O", "LOG-00"),
                                       ("OURING", "DURING"), ("USINFD", "USINFO")],
-        "state-C09000021-infomemo": [("Sovict", "Soviet"), ("mecting", "meeting")],
+        "state-C09000021-infomemo": [("PROM", "FROM"), ("Sovict", "Soviet"),
+                                     ("TOs", "TO:"),  # damaged labels (structure.header)
+                                     ("mecting", "meeting")],
         "jfk-104-10130-10215-memo": [],
         "nsdd227": [],
     }
@@ -358,6 +406,43 @@ def test_the_real_openers_mark_their_unsure_misreadings_unclear_and_keep_sure_re
     assert "peli" in unclear["state-C09000019-tel-moscow"]
     for name, kept in (("jfk-104-10216-10046-dispatch", {"Chier,"}),
                        ("jfk-104-10234-10069-cable", {"YOBITE", "AMLASH", "MHAPRON"}),
-                       ("state-C09000019-tel-moscow", {"SECSTATE", "PRE&,"})):
+                       ("state-C09000019-tel-moscow", {"SECSTATE", "PRE&"})):  # PRE&: in rdg
         assert not kept & unclear[name]
         assert all(k in plain[name].split() for k in kept)
+
+
+@pytest.mark.parametrize(("token", "code"), [
+    ("PRE&,", "PREL"), ("(PG0V)", "PGOV"), ("SN@R", "SNAR"),  # a mark for a letter
+    ("PREL,", None), ("UR,", None), ("US", None),  # codes
+    ("PR&&", None),  # two marks: two substitutions
+    ("pre&", None),  # not in capitals
+    ("PINX", None),  # letters only: a code the list may lack
+    ("XY&Z", None),  # one substitution from no code
+    ("EA&R", None),  # from two: EAGR and EAIR
+])
+def test_a_tags_code_is_mended_when_one_code_is_in_reach(token, code) -> None:
+    found = tag_slip(token, 83.0, SUBJECT_TAGS)
+    assert (found.word if found else None) == code
+    if found:
+        assert found.lead + found.read + found.trail == token
+
+
+def test_a_telegrams_tags_line_reads_its_codes_mended() -> None:
+    lines = [
+        _line("TEXT OF TELEGRAM", 300),
+        _line("FM AMEMBASSY MOSCOW", 350),
+        _line("TO SECSTATE WASHDC IMMEDIATE 1693", 400),
+        _line("TAGS: PRE&, UR, US", 450),
+        _line("SUBJECT: SOVIET MEDIA ON REYKJAVIK", 500),
+        _line("1. SOVIET MEDIA SAID THAT THE TALKS WOULD GO ON.", 600),
+    ]
+    _, root = _document(lines)
+    tags = root.find(".//t:opener/t:seg[@type='tags']", NS)
+    assert tags.findtext("t:app/t:lem", namespaces=NS) == "PREL"
+    assert tags.findtext("t:app/t:rdg", namespaces=NS) == "PRE&"
+    assert "".join(tags.find("t:app", NS).tail or "").startswith(", UR, US")
+    assert not Validator().problems(tei.parse(tei.serialize(root)), "slips")
+    lines[3] = _line("SOME PRE& WORDS", 450)  # not a TAGS line: left as read
+    _, root = _document(lines)
+    assert root.find(".//t:opener//t:app", NS) is None or "PRE&" not in [
+        a.findtext("t:rdg", namespaces=NS) for a in root.iter(f"{{{tei.TEI_NS}}}app")]

@@ -51,7 +51,7 @@ from pipeline.structure.tree import (
     Separator,
     Speech,
 )
-from pipeline.structure.vocabulary import PORTION_MARK
+from pipeline.structure.vocabulary import PORTION_MARK, SUBJECT_TAGS
 
 __all__ = [
     "BodyItem",
@@ -112,21 +112,24 @@ def _mended(
     `own`: the kind of record's own words (``Profile.words``), mended into too.
 
     The lines: letterhead, header fields, subject, heading and header lines of no known kind,
-    and paragraphs; not names, struck words, scrawl or furniture.
+    and paragraphs; not names, struck words, scrawl or furniture. The header's own mends
+    (``Header.mended``: its damaged labels) come first and stand.
     """
     refs: list[LineRef] = []
     fields: list[LineRef] = []  # typed, as the structure found them, even when read poorly
+    tags: set[LineRef] = set()  # TAGS lines: their codes mended into the TAGS (slips.tag_slip)
     if head is not None:
         refs += head.letterhead + head.doc_type + head.subject + head.other
         fields = [LineRef(f.line.page, f.line.line, f.value_start, f.line.end)
                   for f in head.fields]
+        tags = {r for r, f in zip(fields, head.fields, strict=True) if f.label == "tags"}
     for item in items:
         paragraphs = item.paragraphs if isinstance(item, Speech) else [item]
         for paragraph in paragraphs:
             if isinstance(paragraph, Paragraph):
                 refs += [c for c in paragraph.content if isinstance(c, LineRef)]
     named = {ref for m in mentions for ref in span(m, pages)}
-    mended: dict[WordRef, slips.Mend] = {}
+    mended: dict[WordRef, slips.Mend] = dict(head.mended) if head is not None else {}
     for ref in [*fields, *refs]:
         line = pages[ref.page].lines[ref.line]
         if line.redacted or (ref not in fields and noise(line)):
@@ -136,9 +139,12 @@ def _mended(
         words = line.words[ref.start : ref.end]
         for n, word in enumerate(words, start=ref.start):
             here = WordRef(ref.page, ref.line, n)
+            if here in mended:
+                continue  # the header's own mend
             if word.struck or here in named or word.text.endswith("-") or (n == 0 and carried):
                 continue  # a name, a struck word, or half of a word broken at a line end
-            found = slips.mend(word.text, word.conf, own)
+            found = (slips.tag_slip(word.text, word.conf, SUBJECT_TAGS) if ref in tags
+                     else None) or slips.mend(word.text, word.conf, own)
             if found is not None:
                 mended[here] = found
     return mended

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.model import Line, Page
+from pipeline.correction import LOW_OCR_CONFIDENCE, split_word
+from pipeline.model import Cert, Line, Page, WordRef
+from pipeline.slips import Mend
 from pipeline.structure import vocabulary
 from pipeline.structure.furniture import Slot
 from pipeline.structure.text import capitalised, clean, noise, prose, real_word, scrawl
@@ -58,6 +60,13 @@ FIELDS = {
 # header has begun too: the label and the largest number of letters it may differ by.
 DAMAGED_LABELS = {"subject": 2, "date": 1, "time": 1, "place": 1, "from": 1, "through": 2}
 DAMAGED_LABEL = re.compile(r"^([A-Za-z0-9$]{4,8})\s*['‘’`.,]?\s*:")
+# A short label whose colon the OCR read as a small s or a semicolon ("TOs", "FROMs", "TO;"):
+# the label in capitals, or with its capital only before a semicolon ("To;"). No other mark:
+# "REF." and "SUBJ." are typed so, "CCs" and "INFOs" are plurals, "TOO" and "Tos" words.
+SLIPPED_COLON = re.compile(
+    r"^(?:(TO|FROM|THRU|DATE|SUBJ|SUBJECT)s|(TO|FROM|THRU|CC|INFO|DATE|SUBJ|SUBJECT|To|From"
+    r"|Thru|Info|Date|Subj|Subject);)(?=\s|$)"
+)
 _OCR_DIGITS = str.maketrans("0158$", "oisbs")
 NAME_PARTICLES = {"of", "the", "for", "and", "de", "von", "van", "der", "la", "le", "du"}
 
@@ -290,12 +299,31 @@ def form_line(state: Scan, line: HeaderLine) -> Outcome | None:
 
 
 def damaged_label(state: Scan, line: HeaderLine) -> Outcome | None:
-    """A known label the OCR damaged ("SUBJFCT:", "susyect:", "DATF:")."""
-    label = _damaged_label(line.text)
-    if label is None:
+    """A known label the OCR damaged ("SUBJFCT:", "susyect:", "DATF:", "TOs", "TO;").
+
+    The label's word is mended (``Header.mended``): the label as meant, the OCR's reading
+    recorded beside it; not in a date, time or place, whose label the TEI's ``dateline``
+    keeps as plain text.
+    """
+    found = _damaged_label(line.text, line.following)
+    if found is None:
         return None
+    label, read, meant = found
     state.in_participants = False
-    state.header.fields.append(header_field(label, line.ref, line.line, state.today))
+    result = header_field(label, line.ref, line.line, state.today)
+    state.header.fields.append(result)
+    if result.label in ("date", "time", "place"):
+        return state.take(line)
+    for n, word in enumerate(line.line.words[:2]):
+        lead, core, trail = split_word(word.text)
+        if meant.endswith(":"):  # the colon was read as a letter or a mark: it is the word's
+            core, trail = word.text[len(lead) :], ""
+        if core == read and read != meant:
+            sure = word.conf is None or word.conf >= LOW_OCR_CONFIDENCE
+            cert = Cert.high if sure else Cert.medium
+            here = WordRef(line.ref.page, line.ref.line, n)
+            state.header.mended[here] = Mend(lead, core, meant, trail, cert)
+            break
     return state.take(line)
 
 
@@ -424,8 +452,21 @@ def header_field(label: str, ref: LineRef, line: Line, today: date) -> HeaderFie
     return result
 
 
-def _damaged_label(text: str) -> str | None:
-    """The known label an OCR-damaged one stands for, when exactly one is near enough."""
+def _damaged_label(text: str, following: str | None = None) -> tuple[str, str, str] | None:
+    """The known label an OCR-damaged one stands for, when exactly one is near enough.
+
+    (the label's name, its word as read, its word as meant: "SUBJECT" for "SUBJFCT", "TO:"
+    for "TOs"). A short label whose colon was misread (SLIPPED_COLON) has a value after it,
+    on its line or, alone on its line, on the next one (`following`).
+    """
+    slipped = SLIPPED_COLON.match(text)
+    if slipped is not None:
+        rest = text[slipped.end() :].strip()
+        if prose(rest) or not (rest or following):
+            return None
+        read = slipped[0]
+        word = read[:-1]
+        return FIELD_NAMES.get(word.lower(), word.lower()), read, word + ":"
     found = DAMAGED_LABEL.match(text)
     if found is None or prose(text[found.end() :]):
         return None  # "Dane: I think that we should ..." is someone speaking
@@ -435,7 +476,17 @@ def _damaged_label(text: str) -> str | None:
         for label, edits in DAMAGED_LABELS.items()
         if len(word) >= len(label) - edits and Levenshtein.distance(word, label) <= edits
     ]
-    return near[0] if len(near) == 1 else None
+    if len(near) != 1:
+        return None
+    return near[0], found[1], _in_case_of(near[0], found[1])
+
+
+def _in_case_of(word: str, read: str) -> str:
+    """`word` in the case `read` is typed in: "SUBJECT" for "SUBJFCT", "Date" for "Datf"."""
+    letters = [c for c in read if c.isalpha()]
+    if read[:1].isupper() and sum(c.isupper() for c in letters) * 2 >= len(letters):
+        return word.upper()
+    return word.capitalize() if read[:1].isupper() else word.lower()
 
 
 def form_label(text: str) -> re.Match[str] | None:

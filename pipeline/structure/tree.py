@@ -120,6 +120,8 @@ class Header:
     participants: list[Participant] = field(default_factory=list)
     other: list[LineRef] = field(default_factory=list)  # header lines of no known kind
     noise: list[LineRef] = field(default_factory=list)  # specks and scrawl among them
+    # words the header's own rules mended: a damaged label ("SUBJFCT:", "TOs"), a TAGS code
+    mended: dict[WordRef, Mend] = field(default_factory=dict)
 
     def field(self, label: str) -> HeaderField | None:
         return next((f for f in self.fields if f.label == label), None)

@@ -75,6 +75,37 @@ TELEGRAM_WORDS = frozenset({
     "STADIS", "NOFORN", "CHEROKEE", "DECAPTIONED", "DECL", "OADR",
 })
 
+# The subject TAGS a State Department telegram's (or memorandum's) TAGS line carries, a closed
+# vocabulary of four capitals (the first the category: Political, Economic, Military, Social,
+# Operations, Technology, Administration, Consular, Program): the TAGS/Terms Handbook's list
+# (5 FAH-3 H-011.1, "TAGS and Subject") for the codes still in use, and the codes cables of the
+# 1970s and 1980s carry that were retired since (SHUM, SNAR, SREF, PFOR, PINT, PEPR, ...).
+# Codes brought in later than those decades are left out on purpose: the records read here
+# are older, and each code listed makes its neighbours ambiguous (PREF, the later cables' code
+# for refugees, SREF before it, is one letter from PREL). Two-letter country and organisation
+# codes (UR, US, ET) are not listed: one substitution reaches dozens of them.
+SUBJECT_TAGS = frozenset({
+    # Administration
+    "AADP", "ABLD", "ABUD", "ACOA", "ADCO", "ADPM", "AEMR", "AFIN", "AFSI", "AFSN", "AFSP",
+    "AGAO", "ALOW", "AMED", "AMGT", "ANET", "AODE", "AORC", "APER", "ASCH", "ASEC", "ASIG",
+    "ASUP", "ATRN",
+    # Business, Consular
+    "BBSR", "BEXP", "BTIO", "CASC", "CFED", "CGEN", "CJAN", "CLOK", "CMGT", "CPAS", "CVIS",
+    # Economic
+    "EAGR", "EAID", "EAIR", "ECIN", "ECON", "ECPS", "EFIN", "EFIS", "EGEN", "EIND", "EINV",
+    "ELAB", "ELTN", "EMIN", "ENRG", "EPET", "ETEL", "ETRD", "ETRN", "EWWT",
+    # Military
+    "MARR", "MASS", "MCAP", "MILI", "MNUC", "MOPS", "MPOL",
+    # Operations
+    "OCON", "OEXC", "OGEN", "OIIP", "OREP", "OSCI", "OTRA", "OVIP",
+    # Political
+    "PARM", "PBOR", "PDEV", "PDIP", "PEPR", "PFOR", "PGOV", "PHUM", "PINR", "PINS", "PINT",
+    "PLOS", "PORG", "PREL", "PTER",
+    # Social, Technology, Program
+    "SCUL", "SENV", "SGEN", "SHUM", "SMIG", "SNAR", "SOPN", "SPOP", "SREF", "TGEN", "TNUC",
+    "TPHY", "TSPA", "KPRP",
+})
+
 # Paragraph and title classification marks: "(S)", "(C)", "(S/NF)".
 PORTION_MARK = re.compile(r"^\((TS|S|C|U|S/S|S/NF|C/NF|LOU|SBU|TS/SCI)\)$")
 
