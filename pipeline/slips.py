@@ -4,7 +4,9 @@ A word that is no word of the shipped list (``data/words.txt``) is mended into a
 word only when exactly one dictionary word is within reach of the letter-shape confusions
 the name corrector uses (:func:`pipeline.correction.skeleton`: rn/m, cl/d, li/h, e/c, 0/o,
 1/l, y/v, b/h, ...), and, in a word typed in capitals, the round capitals D and O, which worn
-typewriter and teleprinter type and the OCR confuse ("CDNFLICTS", "MEOIA", "DISCUSSIDNS").
+typewriter and teleprinter type and the OCR confuse ("CDNFLICTS", "MEOIA", "DISCUSSIDNS");
+and an O read as G ("INFORMATIGN"), but only where D and O alone find no word: "OURING" is
+DURING, not one of the words G would bring in reach too.
 Nothing else is mended: a letter that no confusion explains ("SOYEET" for SOVIET, "Chier"
 for Chief) is left as read, and the TEI marks it ``unclear`` when Tesseract was unsure of it.
 A mending is ``cert="high"``, ``medium`` when Tesseract read the word with a confidence
@@ -22,6 +24,10 @@ code, a part of digits joined to another by a hyphen or a slash ("SART-O1" is SA
 run of two digits or more ("19O6"), an O is a 0; in capitals' initials, each followed by a
 full stop ("E.0." is E.O., Executive Order), a 0 is an O. Anything else is left as read:
 "1O" alone may be TO, 10 or IO, and "ADS-0G" a code of letters and digits.
+
+A word the OCR split in two ("INFORMA TIGN") is joined (:func:`join`) when neither piece is a
+word and the two together are one, or mend into exactly one; the mend covers both pieces
+(``Mend.words``).
 
 Never mended: a word of the list (its proper words too), a word of fewer than five letters
 (acronyms: "OADR", "NSAE"; "1O" is not "lo"), a word with digits that no confusion explains,
@@ -47,7 +53,7 @@ from pipeline.correction import (
 )
 from pipeline.model import Cert
 
-__all__ = ["MIN_LETTERS", "Mend", "code_slip", "load", "mend", "tag_slip"]
+__all__ = ["MIN_LETTERS", "Mend", "code_slip", "join", "load", "mend", "tag_slip"]
 
 #: Words of fewer letters than this are never mended (acronyms, codes, specks).
 MIN_LETTERS = 5
@@ -67,6 +73,7 @@ class Mend:
     word: str  # the word mended ("CONFLICTS")
     trail: str  # punctuation (or a possessive) after it (",")
     cert: Cert
+    words: int = 1  # the OCR's words it covers: two for a word the OCR split ("INFORMA TIGN")
 
     @property
     def text(self) -> str:
@@ -80,10 +87,21 @@ def _index() -> tuple[dict[str, str | None], dict[str, str | None]]:
 
     A skeleton that two or more words share maps to None: no word is in reach alone.
     """
-    pairs = [(w, k) for w, k in dictionary_skeletons().items() if len(w) >= MIN_LETTERS]
-    words, keys = [w for w, _ in pairs], [k for _, k in pairs]
+    words, keys = _long_words()
     round_keys = _round("\n".join(keys)).split("\n")
     return _unique(words, keys), _unique(words, round_keys)
+
+
+@lru_cache(maxsize=1)
+def _g_index() -> dict[str, str | None]:
+    """By capitals' skeleton with G made one with D and O: built when first asked (seldom)."""
+    words, keys = _long_words()
+    return _unique(words, _round("\n".join(keys), g=True).split("\n"))
+
+
+def _long_words() -> tuple[list[str], list[str]]:
+    pairs = [(w, k) for w, k in dictionary_skeletons().items() if len(w) >= MIN_LETTERS]
+    return [w for w, _ in pairs], [k for _, k in pairs]
 
 
 def _unique(words: list[str], keys: list[str]) -> dict[str, str | None]:
@@ -99,9 +117,10 @@ def load() -> None:
     known_words()
 
 
-def _round(skel: str) -> str:
-    """A skeleton with the round capitals D and O made one."""
-    return skel.replace("d", "o")
+def _round(skel: str, *, g: bool = False) -> str:
+    """A skeleton with the round capitals D and O made one; with `g`, G with them."""
+    skel = skel.replace("d", "o")
+    return skel.replace("g", "o") if g else skel
 
 
 def mend(token: str, confidence: float | None,
@@ -125,6 +144,9 @@ def mend(token: str, confidence: float | None,
     caps = core.isupper()  # of MIN_LETTERS letters or more: no single capital
     index = capitals if caps else plain
     key = _round(skeleton(core)) if caps else skeleton(core)
+    if caps and key not in index and "g" in key:
+        # an O read as G ("INFORMATIGN"), only where D and O alone find no word: G is also G
+        index, key = _g_index(), _round(key, g=True)
     candidates = {index[key]} if key in index else set()
     if caps and words:
         candidates |= _own_index(words).get(key, frozenset())
@@ -137,6 +159,36 @@ def mend(token: str, confidence: float | None,
     elif core[:1].isupper():
         word = word.capitalize()
     return Mend(lead, core, word, trail, cert)
+
+
+def join(first: str, second: str, confidences: tuple[float | None, float | None],
+         words: frozenset[str] = frozenset()) -> Mend | None:
+    """Two tokens that are one word the OCR split ("INFORMA TIGN"), joined and mended; or None.
+
+    Joined only when neither piece is a word (of the list, or of `words`), both are letters
+    (or the characters read as letters) in one case, the first with nothing after it and the
+    second with nothing before it, and the letters joined are a word, or mend into exactly one
+    (:func:`mend`). Its cert is the less sure of the two pieces'.
+    """
+    lead, one, between = split_word(first)
+    before, two, trail = split_word(second)
+    if between or before or not one or not two:
+        return None
+    for piece in (one, two):
+        if not all(c.isalpha() or c in _LETTER_LIKE for c in piece):
+            return None
+        if piece.lower() in known_words() or piece.upper() in words:
+            return None
+    joined = one + two
+    if not (joined.isupper() or joined.islower() or one[:1].isupper() and joined[1:].islower()):
+        return None
+    confidence = min((c for c in confidences if c is not None), default=None)
+    if joined.lower() in known_words() or joined.upper() in words:
+        return Mend(lead, f"{one} {two}", joined, trail, _cert(confidence), words=2)
+    found = mend(joined, confidence, words)
+    if found is None or found.lead or found.trail:
+        return None
+    return Mend(lead, f"{one} {two}", found.word, trail, found.cert, words=2)
 
 
 def _cert(confidence: float | None) -> Cert:

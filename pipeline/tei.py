@@ -939,7 +939,9 @@ class _TextWriter:
             elif markings.is_portion_marking(text):
                 out.append(E("seg", text, type="portionMarking"))
             elif here in self.structure.mended and not text.endswith("-"):
-                out.extend(self.mended(self.structure.mended[here]))
+                mend = self.structure.mended[here]
+                out.extend(self.mended(mend))
+                i += mend.words - 1  # a word the OCR split: both pieces in its rdg
             elif unclear and doubtful(word, below):
                 out.append(E("unclear", text, reason=UNCLEAR_REASON, resp=f"#{APP_ID}"))
             else:

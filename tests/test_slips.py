@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from pipeline import tei
+from pipeline import slips, tei
 from pipeline.correction import NameCorrector, english_words
 from pipeline.gazetteer import Gazetteer
 from pipeline.model import Box, Cert, InputKind, Line, Page, PageSource, Word
@@ -319,7 +319,8 @@ def test_the_real_telegrams_mend_their_teleprinter_slips_and_nothing_else() -> N
         "state-C09000069-tel-addis": [("ADS-0O", "ADS-00"), ("CDNFLICTS", "CONFLICTS"),
                                       ("DISCUSSIDNS", "DISCUSSIONS"), ("LOG-0O", "LOG-00"),
                                       ("OURING", "DURING"), ("USINFD", "USINFO")],
-        "state-C09000021-infomemo": [("PROM", "FROM"), ("Sovict", "Soviet"),
+        "state-C09000021-infomemo": [("INFORMA TIGN", "INFORMATION"),  # split, O as G
+                                     ("PROM", "FROM"), ("Sovict", "Soviet"),
                                      ("TOs", "TO:"),  # damaged labels (structure.header)
                                      ("mecting", "meeting")],
         "jfk-104-10130-10215-memo": [],
@@ -446,3 +447,46 @@ def test_a_telegrams_tags_line_reads_its_codes_mended() -> None:
     _, root = _document(lines)
     assert root.find(".//t:opener//t:app", NS) is None or "PRE&" not in [
         a.findtext("t:rdg", namespaces=NS) for a in root.iter(f"{{{tei.TEI_NS}}}app")]
+
+
+@pytest.mark.parametrize(("first", "second", "word"), [
+    ("INFORMA", "TIGN", "INFORMATION"),  # split, and an O read as G
+    ("infor", "mation", "information"),
+    ("Adminis", "tration,", "Administration"),
+])
+def test_a_word_the_ocr_split_in_two_is_joined(first: str, second: str, word: str) -> None:
+    found = slips.join(first, second, (96.0, 45.0))
+    assert found is not None and (found.word, found.words) == (word, 2)
+    assert found.read == f"{first} {second.rstrip(',')}" and found.cert is Cert.medium
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("the", "re"),  # a piece is a word
+    ("NSC", "ADS"),  # two codes: no word together
+    ("Abra", "mowitz"),  # no word of the list together: a name is left as read
+    ("INFORMA,", "TIGN"),  # a comma between: two tokens
+    ("INFORMA", "tion"),  # two cases
+])
+def test_two_tokens_that_are_no_split_word_are_not_joined(first: str, second: str) -> None:
+    assert slips.join(first, second, (90.0, 90.0)) is None
+
+
+def test_g_is_an_o_only_where_d_and_o_find_no_word() -> None:
+    assert mend("INFORMATIGN", 90.0).word == "INFORMATION"
+    assert mend("OURING", 90.0).word == "DURING"  # G would make it gunnel or dunno too
+
+
+def test_a_split_heading_is_one_reading_in_the_tei_and_the_title_names_the_kind() -> None:
+    lines = [_line("INFORMA TIGN MEMORANDUM", 300),
+             _line("SUBJECT: Regional CONFL ICTS in the Horn", 400),
+             _line("1. The Ambassador said that the regional conflicts were not raised", 600),
+             _line("at the meeting with the Minister in Geneva last week at all.", 650)]
+    pages, root = _document(lines)
+    assert not Validator().problems(tei.parse(tei.serialize(root)), "split")
+    apps = root.findall(".//t:opener//t:app[@type='ocr']", NS)
+    assert [(a.find("t:lem", NS).text, a.find("t:rdg", NS).text) for a in apps] == [
+        ("INFORMATION", "INFORMA TIGN"), ("CONFLICTS", "CONFL ICTS")]
+    opener = "".join(root.find(".//t:opener", NS).itertext())
+    assert opener.count("TIGN") == 1 and opener.count("MEMORANDUM") == 1  # each word once
+    title = root.find(".//t:titleStmt/t:title", NS).text
+    assert title.startswith("Information Memorandum: Regional CONFLICTS in the Horn"), title

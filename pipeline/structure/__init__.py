@@ -13,7 +13,7 @@ from datetime import date
 
 from pipeline import slips
 from pipeline.correction import span
-from pipeline.model import Mention, Page, WordRef
+from pipeline.model import Mention, Page, Word, WordRef
 from pipeline.publication import processing_day
 from pipeline.structure import (
     body,
@@ -88,10 +88,10 @@ def analyse(
     items = body.body(flow, body_start, head, pages)
     items = speakers.attribute(items, head, pages, index)
     items = excisions.excisions(items, pages)
-    heading = " ".join(_text(pages, r) for r in head.doc_type) if head else None
+    mended = _mended(items, head, pages, mentions, profile.words)
+    heading = " ".join(_text(pages, r, mended) for r in head.doc_type) if head else None
     kind = Kind(profile.kind.name, profile.label_for(heading), profile.kind.div_type)
     date_field = head.field("date") if head else None
-    mended = _mended(items, head, pages, mentions, profile.words)
     return DocumentStructure(
         items,
         head,
@@ -119,10 +119,11 @@ def _mended(
     fields: list[LineRef] = []  # typed, as the structure found them, even when read poorly
     tags: set[LineRef] = set()  # TAGS lines: their codes mended into the TAGS (slips.tag_slip)
     if head is not None:
-        refs += head.letterhead + head.doc_type + head.subject + head.other
+        refs += head.letterhead + head.subject + head.other
         fields = [LineRef(f.line.page, f.line.line, f.value_start, f.line.end)
                   for f in head.fields]
         tags = {r for r, f in zip(fields, head.fields, strict=True) if f.label == "tags"}
+        fields += head.doc_type  # the heading that names the kind: typed, however read
     for item in items:
         paragraphs = item.paragraphs if isinstance(item, Speech) else [item]
         for paragraph in paragraphs:
@@ -137,17 +138,32 @@ def _mended(
         above = pages[ref.page].lines[ref.line - 1].words if ref.line else ()
         carried = bool(above) and above[-1].text.endswith("-")  # "con-" / "ditions"
         words = line.words[ref.start : ref.end]
+        covered = -1  # the second piece of a word joined
         for n, word in enumerate(words, start=ref.start):
             here = WordRef(ref.page, ref.line, n)
-            if here in mended:
-                continue  # the header's own mend
-            if word.struck or here in named or word.text.endswith("-") or (n == 0 and carried):
-                continue  # a name, a struck word, or half of a word broken at a line end
+            if here in mended or n == covered:
+                continue  # the header's own mend, or joined to the word before
+            if not _mendable(word, here, named, n == 0 and carried):
+                continue
+            after, there = n + 1 - ref.start, WordRef(ref.page, ref.line, n + 1)
+            if ref not in tags and after < len(words) and there not in mended \
+                    and _mendable(words[after], there, named):
+                second = words[after]
+                joined = slips.join(word.text, second.text, (word.conf, second.conf), own)
+                if joined is not None:
+                    mended[here] = joined
+                    covered = n + 1
+                    continue
             found = (slips.tag_slip(word.text, word.conf, SUBJECT_TAGS) if ref in tags
                      else None) or slips.mend(word.text, word.conf, own)
             if found is not None:
                 mended[here] = found
     return mended
+
+
+def _mendable(word: Word, here: WordRef, named: set[WordRef], carried: bool = False) -> bool:
+    """Not a name, a struck word, or half of a word broken at a line end."""
+    return not (word.struck or here in named or word.text.endswith("-") or carried)
 
 
 def _first_page_texts(pages: Sequence[Page]) -> list[str]:
@@ -214,9 +230,7 @@ def _typed_subject(
     )
     if labelled is not None:
         ref = labelled.line
-        words = pages[ref.page].lines[ref.line].words
-        typed = [_read(pages, WordRef(ref.page, ref.line, n), mended)
-                 for n in range(labelled.value_start, len(words))]
+        typed = _reading(pages, LineRef(ref.page, ref.line, labelled.value_start), mended)
         while typed and typed[0] != OMITTED and not any(c.isalnum() for c in typed[0]):
             typed.pop(0)  # ":®*" read after the label
         subject = clean(" ".join(typed))
@@ -260,8 +274,22 @@ def _text(
     end = len(words) if ref.end is None else ref.end
     if mended is None:
         return " ".join(w.text for w in words[ref.start : end])
-    return " ".join(_read(pages, WordRef(ref.page, ref.line, n), mended)
-                    for n in range(ref.start, end))
+    return " ".join(_reading(pages, ref, mended))
+
+
+def _reading(
+    pages: Sequence[Page], ref: LineRef, mended: dict[WordRef, slips.Mend]
+) -> list[str]:
+    """The words of (part of) a line as the title reads them (`_read`)."""
+    words = pages[ref.page].lines[ref.line].words
+    end = len(words) if ref.end is None else ref.end
+    out: list[str] = []
+    n = ref.start
+    while n < end:
+        here = WordRef(ref.page, ref.line, n)
+        out.append(_read(pages, here, mended))
+        n += mended[here].words if here in mended else 1  # a word the OCR split: read once
+    return out
 
 
 def _read(pages: Sequence[Page], ref: WordRef, mended: dict[WordRef, slips.Mend]) -> str:
