@@ -165,15 +165,16 @@ def join(first: str, second: str, confidences: tuple[float | None, float | None]
          words: frozenset[str] = frozenset()) -> Mend | None:
     """Two tokens that are one word the OCR split ("INFORMA TIGN"), joined and mended; or None.
 
-    Joined only when neither piece is a word (of the list, or of `words`), both are letters
-    (or the characters read as letters) in one case, the first with nothing after it and the
-    second with nothing before it, and the letters joined are a word, or mend into exactly one
-    (:func:`mend`). Its cert is the less sure of the two pieces'.
+    Joined only when neither piece is a word (of the list, or of `words`), each has two letters
+    or more and both MIN_LETTERS together, both are letters (or the characters read as letters)
+    in one case, the first with nothing after it and the second with nothing before it, and
+    the letters joined are a word, or mend into exactly one (:func:`mend`). Its cert is the
+    less sure of the two pieces'.
     """
     lead, one, between = split_word(first)
     before, two, trail = split_word(second)
-    if between or before or not one or not two:
-        return None
+    if between or before or min(len(one), len(two)) < 2 or len(one) + len(two) < MIN_LETTERS:
+        return None  # a letter-spaced word ("U S", "C O N F I D E N T I A L") is no split one
     for piece in (one, two):
         if not all(c.isalpha() or c in _LETTER_LIKE for c in piece):
             return None

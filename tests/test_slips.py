@@ -466,6 +466,8 @@ def test_a_word_the_ocr_split_in_two_is_joined(first: str, second: str, word: st
     ("Abra", "mowitz"),  # no word of the list together: a name is left as read
     ("INFORMA,", "TIGN"),  # a comma between: two tokens
     ("INFORMA", "tion"),  # two cases
+    ("U", "S"),  # letters spaced, not a word split
+    ("wo", "rd"),  # too short to tell
 ])
 def test_two_tokens_that_are_no_split_word_are_not_joined(first: str, second: str) -> None:
     assert slips.join(first, second, (90.0, 90.0)) is None
