@@ -43,6 +43,26 @@ def test_the_command_line_starts_without_the_stages_after_ocr() -> None:
     assert early == []
 
 
+def test_a_page_made_ready_for_tesseract_loads_only_the_image_plugins_it_uses(
+    tmp_path: Path,
+) -> None:
+    """Writing the TIFF does not make Pillow import all its plugins (45 ms a process)."""
+    page = tmp_path / "page.png"
+    line_image("~~SECRET~~ Ambassador Dubinin said").save(page, dpi=(300, 300))
+    code = (
+        "import json, sys; from pathlib import Path; from pipeline import ocr; "
+        "from pipeline.model import Page, PageSource; "
+        f"ocr._prepare(Page(1, PageSource({str(page)!r})), Path({str(tmp_path / 'x.tif')!r}), "
+        "rotation=90); "  # turned: never the original file, always a TIFF written
+        "print(json.dumps(sorted(m for m in sys.modules if m.endswith('ImagePlugin'))))"
+    )
+    plugins = json.loads(subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO,
+    ).stdout)
+    assert (tmp_path / "x.tif").exists()
+    assert "PIL.TiffImagePlugin" in plugins and len(plugins) <= 8, plugins
+
+
 @pytest.mark.slow
 def test_the_set_up_runs_while_tesseract_reads(tmp_path: Path) -> None:
     """The caller's task runs once, with the page's Tesseract running beside it."""
