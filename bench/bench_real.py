@@ -17,10 +17,13 @@ the names with the default gazetteer (as a batch run does) and runs
   (TOP SECRET, SECRET, CONFIDENTIAL, UNCLASSIFIED, LIMITED OFFICIAL USE: the level in the
   marking's ``markings.classification`` form, or in its text with spaces taken out, so that
   "S EC RE T/RYBAT" is SECRET and "UNCLASSIFIED" is not); of those matched,
-  how many are struck as in the truth; found markings left over (wrong level or place, or
-  none there); markings the truth cannot read or without a level are not scored; "in OCR":
-  how many of the expected markings the OCR output has at all (per page and level, lines
-  read as a marking by ``markings``, wherever they stand): the most the structure can find;
+  how many are struck as in the truth; "unread": markings found struck out past reading
+  (no level: ``markings.obliterated``) where a struck marking of the truth at the same place
+  was not found by its level, not counted as matched; found markings left over (wrong level
+  or place, or none there); markings the truth cannot read or without a level are not
+  scored; "in OCR": how many of the expected markings the OCR output has at all (per page and
+  level, lines read as a marking by ``markings``, wherever they stand): the most the
+  structure can find;
 - in para: paragraph lines that hold nothing but a marking (``markings.classification`` or a
   spaced one), which should be 0; lead: paragraph lines that open with one and go on (a
   telegram's "CONFIDENTIAL ADDIS ABABA 05204"), which should be 0 too;
@@ -176,6 +179,8 @@ class Score:
     marks_unscored: int = 0  # illegible, or no level (a dissemination control alone)
     marks_in_ocr: int = 0  # expected markings whose level some OCR line of the page carries
     marks_extra: int = 0
+    # struck out past reading (no level): where the truth has a struck marking not found
+    marks_unread: int = 0
     marks_in_paragraphs: int = 0
     marks_leading_in_paragraphs: int = 0  # "CONFIDENTIAL ADDIS ABABA 05204" in a paragraph
     stamps_expected: int = 0
@@ -495,12 +500,14 @@ def _score_markings(
         result.marks_in_ocr += min(sum(1 for _, e in expected if e == lvl), in_ocr.count(lvl))
     left = list(found)
     # Places first, then the body's markings against whatever is left on the page.
+    missed = []  # the expected markings not found by their level
     for marking, lvl in sorted(expected, key=lambda e: e[0]["position"] == "body"):
         match = next((f for f in left if found_level(f, pages) == lvl
                       and (marking["position"] in (f.place, "body"))), None)
         where = f"p{index + 1} {marking['position']} {lvl}{' struck' if marking['struck'] else ''}"
         if match is None:
             result.details.append(f"{where}: not found")
+            missed.append(marking)
             continue
         left.remove(match)
         result.marks_matched += 1
@@ -508,6 +515,13 @@ def _score_markings(
             result.marks_struck_right += 1
         else:
             result.details.append(f"{where}: found with struck={match.struck}")
+    # A marking struck out past reading (no level) where a struck one was not found: unread
+    for f in [f for f in left if f.marking is None and f.struck]:
+        twin = next((m for m in missed if m["struck"] and m["position"] == f.place), None)
+        if twin is not None:
+            missed.remove(twin)
+            left.remove(f)
+            result.marks_unread += 1
     result.marks_extra += len(left)
     for f in left:
         result.details.append(f"p{index + 1}: extra marking {f.place} {f.marking} "
@@ -554,7 +568,7 @@ def _score_stamps(result: Score, page: dict, pages: list[Page], found: list) -> 
 
 
 COLUMNS = ("document", "kind found/truth", "date found/truth", "markings", "in OCR", "struck",
-           "extra",
+           "unread", "extra",
            "in para", "lead", "stamps", "extra", "idno", "dates")
 
 
@@ -568,6 +582,7 @@ def row(s: Score) -> list[str]:
         f"{s.marks_matched}/{s.marks_expected}{unscored}",
         f"{s.marks_in_ocr}/{s.marks_expected}",
         f"{s.marks_struck_right}/{s.marks_matched}",
+        str(s.marks_unread),
         str(s.marks_extra),
         str(s.marks_in_paragraphs),
         str(s.marks_leading_in_paragraphs),
@@ -595,7 +610,8 @@ def table(scores: list[Score]) -> str:
         f"{t['kind_right']}/{t['documents']} right", f"{t['date_right']}/{t['documents']} right",
         f"{t['marks_matched']}/{t['marks_expected']}{unscored}",
         f"{t['marks_in_ocr']}/{t['marks_expected']}",
-        f"{t['marks_struck_right']}/{t['marks_matched']}", str(t["marks_extra"]),
+        f"{t['marks_struck_right']}/{t['marks_matched']}", str(t["marks_unread"]),
+        str(t["marks_extra"]),
         str(t["marks_in_paragraphs"]), str(t["marks_leading_in_paragraphs"]),
         f"{t['stamps_matched']}/{t['stamps_expected']}",
         str(t["stamps_extra"]), f"{t['idno_right']}/{t['idno_expected']}",

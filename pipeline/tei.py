@@ -45,6 +45,7 @@ APP_ID = "tei-pipeline"
 # pages, lines under 40 are mostly specks and garbled words, lines of typed text 50 and more.
 UNCLEAR_CONFIDENCE = 40.0
 UNCLEAR_REASON = "low-ocr-confidence"
+UNREAD_MARKING = "a marking the OCR could not read"
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
@@ -315,6 +316,7 @@ def source_desc(
         }
     )
     for marking, struck in markings:
+        marking = marking or UNREAD_MARKING  # a line struck out past reading (furniture)
         note = f"{marking} (struck through on declassification)" if struck else marking
         append(bibl, E("note", note, type="classification"))
     files = E("list", type="sourceFiles")
@@ -607,7 +609,9 @@ class _TextWriter:
                 if r:
                     append(fw, " ")
                 text = " ".join(texts)
-                if not any(c.isalnum() for c in text):  # OCR specks beside the marking
+                if not any(c.isalnum() for c in text) or (item.marking is None and not struck):
+                    # OCR specks beside the marking; beside one struck out past reading, what
+                    # the OCR read unstruck is no more a marking than the specks are
                     append(fw, text)
                     continue
                 stamp = E("stamp", text, type="classification", n=markings.marking_form(text))

@@ -41,6 +41,7 @@ def page_flow(pages: Sequence[Page], today: date) -> list[Slot]:
     for p, page in enumerate(pages):
         page_count += 1
         kinds = [_furniture_kind(page, i, decorated_used, p > 0) for i in range(len(page.lines))]
+        unread = _obliterated_markings(page, kinds)
         stamp_tail = _stamp_tail(page, kinds)
         last_item: Furniture | None = None
         number = _number_for_page(page, kinds, decorated_used) or str(page_count)
@@ -99,7 +100,8 @@ def page_flow(pages: Sequence[Page], today: date) -> list[Slot]:
                 continue
             item = Furniture(kind, place, [ref])
             if kind is FurnitureKind.classification:
-                item.marking = markings.marking_form(line.text) or line.text
+                item.marking = None if i in unread else (
+                    markings.marking_form(line.text) or line.text)
                 item.struck = any(w.struck for w in line.words)
             elif kind is FurnitureKind.declassification:
                 _fill_declassification(item, line.text, today)
@@ -317,6 +319,35 @@ def _furniture_kind(
                 return FurnitureKind.page_number
             return FurnitureKind.folio if decorated_used else FurnitureKind.page_number
     return None
+
+
+OBLITERATED_REACH = 2  # an unreadable struck line this many lines from a marking or stamp
+
+
+def _obliterated_markings(page: Page, kinds: list[FurnitureKind | None]) -> set[int]:
+    """Lines that are classification markings struck out past reading; `kinds` set so.
+
+    On a scan, at the page's edge, a line whose words a stroke on the image ran through and
+    that reads as no word (``obliterated``) is the marking it struck out ("SECRET/NOFORN"
+    read "SIRERE ANDERE" under the stroke) when a marking, a release stamp or a
+    declassification instruction stands within OBLITERATED_REACH lines of it: markings are
+    struck where the stamp that replaces them is set. A rule of a form crossing specks
+    has none beside it.
+    """
+    beside = {FurnitureKind.classification, FurnitureKind.declassification,
+              FurnitureKind.instruction}
+    found: set[int] = set()
+    if not page.has_image:
+        return found
+    for i, line in enumerate(page.lines):
+        if kinds[i] is not None or not _at_edge(page, i) or not markings.obliterated(line):
+            continue
+        near = range(max(0, i - OBLITERATED_REACH), min(len(kinds), i + OBLITERATED_REACH + 1))
+        if any(kinds[j] in beside for j in near if j != i and j not in found):
+            found.add(i)
+    for i in found:
+        kinds[i] = FurnitureKind.classification
+    return found
 
 
 def _at_edge(page: Page, i: int) -> bool:

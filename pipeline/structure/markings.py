@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from pipeline.correction import known_words
+from pipeline.model import Line
 from pipeline.structure.vocabulary import PORTION_MARK
 
 LEVELS = ("TOP SECRET", "SECRET", "CONFIDENTIAL", "UNCLASSIFIED", "LIMITED OFFICIAL USE")
@@ -330,3 +332,25 @@ DECL_ANYWHERE = re.compile(r"\bDECL?\s*[:;?.]\s*[O0D]A[DO]R\b|\bDECL\s*[:;]\s*\d
 def is_declassification_instruction(text: str) -> bool:
     """True for "DECL: OADR", "Declassify on: OADR", "Classified by: ..."."""
     return bool(DECL_INSTRUCTION.match(text.strip()) or DECL_ANYWHERE.search(text))
+
+
+def obliterated(line: Line) -> bool:
+    """A line struck out past reading: its words a stroke ran through, and no word in it.
+
+    Of its words of three letters or digits or more, at least half are struck (``Word.struck``:
+    a stroke found on the image ran through them) and none is a word of the list or part of a
+    marking: "SIRERE ANDERE p", "UOECARS Ep oapr" (a typed SECRET/NOFORN under a heavy
+    stroke). A line of words, struck or not, is text.
+    """
+    readable = [w for w in line.words if sum(c.isalnum() for c in w.text) >= 3]
+    struck = [w for w in readable if w.struck]
+    if not struck or 2 * len(struck) < len(readable):
+        return False
+    known = known_words()
+    return not any(
+        w.text.strip(_EDGE_MARKS).lower() in known or classification_token(w.text) is not None
+        for w in readable
+    )
+
+
+_EDGE_MARKS = "_-—–|'‘’\"“”.,;:~()[]{}!?*^`<>=°"

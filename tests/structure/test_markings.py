@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
-from pipeline.structure import markings
+from pipeline import tei
+from pipeline.model import InputKind, Line, Page, PageSource
+from pipeline.structure import Furniture, FurnitureKind, Paragraph, analyse, markings
 from pipeline.structure.vocabulary import numeric_date
+from pipeline.validate import Validator
+from tests.conftest import DATA, NS
+from tests.ocr_pages import load_pages
+from tests.render import typed_line
+
+OCR = DATA / "ocr"
 
 
 @pytest.mark.parametrize(
@@ -132,3 +141,71 @@ def test_portion_markings() -> None:
 )
 def test_a_lone_level_at_the_edge_read_badly(text: str, level: str | None) -> None:
     assert markings.lone_level(text) == level
+
+
+# --- markings struck out past reading ---------------------------------------------------------
+
+BODY = ["MEMORANDUM FOR THE RECORD", "SUBJECT: The Minister's visit to Washington",
+        "1. The Ambassador said that the Government had decided to send",
+        "a delegation in the spring, and that it would be led by the Minister."]
+
+
+def _scan(bottom: list[Line]) -> list[Page]:
+    """A scanned page: its typed text at the top, `bottom` at its foot (y 3000 and on)."""
+    lines = [typed_line(text, 300 + 60 * n) for n, text in enumerate(BODY)]
+    return [Page(1, PageSource("p.png", 0, InputKind.images), [*lines, *bottom], 2550, 3300)]
+
+
+def _struck(line: Line, *texts: str) -> Line:
+    return Line(tuple(replace(w, struck=w.text in texts) for w in line.words), line.box)
+
+
+def _unread(pages: list[Page]) -> list[Furniture]:
+    items = [i for i in analyse(pages, [], today=TODAY).items if isinstance(i, Furniture)]
+    return [i for i in items if i.kind is FurnitureKind.classification and i.marking is None]
+
+
+def test_a_struck_line_that_reads_as_no_word_beside_a_marking_is_a_marking_struck_out() -> None:
+    """"SECRET/NOFORN" under a heavy stroke, read "SIRERE ANDERE p"; UNCLASSIFIED set below."""
+    pages = _scan([_struck(typed_line("SIRERE ANDERE p", 3000), "SIRERE", "ANDERE"),
+                   typed_line("UNCLASSIFIED", 3060)])
+    [found] = _unread(pages)
+    assert found.struck and found.place == "bottom"
+    meta = tei.DocumentMeta("struck", ["p.png"], "images", "2026-12-03", "5.3.0")
+    root = tei.build(meta, pages, [], analyse(pages, [], today=TODAY), {})
+    assert not Validator().problems(tei.parse(tei.serialize(root)), "struck")
+    fw = root.find(".//t:fw[@type='classification']", NS)
+    assert fw.find("t:del/t:stamp", NS).text == "SIRERE ANDERE"
+    assert fw.find("t:del/t:stamp", NS).get("n") is None and fw.find("t:stamp", NS) is None
+    notes = [n.text for n in root.iterfind(".//t:sourceDesc//t:note[@type='classification']", NS)]
+    assert "a marking the OCR could not read (struck through on declassification)" in notes
+
+
+@pytest.mark.parametrize(("case", "bottom"), [
+    ("no marking beside it", [_struck(typed_line("SIRERE ANDERE p", 3000), "SIRERE", "ANDERE")]),
+    ("words struck", [_struck(typed_line("the Minister said", 3000), "Minister", "said"),
+                      typed_line("UNCLASSIFIED", 3060)]),
+    ("not struck", [typed_line("SIRERE ANDERE p", 3000), typed_line("UNCLASSIFIED", 3060)]),
+    ("in the text", [_struck(typed_line("SIRERE ANDERE p", 1500), "SIRERE", "ANDERE"),
+                     typed_line("UNCLASSIFIED", 1560)]),
+])
+def test_no_unread_marking_where_it_is_not_one(case: str, bottom: list[Line]) -> None:
+    assert _unread(_scan(bottom)) == [], case
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in OCR.glob("*.json")))
+def test_the_real_pages_unread_markings_are_the_directives_struck_ones(name: str) -> None:
+    """NSDD 227's typed SECRET/NOFORN, struck at the foot of pages 1 to 4, read as junk.
+
+    Each stands beside its UNCLASSIFIED or release stamp; nowhere else is one found.
+    """
+    pages = load_pages(OCR / f"{name}.json")
+    found = [(i.lines[0].page + 1, i.place, i.struck) for i in _all_unread(pages)]
+    assert found == ([(p, "bottom", True) for p in (1, 2, 3, 4)] if name == "nsdd227" else [])
+
+
+def _all_unread(pages: list[Page]) -> list[Furniture]:
+    items = analyse(pages, [], today=TODAY).items
+    within = [c for i in items if isinstance(i, Paragraph) for c in i.content]
+    return [i for i in [*items, *within] if isinstance(i, Furniture)
+            and i.kind is FurnitureKind.classification and i.marking is None]
