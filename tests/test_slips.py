@@ -8,13 +8,14 @@ from lxml import etree
 from pipeline import slips, tei
 from pipeline.correction import NameCorrector, english_words
 from pipeline.gazetteer import Gazetteer
-from pipeline.model import Box, Cert, InputKind, Line, Page, PageSource, Word
+from pipeline.model import Cert, InputKind, Line, Page, PageSource, Word
 from pipeline.slips import MIN_LETTERS, mend, tag_slip
 from pipeline.structure import analyse
 from pipeline.structure.vocabulary import SUBJECT_TAGS, TELEGRAM_WORDS
 from pipeline.validate import Validator
 from tests.conftest import DATA, NS
 from tests.ocr_pages import load_pages
+from tests.render import typed_line
 
 
 @pytest.mark.parametrize(("read", "word"), [
@@ -110,12 +111,7 @@ def test_two_words_in_reach_is_no_mending() -> None:
 
 
 def _line(text: str, y: int, conf: float = 90.0) -> Line:
-    words, x = [], 300
-    for token in text.split():
-        width = 25 * len(token)
-        words.append(Word(token, Box(x, y, x + width, y + 40), conf))
-        x += width + 25
-    return Line(tuple(words), words[0].box.union(words[-1].box))
+    return typed_line(text, y, conf=conf)
 
 
 def _document(lines: list[Line]) -> tuple[list[Page], object]:
