@@ -121,7 +121,7 @@ def build(
         "TEI",
         tei_header(meta, structure, participants, entities, pages),
         stand_off(referenced, entities, {p.id for p in participants}),
-        facsimile(pages, meta.image_urls, meta.id, _excisions(structure)),
+        facsimile(pages, meta.image_urls, meta.id, structure.excisions()),
         E("text", body),
     )
     root.set(f"{{{XML_NS}}}lang", "en")
@@ -486,8 +486,6 @@ def facsimile(
     return facs
 
 
-def _excisions(structure: DocumentStructure) -> list[Excision]:
-    return [item for item in structure.items if isinstance(item, Excision)]
 
 
 def _page_url(page: Page, urls: Mapping[str, str]) -> str:
@@ -532,7 +530,7 @@ class _TextWriter:
         self.referenced: dict[str, str] = {}
         self.skip_until: WordRef | None = None  # words already written by a cross-line name
         self.lines_started: set[tuple[int, int]] = set()  # lines whose lb a name already wrote
-        self.excisions = _excisions(structure)
+        self.excisions = structure.excisions()
         # Furniture lines ("- 2 -") never hyphenate into the text below them.
         self.furniture_lines = {
             (r.page, r.line) for item in _all_furniture(structure) for r in item.lines
@@ -781,6 +779,9 @@ class _TextWriter:
                 first_line = False  # the next line starts after it, with its own lb
             elif isinstance(c, Furniture):
                 content += ["\n", self.furniture(c)]
+                first_line = False
+            elif isinstance(c, Excision):
+                content += ["\n", self.excision(c)]
                 first_line = False
         return content
 

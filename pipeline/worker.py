@@ -301,11 +301,9 @@ class Assembled:
 
 def _excision_notes(tree: structure.DocumentStructure) -> list[str]:
     """A line in the report for each excision found in white space: a guess, for review."""
-    from pipeline.structure import Excision
-
     return [f"page {item.page + 1}: white space of about {item.lines} line(s) where the text "
             "breaks off: marked as withheld text (gap reason=redacted cert=medium), to review"
-            for item in tree.items if isinstance(item, Excision)]
+            for item in tree.excisions()]
 
 
 def assemble_task(settings: Settings, meta: DocumentMeta, pages: list[Page]) -> Assembled:

@@ -79,6 +79,27 @@ def test_no_excision_where_the_layout_does_not_say_so(case: str, lines: list[Lin
     assert excisions(lines) == [], case
 
 
+def test_a_sentence_going_on_below_the_blank_is_an_excision_inside_its_paragraph() -> None:
+    """The body joins the lines (the words below go on in lower case): the gap is in the p."""
+    below = typed_line("the talks would begin in Geneva before the end of the year.", 900)
+    pages, items = structure_of(memo(below))
+    assert not [item for item in items if isinstance(item, Excision)]
+    [paragraph] = [item for item in items if isinstance(item, Paragraph)]
+    [found] = [c for c in paragraph.content if isinstance(c, Excision)]
+    assert paragraph.content[paragraph.content.index(found) + 1].line == 5  # before "the talks"
+    root = tei.build(tei.DocumentMeta("within", ["p.png"], "images", "2026-12-03", "5.3.0"),
+                     pages, [], analyse(pages, []), {})
+    [gap] = root.findall(".//t:p/t:gap[@reason='redacted']", NS)
+    assert gap.getnext().tag == f"{{{tei.TEI_NS}}}lb" and gap.get("quantity") == "3"
+    assert gap.get("facs")[1:] in [z.get(tei.XML_ID) for z in root.iter(f"{{{tei.TEI_NS}}}zone")]
+    assert not Validator().problems(tei.parse(tei.serialize(root)), "within")
+
+
+def test_lines_of_a_paragraph_a_line_apart_are_no_excision() -> None:
+    below = typed_line("the talks would begin in Geneva before the end of the year.", 750)
+    assert analyse(structure_of(memo(below))[0], []).excisions() == []
+
+
 def test_text_going_on_over_a_page_break_is_no_excision() -> None:
     pages = [Page(1, PageSource("p.png", 0, InputKind.images), memo(), 2550, 3300),
              Page(2, PageSource("p.png", 1, InputKind.images), [typed_line(NEXT, 300)],
@@ -112,7 +133,7 @@ def test_real_pages_excisions_are_where_a_person_sees_them(name: str) -> None:
     signature through; every other page of the real documents has no excision.)
     """
     pages = load_pages(DATA / "ocr" / f"{name}.json")
-    found = [(e.page, e.lines) for e in analyse(pages, []).items if isinstance(e, Excision)]
+    found = [(e.page, e.lines) for e in analyse(pages, []).excisions()]
     assert found == ([(0, 3), (1, 2)] if name == "state-C09000069-tel-addis" else [])
 
 
@@ -159,3 +180,20 @@ def test_each_excision_is_a_line_of_the_report_to_review() -> None:
     assert [n.split(":")[0] for n in assembled.notes if "white space" in n] == [
         "page 1", "page 2"]
     assert "about 3 line(s)" in assembled.notes[0] and "to review" in assembled.notes[0]
+
+
+@pytest.mark.slow
+def test_a_rendered_page_with_a_sentence_excised_mid_paragraph_reads_with_the_gap_in_it(
+    tmp_path: Path,
+) -> None:
+    """The sentence goes on below the blank in lower case: one paragraph, the gap inside it."""
+    text = EXCISED.replace("\n\n\n\n2. The Secretary replied", "\n\n\n\nthe Secretary replied")
+    tesseract.configure()
+    path = tmp_path / "page.png"
+    render_page(text, seed=11).save(path, dpi=(300, 300))
+    [page] = read_images([PageSource(str(path))], lang="eng", timeout=120)
+    tree = analyse([page], [])
+    [found] = tree.excisions()
+    [paragraph] = [p for p in tree.items if isinstance(p, Paragraph) and found in p.content]
+    after = paragraph.content[paragraph.content.index(found) + 1]
+    assert page.lines[after.line].text.startswith("the Secretary") and found.lines == 3

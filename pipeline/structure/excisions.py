@@ -16,6 +16,8 @@ white ones from the typed lines' geometry, on a page of typed text only:
   cut-through letters stands (lower than ``CUT_HEIGHT`` of a typed line, and no word in it).
 
 Anything else between them (a page break, a stamp, a marking, a rule) and it is no excision.
+Inside a paragraph (the body joined the lines: the sentence goes on below the blank) the same
+holds, but the text must go on at the paragraph's edge: no row of cut letters will do.
 An excision is a guess from the layout, so its gap says ``cert="medium"``.
 """
 
@@ -45,18 +47,42 @@ SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
 
 
 def excisions(items: list[BodyItem], pages: Sequence[Page]) -> list[BodyItem]:
-    """The items with an Excision between two paragraphs where white space hides text."""
+    """The items with an Excision where white space hides text.
+
+    Between two paragraphs, and inside one whose text goes on below the blank (the sentence
+    broken off above it, its rest below: the body joined them as one paragraph).
+    """
     layout = _layout(items, pages)
     if layout is None:
         return items
     out: list[BodyItem] = []
     for n, item in enumerate(items):
+        for paragraph in item.paragraphs if isinstance(item, Speech) else [item]:
+            if isinstance(paragraph, Paragraph):
+                _within(paragraph, layout)
         out.append(item)
         if n + 1 < len(items):
-            found = _between(item, items[n + 1], layout)
-            if found is not None:
-                out.append(found)
+            upper, lower = _last_paragraph(item), _first_paragraph(items[n + 1])
+            if upper is not None and lower is not None:
+                below = next(iter(_lines(lower)), None)
+                found = _blank(_lines(upper), below, layout) if below is not None else None
+                if found is not None:
+                    out.append(found)
     return out
+
+
+def _within(paragraph: Paragraph, layout: _Layout) -> None:
+    """Excisions inside the paragraph, each put in its content before the text below it."""
+    refs = _lines(paragraph)
+    for k in range(len(refs) - 1, 1, -1):  # from the end: the content's places stay good
+        above, below = refs[k - 1], refs[k]
+        one, two = (layout.pages[r.page].lines[r.line].box for r in (above, below))
+        if above.page != below.page or one is None or two is None \
+                or two.y0 - one.y1 < MIN_BLANK_PITCHES * layout.pitch:
+            continue  # the cheap test first: no blank this high between the two lines
+        found = _blank(refs[:k], below, layout, cut=False)
+        if found is not None:
+            paragraph.content.insert(paragraph.content.index(below), found)
 
 
 @dataclass(frozen=True)
@@ -94,14 +120,15 @@ def _layout(items: Sequence[BodyItem], pages: Sequence[Page]) -> _Layout | None:
     return _Layout(pages, typed, float(height), float(statistics.median(steps)))
 
 
-def _between(above: BodyItem, below: BodyItem, layout: _Layout) -> Excision | None:
-    upper = _last_paragraph(above)
-    lower = _first_paragraph(below)
-    if upper is None or lower is None:
-        return None
-    refs = _lines(upper)
-    first = next(iter(_lines(lower)), None)
-    if not refs or first is None or first.page != refs[-1].page:
+def _blank(
+    refs: list[LineRef], first: LineRef, layout: _Layout, *, cut: bool = True
+) -> Excision | None:
+    """An excision between the lines `refs` (a paragraph's, or its first ones) and `first`.
+
+    With `cut`, a row of cut-through letters below the blank will do; inside a paragraph the
+    text must go on (a row of specks far below a telegram's last line is none).
+    """
+    if not refs or first.page != refs[-1].page:
         return None
     page = layout.pages[first.page]
     b = page.lines[first.line]
@@ -131,7 +158,7 @@ def _between(above: BodyItem, below: BodyItem, layout: _Layout) -> Excision | No
                                                          if (first.page, n) in layout.typed])
     at_margin = left - tolerance <= b.box.x0 <= left + indent and (
         (first.page, first.line) in layout.typed)
-    cut = (
+    cut = cut and (
         b.box.y1 - b.box.y0 < CUT_HEIGHT * height and b.box.x1 - b.box.x0 >= CUT_WIDTH * height
         and left - tolerance <= b.box.x0 and b.box.x1 <= right + tolerance and noise(b)
     )

@@ -59,7 +59,16 @@ class PageStart:
     page: int | None  # index into the document's pages, None when inferred inside text
 
 
-Content = LineRef | PageStart | Furniture
+@dataclass
+class Excision:
+    """White space where text was withheld: the blank on its page, lines of text it held."""
+
+    page: int
+    box: Box
+    lines: int
+
+
+Content = LineRef | PageStart | Furniture | Excision  # an Excision: text withheld mid-paragraph
 
 
 @dataclass
@@ -146,15 +155,6 @@ class Closer:
     lines: list[LineRef]
 
 
-@dataclass
-class Excision:
-    """White space where text was withheld: the blank on its page, lines of text it held."""
-
-    page: int
-    box: Box
-    lines: int
-
-
 BodyItem = PageStart | Furniture | Header | Paragraph | Speech | Separator | Closer | Excision
 
 
@@ -179,6 +179,18 @@ class DocumentStructure:
     date_iso: str | None = None
     # OCR slips in ordinary words of the header and the paragraphs, mended (pipeline.slips)
     mended: dict[WordRef, Mend] = field(default_factory=dict)
+
+    def excisions(self) -> list[Excision]:
+        """Every excision, between paragraphs or inside one, in reading order."""
+        found: list[Excision] = []
+        for item in self.items:
+            paragraphs = item.paragraphs if isinstance(item, Speech) else [item]
+            for part in paragraphs:
+                if isinstance(part, Excision):
+                    found.append(part)
+                elif isinstance(part, Paragraph):
+                    found += [c for c in part.content if isinstance(c, Excision)]
+        return found
 
     @property
     def title(self) -> str:
