@@ -423,6 +423,7 @@ def facsimile(
     """
     pdf = any(page.pdf is not None for page in pages)
     facs = E("facsimile", corresp=_uri(f"{PurePosixPath(meta_id).name}.pdf") if pdf else None)
+    zones = excision_zones(excisions)
     for p, page in enumerate(pages):
         if not page.has_image or page.width is None or page.height is None:
             continue
@@ -476,10 +477,10 @@ def facsimile(
                     lry=str(b.y1),
                 ),
             )
-        for k, excision in enumerate(e for e in excisions if e.page == p):
+        for excision in (e for e in excisions if e.page == p):
             b = orientation.image_box(excision.box, page.rotation, page.width, page.height)
             append(surface, E(
-                "zone", xml_id=excision_id(p, k), type="redaction", rotate=rotate,
+                "zone", xml_id=zones[id(excision)], type="redaction", rotate=rotate,
                 ulx=str(b.x0), uly=str(b.y0), lrx=str(b.x1), lry=str(b.y1),
             ))
         append(facs, surface)
@@ -503,9 +504,14 @@ def zone_id(page: int, line: int) -> str:
     return f"page-{page + 1}-line-{line + 1}"
 
 
-def excision_id(page: int, k: int) -> str:
-    """The zone of the page's k-th excision (0-based)."""
-    return f"page-{page + 1}-excision-{k + 1}"
+def excision_zones(excisions: Sequence[Excision]) -> dict[int, str]:
+    """Each excision's zone id, by its id(): "page-1-excision-2", the page's second one."""
+    zones: dict[int, str] = {}
+    counts: dict[int, int] = {}
+    for excision in excisions:
+        counts[excision.page] = counts.get(excision.page, 0) + 1
+        zones[id(excision)] = f"page-{excision.page + 1}-excision-{counts[excision.page]}"
+    return zones
 
 
 # --- text -------------------------------------------------------------------------------
@@ -530,7 +536,7 @@ class _TextWriter:
         self.referenced: dict[str, str] = {}
         self.skip_until: WordRef | None = None  # words already written by a cross-line name
         self.lines_started: set[tuple[int, int]] = set()  # lines whose lb a name already wrote
-        self.excisions = structure.excisions()
+        self.excision_zones = excision_zones(structure.excisions())
         # Furniture lines ("- 2 -") never hyphenate into the text below them.
         self.furniture_lines = {
             (r.page, r.line) for item in _all_furniture(structure) for r in item.lines
@@ -844,12 +850,10 @@ class _TextWriter:
 
     def excision(self, item: Excision) -> etree._Element:
         """White space where text was withheld: a gap of about so many lines, a guess."""
-        earlier = next(n for n, e in enumerate(self.excisions) if e is item)
-        k = sum(1 for e in self.excisions[:earlier] if e.page == item.page)
-        page = self.pages[item.page]
+        zone = self.excision_zones[id(item)]
         return E(
             "gap", reason="redacted", unit="line", quantity=str(item.lines), cert="medium",
-            resp=f"#{APP_ID}", facs=f"#{excision_id(item.page, k)}" if page.has_image else None,
+            resp=f"#{APP_ID}", facs=f"#{zone}" if self.pages[item.page].has_image else None,
         )
 
     def _unsure(self, ref: LineRef, rendered: list[object]) -> bool:

@@ -128,7 +128,7 @@ def test_an_excision_is_a_gap_of_so_many_lines_with_its_zone_and_valid() -> None
 def test_real_pages_excisions_are_where_a_person_sees_them(name: str) -> None:
     """The Addis Ababa telegram's two pages each lose lines to white space; no other does.
 
-    (``../shared/real-dev/structure-truth.json``: on page 1 about three lines after
+    (``tests/data/real-dev/structure-truth.json``: on page 1 about three lines after
     "VIGOROUS DISCUSSIONS", on page 2 about two after "REGIONAL CONFLICTS", cutting the
     signature through; every other page of the real documents has no excision.)
     """

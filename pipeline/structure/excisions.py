@@ -189,13 +189,14 @@ def _sentence_ends(row: Sequence[Word]) -> bool:
     """Whether the words end a sentence, marks and specks read after the last word aside."""
     words = [w.text for w in row]
     while words and sum(c.isalnum() for c in words[-1]) < 3 and not SENTENCE_END.search(
-        words[-1].rstrip(_SPECKS)
+        words[-1].rstrip(_TRAILING_MARKS)
     ):
         words.pop()  # "agreements. Sy": a mark read after the full stop
-    return bool(words) and SENTENCE_END.search(words[-1].rstrip(_SPECKS)) is not None
+    return bool(words) and SENTENCE_END.search(words[-1].rstrip(_TRAILING_MARKS)) is not None
 
 
-_SPECKS = " ~=-_'‘’\"“”|*°^`,"  # read after a line's last word: a mark, a speck, a quote
+# Read after a line's last word: a mark, a speck, a quote; not a sentence's end (. ! ? : ;)
+_TRAILING_MARKS = " ~=-_'‘’\"“”|*°^`,"
 
 
 def _character_width(page: Page, typed: Sequence[int]) -> float:

@@ -13,6 +13,7 @@ from rapidfuzz import fuzz, process
 
 from pipeline.correction import known_words
 from pipeline.model import Line
+from pipeline.structure.text import EDGE_PUNCTUATION
 from pipeline.structure.vocabulary import PORTION_MARK
 
 LEVELS = ("TOP SECRET", "SECRET", "CONFIDENTIAL", "UNCLASSIFIED", "LIMITED OFFICIAL USE")
@@ -348,9 +349,8 @@ def obliterated(line: Line) -> bool:
         return False
     known = known_words()
     return not any(
-        w.text.strip(_EDGE_MARKS).lower() in known or classification_token(w.text) is not None
+        w.text.strip(EDGE_PUNCTUATION + "<>=°").lower() in known
+        or classification_token(w.text) is not None
         for w in readable
     )
 
-
-_EDGE_MARKS = "_-—–|'‘’\"“”.,;:~()[]{}!?*^`<>=°"

@@ -19,7 +19,7 @@ DOUBTFUL_CONFIDENCE = 50  # a word read with less that is no word is scrawl or a
 HEADER_DOUBTFUL_CONFIDENCE = 70
 _ABBREVIATION = re.compile(r"^([A-Z]{1,5}|([A-Za-z]\.){1,4}[A-Za-z]?|[A-Z]{1,6}(/[A-Z]{1,6})+)$")
 _SPECKS = "_-—–|'‘’\"“”.,;~"  # read around a line's words by the OCR, kept out of its text
-_EDGE_PUNCTUATION = _SPECKS + ":()[]{}!?*^`"
+EDGE_PUNCTUATION = _SPECKS + ":()[]{}!?*^`"  # marks read around a word
 
 
 class MentionIndex:
@@ -72,7 +72,7 @@ def noise(line: Line) -> bool:
     with low confidence whose words are mostly not English ("hana", "win Vitin &").
     Names typed in capitals are read with high confidence, so they stay.
     """
-    words = [w.text.strip(_EDGE_PUNCTUATION) for w in line.words]
+    words = [w.text.strip(EDGE_PUNCTUATION) for w in line.words]
     readable = [w for w in words if sum(c.isalnum() for c in w) >= 3]
     if not readable:
         return True
@@ -100,7 +100,7 @@ def fragment(line: Line) -> bool:
     One word of two to four letters, all lowercase, not of the word list: no typed header
     line (a label, a name, a code or a date) looks like it, however sure the OCR was of it.
     """
-    words = [w.text.strip(_EDGE_PUNCTUATION) for w in line.words]
+    words = [w.text.strip(EDGE_PUNCTUATION) for w in line.words]
     words = [w for w in words if w]
     return (
         len(words) == 1 and 2 <= len(words[0]) <= 4 and words[0].isalpha()
@@ -125,7 +125,7 @@ def doubtful(word: Word, below: float = DOUBTFUL_CONFIDENCE) -> bool:
     """
     if word.conf is None or word.conf >= below:
         return False
-    text = word.text.strip(_EDGE_PUNCTUATION + "“”°•«»")
+    text = word.text.strip(EDGE_PUNCTUATION + "“”°•«»")
     if not any(c.isalpha() for c in text) or sum(c.isdigit() for c in text) >= 2:
         return False
     if _ABBREVIATION.match(text):
