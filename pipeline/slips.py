@@ -7,10 +7,16 @@ the name corrector uses (:func:`pipeline.correction.skeleton`: rn/m, cl/d, li/h,
 typewriter and teleprinter type and the OCR confuse ("CDNFLICTS", "MEOIA", "DISCUSSIDNS");
 and an O read as G ("INFORMATIGN"), but only where D and O alone find no word: "OURING" is
 DURING, not one of the words G would bring in reach too.
-Nothing else is mended: a letter that no confusion explains ("SOYEET" for SOVIET, "Chier"
-for Chief) is left as read, and the TEI marks it ``unclear`` when Tesseract was unsure of it.
-A mending is ``cert="high"``, ``medium`` when Tesseract read the word with a confidence
-under 50.
+A letter that no confusion explains ("Chier" for Chief, "PAMILY" for FAMILY) is mended only
+where the document itself types the word, read surely, elsewhere (:func:`typed_words`): the
+one dictionary word in the same case that a single letter turns it into ("Acting Chief of
+Station" two lines above "Chier, Far East Division"). A word in capitals and lower case
+("Chier") only where it starts its sentence or header line: in a sentence it is more likely
+a name than a slip ("Marcin", "Minar"; the names the gazetteer knows are left out anyway).
+Anything else is left as read ("SOYEET" for SOVIET: two letters), and the TEI marks it
+``unclear`` when Tesseract was unsure of it. A mending is ``cert="high"``, ``medium`` when
+Tesseract read the word with a confidence under 50 or the mending rests on the document's
+own words alone.
 
 A kind of record has words of its own that no dictionary lists (a telegram's "SECSTATE",
 "WASHDC", "USINFO": ``Profile.words``); the caller passes them as `words`. They are known
@@ -41,25 +47,32 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from string import ascii_lowercase, ascii_uppercase
 
 from pipeline.correction import (
     LOW_OCR_CONFIDENCE,
     dictionary_skeletons,
+    english_words,
     known_words,
     skeleton,
     split_word,
 )
 from pipeline.model import Cert
 
-__all__ = ["MIN_LETTERS", "Mend", "code_slip", "join", "load", "mend", "tag_slip"]
+__all__ = ["MIN_LETTERS", "Mend", "code_slip", "join", "load", "mend", "tag_slip", "typed_words"]
 
 #: Words of fewer letters than this are never mended (acronyms, codes, specks).
 MIN_LETTERS = 5
 #: A mending of a word Tesseract read with less confidence than this is ``cert="medium"``,
 #: as a name's correction drops a level (the same bar).
 UNSURE = LOW_OCR_CONFIDENCE
+#: A word the document types elsewhere is evidence for a mending (`typed_words`) only where
+#: Tesseract read it with this much confidence or more: a misreading that happens to be a word
+#: ("began" for Regan) is read with less.
+TYPED_CONFIDENCE = 80
 #: Characters the confusion table reads as letters ("C0NFLICTS").
 _LETTER_LIKE = set("0158|!$@4")
 
@@ -123,11 +136,56 @@ def _round(skel: str, *, g: bool = False) -> str:
     return skel.replace("g", "o") if g else skel
 
 
+def typed_words(words: Iterable[tuple[str, float | None]]) -> frozenset[str]:
+    """The dictionary words a document types, as typed, that `mend` may mend into.
+
+    `words`: the document's words and Tesseract's confidence in each (None: read as text),
+    names and struck words left out by the caller. Kept: words of MIN_LETTERS letters or
+    more, read with TYPED_CONFIDENCE or more, of the lowercase dictionary (a proper word
+    such as "Kevin" is a name's), in capitals, lower case or capitalised, case as typed.
+    """
+    dictionary = english_words()
+    typed: set[str] = set()
+    for text, confidence in words:
+        if confidence is not None and confidence < TYPED_CONFIDENCE:
+            continue
+        core = split_word(text)[1]
+        if len(core) >= MIN_LETTERS and core.isalpha() and _shape(core) \
+                and core.lower() in dictionary:
+            typed.add(core)
+    return frozenset(typed)
+
+
+def _shape(core: str) -> bool:
+    """In capitals, in lower case, or capitalised: a word as typed, not mixed ("REGIOwAL")."""
+    return core.isupper() or core.islower() or core[:1].isupper() and core[1:].islower()
+
+
+def _typed_elsewhere(core: str, typed: frozenset[str]) -> str | None:
+    """The one word of `typed` a single letter (in the same case) turns `core` into, or None."""
+    if len(core) not in _lengths(typed):
+        return None  # and a hostile 100,000-letter "word" costs no 2.6 million probes
+    found = set()
+    for i, letter in enumerate(core):
+        for other in ascii_uppercase if letter.isupper() else ascii_lowercase:
+            if other != letter and (word := core[:i] + other + core[i + 1 :]) in typed:
+                found.add(word)
+    return found.pop() if len(found) == 1 else None
+
+
+@lru_cache(maxsize=4)
+def _lengths(typed: frozenset[str]) -> frozenset[int]:
+    return frozenset(len(word) for word in typed)
+
+
 def mend(token: str, confidence: float | None,
-         words: frozenset[str] = frozenset()) -> Mend | None:
+         words: frozenset[str] = frozenset(), typed: frozenset[str] = frozenset(),
+         *, starts: bool = True) -> Mend | None:
     """The token with its OCR slip mended, or None (module docstring: when).
 
-    `words`: the kind of record's own words, in capitals (module docstring).
+    `words`: the kind of record's own words, in capitals (module docstring). `typed`: the
+    document's own words (`typed_words`); `starts`: the token starts its sentence or header
+    line (a capitalised word elsewhere is mended into them only by a confusion).
     """
     lead, core, trail = split_word(token)
     code = code_slip(core, trail)
@@ -136,7 +194,7 @@ def mend(token: str, confidence: float | None,
     letters = sum(c.isalpha() for c in core)
     if letters < MIN_LETTERS or not all(c.isalpha() or c in _LETTER_LIKE for c in core):
         return None
-    if not (core.isupper() or core.islower() or core[:1].isupper() and core[1:].islower()):
+    if not _shape(core):
         return None
     if core.lower() in known_words() or core.upper() in words:
         return None
@@ -152,7 +210,10 @@ def mend(token: str, confidence: float | None,
         candidates |= _own_index(words).get(key, frozenset())
     word = candidates.pop() if len(candidates) == 1 else None  # None: none, or two or more
     if word is None:
-        return None
+        capitalised = core[:1].isupper() and not core.isupper()
+        own = _typed_elsewhere(core, typed) if core.isalpha() and (starts or not capitalised) \
+            else None
+        return Mend(lead, core, own, trail, Cert.medium) if own is not None else None
     cert = _cert(confidence)
     if caps:
         word = word.upper()

@@ -46,13 +46,65 @@ def test_punctuation_stays_outside_and_an_unsure_reading_lowers_the_cert() -> No
     "conflicts", "Began", "MEDIA",  # words of the list, whatever their case
     "Dobrynin", "Gorbachev", "AMLASH", "SECSTATE", "TARASOFF",  # names, cryptonyms, addresses
     "OADR", "NSAE", "1O", "DCT",  # acronyms and short words: fewer than five letters
-    "SOYEET", "Chier", "Diviaton",  # a letter no confusion explains: left as read
+    "SOYEET", "Chier", "Diviaton",  # a letter no confusion explains, nothing typed: as read
     "REGIOwAL",  # mixed case
     "WASHOC", "USINFD",  # no word of the list in reach
     "E.0,", "ADS-0G", "86MOSCOW017709", "1O", "O1", "2OO", "B-SB/2",  # codes: no O/0 slip
 ])
 def test_words_names_codes_and_slips_no_confusion_explains_are_left_alone(read: str) -> None:
     assert mend(read, 20.0) is None
+
+
+@pytest.mark.parametrize(("read", "typed", "word"), [
+    ("Chier,", "Chief", "Chief,"),  # r for f: no confusion of the table explains it
+    ("PAMILY", "FAMILY", "FAMILY"),
+    ("vould", "would", "would"),
+])
+def test_a_slip_no_confusion_explains_is_mended_into_a_word_the_document_types(
+    read: str, typed: str, word: str,
+) -> None:
+    found = mend(read, 95.0, typed=frozenset({typed, "Station", "division"}))
+    assert found is not None and (found.text, found.cert) == (word, Cert.medium)
+
+
+@pytest.mark.parametrize(("read", "typed", "starts"), [
+    ("Chier", set(), True),  # the document types no word a letter away
+    ("Chier", {"CHIEF", "chief"}, True),  # only in another case
+    ("CHIER", {"Chief"}, True),
+    ("Marcin", {"Martin"}, False),  # capitalised inside a sentence: more likely a name
+    ("Hoase", {"House", "Horse"}, True),  # two words a letter away
+    ("Chiefe", {"Chief"}, True),  # a letter more is no slip of one letter
+    ("SOYEET", {"SOVIET"}, True),  # two letters
+    ("Chi3f", {"Chief"}, True),  # a digit: a code, not a word
+])
+def test_a_word_the_document_types_mends_only_one_letter_in_the_same_case(
+    read: str, typed: set[str], starts: bool,
+) -> None:
+    assert mend(read, 95.0, typed=frozenset(typed), starts=starts) is None
+
+
+def test_the_documents_own_words_are_dictionary_words_read_surely() -> None:
+    read = [("Chief,", 91.0), ("FAMILY", None), ("Acting", 95.0),  # kept, as typed
+            ("meeting", 60.0),  # read unsurely: a misreading may be a word
+            ("Kevin", 95.0),  # a proper word: a name's
+            ("REGIOwAL", 95.0), ("head", 95.0), ("Dubinin", 95.0)]  # mixed, short, no word
+    assert slips.typed_words(read) == {"Chief", "FAMILY", "Acting"}
+
+
+def test_a_header_slip_is_mended_into_the_documents_word_and_a_name_in_a_sentence_is_not(
+) -> None:
+    assert "martin" in english_words()  # the bird: "Martin" a dictionary word capitalised
+    lines = [_line("INFORMATION MEMORANDUM", 300),
+             _line("TO: Chier, Far East Division", 400),
+             _line("FROM: Acting Chief of Station", 450),
+             _line("1. The envoy said that Marcin would call on the Martin family at", 600),
+             _line("noon. Sovlet envoys and the Chief of the Division were there.", 650)]
+    _, root = _document(lines)
+    readings = {rdg.text: rdg.getparent().find("t:lem", NS)
+                for rdg in root.iterfind(".//t:app[@type='ocr']/t:rdg", NS)}
+    assert readings["Chier"].text == "Chief" and readings["Chier"].get("cert") == "medium"
+    assert "Marcin" not in readings
+    assert not Validator().problems(tei.parse(tei.serialize(root)), "slips")
 
 
 @pytest.mark.parametrize(("read", "word"), [
@@ -305,7 +357,8 @@ def test_the_real_telegrams_mend_their_teleprinter_slips_and_nothing_else() -> N
     corrector = NameCorrector(gazetteer)
     found = {}
     for name in ("state-C09000019-tel-moscow", "state-C09000069-tel-addis",
-                 "state-C09000021-infomemo", "jfk-104-10130-10215-memo", "nsdd227"):
+                 "state-C09000021-infomemo", "jfk-104-10130-10215-memo", "nsdd227",
+                 "jfk-104-10216-10046-dispatch", "jfk-104-10234-10069-cable"):
         pages = load_pages(DATA / "ocr" / f"{name}.json")
         tree = analyse(pages, corrector.find_mentions(pages))
         found[name] = sorted((m.read, m.word) for m in tree.mended.values())
@@ -318,13 +371,19 @@ def test_the_real_telegrams_mend_their_teleprinter_slips_and_nothing_else() -> N
                                        ("wARN-O1", "wARN-01")],
         "state-C09000069-tel-addis": [("ADS-0O", "ADS-00"), ("CDNFLICTS", "CONFLICTS"),
                                       ("DISCUSSIDNS", "DISCUSSIONS"), ("LOG-0O", "LOG-00"),
-                                      ("OURING", "DURING"), ("USINFD", "USINFO")],
+                                      ("OURING", "DURING"), ("REGIUNAL", "REGIONAL"),
+                                      ("USINFD", "USINFO")],
         "state-C09000021-infomemo": [("INFORMA TIGN", "INFORMATION"),  # split, O as G
                                      ("PROM", "FROM"), ("Sovict", "Soviet"),
                                      ("TOs", "TO:"),  # damaged labels (structure.header)
                                      ("mecting", "meeting")],
-        "jfk-104-10130-10215-memo": [],
+        # no confusion explains the letter: the word typed elsewhere in the document
+        "jfk-104-10130-10215-memo": [("pister", "sister"), ("wmployee", "employee")],
         "nsdd227": [],
+        "jfk-104-10216-10046-dispatch": [("Chier", "Chief"),  # "Acting Chief of Station"
+                                         ("acronautical", "aeronautical"),
+                                         ("vould", "would"), ("vould", "would")],
+        "jfk-104-10234-10069-cable": [("PAMILY", "FAMILY")],
     }
 
 
@@ -405,7 +464,7 @@ def test_the_real_openers_mark_their_unsure_misreadings_unclear_and_keep_sure_re
     assert {"Diviaton", "Yar"} <= unclear["jfk-104-10216-10046-dispatch"]
     assert {"1O", "nox"} <= unclear["jfk-104-10234-10069-cable"]
     assert "peli" in unclear["state-C09000019-tel-moscow"]
-    for name, kept in (("jfk-104-10216-10046-dispatch", {"Chier,"}),
+    for name, kept in (("jfk-104-10216-10046-dispatch", {"Acting"}),  # "Chier": mended
                        ("jfk-104-10234-10069-cable", {"YOBITE", "AMLASH", "MHAPRON"}),
                        ("state-C09000019-tel-moscow", {"SECSTATE", "PRE&"})):  # PRE&: in rdg
         assert not kept & unclear[name]

@@ -109,7 +109,8 @@ def _mended(
 ) -> dict[WordRef, slips.Mend]:
     """OCR slips mended in the words of the typed lines (pipeline.slips says when).
 
-    `own`: the kind of record's own words (``Profile.words``), mended into too.
+    `own`: the kind of record's own words (``Profile.words``), mended into too; and so are
+    the document's own words read surely (slips.typed_words: names and struck words left out).
 
     The lines: letterhead, header fields, subject, heading and header lines of no known kind,
     and paragraphs; not names, struck words, scrawl or furniture. The header's own mends
@@ -124,12 +125,17 @@ def _mended(
                   for f in head.fields]
         tags = {r for r, f in zip(fields, head.fields, strict=True) if f.label == "tags"}
         fields += head.doc_type  # the heading that names the kind: typed, however read
+    header_lines = len(refs)
     for item in items:
         paragraphs = item.paragraphs if isinstance(item, Speech) else [item]
         for paragraph in paragraphs:
             if isinstance(paragraph, Paragraph):
                 refs += [c for c in paragraph.content if isinstance(c, LineRef)]
+    in_paragraphs = set(refs[header_lines:])
     named = {ref for m in mentions for ref in span(m, pages)}
+    typed = slips.typed_words(
+        (word.text, word.conf) for p, page in enumerate(pages) for n, line in enumerate(page.lines)
+        for k, word in enumerate(line.words) if not word.struck and WordRef(p, n, k) not in named)
     mended: dict[WordRef, slips.Mend] = dict(head.mended) if head is not None else {}
     for ref in [*fields, *refs]:
         line = pages[ref.page].lines[ref.line]
@@ -155,10 +161,18 @@ def _mended(
                     covered = n + 1
                     continue
             found = (slips.tag_slip(word.text, word.conf, SUBJECT_TAGS) if ref in tags
-                     else None) or slips.mend(word.text, word.conf, own)
+                     else None) or slips.mend(word.text, word.conf, own, typed,
+                                             starts=_starts(words, n - ref.start, above,
+                                                            ref in in_paragraphs))
             if found is not None:
                 mended[here] = found
     return mended
+
+
+def _starts(words: Sequence[Word], n: int, above: Sequence[Word], in_paragraph: bool) -> bool:
+    """The `n`th of a line's `words` starts a sentence or, in the header, its line (or value)."""
+    before = words[n - 1].text if n else above[-1].text if in_paragraph and above else ""
+    return not before or before.rstrip(")\"'’”").endswith((".", "!", "?", ":"))
 
 
 def _mendable(word: Word, here: WordRef, named: set[WordRef], carried: bool = False) -> bool:

@@ -15,7 +15,8 @@ DOUBTFUL_CONFIDENCE = 50  # a word read with less that is no word is scrawl or a
 # OCR (tests/data/ocr), 57 of the 60 tokens that are no word read with 50 to 69 are
 # misreadings ("Diviaton", "peli", "nox", "1O" for TO), the rest a code or a name among specks;
 # from 70 on, more are typed text read right (names, codes: "TARASOFF" 81, "YOBITE" 91), and
-# a misreading read with confidence ("Chier" 78, "INFORMA" 96) stays in sight, as read.
+# a misreading read with confidence stays in sight, as read ("INFORMA" 96) or mended
+# (pipeline.slips: "Chier" 78 is Chief where the document types Chief).
 HEADER_DOUBTFUL_CONFIDENCE = 70
 _ABBREVIATION = re.compile(r"^([A-Z]{1,5}|([A-Za-z]\.){1,4}[A-Za-z]?|[A-Z]{1,6}(/[A-Z]{1,6})+)$")
 _SPECKS = "_-—–|'‘’\"“”.,;~"  # read around a line's words by the OCR, kept out of its text

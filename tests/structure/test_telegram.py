@@ -46,11 +46,12 @@ def test_addis_telegram_real(read_ocr) -> None:
     pages, tree = read_ocr("state-C09000069-tel-addis")
     assert (tree.kind.name, tree.date_iso) == ("telegram", "1986-10-15")
     # read "CDNFLICTS": the teleprinter's D and O confused, mended (pipeline.slips); "REF:
-    # USINFD" into a telegram's own word
+    # USINFD" into a telegram's own word; "REGIUNAL" into REGIONAL, which the telegram types
     assert tree.subject == "ICELANDIC SUMMIT - REGIONAL CONFLICTS"
     assert {(m.read, m.word) for m in tree.mended.values()} == {
         ("CDNFLICTS", "CONFLICTS"), ("DISCUSSIDNS", "DISCUSSIONS"), ("OURING", "DURING"),
-        ("USINFD", "USINFO"), ("LOG-0O", "LOG-00"), ("ADS-0O", "ADS-00")}
+        ("USINFD", "USINFO"), ("LOG-0O", "LOG-00"), ("ADS-0O", "ADS-00"),
+        ("REGIUNAL", "REGIONAL")}
     marks = furniture(tree, FurnitureKind.classification)
     assert any(text(pages, m.lines[0]) == "CONFIDENTIAL ADDIS ABABA 05204" for m in marks)
     assert all(m.marking == "CONFIDENTIAL" for m in marks)
