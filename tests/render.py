@@ -567,10 +567,16 @@ def line_file(folder: Path, text: str) -> str:
     return str(path)
 
 
-def typed_line(text: str, y: int, x: int = 300, conf: float = 90.0, height: int = 40) -> Line:
-    """A line as the OCR gives it, no image: pica words (25 px a character) from `x`, `y`."""
+def typed_line(text: str, y: int, x: int = 300, conf: float = 90.0, height: int = 40,
+               tall: bool = False) -> Line:
+    """A line as the OCR gives it, no image: pica words (25 px a character) from `x`, `y`.
+
+    `tall`: each word's box stands on its end (as a page on its side reads).
+    """
     words = []
     for token in text.split():
-        words.append(Word(token, Box(x, y, x + 25 * len(token), y + height), conf))
-        x += 25 * len(token) + 25
+        width = 25 * len(token)
+        box = Box(x, y, x + height, y + width) if tall else Box(x, y, x + width, y + height)
+        words.append(Word(token, box, conf))
+        x += width + 25
     return Line(tuple(words), words[0].box.union(words[-1].box))

@@ -16,7 +16,7 @@ from pipeline.structure import analyse
 from pipeline.validate import Validator
 from tests.conftest import DATA, REAL, REAL_DEV
 from tests.ocr_pages import load_pages
-from tests.render import render_page
+from tests.render import render_page, typed_line
 
 MEMO = """MEMORANDUM FOR THE RECORD
 
@@ -33,13 +33,7 @@ hope and would prepare carefully for the meeting.
 
 
 def typed(text: str, y: int, conf: float = 90.0, tall: bool = False) -> Line:
-    found, x = [], 300
-    for word in text.split():
-        w, h = 25 * len(word), 40
-        box = Box(x, y, x + h, y + w) if tall else Box(x, y, x + w, y + h)
-        found.append(Word(word, box, conf))
-        x += w + 25
-    return Line(tuple(found), found[0].box.union(found[-1].box))
+    return typed_line(text, y, conf=conf, tall=tall)
 
 
 def test_a_reading_of_words_is_upright_and_one_of_junk_or_tall_words_is_not() -> None:
