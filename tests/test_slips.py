@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from pipeline import slips, tei
+from pipeline import slips, structure, tei
 from pipeline.correction import NameCorrector, english_words
 from pipeline.gazetteer import Gazetteer
 from pipeline.model import Cert, InputKind, Line, Page, PageSource, Word
@@ -98,13 +98,29 @@ def test_a_header_slip_is_mended_into_the_documents_word_and_a_name_in_a_sentenc
              _line("TO: Chier, Far East Division", 400),
              _line("FROM: Acting Chief of Station", 450),
              _line("1. The envoy said that Marcin would call on the Martin family at", 600),
-             _line("noon. Sovlet envoys and the Chief of the Division were there.", 650)]
+             _line("noon. Sovlet envoys and the Chief of the Division were there. Mr.", 650),
+             _line("Marcin spoke first.", 700)]  # after a title: a name, not a sentence
     _, root = _document(lines)
     readings = {rdg.text: rdg.getparent().find("t:lem", NS)
                 for rdg in root.iterfind(".//t:app[@type='ocr']/t:rdg", NS)}
     assert readings["Chier"].text == "Chief" and readings["Chier"].get("cert") == "medium"
     assert "Marcin" not in readings
     assert not Validator().problems(tei.parse(tei.serialize(root)), "slips")
+
+
+@pytest.mark.parametrize(("before", "starts"), [
+    ("", True), ("said.", True), ("there!", True), ("TO:", True), ('"Yes."', True),
+    ("Mr.", False), ("Gen.", False), ("J.", False), ("U.S.", False),  # a title, an initial
+    ("the", False), ("Secretary,", False),
+])
+def test_a_capitalised_word_starts_a_sentence_only_after_its_end(before: str, starts: bool,
+                                                                 ) -> None:
+    words = typed_line(f"{before} Marcin".strip(), 600).words
+    assert structure._starts(words, len(words) - 1, (), in_paragraph=True) is starts
+    # at a line's start: the line above says
+    above = typed_line(f"and then {before}", 550).words if before else ()
+    alone = typed_line("Marcin", 600).words
+    assert structure._starts(alone, 0, above, in_paragraph=True) is starts
 
 
 @pytest.mark.parametrize(("read", "word"), [

@@ -170,9 +170,15 @@ def _mended(
 
 
 def _starts(words: Sequence[Word], n: int, above: Sequence[Word], in_paragraph: bool) -> bool:
-    """The `n`th of a line's `words` starts a sentence or, in the header, its line (or value)."""
+    """The `n`th of a line's `words` starts a sentence or, in the header, its line (or value).
+
+    A title's or an initial's full stop ends no sentence: "Mr." and "J." stand before names.
+    """
     before = words[n - 1].text if n else above[-1].text if in_paragraph and above else ""
-    return not before or before.rstrip(")\"'’”").endswith((".", "!", "?", ":"))
+    before = before.rstrip(")\"'’”")
+    if before.endswith(".") and before[:1].isupper() and sum(c.isalpha() for c in before) <= 4:
+        return False  # Mr. Mrs. Dr. Gen. Capt. J. U.S.: and "Rome." too, which costs a mend
+    return not before or before.endswith((".", "!", "?", ":"))
 
 
 def _mendable(word: Word, here: WordRef, named: set[WordRef], carried: bool = False) -> bool:
