@@ -751,8 +751,9 @@ class _TextWriter:
     def speech(self, item: Speech) -> etree._Element:
         """A label alone on its line and the paragraphs of speech below it: one sp."""
         label = self.line(item.label, first=True)
-        paragraphs = [E("p", *self.paragraph_content(p)) for p in item.paragraphs]
-        return E("sp", E("speaker", *label), *paragraphs, who=f"#{item.who}")
+        parts = [self.excision(p) if isinstance(p, Excision) else E("p", *self.paragraph_content(p))
+                 for p in item.paragraphs]
+        return E("sp", E("speaker", *label), *parts, who=f"#{item.who}")
 
     def paragraph(self, item: Paragraph) -> etree._Element:
         content = self.paragraph_content(item)

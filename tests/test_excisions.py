@@ -11,7 +11,7 @@ from pipeline.correction import NameCorrector
 from pipeline.gazetteer import Gazetteer
 from pipeline.model import Box, InputKind, Line, Page, PageSource, Word
 from pipeline.ocr import read_images
-from pipeline.structure import Excision, Paragraph, analyse
+from pipeline.structure import Excision, Paragraph, Speech, analyse
 from pipeline.validate import Validator
 from tests.conftest import DATA, NS
 from tests.ocr_pages import load_pages
@@ -197,3 +197,48 @@ def test_a_rendered_page_with_a_sentence_excised_mid_paragraph_reads_with_the_ga
     [paragraph] = [p for p in tree.items if isinstance(p, Paragraph) and found in p.content]
     after = paragraph.content[paragraph.content.index(found) + 1]
     assert page.lines[after.line].text.startswith("the Secretary") and found.lines == 3
+
+
+def conversation(gap_lines: int) -> list[Line]:
+    """A memcon whose first speaker's speech breaks off, `gap_lines` blank, then goes on."""
+    top = 850 + (gap_lines + 1) * PITCH
+    return [
+        typed_line("MEMORANDUM OF CONVERSATION", 300),
+        typed_line("SUBJECT: Ministerial Meeting on Regional Issues", 360),
+        typed_line("PARTICIPANTS:", 440),
+        typed_line("Secretary Shultz", 490),
+        typed_line("Foreign Minister Shevardnadze", 540),
+        typed_line("Shultz:", 650),
+        typed_line("Let me begin with Afghanistan. We have read the statement of", 750),
+        typed_line("your government with care, and we believe that the withdrawal", 800),
+        typed_line("of the forces of your country from the", 850),
+        typed_line("We believe that a timetable for withdrawal can be agreed.", top),
+        typed_line("Shevardnadze:", top + 100),
+        typed_line("The Soviet side is ready. The General Secretary has said so.", top + 200),
+    ]
+
+
+def test_an_excision_between_two_paragraphs_of_one_speech_is_a_gap_in_it() -> None:
+    """Withheld lines inside a speaker's turn: the gap stands in the sp, between its p's."""
+    page = Page(1, PageSource("p.png", 0, InputKind.images), conversation(3), 2550, 3300)
+    gazetteer = Gazetteer.load([])
+    mentions = NameCorrector(gazetteer).find_mentions([page])
+    tree = analyse([page], mentions)
+    [speech, _] = [item for item in tree.items if isinstance(item, Speech)]
+    assert [type(p) for p in speech.paragraphs] == [Paragraph, Excision, Paragraph]
+    assert speech.paragraphs[1].lines == 3 and tree.excisions() == [speech.paragraphs[1]]
+    meta = tei.DocumentMeta("spoken", ["p.png"], "images", "2026-12-03", "5.3.0")
+    root = tei.build(meta, [page], mentions, tree, gazetteer.entities)
+    [gap] = root.findall(".//t:sp/t:gap[@reason='redacted']", NS)
+    assert gap.getprevious().tag == gap.getnext().tag == f"{{{tei.TEI_NS}}}p"
+    assert gap.get("facs")[1:] in [z.get(tei.XML_ID) for z in root.iter(f"{{{tei.TEI_NS}}}zone")]
+    assert not Validator().problems(tei.parse(tei.serialize(root)), "spoken")
+
+
+def test_a_paragraph_break_inside_a_speech_is_no_excision() -> None:
+    page = Page(1, PageSource("p.png", 0, InputKind.images), conversation(1), 2550, 3300)
+    mentions = NameCorrector(Gazetteer.load([])).find_mentions([page])
+    tree = analyse([page], mentions)
+    speeches = [item for item in tree.items if isinstance(item, Speech)]
+    assert speeches and tree.excisions() == []
+    assert all(isinstance(p, Paragraph) for s in speeches for p in s.paragraphs)

@@ -49,8 +49,9 @@ SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
 def excisions(items: list[BodyItem], pages: Sequence[Page]) -> list[BodyItem]:
     """The items with an Excision where white space hides text.
 
-    Between two paragraphs, and inside one whose text goes on below the blank (the sentence
-    broken off above it, its rest below: the body joined them as one paragraph).
+    Between two paragraphs (of the body, or of one speaker's speech), and inside one whose
+    text goes on below the blank (the sentence broken off above it, its rest below: the body
+    joined them as one paragraph).
     """
     layout = _layout(items, pages)
     if layout is None:
@@ -60,6 +61,8 @@ def excisions(items: list[BodyItem], pages: Sequence[Page]) -> list[BodyItem]:
         for paragraph in item.paragraphs if isinstance(item, Speech) else [item]:
             if isinstance(paragraph, Paragraph):
                 _within(paragraph, layout)
+        if isinstance(item, Speech):
+            _between(item, layout)
         out.append(item)
         if n + 1 < len(items):
             upper, lower = _last_paragraph(item), _first_paragraph(items[n + 1])
@@ -69,6 +72,20 @@ def excisions(items: list[BodyItem], pages: Sequence[Page]) -> list[BodyItem]:
                 if found is not None:
                     out.append(found)
     return out
+
+
+def _between(speech: Speech, layout: _Layout) -> None:
+    """Excisions between two paragraphs of one speaker's speech, each put in its place."""
+    parts: list[Paragraph | Excision] = []
+    for part in speech.paragraphs:
+        upper = parts[-1] if parts else None
+        below = next(iter(_lines(part)), None) if isinstance(part, Paragraph) else None
+        if isinstance(upper, Paragraph) and below is not None:
+            found = _blank(_lines(upper), below, layout)
+            if found is not None:
+                parts.append(found)
+        parts.append(part)
+    speech.paragraphs = parts
 
 
 def _within(paragraph: Paragraph, layout: _Layout) -> None:
@@ -221,7 +238,7 @@ def _paragraphs(items: Sequence[BodyItem]) -> list[Paragraph]:
     out: list[Paragraph] = []
     for item in items:
         if isinstance(item, Speech):
-            out += item.paragraphs
+            out += [p for p in item.paragraphs if isinstance(p, Paragraph)]
         elif isinstance(item, Paragraph):
             out.append(item)
     return out
@@ -229,7 +246,8 @@ def _paragraphs(items: Sequence[BodyItem]) -> list[Paragraph]:
 
 def _last_paragraph(item: BodyItem) -> Paragraph | None:
     if isinstance(item, Speech):
-        return item.paragraphs[-1] if item.paragraphs else None
+        said = [p for p in item.paragraphs if isinstance(p, Paragraph)]
+        return said[-1] if said else None
     return item if isinstance(item, Paragraph) else None
 
 

@@ -87,7 +87,7 @@ class Speech:
 
     who: str
     label: LineRef
-    paragraphs: list[Paragraph]
+    paragraphs: list[Paragraph | Excision]  # an excision between two of them (excisions)
 
 
 @dataclass
