@@ -62,7 +62,8 @@ from pipeline.correction import (
 )
 from pipeline.model import Cert
 
-__all__ = ["MIN_LETTERS", "Mend", "code_slip", "join", "load", "mend", "tag_slip", "typed_words"]
+__all__ = ["MIN_LETTERS", "Mend", "cert_of", "code_slip", "join", "load", "mend", "tag_slip",
+           "typed_words"]
 
 #: Words of fewer letters than this are never mended (acronyms, codes, specks).
 MIN_LETTERS = 5
@@ -190,7 +191,7 @@ def mend(token: str, confidence: float | None,
     lead, core, trail = split_word(token)
     code = code_slip(core, trail)
     if code is not None:
-        return Mend(lead, core, code, trail, _cert(confidence))
+        return Mend(lead, core, code, trail, cert_of(confidence))
     letters = sum(c.isalpha() for c in core)
     if letters < MIN_LETTERS or not all(c.isalpha() or c in _LETTER_LIKE for c in core):
         return None
@@ -209,12 +210,12 @@ def mend(token: str, confidence: float | None,
     if caps and words:
         candidates |= _own_index(words).get(key, frozenset())
     word = candidates.pop() if len(candidates) == 1 else None  # None: none, or two or more
-    if word is None:
-        capitalised = core[:1].isupper() and not core.isupper()
-        own = _typed_elsewhere(core, typed) if core.isalpha() and (starts or not capitalised) \
-            else None
+    if word is None:  # no confusion explains it: the document's own words, if they do
+        if not core.isalpha() or not starts and core[:1].isupper() and not caps:
+            return None  # a code, or a capitalised word inside a sentence: a name, maybe
+        own = _typed_elsewhere(core, typed)
         return Mend(lead, core, own, trail, Cert.medium) if own is not None else None
-    cert = _cert(confidence)
+    cert = cert_of(confidence)
     if caps:
         word = word.upper()
     elif core[:1].isupper():
@@ -242,18 +243,19 @@ def join(first: str, second: str, confidences: tuple[float | None, float | None]
         if piece.lower() in known_words() or piece.upper() in words:
             return None
     joined = one + two
-    if not (joined.isupper() or joined.islower() or one[:1].isupper() and joined[1:].islower()):
+    if not _shape(joined):
         return None
     confidence = min((c for c in confidences if c is not None), default=None)
     if joined.lower() in known_words() or joined.upper() in words:
-        return Mend(lead, f"{one} {two}", joined, trail, _cert(confidence), words=2)
+        return Mend(lead, f"{one} {two}", joined, trail, cert_of(confidence), words=2)
     found = mend(joined, confidence, words)
     if found is None or found.lead or found.trail:
         return None
     return Mend(lead, f"{one} {two}", found.word, trail, found.cert, words=2)
 
 
-def _cert(confidence: float | None) -> Cert:
+def cert_of(confidence: float | None) -> Cert:
+    """How sure a mending is, by Tesseract's confidence in the word as read (UNSURE)."""
     return Cert.high if confidence is None or confidence >= UNSURE else Cert.medium
 
 
@@ -303,7 +305,7 @@ def tag_slip(token: str, confidence: float | None, tags: frozenset[str]) -> Mend
     near = {t for t in tags if sum(a != b for a, b in zip(t, core, strict=True)) == 1}
     if len(near) != 1:
         return None
-    return Mend(lead, core, near.pop(), trail, _cert(confidence))
+    return Mend(lead, core, near.pop(), trail, cert_of(confidence))
 
 
 @lru_cache(maxsize=16)

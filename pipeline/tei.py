@@ -113,7 +113,8 @@ def build(
     entities: dict[str, Entity],
 ) -> etree._Element:
     """The TEI tree of one document."""
-    writer = _TextWriter(pages, mentions, structure)
+    zones = excision_zones(structure.excisions())  # the facsimile's and the text's ids alike
+    writer = _TextWriter(pages, mentions, structure, {id(e): zone for e, zone in zones})
     body = writer.body()
     referenced = writer.referenced
     participants = structure.header.participants if structure.header else []
@@ -121,7 +122,7 @@ def build(
         "TEI",
         tei_header(meta, structure, participants, entities, pages),
         stand_off(referenced, entities, {p.id for p in participants}),
-        facsimile(pages, meta.image_urls, meta.id, structure.excisions()),
+        facsimile(pages, meta.image_urls, meta.id, zones),
         E("text", body),
     )
     root.set(f"{{{XML_NS}}}lang", "en")
@@ -412,7 +413,7 @@ def stand_off(
 
 def facsimile(
     pages: Sequence[Page], urls: Mapping[str, str], meta_id: str,
-    excisions: Sequence[Excision] = (),
+    excisions: Sequence[tuple[Excision, str]] = (),
 ) -> etree._Element:
     """One surface per page image, one zone per line, redaction and excision, in image pixels.
 
@@ -423,7 +424,6 @@ def facsimile(
     """
     pdf = any(page.pdf is not None for page in pages)
     facs = E("facsimile", corresp=_uri(f"{PurePosixPath(meta_id).name}.pdf") if pdf else None)
-    zones = excision_zones(excisions)
     for p, page in enumerate(pages):
         if not page.has_image or page.width is None or page.height is None:
             continue
@@ -477,16 +477,14 @@ def facsimile(
                     lry=str(b.y1),
                 ),
             )
-        for excision in (e for e in excisions if e.page == p):
+        for excision, zone in (pair for pair in excisions if pair[0].page == p):
             b = orientation.image_box(excision.box, page.rotation, page.width, page.height)
             append(surface, E(
-                "zone", xml_id=zones[id(excision)], type="redaction", rotate=rotate,
+                "zone", xml_id=zone, type="redaction", rotate=rotate,
                 ulx=str(b.x0), uly=str(b.y0), lrx=str(b.x1), lry=str(b.y1),
             ))
         append(facs, surface)
     return facs
-
-
 
 
 def _page_url(page: Page, urls: Mapping[str, str]) -> str:
@@ -504,13 +502,13 @@ def zone_id(page: int, line: int) -> str:
     return f"page-{page + 1}-line-{line + 1}"
 
 
-def excision_zones(excisions: Sequence[Excision]) -> dict[int, str]:
-    """Each excision's zone id, by its id(): "page-1-excision-2", the page's second one."""
-    zones: dict[int, str] = {}
+def excision_zones(excisions: Sequence[Excision]) -> list[tuple[Excision, str]]:
+    """Each excision with its zone id: "page-1-excision-2", the page's second one."""
     counts: dict[int, int] = {}
+    zones: list[tuple[Excision, str]] = []
     for excision in excisions:
         counts[excision.page] = counts.get(excision.page, 0) + 1
-        zones[id(excision)] = f"page-{excision.page + 1}-excision-{counts[excision.page]}"
+        zones.append((excision, f"page-{excision.page + 1}-excision-{counts[excision.page]}"))
     return zones
 
 
@@ -523,7 +521,8 @@ class _TextWriter:
     """Renders the structure's items; every source word is written exactly once."""
 
     def __init__(
-        self, pages: Sequence[Page], mentions: Sequence[Mention], structure: DocumentStructure
+        self, pages: Sequence[Page], mentions: Sequence[Mention], structure: DocumentStructure,
+        excision_zones: Mapping[int, str],
     ) -> None:
         self.pages = pages
         self.structure = structure
@@ -536,7 +535,7 @@ class _TextWriter:
         self.referenced: dict[str, str] = {}
         self.skip_until: WordRef | None = None  # words already written by a cross-line name
         self.lines_started: set[tuple[int, int]] = set()  # lines whose lb a name already wrote
-        self.excision_zones = excision_zones(structure.excisions())
+        self.excision_zones = excision_zones  # zone ids by the excision's id()
         # Furniture lines ("- 2 -") never hyphenate into the text below them.
         self.furniture_lines = {
             (r.page, r.line) for item in _all_furniture(structure) for r in item.lines

@@ -99,7 +99,7 @@ def test_a_header_slip_is_mended_into_the_documents_word_and_a_name_in_a_sentenc
              _line("FROM: Acting Chief of Station", 450),
              _line("1. The envoy said that Marcin would call on the Martin family at", 600),
              _line("noon. Sovlet envoys and the Chief of the Division were there. Mr.", 650),
-             _line("Marcin spoke first.", 700)]  # after a title: a name, not a sentence
+             _line("Marcin spoke first.", 700)]  # after a title: found as a name, left be
     _, root = _document(lines)
     readings = {rdg.text: rdg.getparent().find("t:lem", NS)
                 for rdg in root.iterfind(".//t:app[@type='ocr']/t:rdg", NS)}

@@ -156,7 +156,8 @@ def _blank(
                 None)
     if last is None or last.page != first.page or page.lines[last.line].box is None:
         return None
-    row = _row(page, [r.line for r in refs if r.page == last.page], last.line)
+    here = [r.line for r in refs if r.page == last.page]  # the paragraph's lines on this page
+    row = _row(page, here, last.line)
     bottom = max(line.box.y1 for line in row if line.box is not None)
     if b.box.y0 - bottom < MIN_BLANK_PITCHES * pitch:
         return None
@@ -166,7 +167,6 @@ def _blank(
     if any(line.box is None or line.box.y0 > top for r in refs[refs.index(last) + 1:]
            if r.page == last.page and (line := page.lines[r.line]) not in row):
         return None  # more of the paragraph below its last words
-    here = [r.line for r in refs if r.page == last.page]
     boxes = [box for n in here if (box := page.lines[n].box) is not None]
     left = min(box.x0 for box in boxes)
     right = max(box.x1 for box in boxes)

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.correction import LOW_OCR_CONFIDENCE, split_word
-from pipeline.model import Cert, Line, Page, WordRef
-from pipeline.slips import Mend
+from pipeline.correction import split_word
+from pipeline.model import Line, Page, WordRef
+from pipeline.slips import Mend, cert_of
 from pipeline.structure import vocabulary
 from pipeline.structure.furniture import Slot
 from pipeline.structure.text import capitalised, clean, noise, prose, real_word, scrawl
@@ -319,10 +319,8 @@ def damaged_label(state: Scan, line: HeaderLine) -> Outcome | None:
         if meant.endswith(":"):  # the colon was read as a letter or a mark: it is the word's
             core, trail = word.text[len(lead) :], ""
         if core == read and read != meant:
-            sure = word.conf is None or word.conf >= LOW_OCR_CONFIDENCE
-            cert = Cert.high if sure else Cert.medium
             here = WordRef(line.ref.page, line.ref.line, n)
-            state.header.mended[here] = Mend(lead, core, meant, trail, cert)
+            state.header.mended[here] = Mend(lead, core, meant, trail, cert_of(word.conf))
             break
     return state.take(line)
 
