@@ -50,6 +50,7 @@ from pipeline.structure.tree import (
     Participant,
     Separator,
     Speech,
+    body_paragraphs,
 )
 from pipeline.structure.vocabulary import PORTION_MARK, SUBJECT_TAGS
 
@@ -126,11 +127,8 @@ def _mended(
         tags = {r for r, f in zip(fields, head.fields, strict=True) if f.label == "tags"}
         fields += head.doc_type  # the heading that names the kind: typed, however read
     header_lines = len(refs)
-    for item in items:
-        paragraphs = item.paragraphs if isinstance(item, Speech) else [item]
-        for paragraph in paragraphs:
-            if isinstance(paragraph, Paragraph):
-                refs += [c for c in paragraph.content if isinstance(c, LineRef)]
+    for paragraph in body_paragraphs(items):
+        refs += [c for c in paragraph.content if isinstance(c, LineRef)]
     in_paragraphs = set(refs[header_lines:])
     named = {ref for m in mentions for ref in span(m, pages)}
     typed = slips.typed_words(

@@ -30,7 +30,14 @@ from dataclasses import dataclass
 
 from pipeline.model import Box, Line, Page, Word
 from pipeline.structure.text import noise
-from pipeline.structure.tree import BodyItem, Excision, LineRef, Paragraph, Speech
+from pipeline.structure.tree import (
+    BodyItem,
+    Excision,
+    LineRef,
+    Paragraph,
+    Speech,
+    body_paragraphs,
+)
 
 __all__ = ["excisions"]
 
@@ -58,9 +65,8 @@ def excisions(items: list[BodyItem], pages: Sequence[Page]) -> list[BodyItem]:
         return items
     out: list[BodyItem] = []
     for n, item in enumerate(items):
-        for paragraph in item.paragraphs if isinstance(item, Speech) else [item]:
-            if isinstance(paragraph, Paragraph):
-                _within(paragraph, layout)
+        for paragraph in body_paragraphs([item]):
+            _within(paragraph, layout)
         if isinstance(item, Speech):
             _between(item, layout)
         out.append(item)
@@ -113,7 +119,7 @@ class _Layout:
 
 
 def _layout(items: Sequence[BodyItem], pages: Sequence[Page]) -> _Layout | None:
-    paragraphs = [_lines(p) for p in _paragraphs(items)]
+    paragraphs = [_lines(p) for p in body_paragraphs(items)]
     typed = frozenset(
         (r.page, r.line) for refs in paragraphs for r in refs
         if _typed(pages[r.page].lines[r.line])
@@ -232,16 +238,6 @@ def _typed(line: Line) -> bool:
         and bool(confidences) and sum(confidences) / len(confidences) >= TYPED_CONFIDENCE
         and not noise(line)
     )
-
-
-def _paragraphs(items: Sequence[BodyItem]) -> list[Paragraph]:
-    out: list[Paragraph] = []
-    for item in items:
-        if isinstance(item, Speech):
-            out += [p for p in item.paragraphs if isinstance(p, Paragraph)]
-        elif isinstance(item, Paragraph):
-            out.append(item)
-    return out
 
 
 def _last_paragraph(item: BodyItem) -> Paragraph | None:

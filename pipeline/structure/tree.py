@@ -5,6 +5,7 @@ Lines are referred to, never copied, so the TEI stage renders every word exactly
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -158,6 +159,16 @@ class Closer:
 BodyItem = PageStart | Furniture | Header | Paragraph | Speech | Separator | Closer | Excision
 
 
+def item_parts(item: BodyItem) -> Sequence[BodyItem]:
+    """A speech's paragraphs and the excisions between them; any other item, itself."""
+    return item.paragraphs if isinstance(item, Speech) else [item]
+
+
+def body_paragraphs(items: Iterable[BodyItem]) -> list[Paragraph]:
+    """The paragraphs among `items`, those of each speech in their place."""
+    return [part for item in items for part in item_parts(item) if isinstance(part, Paragraph)]
+
+
 @dataclass(frozen=True)
 class Kind:
     """What kind of record a document is, as its profile names it."""
@@ -184,8 +195,7 @@ class DocumentStructure:
         """Every excision, between paragraphs or inside one, in reading order."""
         found: list[Excision] = []
         for item in self.items:
-            paragraphs = item.paragraphs if isinstance(item, Speech) else [item]
-            for part in paragraphs:
+            for part in item_parts(item):
                 if isinstance(part, Excision):
                     found.append(part)
                 elif isinstance(part, Paragraph):
