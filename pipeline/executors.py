@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline import __version__
+from pipeline import __version__, tesseract
 from pipeline.exceptions import Interrupted, MissingDependency, UsageError
 from pipeline.gazetteer import Gazetteer
 from pipeline.worker import (
@@ -158,7 +158,8 @@ def _start_method() -> str:
     return "forkserver" if "forkserver" in methods else "spawn"
 
 
-ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # end the batch as Ctrl-C does
+# End the batch, its children stopped: Ctrl-C, kill, a closed terminal or ssh session.
+ENDING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def children(pid: int | None = None) -> list[int]:
@@ -192,28 +193,41 @@ def stop_children(signum: int = signal.SIGTERM) -> None:
 
 @contextlib.contextmanager
 def ending_signals() -> Iterator[None]:
-    """While the batch runs, SIGTERM and SIGHUP stop it as Ctrl-C does, children included.
+    """While the batch runs, SIGINT, SIGTERM and SIGHUP stop it, its children included, at once.
 
-    The parent tells its children (workers, or Tesseract with -j 1) to stop, then raises
-    Interrupted: the batch ends with exit 130, its journal kept for a rerun. (Ctrl-C reaches
-    every process of the terminal's group at once; these signals only the one they are sent to.)
+    The parent starts no more Tesseract runs, tells its children (workers, or Tesseract with
+    -j 1) to stop, then raises Interrupted: the batch ends with exit 130, its journal kept for
+    a rerun. Ctrl-C reaches every process of the terminal's group, but not always in time: a
+    Tesseract being started as it comes misses it, and `kill -INT` reaches the parent alone.
+    A signal ignored when the run starts stays ignored (nohup's SIGHUP, a background job's
+    SIGINT).
     """
     if threading.current_thread() is not threading.main_thread():
         yield  # a library user calling run() from a thread keeps their own handling
         return
+    received: list[str] = []
 
     def handler(signum: int, frame: object) -> None:
         for number in ENDING_SIGNALS:  # a second signal must not interrupt the cleanup
             signal.signal(number, signal.SIG_IGN)
+        name = signal.Signals(signum).name
+        received.append(name)
+        tesseract.end_runs(name)  # before the children are stopped: none starts after
         stop_children()
-        raise Interrupted(signal.Signals(signum).name)
+        raise Interrupted(name)
 
-    before = {number: signal.signal(number, handler) for number in ENDING_SIGNALS}
+    before = {number: signal.signal(number, handler) for number in ENDING_SIGNALS
+              if signal.getsignal(number) is not signal.SIG_IGN}
     try:
         yield
+    except Exception as e:
+        if received:  # a library turned the interrupt into an error of its own (pydantic does)
+            raise Interrupted(received[0]) from e
+        raise
     finally:
         for number, previous in before.items():
             signal.signal(number, previous)
+        tesseract.end_runs(None)
 
 
 def _end_worker(signum: int, frame: object) -> None:
@@ -226,12 +240,12 @@ def _init_process_worker(settings: Settings) -> None:
     """Initializer of a pool worker: die with the parent, leave Ctrl-C to it, then set up."""
     _die_with_parent()
     for number in ENDING_SIGNALS:
-        signal.signal(number, _end_worker)
-    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # (a background job ignores it)
-        # A Python handler, not SIG_IGN: Tesseract gets the default back when it is started,
-        # so Ctrl-C stops it at once, while the worker lives on and the parent, interrupted,
-        # shuts the pool down in order.
-        signal.signal(signal.SIGINT, _ignore_signal)
+        if signal.getsignal(number) is signal.SIG_IGN:  # ignored by the batch (nohup, a job)
+            continue
+        # Ctrl-C: a Python handler that does nothing, not SIG_IGN: Tesseract gets the default
+        # back when it is started, so Ctrl-C stops it at once; the worker waits for the
+        # parent's word (SIGTERM) and ends with its Tesseract.
+        signal.signal(number, _ignore_signal if number == signal.SIGINT else _end_worker)
     init_worker(settings)
 
 

@@ -36,6 +36,19 @@ log = logging.getLogger(__name__)
 
 MIN_VERSION = (4, 1)
 _scratch: str | None = None  # where Tesseract's temporary files go (the run's folder)
+_ended_by: str | None = None  # the signal that ends the batch: no Tesseract run starts after it
+
+
+def end_runs(signal_name: str | None) -> None:
+    """From now on no Tesseract run starts in this process: the batch ends on `signal_name`.
+
+    A thread that was about to start one (the driver's, reading the first pages) would
+    otherwise start it after the runs were stopped, and the batch would wait for it. Runs
+    stopped from now on end in Interrupted, not in a page's failure (read again alone).
+    None lets runs start again (the next batch of a library user).
+    """
+    global _ended_by
+    _ended_by = signal_name
 
 
 def use_scratch(folder: str | None) -> None:
@@ -173,7 +186,10 @@ class Running:
         self._folder = tempfile.mkdtemp(prefix="tei-pipeline-", dir=_scratch)
         self._base = str(Path(self._folder) / "out")
         self._process: subprocess.Popen | None = None
-        self._error: OcrFailed | TesseractNotFound | None = None
+        self._error: OcrFailed | TesseractNotFound | Interrupted | None = None
+        if _ended_by is not None:
+            self._give_up(Interrupted(_ended_by))
+            return
         image = images[0]
         if self.count > 1:
             if any("\n" in i or "\r" in i for i in images):
@@ -200,8 +216,12 @@ class Running:
             self._give_up(TesseractNotFound())
         except OSError as e:
             self._give_up(OcrFailed(f"tesseract could not be started: {_one_line(e)}"))
+            return
+        if _ended_by is not None:  # the batch ended while it started: the stop may have missed it
+            self.stop()
+            self._error = Interrupted(_ended_by)
 
-    def _give_up(self, error: OcrFailed | TesseractNotFound) -> None:
+    def _give_up(self, error: OcrFailed | TesseractNotFound | Interrupted) -> None:
         """Not started: `readings()` raises `error`."""
         self._error = error
         shutil.rmtree(self._folder, ignore_errors=True)
@@ -257,6 +277,8 @@ class Running:
             process.wait()
             raise
         base = self._base
+        if _ended_by is not None:  # stopped with the batch: no page's fault
+            raise Interrupted(_ended_by)
         if code == -signal.SIGINT:  # Ctrl-C reached Tesseract with the whole batch: no page fault
             raise Interrupted("SIGINT")
         if code != 0:
@@ -285,6 +307,8 @@ def orientation(
     ``osd`` language data). It costs about 0.6 s a page, a third of reading a typed page: the
     caller asks only about pages that a first look finds not upright.
     """
+    if _ended_by is not None:
+        raise Interrupted(_ended_by)
     try:
         with _in_scratch():  # its temporary files in the run's folder, as the readings' are
             text = pytesseract.image_to_osd(

@@ -6,14 +6,15 @@ import json
 import logging
 import os
 import shutil
+import signal
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from pipeline import executors
-from pipeline.exceptions import ExitCode
+from pipeline import executors, tesseract
+from pipeline.exceptions import ExitCode, Interrupted
 from pipeline.executors import DaskExecutor, ProcessExecutor, SerialExecutor, make_executor
 from pipeline.worker import Settings, WorkerState, worker_state
 from tests.conftest import SEED, run_batch
@@ -167,3 +168,25 @@ def test_dask_scheduler_that_is_not_there_is_a_usage_error(monkeypatch) -> None:
     monkeypatch.setattr(executors, "CONNECT_TIMEOUT", "1s")
     with pytest.raises(UsageError, match="cannot reach the Dask scheduler"):
         DaskExecutor(SETTINGS, 2, "tcp://127.0.0.1:9")
+
+
+def test_an_interrupt_a_library_turned_into_its_own_error_is_still_an_interrupt(
+    monkeypatch,
+) -> None:
+    # pydantic, building its models while Ctrl-C comes, raises a SchemaError that names the
+    # KeyboardInterrupt: the batch must end as interrupted (130), not as a bug (5).
+    monkeypatch.setattr(executors, "stop_children", lambda: None)  # pytest's own children live
+    with pytest.raises(Interrupted) as caught, executors.ending_signals():
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            raise ValueError("SchemaError: KeyboardInterrupt") from None
+    assert caught.value.signal_name == "SIGINT"
+    assert isinstance(caught.value.__cause__, ValueError)
+    assert tesseract._ended_by is None  # the next batch reads its pages
+
+
+def test_an_error_without_a_signal_stays_an_error() -> None:
+    with pytest.raises(ValueError), executors.ending_signals():
+        raise ValueError("a bug")

@@ -33,8 +33,8 @@ from pipeline.options import MAX_JOBS, Options
 from pipeline.report import STATE_DIR
 from pipeline.tei import DocumentMeta
 from pipeline.validate import Validator, check_file
-from tests.conftest import NS, REPO, command_line, run_batch, source_text
-from tests.test_batch import FAKE_TESSERACT, _alive, _blank_pages, _descendants
+from tests.conftest import NS, REPO, run_batch, source_text
+from tests.test_batch import FAKE_TESSERACT, _alive, _blank_pages, _descendants, _reading
 from tests.test_reliability import LINE_1, LINE_3, cli, page_image, pdf_file
 
 TEI = "{http://www.tei-c.org/ns/1.0}"
@@ -569,8 +569,8 @@ def slow_tesseract(tmp_path: Path) -> Path:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("jobs", ["1", "2"])
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
-def test_sigterm_and_sighup_end_the_batch_children_included(
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_to_the_parent_alone_ends_the_batch_children_included(
     tmp_path: Path, slow_tesseract: Path, signum: signal.Signals, jobs: str
 ) -> None:
     memo = _blank_pages(tmp_path / "in" / "memo", ["page-1-slow.png", "page-2-slow.png"])
@@ -591,7 +591,8 @@ def test_sigterm_and_sighup_end_the_batch_children_included(
             time.sleep(0.05)
         tree = _descendants(proc.pid)
         assert len(_reading(proc.pid)) == tesseracts, proc.stderr.read() if proc.poll() else ""
-        os.kill(proc.pid, signum)  # the parent alone, as a service manager or a closed ssh does
+        # The parent alone, as `kill`, a service manager or a closed ssh session does
+        os.kill(proc.pid, signum)
         out, err = proc.communicate(timeout=20)
     finally:
         if proc.poll() is None:  # a failed test leaves no batch behind
@@ -599,17 +600,66 @@ def test_sigterm_and_sighup_end_the_batch_children_included(
             proc.wait()
     assert proc.returncode == ExitCode.interrupted, err
     name = signal.Signals(signum).name
-    assert f"terminated ({name}); rerun the same command" in err and "Traceback" not in err
+    how = "interrupted" if signum == signal.SIGINT else f"terminated ({name})"
+    assert f"{how}; rerun the same command" in err and "Traceback" not in err
     time.sleep(0.2)
     assert not [pid for pid in tree if _alive(pid)], "children still running"
     assert list(scratch.iterdir()) == [], "temporary files left"
     assert not (tmp_path / "out" / STATE_DIR / "tmp").exists()
 
 
-def _reading(pid: int) -> list[int]:
-    """The Tesseracts below `pid` that read a page (not the start-up's version check)."""
-    return [p for p in _descendants(pid) if "fake-tesseract" in (line := command_line(p))
-            and "--version" not in line and "--list-langs" not in line]
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_pages_begun_before_the_pool_are_not_read_again_when_the_batch_is_stopped(
+    tmp_path: Path, slow_tesseract: Path
+) -> None:
+    # Eight pages on two slots: the first two are read together in the parent, before the
+    # pool. Stopped, that run is the batch's end, not a failure to read each page again alone.
+    memo = _blank_pages(tmp_path / "in" / "memo", [f"page-{n}-slow.png" for n in range(1, 9)])
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TESSERACT_CMD": str(slow_tesseract)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "run", str(memo), "-o", str(tmp_path / "out"),
+         "-j", "2", "--no-progress"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while len(_reading(proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(_reading(proc.pid)) == 2, proc.stderr.read() if proc.poll() else ""
+        os.kill(proc.pid, signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == ExitCode.interrupted, err
+    runs = (slow_tesseract.parent / "runs.log").read_text().splitlines()
+    assert runs == ["page-1-slow.png page-2-slow.png", "page-3-slow.png page-4-slow.png"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_batch_run_under_nohup_survives_the_hangup(tmp_path: Path, slow_tesseract: Path) -> None:
+    memo = _blank_pages(tmp_path / "in" / "memo", ["page-1-slow.png", "page-2-slow.png"])
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TESSERACT_CMD": str(slow_tesseract)}
+    proc = subprocess.Popen(
+        ["nohup", sys.executable, "-m", "pipeline", "run", str(memo), "-o", str(tmp_path / "out"),
+         "-j", "2", "--no-progress"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while len(_reading(proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        reading = _reading(proc.pid)
+        assert len(reading) == 2, proc.stderr.read() if proc.poll() else ""
+        os.killpg(proc.pid, signal.SIGHUP)  # the terminal closes: the whole group hears it
+        time.sleep(1)
+        assert proc.poll() is None and all(_alive(pid) for pid in reading)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 # --- a property: participants, headers and stamps of every shape validate without the fallback ----

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import tesseract
-from pipeline.exceptions import OcrFailed, TesseractNotFound, UsageError
+from pipeline.exceptions import Interrupted, OcrFailed, TesseractNotFound, UsageError
 from tests import alto
 from tests.conftest import alto_tesseract, fake_tesseract
 from tests.render import line_file, line_image
@@ -73,6 +73,27 @@ def test_timeout_becomes_ocr_failed(use_cmd, tmp_path: Path) -> None:
     use_cmd(fake_tesseract(tmp_path, "sleep 30"))
     with pytest.raises(OcrFailed, match="timed out after 1 s"):
         tesseract.read(line_file(tmp_path, "x"), lang="eng", timeout=1)
+
+
+def test_once_the_batch_ends_no_run_starts_and_a_stopped_one_is_no_page_fault(
+    use_cmd, tmp_path: Path
+) -> None:
+    started = tmp_path / "started"
+    use_cmd(fake_tesseract(tmp_path, f'touch "{started}"; kill -TERM $$'))
+    try:
+        # Stopped with the batch (the parent's SIGTERM): an interruption, not "failed (exit -15)"
+        running = tesseract.start_pages([line_file(tmp_path, "x")], lang="eng", timeout=10)
+        tesseract.end_runs("SIGTERM")
+        with pytest.raises(Interrupted):
+            running.readings()
+        started.unlink()
+        with pytest.raises(Interrupted):  # a thread about to start one starts none
+            tesseract.read(line_file(tmp_path, "y"), lang="eng", timeout=10)
+        assert not started.exists()
+    finally:
+        tesseract.end_runs(None)
+    with pytest.raises(OcrFailed, match="exit -15"):  # killed by someone else: the page's fault
+        tesseract.read(line_file(tmp_path, "z"), lang="eng", timeout=10)
 
 
 def test_garbage_output_becomes_ocr_failed(use_cmd, tmp_path: Path) -> None:
