@@ -236,6 +236,18 @@ def test_a_telegrams_routing_word_is_mended_in_a_telegram_only() -> None:
     assert root.find(".//t:text//t:app", NS) is None
 
 
+def test_month_and_day_names_in_capitals_are_mended_into_in_every_kind_of_record() -> None:
+    """Proper words of the list, so no dictionary word: "DCTOBER" is OCTOBER all the same."""
+    memo = [_line("MEMORANDUM FOR THE RECORD", 300), _line("SUBJECT: THE TALKS OF NDVEMBER", 400),
+            _line("1. THE MINISTER WILL ARRIVE LATE ON TUESOAY AFTERNOON, DCTOBER 14.", 600),
+            _line("2. Mr. Dctober of the Embassy was there.", 650)]
+    _, root = _document(memo)
+    apps = root.findall(".//t:text//t:app[@type='ocr']", NS)
+    assert sorted((a.find("t:lem", NS).text, a.find("t:rdg", NS).text) for a in apps) == [
+        ("NOVEMBER", "NDVEMBER"), ("OCTOBER", "DCTOBER"), ("TUESDAY", "TUESOAY")]
+    # In capitals and lower case the round capitals are no confusion: a name, maybe
+
+
 @pytest.mark.slow
 def test_a_slip_read_unsure_is_a_medium_reading_and_valid_in_a_paragraph_and_an_opener(
     tei_all: etree.RelaxNG,
@@ -379,7 +391,9 @@ def test_the_real_telegrams_mend_their_teleprinter_slips_and_nothing_else() -> N
         tree = analyse(pages, corrector.find_mentions(pages))
         found[name] = sorted((m.read, m.word) for m in tree.mended.values())
     assert found == {
-        "state-C09000019-tel-moscow": [("AOMINISTRATION", "ADMINISTRATION"), ("E.0", "E.O"),
+        "state-C09000019-tel-moscow": [("AOMINISTRATION", "ADMINISTRATION"),
+                                       ("DCTOBER", "OCTOBER"),  # a month: a proper word
+                                       ("E.0", "E.O"),
                                        ("MEOIA", "MEDIA"), ("NSAE-0O0", "NSAE-000"),
                                        ("PRE&", "PREL"),  # a TAGS code
                                        ("SART-O1", "SART-01"),  # codes' O/0

@@ -52,7 +52,7 @@ from pipeline.structure.tree import (
     Speech,
     body_paragraphs,
 )
-from pipeline.structure.vocabulary import PORTION_MARK, SUBJECT_TAGS
+from pipeline.structure.vocabulary import CALENDAR_WORDS, PORTION_MARK, SUBJECT_TAGS
 
 __all__ = [
     "BodyItem",
@@ -89,7 +89,7 @@ def analyse(
     items = body.body(flow, body_start, head, pages)
     items = speakers.attribute(items, head, pages, index)
     items = excisions.excisions(items, pages)
-    mended = _mended(items, head, pages, mentions, profile.words)
+    mended = _mended(items, head, pages, mentions, profile.words | CALENDAR_WORDS)
     heading = " ".join(_text(pages, r, mended) for r in head.doc_type) if head else None
     kind = Kind(profile.kind.name, profile.label_for(heading), profile.kind.div_type)
     date_field = head.field("date") if head else None
@@ -110,8 +110,9 @@ def _mended(
 ) -> dict[WordRef, slips.Mend]:
     """OCR slips mended in the words of the typed lines (pipeline.slips says when).
 
-    `own`: the kind of record's own words (``Profile.words``), mended into too; and so are
-    the document's own words read surely (slips.typed_words: names and struck words left out).
+    `own`: the kind of record's own words (``Profile.words``) and the month and day names,
+    mended into too (in capitals); and so are the document's own words read surely
+    (slips.typed_words: names and struck words left out).
 
     The lines: letterhead, header fields, subject, heading and header lines of no known kind,
     and paragraphs; not names, struck words, scrawl or furniture. The header's own mends
