@@ -129,7 +129,7 @@ def _mended(
         fields += head.doc_type  # the heading that names the kind: typed, however read
     header_lines = len(refs)
     for paragraph in body_paragraphs(items):
-        refs += [c for c in paragraph.content if isinstance(c, LineRef)]
+        refs += paragraph.lines
     in_paragraphs = set(refs[header_lines:])
     named = {ref for m in mentions for ref in span(m, pages)}
     typed = slips.typed_words(

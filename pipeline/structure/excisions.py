@@ -73,8 +73,8 @@ def excisions(items: list[BodyItem], pages: Sequence[Page]) -> list[BodyItem]:
         if n + 1 < len(items):
             upper, lower = _last_paragraph(item), _first_paragraph(items[n + 1])
             if upper is not None and lower is not None:
-                below = next(iter(_lines(lower)), None)
-                found = _blank(_lines(upper), below, layout) if below is not None else None
+                below = next(iter(lower.lines), None)
+                found = _blank(upper.lines, below, layout) if below is not None else None
                 if found is not None:
                     out.append(found)
     return out
@@ -85,9 +85,9 @@ def _between(speech: Speech, layout: _Layout) -> None:
     parts: list[Paragraph | Excision] = []
     for part in speech.paragraphs:
         upper = parts[-1] if parts else None
-        below = next(iter(_lines(part)), None) if isinstance(part, Paragraph) else None
+        below = next(iter(part.lines), None) if isinstance(part, Paragraph) else None
         if isinstance(upper, Paragraph) and below is not None:
-            found = _blank(_lines(upper), below, layout)
+            found = _blank(upper.lines, below, layout)
             if found is not None:
                 parts.append(found)
         parts.append(part)
@@ -96,7 +96,7 @@ def _between(speech: Speech, layout: _Layout) -> None:
 
 def _within(paragraph: Paragraph, layout: _Layout) -> None:
     """Excisions inside the paragraph, each put in its content before the text below it."""
-    refs = _lines(paragraph)
+    refs = paragraph.lines
     for k in range(len(refs) - 1, 1, -1):  # from the end: the content's places stay good
         above, below = refs[k - 1], refs[k]
         one, two = (layout.pages[r.page].lines[r.line].box for r in (above, below))
@@ -119,7 +119,7 @@ class _Layout:
 
 
 def _layout(items: Sequence[BodyItem], pages: Sequence[Page]) -> _Layout | None:
-    paragraphs = [_lines(p) for p in body_paragraphs(items)]
+    paragraphs = [p.lines for p in body_paragraphs(items)]
     typed = frozenset(
         (r.page, r.line) for refs in paragraphs for r in refs
         if _typed(pages[r.page].lines[r.line])
@@ -241,17 +241,11 @@ def _typed(line: Line) -> bool:
 
 
 def _last_paragraph(item: BodyItem) -> Paragraph | None:
-    if isinstance(item, Speech):
-        said = [p for p in item.paragraphs if isinstance(p, Paragraph)]
-        return said[-1] if said else None
-    return item if isinstance(item, Paragraph) else None
+    said = body_paragraphs([item])
+    return said[-1] if said else None
 
 
 def _first_paragraph(item: BodyItem) -> Paragraph | None:
     if isinstance(item, Speech):
         return None  # a speaker's label begins it: the text goes on as said
     return item if isinstance(item, Paragraph) else None
-
-
-def _lines(paragraph: Paragraph) -> list[LineRef]:
-    return [c for c in paragraph.content if isinstance(c, LineRef)]

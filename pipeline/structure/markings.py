@@ -353,4 +353,3 @@ def obliterated(line: Line) -> bool:
         or classification_token(w.text) is not None
         for w in readable
     )
-

@@ -81,6 +81,11 @@ class Paragraph:
     mode: str | None = None  # "sp" (dialogue: label then speech) or "said" (reported)
     speaker_label: LineRef | None = None  # the words "Gorbachev:" for dialogue
 
+    @property
+    def lines(self) -> list[LineRef]:
+        """Its lines of text in order; not the page breaks, furniture or excisions among them."""
+        return [c for c in self.content if isinstance(c, LineRef)]
+
 
 @dataclass
 class Speech:

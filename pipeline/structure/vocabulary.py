@@ -109,15 +109,15 @@ SUBJECT_TAGS = frozenset({
 # Paragraph and title classification marks: "(S)", "(C)", "(S/NF)".
 PORTION_MARK = re.compile(r"^\((TS|S|C|U|S/S|S/NF|C/NF|LOU|SBU|TS/SCI)\)$")
 
-MONTH_NAMES = (
+_MONTH_NAMES = (
     "january february march april may june july august september october november december"
 ).split()
-DAY_NAMES = "monday tuesday wednesday thursday friday saturday sunday".split()
+_DAY_NAMES = "monday tuesday wednesday thursday friday saturday sunday".split()
 # Month and day names are proper words of the word list, so no slip is mended into them as
 # into a dictionary word; in capitals, as a teleprinter or a header writes them, they are
 # words of every kind of record (slips.mend's `words`): "DCTOBER" is OCTOBER.
-CALENDAR_WORDS = frozenset(name.upper() for name in (*MONTH_NAMES, *DAY_NAMES))
-MONTHS = {name: n for n, name in enumerate(MONTH_NAMES, start=1)}
+CALENDAR_WORDS = frozenset(name.upper() for name in (*_MONTH_NAMES, *_DAY_NAMES))
+MONTHS = {name: n for n, name in enumerate(_MONTH_NAMES, start=1)}
 MONTHS.update({name[:3]: n for name, n in list(MONTHS.items())})
 MONTHS["sept"] = 9
 
