@@ -442,14 +442,19 @@ def section_findings(work: Path, rounds: int, count: int = BATCH_PAGES) -> None:
           f" of a Tesseract run on one page by hand ({page_seconds:.2f} s, its start included)")
 
 
+# The pipeline lists a run's files on Tesseract's standard input ("stdin" for the image): a copy
+# of the list counts its pages. The start is the program's, before its models load.
 WRAPPER = """#!/bin/sh
 start=$(date +%s.%N)
-/usr/bin/time -f "%U %S" -o "$TEI_BENCH_LOG.$$" {tesseract} "$@"
-rc=$?
 pages=1
-case "$1" in *.txt) pages=$(wc -l < "$1");; esac
+case "$1" in
+  stdin|-) tee "$TEI_BENCH_LOG.list.$$" | /usr/bin/time -f "%U %S" -o "$TEI_BENCH_LOG.$$" \\
+             {tesseract} "$@"
+           rc=$?; pages=$(wc -l < "$TEI_BENCH_LOG.list.$$");;
+  *) /usr/bin/time -f "%U %S" -o "$TEI_BENCH_LOG.$$" {tesseract} "$@"; rc=$?;;
+esac
 echo "$start $(date +%s.%N) $(cat "$TEI_BENCH_LOG.$$") $pages $1" >> "$TEI_BENCH_LOG"
-rm -f "$TEI_BENCH_LOG.$$"
+rm -f "$TEI_BENCH_LOG.$$" "$TEI_BENCH_LOG.list.$$"
 exit $rc
 """
 

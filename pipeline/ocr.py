@@ -51,6 +51,29 @@ class _Prepared:
     redactions: list[Box] = field(default_factory=list)
     negative: bool = False  # mostly dark: its text may be white on black
 
+    @property
+    def key(self) -> _Key:
+        """How Tesseract is to read it: pages alike are read in one run."""
+        return self.dpi, self.negative
+
+
+_Key = tuple[float | None, bool]  # a page's resolution, and whether it is a negative
+
+
+@dataclass
+class _Decoded:
+    """A page decoded, turned upright; the file Tesseract can read as it is, if there is one."""
+
+    page: Page
+    image: Image.Image
+    direct_path: str | None
+    dpi: float | None
+    negative: bool
+
+    @property
+    def key(self) -> _Key:
+        return self.dpi, self.negative
+
 
 def read_images(
     page_sources: Sequence[PageSource], *, lang: str, timeout: float | None,
@@ -84,28 +107,54 @@ class ImageReading:
         self.lang, self.timeout, self.renderers = lang, timeout, renderers
         self.pages = [Page(number=s.index + 1, source=s) for s in page_sources]
         self._folder = Path(tempfile.mkdtemp(prefix="tei-pipeline-", dir=tesseract.scratch()))
-        ready: dict[tuple[float | None, bool], list[_Prepared]] = {}
-        for n, page in enumerate(self.pages):
-            started = time.perf_counter()
-            try:
-                prepared = _prepare(page, self._folder / f"page-{n}.tif")
-                ready.setdefault((prepared.dpi, prepared.negative), []).append(prepared)
-            except (InputError, OcrFailed) as e:
-                _failed(page, e.message)
-            except OSError as e:  # the file went away
-                _failed(page, f"cannot read file: {e.strerror or e}")
-            page.seconds = time.perf_counter() - started
+        ready: dict[_Key, list[_Prepared]] = {}
+        # Tesseract is started as soon as the first page says how it is to be read (its
+        # resolution, whether it is a negative): it loads its models, some 0.08 s, while the
+        # pages are made ready, and reads them when given.
+        waiting: tuple[_Key, tesseract.Running] | None = None
+        try:
+            for n, page in enumerate(self.pages):
+                started = time.perf_counter()
+                try:
+                    decoded = _decode(page)
+                    if waiting is None:
+                        waiting = decoded.key, self._start(decoded.key)
+                    prepared = _make_ready(decoded, self._folder / f"page-{n}.tif")
+                    ready.setdefault(prepared.key, []).append(prepared)
+                except (InputError, OcrFailed) as e:
+                    _failed(page, e.message)
+                except OSError as e:  # the file went away
+                    _failed(page, f"cannot read file: {e.strerror or e}")
+                page.seconds = time.perf_counter() - started
+        except BaseException:
+            if waiting is not None:
+                waiting[1].stop()
+            shutil.rmtree(self._folder, ignore_errors=True)
+            raise
         self._groups = list(ready.items())
+        self._first: tesseract.Running | None = None
+        if waiting is not None:
+            key, running = waiting
+            if key in ready:  # its pages first
+                self._groups.sort(key=lambda group: group[0] != key)
+                running.give([p.path for p in ready[key]])
+                self._first = running
+            else:  # the page that started it could not be made ready after all
+                running.stop()
+        if self._first is None and self._groups:
+            self._first = self._start_pages(*self._groups[0])
         self._started = time.perf_counter()
-        self._first = self._start(*self._groups[0]) if self._groups else None
 
-    def _start(
-        self, key: tuple[float | None, bool], group: list[_Prepared]
-    ) -> tesseract.Running:
+    def _start(self, key: _Key) -> tesseract.Running:
+        """A Tesseract run for pages read as `key` says, waiting for them."""
         dpi, negative = key
-        return tesseract.start_pages(
-            [p.path for p in group], lang=self.lang, timeout=self.timeout, dpi=dpi,
-            renderers=self.renderers, negative=negative)
+        return tesseract.start(lang=self.lang, timeout=self.timeout, dpi=dpi,
+                               renderers=self.renderers, negative=negative)
+
+    def _start_pages(self, key: _Key, group: list[_Prepared]) -> tesseract.Running:
+        running = self._start(key)
+        running.give([p.path for p in group])
+        return running
 
     def stop(self) -> None:
         """Give up: the Tesseract run started is stopped, the folder removed."""
@@ -118,7 +167,7 @@ class ImageReading:
         try:
             for k, ((dpi, negative), group) in enumerate(self._groups):
                 running = (self._first if k == 0 and self._first is not None
-                           else self._start((dpi, negative), group))
+                           else self._start_pages((dpi, negative), group))
                 started = self._started if k == 0 else time.perf_counter()
                 if while_reading is not None:
                     aside = time.perf_counter()
@@ -231,17 +280,28 @@ def _turned(
 
 
 def _prepare(page: Page, scratch: Path, *, rotation: int = 0) -> _Prepared:
-    """Decode the page, turned upright by `rotation`.
+    """Decode the page, turned upright by `rotation`; make it ready for Tesseract (_make_ready)."""
+    return _make_ready(_decode(page, rotation=rotation), scratch)
 
-    The strokes at its edges are erased and its redactions blanked into `scratch`, if it has any.
-    """
+
+def _decode(page: Page, *, rotation: int = 0) -> _Decoded:
+    """The page decoded, turned upright by `rotation`; its size noted in `page`."""
     image, direct_path = sources.load_image(page.source)
     dpi = sources.resolution(image)
     if rotation:
         image = orientation.turn(image, (360 - rotation) % 360)
         direct_path = None
     page.width, page.height = image.size
-    negative = mostly_dark(image)
+    return _Decoded(page, image, direct_path, dpi, mostly_dark(image))
+
+
+def _make_ready(decoded: _Decoded, scratch: Path) -> _Prepared:
+    """The page for Tesseract: the strokes at its edges erased, its redactions blanked.
+
+    Written into `scratch` if either changed it or its file cannot be read as it is.
+    """
+    page, image, direct_path = decoded.page, decoded.image, decoded.direct_path
+    dpi, negative = decoded.dpi, decoded.negative
     found = edge_strokes(image)
     strokes = [box for box, _ in found]
     # Tesseract often reads nothing under a pen stroke: erase it, OCR, then flag the words

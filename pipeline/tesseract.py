@@ -146,8 +146,10 @@ def read(
     the text size ("Estimating resolution as 409" on a 300 dpi page) and read the page worse.
     `negative`: the page is mostly dark, its text may be white on black (see _config).
     """
-    return Running([image], lang=lang, timeout=timeout, config=_config(psm, dpi, negative),
-                   renderers=renderers).readings()[0]
+    running = Running(lang=lang, timeout=timeout, config=_config(psm, dpi, negative),
+                      renderers=renderers)
+    running.give([image])
+    return running.readings()[0]
 
 
 def start_pages(
@@ -162,27 +164,45 @@ def start_pages(
     it needs after the OCR while Tesseract reads. `readings()` raises OcrFailed for the run as
     a whole: the caller reads the pages one by one to learn which one fails.
     """
-    return Running(images, lang=lang, timeout=timeout, config=_config(None, dpi, negative),
+    running = start(lang=lang, timeout=timeout, dpi=dpi, renderers=renderers,
+                    negative=negative)
+    running.give(images)
+    return running
+
+
+def start(
+    *, lang: str, timeout: float | None, dpi: float | None = None,
+    renderers: frozenset[str] = frozenset(), negative: bool = False,
+) -> Running:
+    """A Tesseract run started before its pages are ready: `give()` hands it their files.
+
+    Tesseract loads its models first (some 0.08 s), then waits for the list of files: the
+    caller makes the pages ready meanwhile, on another core, and the run reads them as soon
+    as they are given.
+    """
+    return Running(lang=lang, timeout=timeout, config=_config(None, dpi, negative),
                    renderers=renderers)
 
 
 class Running:
-    """A Tesseract process reading one image file, or a list of them, into a folder of its own.
+    """A Tesseract process reading a list of image files into a folder of its own.
 
-    Started at once; `readings()` waits for it and parses what it wrote: the ALTO always (the
-    words are read from it), and from the same run what else `renderers` ask for (the ALTO
-    is kept as a sidecar only if they ask for it). Failures are OcrFailed
+    Started at once, with no page: Tesseract reads the list of files from its standard input
+    (`give`), where "stdin" stands for the image (a list of files, not an image, is read file
+    by file, as a list in a file is). `readings()` waits for it and parses what it wrote: the
+    ALTO always (the words are read from it), and from the same run what else `renderers`
+    ask for (the ALTO is kept as a sidecar only if they ask for it). Failures are OcrFailed
     (TesseractNotFound when the program is missing), raised by `readings()`, never by the
     start; the folder is removed either way.
     """
 
     def __init__(
-        self, images: Sequence[str], *, lang: str, timeout: float | None, config: str,
+        self, *, lang: str, timeout: float | None, config: str,
         renderers: frozenset[str] = frozenset(),
     ) -> None:
-        self.count = len(images)
+        self.count = 0
         self.renderers = renderers
-        self.timeout = timeout and timeout * self.count
+        self._timeout = timeout  # per page
         self._folder = tempfile.mkdtemp(prefix="tei-pipeline-", dir=_scratch)
         self._base = str(Path(self._folder) / "out")
         self._process: subprocess.Popen | None = None
@@ -190,17 +210,7 @@ class Running:
         if _ended_by is not None:
             self._give_up(Interrupted(_ended_by))
             return
-        image = images[0]
-        if self.count > 1:
-            if any("\n" in i or "\r" in i for i in images):
-                self._give_up(OcrFailed("a page file's name holds a line break: "
-                                        "read it on its own"))
-                return
-            # Tesseract reads a file that is no image as a list of image files
-            image = str(Path(self._folder) / "pages.txt")
-            Path(image).write_text("".join(f"{Path(i).resolve()}\n" for i in images),
-                                   encoding="utf-8")
-        command = [pytesseract.pytesseract.tesseract_cmd, image, self._base, "-l", lang]
+        command = [pytesseract.pytesseract.tesseract_cmd, "stdin", self._base, "-l", lang]
         # The words are read from the ALTO, wanted or not: a second table of them (TSV) cost
         # Tesseract 1.4% more (instructions counted with callgrind on a typed page).
         for name in ("alto", *sorted(renderers & RENDERERS - {"alto"})):
@@ -210,7 +220,7 @@ class Running:
         try:
             with Path(f"{self._base}.err").open("wb") as errors:
                 self._process = subprocess.Popen(
-                    command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                     stderr=errors)
         except FileNotFoundError:
             self._give_up(TesseractNotFound())
@@ -221,6 +231,34 @@ class Running:
             self.stop()
             self._error = Interrupted(_ended_by)
 
+    @property
+    def timeout(self) -> float | None:
+        """The run's time limit: the page's timeout for each page given."""
+        return self._timeout and self._timeout * self.count
+
+    def give(self, images: Sequence[str]) -> None:
+        """The page image files to read, in order: the run reads them once its models are in."""
+        self.count = len(images)
+        if self._error is not None or self._process is None:
+            return
+        if _ended_by is not None:
+            self.stop()
+            self._error = Interrupted(_ended_by)
+            return
+        if any("\n" in i or "\r" in i for i in images):
+            self.stop()
+            self._error = OcrFailed("a page file's name holds a line break: read it on its own")
+            return
+        listed = "".join(f"{Path(i).resolve()}\n" for i in images).encode()
+        stdin = self._process.stdin
+        assert stdin is not None
+        try:
+            stdin.write(listed)
+            stdin.close()
+        except OSError:  # it ended before reading them: its exit code and errors say why
+            with contextlib.suppress(OSError):
+                stdin.close()
+
     def _give_up(self, error: OcrFailed | TesseractNotFound | Interrupted) -> None:
         """Not started: `readings()` raises `error`."""
         self._error = error
@@ -228,9 +266,13 @@ class Running:
 
     def stop(self) -> None:
         """End the run unread (its reader gave up): the process stopped, its folder removed."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.kill()
+                self._process.wait()
+            with contextlib.suppress(OSError):
+                if self._process.stdin is not None:
+                    self._process.stdin.close()
         shutil.rmtree(self._folder, ignore_errors=True)
 
     def readings(self) -> list[Reading]:
@@ -242,7 +284,7 @@ class Running:
 
         if self._error is not None:
             raise self._error
-        assert self._process is not None
+        assert self._process is not None and self.count, "give() the run its pages first"
         try:
             alto, hocr, pdf_bytes = self._collect(self._process)
         finally:

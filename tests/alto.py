@@ -62,3 +62,17 @@ def answer_checks(args: Sequence[str]) -> None:
         print("eng")
         print("osd")
         sys.exit(0)
+
+
+def images(image: str) -> list[str]:
+    """The image files a run is given, as Tesseract takes its image argument.
+
+    "stdin" (or "-"): the standard input holds a list of files, one a line, as the pipeline
+    gives them; a file that is no image (here: .txt) is such a list; else the image itself.
+    """
+    if image in ("stdin", "-"):
+        return sys.stdin.read().split()
+    if image.endswith(".txt"):
+        with open(image, encoding="utf-8") as listed:
+            return listed.read().split()
+    return [image]

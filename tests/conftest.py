@@ -144,15 +144,15 @@ def fake_tesseract(tmp_path: Path, body: str) -> str:
 ALTO_TESSERACT = """#!{python}
 import sys
 sys.path.insert(0, {repo!r})
-from tests.alto import answer_checks, document, one_line
+from tests.alto import answer_checks, document, images, one_line
 args = sys.argv[1:]
 answer_checks(args)
+image, base = args[0], args[1]
+given = images(image)  # a list of image files, read in one run, as Tesseract does
 if {log!r}:
     with open({log!r}, "a") as log:
-        log.write(" ".join(args) + "\\n")
-image, base = args[0], args[1]
-# Like Tesseract, a file that is no image is a list of image files, read in one run.
-count = len(open(image).read().split()) if image.endswith(".txt") else 1
+        log.write(" ".join([*given, *args[1:]]) + "\\n")
+count = len(given)
 pages = [one_line({words!r}) if {words!r} else [] for _ in range({pages!r} or count)]
 with open(base + ".xml", "w") as out:
     out.write(document(pages))

@@ -29,12 +29,11 @@ from tests.conftest import NS, REPO, SEED, body_text, command_line, run_batch
 FAKE_TESSERACT = """#!{python}
 import os, sys, time
 sys.path.insert(0, {repo!r})
-from tests.alto import answer_checks, document, one_line
+from tests.alto import answer_checks, document, images, one_line
 args = sys.argv[1:]
 answer_checks(args)
 image, base = args[0], args[1]
-# Like Tesseract, a file that is no image is a list of image files, one run over all of them.
-images = open(image).read().split() if image.endswith(".txt") else [image]
+images = images(image)  # a list of image files, one run over all of them, as Tesseract does
 with open(os.path.join(os.path.dirname(sys.argv[0]), "runs.log"), "a") as log:
     log.write(" ".join(os.path.basename(i) for i in images) + "\\n")
 if any("slow" in i for i in images):

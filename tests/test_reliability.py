@@ -841,13 +841,16 @@ def four_pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fake_tesseract(tmp_path: Path) -> Path:
     """A wrapper that runs the real Tesseract, but fails on page 2 and hangs on page 3."""
     script = tmp_path / "tesseract"
+    # The pipeline lists the files to read on Tesseract's standard input ("stdin" for $1).
     script.write_text(
         "#!/bin/sh\n"
-        'case "$1" in\n'
-        '  *page-2.png) echo "simulated crash" >&2; exit 1;;\n'
-        "  *page-3.png) exec sleep 60;;\n"
+        'case "$1" in -*) exec ' f"{TESSERACT}" ' "$@";; esac\n'
+        "listed=$(cat)\n"
+        'case "$listed" in\n'
+        '  *page-2.png*) echo "simulated crash" >&2; exit 1;;\n'
+        "  *page-3.png*) exec sleep 60;;\n"
         "esac\n"
-        f'exec {TESSERACT} "$@"\n'
+        f'echo "$listed" | exec {TESSERACT} "$@"\n'
     )
     script.chmod(0o755)
     return script

@@ -75,9 +75,84 @@ def test_the_set_up_runs_while_tesseract_reads(tmp_path: Path) -> None:
         [source], lang="eng", timeout=60,
         while_reading=lambda: seen.append([command_line(pid) for pid in executors.children()]))
     assert len(seen) == 1
-    assert [c for c in seen[0] if "tesseract" in c and "page.png" in c], "no Tesseract ran"
+    assert [c for c in seen[0] if "tesseract stdin" in c], "no Tesseract ran"
     assert [w.text for line in pages[0].lines for w in line.words] == [
         "Ambassador", "Dubinin", "said"]
+
+
+def _tesseracts() -> list[str]:
+    return [c for c in map(command_line, executors.children()) if "tesseract stdin" in c]
+
+
+@pytest.mark.slow
+def test_tesseract_loads_its_models_while_the_pages_are_made_ready(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started once the first page is decoded; the pages it is given then read as ever."""
+    paths = []
+    for n in range(2):
+        paths.append(tmp_path / f"page-{n}.png")
+        line_image(f"Ambassador Dubinin said {n}").save(paths[-1], dpi=(300, 300))
+    making_ready = ocr._make_ready
+    seen: list[list[str]] = []
+
+    def watched(*args: object, **kwargs: object) -> object:
+        seen.append(_tesseracts())
+        return making_ready(*args, **kwargs)
+
+    monkeypatch.setattr(ocr, "_make_ready", watched)
+    tesseract.configure()
+    pages = ocr.read_images([PageSource(str(p), 0, InputKind.images) for p in paths],
+                            lang="eng", timeout=60)
+    assert [len(running) for running in seen] == [1, 1]  # one run, begun before either page
+    assert [[w.text for line in page.lines for w in line.words] for page in pages] == [
+        ["Ambassador", "Dubinin", "said", "0"], ["Ambassador", "Dubinin", "said", "1"]]
+    assert not _tesseracts()
+
+
+@pytest.mark.slow
+def test_a_run_begun_for_a_page_that_then_fails_is_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first page cannot be written for Tesseract: its run is not left waiting.
+
+    The second page, of another resolution, goes to a run of its own.
+    """
+    first, second = tmp_path / "first.png", tmp_path / "second.png"
+    line_image("Ambassador Dubinin said").save(first, dpi=(300, 300))
+    line_image("Secretary Shultz replied").save(second, dpi=(200, 200))
+    making_ready = ocr._make_ready
+
+    def failing_first(decoded: ocr._Decoded, scratch: Path) -> ocr._Prepared:
+        if decoded.page.source.path == str(first):
+            raise OcrFailed("cannot write the page for Tesseract: disk full")
+        return making_ready(decoded, scratch)
+
+    monkeypatch.setattr(ocr, "_make_ready", failing_first)
+    tesseract.configure()
+    pages = ocr.read_images([PageSource(str(p), 0, InputKind.images) for p in (first, second)],
+                            lang="eng", timeout=60)
+    assert pages[0].error == "cannot write the page for Tesseract: disk full"
+    assert [w.text for line in pages[1].lines for w in line.words] == [
+        "Secretary", "Shultz", "replied"]
+    assert not _tesseracts()
+
+
+def test_a_bug_while_the_pages_are_made_ready_leaves_no_run_waiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "page.png"
+    line_image("Ambassador Dubinin said").save(path, dpi=(300, 300))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        assert _tesseracts(), "Tesseract was not started before the page was made ready"
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ocr, "_make_ready", broken)
+    tesseract.configure()
+    with pytest.raises(KeyboardInterrupt):
+        ocr.read_images([PageSource(str(path), 0, InputKind.images)], lang="eng", timeout=60)
+    assert not _tesseracts()
 
 
 def test_a_failing_set_up_does_not_fail_the_page(tmp_path: Path, use_cmd) -> None:

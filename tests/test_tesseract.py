@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 
-from pipeline import tesseract
+from pipeline import executors, tesseract
 from pipeline.exceptions import Interrupted, OcrFailed, TesseractNotFound, UsageError
 from tests import alto
-from tests.conftest import alto_tesseract, fake_tesseract
+from tests.conftest import alto_tesseract, command_line, fake_tesseract
 from tests.render import line_file, line_image
 
 
@@ -67,6 +68,30 @@ def test_crash_becomes_ocr_failed_with_its_message(use_cmd, tmp_path: Path) -> N
     use_cmd(fake_tesseract(tmp_path, 'echo "Error in pixReadStream: bad data" >&2; exit 1'))
     with pytest.raises(OcrFailed, match=r"exit 1.*bad data"):
         tesseract.read(line_file(tmp_path, "x"), lang="eng", timeout=10)
+
+
+def test_a_run_that_ends_before_it_is_given_its_pages_fails_with_its_message(
+    use_cmd, tmp_path: Path
+) -> None:
+    """Tesseract exits at start (a broken language file): giving it pages raises nothing."""
+    use_cmd(fake_tesseract(tmp_path, 'echo "Failed loading language \'eng\'" >&2; exit 1'))
+    running = tesseract.start(lang="eng", timeout=10)
+    time.sleep(0.5)  # it has exited: its end of the pipe is closed
+    running.give([line_file(tmp_path, "x")])
+    with pytest.raises(OcrFailed, match="exit 1.*Failed loading language"):
+        running.readings()
+
+
+def test_a_run_stopped_before_it_is_given_pages_leaves_nothing(
+    use_cmd, tmp_path: Path
+) -> None:
+    use_cmd(fake_tesseract(tmp_path, "cat > /dev/null; sleep 30"))
+    running = tesseract.start(lang="eng", timeout=10)
+    folder = Path(running._folder)
+    assert folder.is_dir()
+    running.stop()
+    assert not folder.exists()
+    assert not [pid for pid in executors.children() if "fake-tesseract" in command_line(pid)]
 
 
 def test_timeout_becomes_ocr_failed(use_cmd, tmp_path: Path) -> None:
