@@ -124,6 +124,7 @@ __all__ = [
 MAX_MERGED = 60  # "AssistantSecretaryRidgway" fits; a 1 MB run of capitals is not a name
 
 WORDS_PATH = Path(__file__).resolve().parent / "data" / "words.txt"
+BRITISH_PATH = WORDS_PATH.with_name("words-british.txt")
 
 #: Cost of an edit that a known OCR confusion explains (a plain edit costs 1).
 CONFUSION_COST = 0.3
@@ -329,11 +330,25 @@ def split_word(text: str) -> tuple[str, str, str]:
 @lru_cache(maxsize=1)
 def _word_list() -> tuple[frozenset[str], frozenset[str]]:
     """``data/words.txt``: (lowercase dictionary words, capitalised proper words lowercased)."""
-    with WORDS_PATH.open(encoding="utf-8") as f:
-        entries = [w for w in f.read().split("\n") if w and not w.startswith("#")]
+    entries = _entries(WORDS_PATH)
     lower = frozenset(w for w in entries if w.islower())
     proper = frozenset(w.lower() for w in entries if not w.islower())
     return lower, proper
+
+
+@lru_cache(maxsize=1)
+def _british_words() -> frozenset[str]:
+    """``data/words-british.txt``: the British spellings American has not (lowercased).
+
+    Known words, never changed, but never mended into: "defence" stays as typed in a
+    document that also types "defense".
+    """
+    return frozenset(w.lower() for w in _entries(BRITISH_PATH))
+
+
+def _entries(path: Path) -> list[str]:
+    with path.open(encoding="utf-8") as f:
+        return [w for w in f.read().split("\n") if w and not w.startswith("#")]
 
 
 def english_words() -> frozenset[str]:
@@ -344,23 +359,23 @@ def english_words() -> frozenset[str]:
 def protected_words(forms: Iterable[str]) -> frozenset[str]:
     """Words never changed into a name (lowercase).
 
-    The dictionary words, and the proper words ("american", "monday") except those that are
-    one-word forms of the gazetteer.
+    The dictionary words, and the proper words ("american", "monday") and British spellings
+    except those that are one-word forms of the gazetteer.
     """
     lower, proper = _word_list()
     names = {f.lower() for f in forms if " " not in f}
-    return known_words() if not names else lower | (proper - names)
+    return known_words() if not names else lower | ((proper | _british_words()) - names)
 
 
 @lru_cache(maxsize=1)
 def known_words() -> frozenset[str]:
-    """Every word of the word list, dictionary and proper words alike (lowercase).
+    """Every word of the word lists, dictionary and proper words and British spellings alike.
 
-    One set for every stage that asks "is this a word?" (a set of 130,000 words takes some
-    20 ms to build: built once, not once per stage).
+    Lowercase. One set for every stage that asks "is this a word?" (a set of 130,000 words
+    takes some 20 ms to build: built once, not once per stage).
     """
     lower, proper = _word_list()
-    return lower | proper
+    return lower | proper | _british_words()
 
 
 @lru_cache(maxsize=1)

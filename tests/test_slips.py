@@ -6,7 +6,7 @@ import pytest
 from lxml import etree
 
 from pipeline import slips, structure, tei
-from pipeline.correction import NameCorrector, english_words
+from pipeline.correction import NameCorrector, english_words, known_words
 from pipeline.gazetteer import Gazetteer
 from pipeline.model import Cert, InputKind, Line, Page, PageSource, Word
 from pipeline.slips import MIN_LETTERS, mend, tag_slip
@@ -81,6 +81,18 @@ def test_a_word_the_document_types_mends_only_one_letter_in_the_same_case(
     read: str, typed: set[str], starts: bool,
 ) -> None:
     assert mend(read, 95.0, typed=frozenset(typed), starts=starts) is None
+
+
+@pytest.mark.parametrize(("read", "typed"), [
+    ("defence", "defense"), ("DEFENCE", "DEFENSE"), ("Defence", "Defense"),
+    ("organise", "organize"), ("analyse", "analyze"), ("ORGANISATION", "ORGANIZATION"),
+])
+def test_a_british_spelling_is_a_word_never_mended_into_the_american_one_typed_beside_it(
+    read: str, typed: str,
+) -> None:
+    """A US cable quoting the "Ministry of Defence" also types "defense": both are words."""
+    assert mend(read, 95.0, typed=frozenset({typed})) is None
+    assert read.lower() in known_words() and read.lower() not in english_words()
 
 
 def test_the_documents_own_words_are_dictionary_words_read_surely() -> None:
