@@ -521,6 +521,9 @@ def test_the_real_openers_mark_their_unsure_misreadings_unclear_and_keep_sure_re
     ("PINX", None),  # letters only: a code the list may lack
     ("XY&Z", None),  # one substitution from no code
     ("EA&R", None),  # from two: EAGR and EAIR
+    ("ETR0", "ETRD"),  # no ETRN: a code no handbook lists is no candidate
+    ("EEW7", "EEWT"), ("PR0P", "PROP"),  # the 1974 handbook's codes, retired since
+    ("0IIP", None),  # OIIP came in 1999: the records read here are older
 ])
 def test_a_tags_code_is_mended_when_one_code_is_in_reach(token, code) -> None:
     found = tag_slip(token, 83.0, SUBJECT_TAGS)

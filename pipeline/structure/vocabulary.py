@@ -76,34 +76,48 @@ TELEGRAM_WORDS = frozenset({
 })
 
 # The subject TAGS a State Department telegram's (or memorandum's) TAGS line carries, a closed
-# vocabulary of four capitals (the first the category: Political, Economic, Military, Social,
-# Operations, Technology, Administration, Consular, Program): the TAGS/Terms Handbook's list
-# (5 FAH-3 H-011.1, "TAGS and Subject") for the codes still in use, and the codes cables of the
-# 1970s and 1980s carry that were retired since (SHUM, SNAR, SREF, PFOR, PINT, PEPR, ...).
-# Codes brought in later than those decades are left out on purpose: the records read here
-# are older, and each code listed makes its neighbours ambiguous (PREF, the later cables' code
-# for refugees, SREF before it, is one letter from PREL). Two-letter country and organisation
-# codes (UR, US, ET) are not listed: one substitution reaches dozens of them.
+# vocabulary of four capitals (the first the category: Administration, Business services,
+# Consular, Economic, Military, Operations, Political, Social, Technology), from three lists:
+# - the 1974 TAGS handbook's subject TAGS (TL:TAGS-1, 6-28-74, Section 8), which cables of the
+#   1970s and 1980s carry, many retired since (SHUM, SNAR, SREF, PFOR, PINT, EEWT, PROP, ...);
+# - the subject TAGS of NARA's FAQ to the Central Foreign Policy Files 1973-1979 (appendices I
+#   and II: AFSP, APOU, CARR, ...);
+# - today's TAGS/Terms Handbook (5 FAH-3 H-011.1, "TAGS and Subject") for the codes in use since
+#   then that cables of the 1980s carry (PREL is on the real 1986 telegrams), or may.
+# A code found in none of them is not listed: a code that never was is a wrong mending waiting
+# to happen ("ETR0" is ETRD; an ETRN beside it would make it ambiguous, or wrong). Codes brought
+# in after the 1980s are left out on purpose: the records read here are older, and each code
+# listed makes its neighbours ambiguous (PREF, the later cables' code for refugees, SREF before
+# it, is one letter from PREL; OIIP came with the merger of USIA into State in 1999). Two-letter
+# country and organisation codes (UR, US, ET) are not listed: one substitution reaches dozens.
 SUBJECT_TAGS = frozenset({
     # Administration
-    "AADP", "ABLD", "ABUD", "ACOA", "ADCO", "ADPM", "AEMR", "AFIN", "AFSI", "AFSN", "AFSP",
-    "AGAO", "ALOW", "AMED", "AMGT", "ANET", "AODE", "AORC", "APER", "ASCH", "ASEC", "ASIG",
-    "ASUP", "ATRN",
-    # Business, Consular
-    "BBSR", "BEXP", "BTIO", "CASC", "CFED", "CGEN", "CJAN", "CLOK", "CMGT", "CPAS", "CVIS",
+    "AADP", "AART", "AAUD", "ABLD", "ABUD", "ACLM", "ACMM", "ACMS", "ACOA", "ACOM", "ACOU",
+    "ADCO", "ADPM", "ADTO", "AEMR", "AFAC", "AFIN", "AFOP", "AFSI", "AFSN", "AFSP", "AGAO",
+    "AINF", "AINR", "ALIB", "ALOW", "ALTR", "AMED", "AMGT", "AMTC", "ANET", "AODE", "AORC",
+    "AORG", "APER", "APOU", "APUB", "AREC", "AREG", "ASAF", "ASCH", "ASEC", "ASIG", "ASUP",
+    "ATRN", "AVCE", "AWRD",
+    # Business services
+    "BAGB", "BBAK", "BBCP", "BBSR", "BDIS", "BENC", "BEXP", "BFOL", "BGEN", "BLIB", "BPRO",
+    "BPUB", "BTIO", "BTRA",
+    # Consular
+    "CARR", "CASC", "CDES", "CFED", "CGEN", "CJAN", "CLOK", "CMGT", "CPAS", "CPRS", "CVIS",
     # Economic
-    "EAGR", "EAID", "EAIR", "ECIN", "ECON", "ECPS", "EFIN", "EFIS", "EGEN", "EIND", "EINV",
-    "ELAB", "ELTN", "EMIN", "ENRG", "EPET", "ETEL", "ETRD", "ETRN", "EWWT",
+    "EAGR", "EAID", "EAIR", "EALR", "ECEM", "ECIN", "ECON", "ECPS", "ECRE", "ECRP", "EEWT",
+    "EFIN", "EFIS", "EGEN", "EIND", "EINV", "ELAB", "ELEC", "ELTN", "EMAE", "EMES", "EMIN",
+    "ENRG", "EPAP", "EPET", "ESTC", "ETEL", "ETRD", "EWWT",
     # Military
-    "MARR", "MASS", "MCAP", "MILI", "MNUC", "MOPS", "MPOL",
+    "MARR", "MASS", "MCAP", "MILI", "MMOL", "MNUC", "MOPS", "MORG", "MPOL",
     # Operations
-    "OCON", "OEXC", "OGEN", "OIIP", "OREP", "OSCI", "OTRA", "OVIP",
+    "OCLR", "OCON", "OEXC", "OGEN", "OREP", "OSCI", "OTRA", "OVIP",
     # Political
-    "PARM", "PBOR", "PDEV", "PDIP", "PEPR", "PFOR", "PGOV", "PHUM", "PINR", "PINS", "PINT",
-    "PLOS", "PORG", "PREL", "PTER",
-    # Social, Technology, Program
-    "SCUL", "SENV", "SGEN", "SHUM", "SMIG", "SNAR", "SOPN", "SPOP", "SREF", "TGEN", "TNUC",
-    "TPHY", "TSPA", "KPRP",
+    "PARM", "PBOR", "PDEV", "PDIP", "PFOR", "PGOV", "PHUM", "PINR", "PINS", "PINT", "PLOS",
+    "PORG", "PORS", "PREL", "PROP", "PTER",
+    # Social
+    "SCUL", "SEDU", "SENV", "SGEN", "SHUM", "SMIG", "SNAR", "SOCI", "SOPN", "SPOP", "SREF",
+    "SWEL",
+    # Technology and science
+    "TBIO", "TECH", "TGEN", "TPHY", "TSPA",
 })
 
 # Paragraph and title classification marks: "(S)", "(C)", "(S/NF)".
