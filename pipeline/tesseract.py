@@ -11,11 +11,12 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import pytesseract
 from pytesseract import TesseractError, TesseractNotFoundError
@@ -252,12 +253,11 @@ class Running:
         listed = "".join(f"{Path(i).resolve()}\n" for i in images).encode()
         stdin = self._process.stdin
         assert stdin is not None
-        try:
-            stdin.write(listed)
-            stdin.close()
-        except OSError:  # it ended before reading them: its exit code and errors say why
-            with contextlib.suppress(OSError):
-                stdin.close()
+        if len(listed) <= PIPE_ROOM:
+            _feed(stdin, listed)
+        else:  # a list the pipe cannot hold waits for Tesseract to read it: not this thread,
+            # which goes on to wait for the run with its time limit
+            threading.Thread(target=_feed, args=(stdin, listed), daemon=True).start()
 
     def _give_up(self, error: OcrFailed | TesseractNotFound | Interrupted) -> None:
         """Not started: `readings()` raises `error`."""
@@ -389,6 +389,20 @@ def _config(psm: int | None, dpi: float | None, negative: bool = False) -> str:
 # What the run that reads the words may also write: each costs about 2.4% more Tesseract
 # (instructions counted with callgrind on a typed page).
 RENDERERS = frozenset({"alto", "hocr", "pdf"})
+
+
+PIPE_ROOM = 4096  # what a pipe holds on every system Python runs on, written without waiting
+
+
+def _feed(stdin: IO[bytes], listed: bytes) -> None:
+    """Write the list of files to Tesseract's standard input, and close it."""
+    try:
+        stdin.write(listed)
+        stdin.close()
+    except (OSError, ValueError):  # it ended before reading them (or was stopped): its exit
+        # code and errors say why
+        with contextlib.suppress(OSError, ValueError):
+            stdin.close()
 
 
 def _wait(process: subprocess.Popen, timeout: float | None) -> int:

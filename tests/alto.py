@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 #: A word: its text, left, top, width, height and confidence (0-100).
@@ -73,6 +74,5 @@ def images(image: str) -> list[str]:
     if image in ("stdin", "-"):
         return sys.stdin.read().split()
     if image.endswith(".txt"):
-        with open(image, encoding="utf-8") as listed:
-            return listed.read().split()
+        return Path(image).read_text(encoding="utf-8").split()
     return [image]

@@ -94,6 +94,20 @@ def test_a_run_stopped_before_it_is_given_pages_leaves_nothing(
     assert not [pid for pid in executors.children() if "fake-tesseract" in command_line(pid)]
 
 
+def test_a_list_longer_than_the_pipe_holds_waits_for_tesseract_within_its_time_limit(
+    use_cmd, tmp_path: Path
+) -> None:
+    """A Tesseract that never reads its list: the run times out, the caller is not stuck."""
+    use_cmd(fake_tesseract(tmp_path, "sleep 30"))
+    pages = [str(tmp_path / f"a-page-with-a-long-name-{n:05d}.tif") for n in range(3000)]
+    running = tesseract.start(lang="eng", timeout=0.001)
+    started = time.monotonic()
+    running.give(pages)  # some 200 KB: more than a pipe holds
+    assert time.monotonic() - started < 1
+    with pytest.raises(OcrFailed, match="timed out"):
+        running.readings()
+
+
 def test_timeout_becomes_ocr_failed(use_cmd, tmp_path: Path) -> None:
     use_cmd(fake_tesseract(tmp_path, "sleep 30"))
     with pytest.raises(OcrFailed, match="timed out after 1 s"):
