@@ -246,11 +246,12 @@ class Running:
             self.stop()
             self._error = Interrupted(_ended_by)
             return
-        if any("\n" in i or "\r" in i for i in images):
+        try:
+            listed = "".join(f"{self._listable(n, i)}\n" for n, i in enumerate(images)).encode()
+        except OSError as e:
             self.stop()
-            self._error = OcrFailed("a page file's name holds a line break: read it on its own")
+            self._error = OcrFailed(f"cannot list the page file for Tesseract: {_one_line(e)}")
             return
-        listed = "".join(f"{Path(i).resolve()}\n" for i in images).encode()
         stdin = self._process.stdin
         assert stdin is not None
         if len(listed) <= PIPE_ROOM:
@@ -258,6 +259,18 @@ class Running:
         else:  # a list the pipe cannot hold waits for Tesseract to read it: not this thread,
             # which goes on to wait for the run with its time limit
             threading.Thread(target=_feed, args=(stdin, listed), daemon=True).start()
+
+    def _listable(self, n: int, image: str) -> str:
+        """The file's absolute path for the list: a line of its own, so without line breaks.
+
+        A name that holds one is given by a link in the run's folder.
+        """
+        path = str(Path(image).resolve())
+        if "\n" not in path and "\r" not in path:
+            return path
+        link = Path(self._folder) / f"page-{n}"
+        link.symlink_to(path)
+        return str(link)
 
     def _give_up(self, error: OcrFailed | TesseractNotFound | Interrupted) -> None:
         """Not started: `readings()` raises `error`."""

@@ -41,6 +41,23 @@ def test_pages_read_in_one_run_read_as_each_alone(tmp_path: Path) -> None:
         "Ambassador Dubinin said", "", "Secretary Shultz replied"]
 
 
+@pytest.mark.slow
+def test_a_page_file_whose_name_holds_a_line_break_is_read_alone_and_with_others(
+    tmp_path: Path
+) -> None:
+    """Tesseract's list has a file a line: such a name is given by a link, not refused."""
+    tesseract.configure()
+    odd, plain = tmp_path / "memo\npage 1.png", tmp_path / "page 2.png"
+    line_image("Ambassador Dubinin said").save(odd, dpi=(300, 300))
+    line_image("Secretary Shultz replied").save(plain, dpi=(300, 300))
+    alone = tesseract.read(str(odd), lang="eng", timeout=60)
+    together = tesseract.start_pages([str(odd), str(plain)], lang="eng", timeout=60).readings()
+    assert [w.text for line in alone.lines for w in line.words] == [
+        "Ambassador", "Dubinin", "said"]
+    assert [r.lines for r in together][0] == alone.lines
+    assert odd.is_file()  # the link went with the run's folder, the page stays
+
+
 def test_a_run_that_reads_fewer_pages_than_it_was_given_fails(use_cmd, tmp_path: Path) -> None:
     use_cmd(alto_tesseract(tmp_path, ["word"], pages=1))
     paths = []
