@@ -268,7 +268,7 @@ class Running:
         path = str(Path(image).resolve())
         if "\n" not in path and "\r" not in path:
             return path
-        link = Path(self._folder) / f"page-{n}"
+        link = Path(self._folder).absolute() / f"page-{n}"
         link.symlink_to(path)
         return str(link)
 
