@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
@@ -51,22 +51,12 @@ def run(options: Options) -> ExitCode:
     """Process a batch as the options say; return the exit code (see the README)."""
     started = time.monotonic()
     with ending_signals(), _scratch(options.executor != "dask") as scratch:
-        # Tesseract is asked its version and languages while the inputs are found (a text-only
-        # batch ignores the answer, even a failure).
-        with ThreadPoolExecutor(1) as aside:
-            checked = aside.submit(tesseract.check, options.lang)
-            documents, skipped = sources.discover(options.inputs,
-                                                  follow_symlinks=options.follow_symlinks)
-            gazetteer = Gazetteer.load(options.gazetteers)
-            needs_ocr = any(d.kind is not InputKind.text and not d.error for d in documents)
-            code_fingerprint()  # the plan's, some 8 ms: while Tesseract answers, not after
-            version = checked.result() if needs_ocr else None
         settings = Settings(
             lang=options.lang,
             page_timeout=options.page_timeout,
             gazetteers=tuple(str(p) for p in options.gazetteers),
             correct=options.correct,
-            tesseract_version=version,
+            tesseract_version=None,  # Tesseract's answer, below
             processed=_processing_date(),
             verbose=options.verbosity > 0,
             scratch=scratch,
@@ -76,7 +66,27 @@ def run(options: Options) -> ExitCode:
             pdf=options.pdf,
             hocr=options.hocr,
         )
-        return _run(options, documents, skipped, gazetteer, settings, started)
+        early: _Head | None = None
+        try:
+            # Tesseract is asked its version and languages while the inputs are found (a
+            # text-only batch ignores the answer, even a failure), and the first pages are
+            # made ready and their Tesseract started meanwhile.
+            with ThreadPoolExecutor(1) as aside:
+                checked = aside.submit(tesseract.check, options.lang)
+                documents, skipped = sources.discover(options.inputs,
+                                                      follow_symlinks=options.follow_symlinks)
+                gazetteer = Gazetteer.load(options.gazetteers)
+                needs_ocr = any(d.kind is not InputKind.text and not d.error for d in documents)
+                if needs_ocr and options.executor != "dask":
+                    slots = 1 if options.executor == "serial" else options.jobs  # the executor's
+                    early = _head_start(_readable(documents), settings, slots)
+                code_fingerprint()  # the plan's, some 8 ms: while Tesseract answers, not after
+                version = checked.result() if needs_ocr else None
+            settings = replace(settings, tesseract_version=version)
+            return _run(options, documents, skipped, gazetteer, settings, started, early)
+        finally:
+            if early is not None:  # not read (the batch ended first, or it was done already)
+                early.begun.stop()
 
 
 MEMORY_FOLDER = "/dev/shm"  # Linux's memory-backed folder: pages for Tesseract never touch a disk
@@ -140,7 +150,7 @@ def _scratch(local: bool) -> Iterator[str | None]:
 
 def _run(
     options: Options, documents: list[sources.DocumentSource], skipped: list,
-    gazetteer: Gazetteer, settings: Settings, started: float,
+    gazetteer: Gazetteer, settings: Settings, started: float, early: _Head | None = None,
 ) -> ExitCode:
     metas = _metas(documents, settings, options.output)
     with OutputFolder(options.output) as out:  # held by this run until it ends
@@ -154,17 +164,13 @@ def _run(
                 # Never more workers than there are sources to read: -j 64 for three memos
                 # starts three.
                 jobs = min(options.jobs, sum(len(d.pages) for d in todo))
-                # The first pages are read while the workers start: set-up and fork take a
-                # second, with a core idle but for them.
-                head = (_head_start(todo, metas, settings, jobs)
-                        if options.executor == "process" and jobs > 1 else None)
-                try:
-                    executor = make_executor(options.executor, settings, jobs,
-                                             options.scheduler, gazetteer)
-                except BaseException:  # no pool: the pages begun here are not left running
-                    if head is not None:
-                        head.begun.stop()
-                    raise
+                executor = make_executor(options.executor, settings, jobs, options.scheduler,
+                                         gazetteer)
+                # The first pages, begun while Tesseract answered, are read here: with a pool,
+                # while the workers start (set-up and fork take a second, a core idle but
+                # for them). Begun for other documents (those done already), they are not
+                # (run() stops them).
+                head = _head_for(early, todo, executor.slots)
                 with executor:
                     for done in _schedule(executor, todo, planned, settings, metas, progress,
                                           head):
@@ -359,8 +365,9 @@ def _group_size(images_left: int, slots: int) -> int:
 class _Head:
     """The batch's first sources, their Tesseract started in this process before the pool."""
 
-    items: list[tuple[int, int]]  # (document, source)
+    items: list[tuple[int, int]]  # (document, source) of `documents`
     begun: ImageReading
+    documents: list[sources.DocumentSource]
 
 
 def _next_items(documents: list[sources.DocumentSource], sources_left: deque[tuple[int, int]],
@@ -391,17 +398,45 @@ def _read_tasks(documents: list[sources.DocumentSource], metas: dict[str, Docume
             for d, t in items]
 
 
-def _head_start(documents: list[sources.DocumentSource], metas: dict[str, DocumentMeta],
-                settings: Settings, slots: int) -> _Head | None:
+def _readable(documents: list[sources.DocumentSource]) -> list[sources.DocumentSource]:
+    """The documents to read, as far as the inputs tell (the plan may set some aside)."""
+    return [d for d in documents if not d.error]
+
+
+def _head_start(documents: list[sources.DocumentSource], settings: Settings,
+                jobs: int) -> _Head | None:
     """The first read task's page images made ready and handed to Tesseract, here and now.
 
-    None when the batch begins with a text file (nothing to overlap) or nothing could start.
+    Taken as _schedule takes it (the same sources for the same slots: `jobs`, no more than
+    there are sources). None when the batch begins with a text file (nothing to overlap) or
+    nothing could start.
     """
+    slots = min(jobs, sum(len(d.pages) for d in documents))
+    if not slots:
+        return None
     items = _next_items(documents, _all_sources(documents), _images(documents), slots)
     if documents[items[0][0]].kind is InputKind.text:
         return None
-    begun = begin_reading(settings, _read_tasks(documents, metas, items))
-    return _Head(items, begun) if begun is not None else None
+    tasks = [ReadTask(documents[d].pages[t]) for d, t in items]  # no header wanted to start
+    begun = begin_reading(settings, tasks)
+    return _Head(items, begun, documents) if begun is not None else None
+
+
+def _head_for(early: _Head | None, todo: list[sources.DocumentSource], slots: int
+              ) -> _Head | None:
+    """The pages begun early, as the first task of `todo`; None if that is not what they are."""
+    if early is None:
+        return None
+    places = [(_index(todo, early.documents[d]), t) for d, t in early.items]
+    items = [(d, t) for d, t in places if d is not None]
+    if len(items) < len(places) or items != _next_items(
+            todo, _all_sources(todo), _images(todo), slots):
+        return None  # its documents are done already, or other slots take other pages
+    return _Head(items, early.begun, todo)
+
+
+def _index(documents: list[sources.DocumentSource], doc: sources.DocumentSource) -> int | None:
+    return next((n for n, d in enumerate(documents) if d is doc), None)
 
 
 def _schedule(

@@ -313,6 +313,58 @@ def test_the_first_pages_are_read_while_the_workers_start(tmp_path: Path) -> Non
     assert all(f"said {n}" in text for n in range(5))
 
 
+@pytest.mark.slow
+def test_the_first_page_is_made_ready_and_begun_while_tesseract_tells_its_version(
+    tmp_path: Path, use_cmd
+) -> None:
+    """One page, read in this process: its Tesseract starts before the check's answer comes."""
+    log = tmp_path / "runs.log"
+    use_cmd(fake_tesseract(tmp_path, ""))
+    script = Path(tesseract.pytesseract.pytesseract.tesseract_cmd)
+    script.write_text(  # the version's answer takes half a second
+        "#!/bin/sh\n"
+        f'echo "start $1" >> {log}\n'
+        'case "$1" in\n'
+        f'  --version) sleep 0.5; echo "end $1" >> {log}; exec tesseract "$@";;\n'
+        f'  -*) echo "end $1" >> {log}; exec tesseract "$@";;\n'
+        "esac\n"
+        'exec tesseract "$@"\n')
+    page = tmp_path / "memo.png"
+    line_image("Ambassador Dubinin said").save(page, dpi=(300, 300))
+    code, report = run_batch([page], tmp_path / "out")
+    assert code == 0 and report["documents"][0]["status"] == "ok"
+    events = log.read_text().split("\n")
+    assert events.index("start stdin") < events.index("end --version")
+
+
+def test_pages_begun_for_a_document_done_already_are_stopped_and_the_batch_goes_on(
+    tmp_path: Path, use_cmd
+) -> None:
+    """A rerun begins the first pages before it knows they are done: no run is left waiting."""
+    use_cmd(alto_tesseract(tmp_path, ["Ambassador", "Dubinin", "said"]))
+    memo, other = tmp_path / "in" / "memo", tmp_path / "in" / "other"
+    for folder in (memo, other):
+        folder.mkdir(parents=True)
+        for n in range(2):
+            line_image("Ambassador Dubinin said").save(folder / f"page-{n}.png", dpi=(300, 300))
+    out = tmp_path / "out"
+    assert run_batch([memo], out)[0] == 0
+    stopped = []
+    stop = ocr.ImageReading.stop
+
+    def watched(reading: ocr.ImageReading) -> None:
+        stopped.append([p.source.path for p in reading.pages])
+        stop(reading)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ocr.ImageReading, "stop", watched)
+        code, report = run_batch([memo, other], out)
+    assert code == 0
+    assert [d["status"] for d in report["documents"]] == ["ok", "ok"]
+    assert stopped and all("memo" in path for path in stopped[0])  # begun for memo, stopped
+    assert not [pid for pid in executors.children() if "alto-tesseract" in command_line(pid)]
+
+
 def test_pages_begun_before_a_pool_that_cannot_start_are_not_left_running(
     tmp_path: Path, monkeypatch, use_cmd
 ) -> None:
