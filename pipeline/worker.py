@@ -200,13 +200,15 @@ def read_task(
 def warm_up(settings: Settings) -> None:
     """Build what the stages after OCR need, if not yet built: while Tesseract reads a page.
 
-    The context, the modules of the stages after OCR, and the IIIF library (its models take
-    0.3 s to import) when manifests are made.
+    The context, the modules of the stages after OCR and the profiles of the kinds of record,
+    and the IIIF library (its models take 0.3 s to import) when manifests are made.
     """
     from pipeline import sidecars, slips, structure, tei  # noqa: F401 (the assembly's)
+    from pipeline.structure import profiles
 
     context(settings)
     slips.load()
+    profiles.all_profiles()  # the kinds of record: their modules and patterns, some 20 ms
     if settings.sidecars:
         import iiif_prezi3  # noqa: F401 (imported now, used by the assembly's iiif.manifest)
 

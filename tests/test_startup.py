@@ -184,6 +184,21 @@ def test_the_serial_executor_builds_the_context_only_when_needed(monkeypatch) ->
     assert list(worker._contexts) == [settings]
 
 
+def test_the_warm_up_loads_the_kinds_of_record_the_assembly_tells_apart() -> None:
+    """Their modules and patterns, some 20 ms, are loaded while Tesseract reads, not after."""
+    code = (
+        "import sys; from pipeline import worker; "
+        "s = worker.Settings(lang='eng', page_timeout=60, gazetteers=(), correct=True, "
+        "tesseract_version='5.3.0', processed='2023-11-14', sidecars=False); "
+        "worker.warm_up(s); "
+        "print(sorted(m for m in sys.modules if m.startswith('pipeline.structure.profiles.')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=REPO).stdout
+    for kind in ("telegram", "directive", "cia_cable", "memcon", "form"):
+        assert f"pipeline.structure.profiles.{kind}" in loaded
+
+
 def test_a_run_over_its_time_is_stopped(tmp_path: Path, use_cmd) -> None:
     use_cmd(fake_tesseract(tmp_path, "sleep 30"))
     image = tmp_path / "page.png"
