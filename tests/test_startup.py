@@ -336,11 +336,11 @@ def test_the_first_page_is_made_ready_and_begun_while_tesseract_tells_its_versio
     log = tmp_path / "runs.log"
     use_cmd(fake_tesseract(tmp_path, ""))
     script = Path(tesseract.pytesseract.pytesseract.tesseract_cmd)
-    script.write_text(  # the version's answer takes half a second
+    script.write_text(  # the version's answer takes a second
         "#!/bin/sh\n"
         f'echo "start $1" >> {log}\n'
         'case "$1" in\n'
-        f'  --version) sleep 0.5; echo "end $1" >> {log}; exec tesseract "$@";;\n'
+        f'  --version) sleep 1; echo "end $1" >> {log}; exec tesseract "$@";;\n'
         f'  -*) echo "end $1" >> {log}; exec tesseract "$@";;\n'
         "esac\n"
         'exec tesseract "$@"\n')
