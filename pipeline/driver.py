@@ -168,9 +168,10 @@ def _run(
                                          gazetteer)
                 # The first pages, begun while Tesseract answered, are read here: with a pool,
                 # while the workers start (set-up and fork take a second, a core idle but
-                # for them). Begun for other documents (those done already), they are not
-                # (run() stops them).
+                # for them). Begun for other documents (those done already), they are stopped.
                 head = _head_for(early, todo, executor.slots)
+                if head is None and early is not None:  # its Tesseract would read on for nothing
+                    early.begun.stop()
                 with executor:
                     for done in _schedule(executor, todo, planned, settings, metas, progress,
                                           head):

@@ -364,19 +364,27 @@ def test_pages_begun_for_a_document_done_already_are_stopped_and_the_batch_goes_
             line_image("Ambassador Dubinin said").save(folder / f"page-{n}.png", dpi=(300, 300))
     out = tmp_path / "out"
     assert run_batch([memo], out)[0] == 0
-    stopped = []
-    stop = ocr.ImageReading.stop
+    events: list[tuple[str, list[str]]] = []
+    stop, read_task = ocr.ImageReading.stop, driver.read_task
 
-    def watched(reading: ocr.ImageReading) -> None:
-        stopped.append([p.source.path for p in reading.pages])
+    def watched_stop(reading: ocr.ImageReading) -> None:
+        events.append(("stop", [p.source.path for p in reading.pages]))
         stop(reading)
 
+    def watched_read(settings: object, tasks: list, *rest: object) -> object:
+        events.append(("read", [t.source.path for t in tasks]))
+        return read_task(settings, tasks, *rest)  # type: ignore[arg-type]
+
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(ocr.ImageReading, "stop", watched)
+        patch.setattr(ocr.ImageReading, "stop", watched_stop)
+        patch.setattr(driver, "read_task", watched_read)
         code, report = run_batch([memo, other], out)
     assert code == 0
     assert [d["status"] for d in report["documents"]] == ["ok", "ok"]
-    assert stopped and all("memo" in path for path in stopped[0])  # begun for memo, stopped
+    what, paths = events[0]  # begun for memo, and stopped before the batch reads on
+    assert what == "stop" and all("memo" in path for path in paths)
+    assert [p for what, paths in events if what == "read" for p in paths] == [
+        str(other / f"page-{n}.png") for n in range(2)]
     assert not [pid for pid in executors.children() if "alto-tesseract" in command_line(pid)]
 
 
