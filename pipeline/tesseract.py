@@ -340,7 +340,8 @@ class Running:
             errors = (_read_bytes(f"{base}.err") or b"").decode("utf-8", "replace")
             for line in errors.splitlines():
                 log.debug("[tesseract] %s", line)
-            raise OcrFailed(f"tesseract failed (exit {code}): {_one_line(errors)}")
+            raise OcrFailed(f"tesseract failed (exit {code}): {_one_line(errors)}"
+                            + _unlisted_hint(errors))
         try:
             alto = Path(f"{base}.xml").read_bytes()
         except OSError as e:  # it exited 0 but wrote no result file
@@ -438,6 +439,19 @@ def _wait(process: subprocess.Popen, timeout: float | None) -> int:
     finally:
         os.close(pidfd)
     return process.wait()
+
+
+def _unlisted_hint(errors: str) -> str:
+    """What to check when a wrapper (TESSERACT_CMD) gave Tesseract no list of pages.
+
+    Tesseract reads the list from its standard input; given none, it says only "Error
+    during processing.".
+    """
+    cmd = os.environ.get("TESSERACT_CMD")
+    if not cmd or errors.strip() != "Error during processing.":
+        return ""
+    return (f"; TESSERACT_CMD is {cmd}: it must pass its standard input on to Tesseract, "
+            "which reads the list of pages there (exec tesseract \"$@\")")
 
 
 def _read_bytes(path: str) -> bytes | None:

@@ -99,6 +99,20 @@ def test_a_run_that_ends_before_it_is_given_its_pages_fails_with_its_message(
         running.readings()
 
 
+@pytest.mark.slow
+def test_a_wrapper_that_keeps_tesseracts_input_from_it_is_named_with_what_to_do(
+    use_cmd, tmp_path: Path
+) -> None:
+    """A TESSERACT_CMD that does not pass the list of pages on: the page's message says so."""
+    wrapper = tmp_path / "wrap"
+    wrapper.write_text('#!/bin/sh\nexec tesseract "$@" < /dev/null\n')
+    wrapper.chmod(0o755)
+    use_cmd(str(wrapper))
+    with pytest.raises(OcrFailed, match=r"Error during processing\.; TESSERACT_CMD is .*wrap: "
+                                        r"it must pass its standard input on"):
+        tesseract.read(line_file(tmp_path, "x"), lang="eng", timeout=30)
+
+
 def test_a_run_stopped_before_it_is_given_pages_leaves_nothing(
     use_cmd, tmp_path: Path
 ) -> None:
