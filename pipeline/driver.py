@@ -85,7 +85,7 @@ def run(options: Options) -> ExitCode:
             settings = replace(settings, tesseract_version=version)
             return _run(options, documents, skipped, gazetteer, settings, started, early)
         finally:
-            if early is not None:  # not read (the batch ended first, or it was done already)
+            if early is not None:  # read by now, or left unread if the batch ended first
                 early.begun.stop()
 
 

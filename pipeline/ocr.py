@@ -51,11 +51,6 @@ class _Prepared:
     redactions: list[Box] = field(default_factory=list)
     negative: bool = False  # mostly dark: its text may be white on black
 
-    @property
-    def key(self) -> _Key:
-        """How Tesseract is to read it: pages alike are read in one run."""
-        return self.dpi, self.negative
-
 
 _Key = tuple[float | None, bool]  # a page's resolution, and whether it is a negative
 
@@ -72,6 +67,7 @@ class _Decoded:
 
     @property
     def key(self) -> _Key:
+        """How Tesseract is to read it: pages alike are read in one run."""
         return self.dpi, self.negative
 
 
@@ -120,7 +116,7 @@ class ImageReading:
                     if waiting is None:
                         waiting = decoded.key, self._start(decoded.key)
                     prepared = _make_ready(decoded, self._folder / f"page-{n}.tif")
-                    ready.setdefault(prepared.key, []).append(prepared)
+                    ready.setdefault(decoded.key, []).append(prepared)
                 except (InputError, OcrFailed) as e:
                     _failed(page, e.message)
                 except OSError as e:  # the file went away
@@ -152,9 +148,10 @@ class ImageReading:
                                renderers=self.renderers, negative=negative)
 
     def _start_pages(self, key: _Key, group: list[_Prepared]) -> tesseract.Running:
-        running = self._start(key)
-        running.give([p.path for p in group])
-        return running
+        dpi, negative = key
+        return tesseract.start_pages([p.path for p in group], lang=self.lang,
+                                     timeout=self.timeout, dpi=dpi, renderers=self.renderers,
+                                     negative=negative)
 
     def stop(self) -> None:
         """Give up: the Tesseract run started is stopped, the folder removed."""

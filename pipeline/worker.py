@@ -208,7 +208,7 @@ def warm_up(settings: Settings) -> None:
 
     context(settings)
     slips.load()
-    profiles.all_profiles()  # the kinds of record: their modules and patterns, some 20 ms
+    profiles.all_profiles()  # the kinds of record: their modules and patterns, some 7 ms
     if settings.sidecars:
         import iiif_prezi3  # noqa: F401 (imported now, used by the assembly's iiif.manifest)
 

@@ -185,7 +185,7 @@ def test_the_serial_executor_builds_the_context_only_when_needed(monkeypatch) ->
 
 
 def test_the_warm_up_loads_the_kinds_of_record_the_assembly_tells_apart() -> None:
-    """Their modules and patterns, some 20 ms, are loaded while Tesseract reads, not after."""
+    """Their modules and patterns, some 7 ms, are loaded while Tesseract reads, not after."""
     code = (
         "import sys; from pipeline import worker; "
         "s = worker.Settings(lang='eng', page_timeout=60, gazetteers=(), correct=True, "
