@@ -165,6 +165,15 @@ ENDING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 def children(pid: int | None = None) -> list[int]:
     """The processes whose parent is `pid` (this process by default), from /proc."""
     pid = os.getpid() if pid is None else pid
+    try:  # each thread's children, as the kernel lists them (most kernels: CONFIG_PROC_CHILDREN)
+        return [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+                for child in (task / "children").read_text().split()]
+    except (OSError, ValueError):
+        return _children_by_scan(pid)
+
+
+def _children_by_scan(pid: int) -> list[int]:
+    """children(), every process's parent read: some 2 ms for a hundred processes."""
     found: list[int] = []
     try:
         entries = list(Path("/proc").iterdir())
@@ -184,9 +193,11 @@ def children(pid: int | None = None) -> list[int]:
     return found
 
 
-def stop_children(signum: int = signal.SIGTERM) -> None:
-    """Send `signum` to this process's children: the workers, or Tesseract."""
+def stop_children(signum: int = signal.SIGTERM, *, spare: frozenset[int] = frozenset()) -> None:
+    """Send `signum` to this process's children (workers, or Tesseract), but those in `spare`."""
     for child in children():
+        if child in spare:
+            continue
         with contextlib.suppress(OSError):
             os.kill(child, signum)
 
@@ -200,12 +211,14 @@ def ending_signals() -> Iterator[None]:
     a rerun. Ctrl-C reaches every process of the terminal's group, but not always in time: a
     Tesseract being started as it comes misses it, and `kill -INT` reaches the parent alone.
     A signal ignored when the run starts stays ignored (nohup's SIGHUP, a background job's
-    SIGINT).
+    SIGINT). A program that calls run() keeps the children it had before: only the batch's
+    are stopped.
     """
     if threading.current_thread() is not threading.main_thread():
         yield  # a library user calling run() from a thread keeps their own handling
         return
     received: list[str] = []
+    theirs = frozenset(children())  # a library user's own, started before the batch
 
     def handler(signum: int, frame: object) -> None:
         for number in ENDING_SIGNALS:  # a second signal must not interrupt the cleanup
@@ -213,7 +226,7 @@ def ending_signals() -> Iterator[None]:
         name = signal.Signals(signum).name
         received.append(name)
         tesseract.end_runs(name)  # before the children are stopped: none starts after
-        stop_children()
+        stop_children(spare=theirs)
         raise Interrupted(name)
 
     before = {number: signal.signal(number, handler) for number in ENDING_SIGNALS

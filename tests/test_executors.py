@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import signal
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -175,7 +176,6 @@ def test_an_interrupt_a_library_turned_into_its_own_error_is_still_an_interrupt(
 ) -> None:
     # pydantic, building its models while Ctrl-C comes, raises a SchemaError that names the
     # KeyboardInterrupt: the batch must end as interrupted (130), not as a bug (5).
-    monkeypatch.setattr(executors, "stop_children", lambda: None)  # pytest's own children live
     with pytest.raises(Interrupted) as caught, executors.ending_signals():
         try:
             os.kill(os.getpid(), signal.SIGINT)
@@ -185,6 +185,37 @@ def test_an_interrupt_a_library_turned_into_its_own_error_is_still_an_interrupt(
     assert caught.value.signal_name == "SIGINT"
     assert isinstance(caught.value.__cause__, ValueError)
     assert tesseract._ended_by is None  # the next batch reads its pages
+
+
+def test_a_signal_stops_the_batchs_children_not_those_of_the_program_that_called_it() -> None:
+    # A program that runs batches with driver.run() from its main thread may have children of
+    # its own (a server, a viewer): the batch's signal handler must not kill them.
+    theirs = subprocess.Popen(["sleep", "30"])
+    batchs: subprocess.Popen | None = None
+    try:
+        with pytest.raises(Interrupted), executors.ending_signals():
+            batchs = subprocess.Popen(["sleep", "30"])
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+        assert batchs is not None and batchs.wait(timeout=5) == -signal.SIGTERM
+        assert theirs.poll() is None
+    finally:
+        for child in (theirs, batchs):
+            if child is not None:
+                child.kill()
+                child.wait()
+
+
+def test_children_are_found_as_a_scan_of_every_process_finds_them() -> None:
+    started = [subprocess.Popen(["sleep", "30"]) for _ in range(3)]
+    try:
+        mine = {child.pid for child in started}
+        assert mine <= set(executors.children())
+        assert set(executors.children()) == set(executors._children_by_scan(os.getpid()))
+    finally:
+        for child in started:
+            child.kill()
+            child.wait()
 
 
 def test_an_error_without_a_signal_stays_an_error() -> None:
