@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
-from pipeline import __version__, sources, tesseract
+from pipeline import __version__, ocr, sources, tesseract
 from pipeline.exceptions import ExitCode, OutputNotWritable, OutputPathBlocked
 from pipeline.executors import Executor, ending_signals, make_executor
 from pipeline.gazetteer import Gazetteer
@@ -71,15 +71,16 @@ def run(options: Options) -> ExitCode:
             # Tesseract is asked its version and languages while the inputs are found (a
             # text-only batch ignores the answer, even a failure), and the first pages are
             # made ready and their Tesseract started meanwhile.
-            with ThreadPoolExecutor(1) as aside:
+            with ThreadPoolExecutor(2) as aside:
                 checked = aside.submit(tesseract.check, options.lang)
+                aside.submit(ocr.load_page_tools)  # while the first page is found and decoded
                 documents, skipped = sources.discover(options.inputs,
                                                       follow_symlinks=options.follow_symlinks)
-                gazetteer = Gazetteer.load(options.gazetteers)
                 needs_ocr = any(d.kind is not InputKind.text and not d.error for d in documents)
                 if needs_ocr and options.executor != "dask":
                     slots = 1 if options.executor == "serial" else options.jobs  # the executor's
                     early = _head_start(_readable(documents), settings, slots)
+                gazetteer = Gazetteer.load(options.gazetteers)
                 code_fingerprint()  # the plan's, some 8 ms: while Tesseract answers, not after
                 version = checked.result() if needs_ocr else None
             settings = replace(settings, tesseract_version=version)

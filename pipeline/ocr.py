@@ -15,11 +15,18 @@ from pathlib import Path
 # its 40-odd plugins (some 45 ms, on the first page of every process); alone it takes 4 ms.
 from PIL import Image, TiffImagePlugin  # noqa: F401
 
-from pipeline import orientation, redactions, sources, strike, tesseract
+# strike and redactions, which import numpy (some 0.05 s), are imported where they are used:
+# the first page's Tesseract is started before, and loads its models meanwhile.
+from pipeline import orientation, sources, tesseract
 from pipeline.exceptions import InputError, OcrFailed
 from pipeline.model import Box, InputKind, Line, Page, PageSource, Word, words_box
 
 log = logging.getLogger(__name__)
+
+
+def load_page_tools() -> None:
+    """Import what makes a page ready for Tesseract (numpy with it): a caller's head start."""
+    from pipeline import redactions, strike  # noqa: F401
 
 
 def read_pages(
@@ -218,6 +225,8 @@ def _call_aside(task: Callable[[], None]) -> None:
 
 def _finish(prepared: _Prepared, lines: list[Line]) -> list[Line]:
     """The OCR's lines flagged where struck, split into columns, in reading order, redactions in."""
+    from pipeline import redactions
+
     page = prepared.page
     if prepared.strokes:
         lines = flag_struck(lines, prepared.strokes)
@@ -297,6 +306,8 @@ def _make_ready(decoded: _Decoded, scratch: Path) -> _Prepared:
 
     Written into `scratch` if either changed it or its file cannot be read as it is.
     """
+    from pipeline import redactions, strike
+
     page, image, direct_path = decoded.page, decoded.image, decoded.direct_path
     dpi, negative = decoded.dpi, decoded.negative
     found = edge_strokes(image)
@@ -334,6 +345,8 @@ def mostly_dark(image: Image.Image) -> bool:
         # every fourth pixel each way tells as well, six times sooner (4.7 ms a page, 0.7)
         image = image.resize((image.width // 4, image.height // 4), Image.Resampling.NEAREST)
     elif image.mode != "1":
+        from pipeline import strike
+
         grey = image if image.mode == "L" else image.convert("L")
         # a quarter of the size tells as well, sixteen times sooner
         image = grey.reduce(4) if min(grey.size) >= 16 else grey
@@ -451,6 +464,8 @@ def edge_strokes(image: Image.Image) -> list[tuple[Box, float]]:
 
     Each with its thickness in inches.
     """
+    from pipeline import strike
+
     width, height = image.size
     band = int(height * EDGE_BAND)
     return strike.find_strokes(image, Box(0, 0, width, band)) + strike.find_strokes(
@@ -465,6 +480,8 @@ def erase_strokes(image: Image.Image, strokes: list[Box]) -> Image.Image:
     instructions, its thresholding: callgrind, uncompressed TIFF), erased in place without a
     greyscale copy of the whole page; any other page comes back greyscale.
     """
+    from pipeline import strike
+
     one_bit = image.mode == "1"
     cleaned = image.copy() if one_bit else image.convert("L")
     for stroke in strokes:

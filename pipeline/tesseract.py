@@ -16,10 +16,8 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import IO, TYPE_CHECKING
-
-import pytesseract
-from pytesseract import TesseractError, TesseractNotFoundError
 
 from pipeline.exceptions import (
     Interrupted,
@@ -83,34 +81,62 @@ def _in_scratch() -> Iterator[None]:
 
 
 def configure() -> None:
-    """Point pytesseract at TESSERACT_CMD if set, and keep Tesseract to one thread.
+    """Keep Tesseract to one thread.
 
     Every core already runs a Tesseract of its own; OpenMP threads inside each one only compete
     with the other workers for the same cores (about three times slower a page on 2 cores).
     """
     os.environ["OMP_THREAD_LIMIT"] = "1"
-    cmd = os.environ.get("TESSERACT_CMD")
-    if cmd:
-        pytesseract.pytesseract.tesseract_cmd = cmd
+
+
+def program() -> str:
+    """The Tesseract to run: TESSERACT_CMD if set, else ``tesseract`` on PATH."""
+    return os.environ.get("TESSERACT_CMD") or "tesseract"
+
+
+def _pytesseract() -> ModuleType:
+    """pytesseract, pointed at program().
+
+    Imported when first asked (the version check, orientation), not with this module: it
+    imports numpy, some 0.05 s that would otherwise come before the first page's Tesseract
+    could start.
+    """
+    import pytesseract
+
+    pytesseract.pytesseract.tesseract_cmd = program()
+    return pytesseract
 
 
 def check(lang: str) -> str:
     """Fail early, with install advice, if Tesseract or a language is missing; return version."""
     configure()
-    cmd = pytesseract.pytesseract.tesseract_cmd
+    cmd = program()
     if shutil.which(cmd) is None and not Path(cmd).is_file():
         raise TesseractNotFound(f"no '{cmd}' on PATH")
     try:
         # The two questions at once: each starts Tesseract, some 15 ms before the first page.
+        # Asked here, not through pytesseract: it would import numpy in this thread while the
+        # caller makes the first page ready.
         with ThreadPoolExecutor(1) as other:
-            languages = other.submit(pytesseract.get_languages, config="")
-            version = pytesseract.get_tesseract_version()
-            installed = set(languages.result())
-    except (TesseractNotFoundError, OSError) as e:
-        raise TesseractNotFound(str(e).strip() or type(e).__name__) from e
-    except (TesseractError, Exception) as e:  # a broken install prints garbage or crashes
-        raise MissingDependency(f"tesseract does not run properly: {_one_line(e)}") from e
-    if (version.major, version.minor) < MIN_VERSION:
+            listed = other.submit(_ask, cmd, "--list-langs", (0, 1))  # 1: Tesseract 3
+            said = _ask(cmd, "--version")
+            # one a line, under "List of available languages in ..."
+            installed = {line.strip() for line in listed.result().splitlines()[1:]}
+    except OSError as e:
+        raise TesseractNotFound(_one_line(e)) from e
+    except subprocess.CalledProcessError as e:  # a broken install crashes
+        raise MissingDependency(f"tesseract does not run properly: {e.cmd[1]} ended with exit "
+                                f"{e.returncode}: {_one_line(e.output)}") from e
+    except subprocess.TimeoutExpired as e:  # or hangs
+        raise MissingDependency(f"tesseract does not run properly: no answer to {e.cmd[1]} in "
+                                f"{QUESTION_SECONDS} s") from e
+    found = TESSERACT_VERSION.search(said)
+    if found is None:  # or prints garbage
+        raise MissingDependency(f"tesseract does not run properly: it says its version is "
+                                f"{_one_line(said)!r}")
+    version = found.group(1)
+    major, minor = (int(part) for part in version.split(".")[:2])
+    if (major, minor) < MIN_VERSION:
         raise MissingDependency(
             f"tesseract {version} is too old; install 4.1 or newer (apt-get install tesseract-ocr)"
         )
@@ -121,7 +147,22 @@ def check(lang: str) -> str:
             f"Tesseract language data not installed: {', '.join(missing)}; "
             f"install it with 'apt-get install -y {pkgs}'"
         )
-    return str(version)
+    return version
+
+
+# "tesseract 5.3.0", "tesseract v4.1.1-rc2-22-g3cc0" (then its libraries' versions)
+TESSERACT_VERSION = re.compile(r"^tesseract\s+v?(\d+\.\d+(?:\.\d+)?)", re.MULTILINE | re.IGNORECASE)
+QUESTION_SECONDS = 60  # a Tesseract that takes longer to say its version is broken
+
+
+def _ask(cmd: str, question: str, success: tuple[int, ...] = (0,)) -> str:
+    """Tesseract's answer (standard output and error) to a question like ``--version``."""
+    answer = subprocess.run([cmd, question], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, timeout=QUESTION_SECONDS)
+    text = answer.stdout.decode(errors="replace")
+    if answer.returncode not in success:
+        raise subprocess.CalledProcessError(answer.returncode, [cmd, question], text)
+    return text
 
 
 MIN_DPI, MAX_DPI = 70, 2400  # what Tesseract accepts; outside it, it estimates the resolution
@@ -211,7 +252,7 @@ class Running:
         if _ended_by is not None:
             self._give_up(Interrupted(_ended_by))
             return
-        command = [pytesseract.pytesseract.tesseract_cmd, "stdin", self._base, "-l", lang]
+        command = [program(), "stdin", self._base, "-l", lang]
         # The words are read from the ALTO, wanted or not: a second table of them (TSV) cost
         # Tesseract 1.4% more (instructions counted with callgrind on a typed page).
         for name in ("alto", *sorted(renderers & RENDERERS - {"alto"})):
@@ -365,14 +406,15 @@ def orientation(
     """
     if _ended_by is not None:
         raise Interrupted(_ended_by)
+    pytesseract = _pytesseract()
     try:
         with _in_scratch():  # its temporary files in the run's folder, as the readings' are
             text = pytesseract.image_to_osd(
                 image, config=_config(0, dpi), timeout=timeout or 0
             )
-    except TesseractNotFoundError as e:
+    except pytesseract.TesseractNotFoundError as e:
         raise TesseractNotFound() from e
-    except (TesseractError, RuntimeError, OSError, ValueError) as e:
+    except (pytesseract.TesseractError, RuntimeError, OSError, ValueError) as e:
         log.debug("[tesseract] no orientation for %s: %s", image, _one_line(e))
         return None
     turn, confidence = OSD_ROTATE.search(text), OSD_CONFIDENCE.search(text)

@@ -142,8 +142,6 @@ class WorkerState:
 
 def worker_state() -> WorkerState:
     """This process's worker state."""
-    import pytesseract
-
     ctx = next(iter(_contexts.values()), None)
     return WorkerState(
         pid=os.getpid(),
@@ -151,7 +149,7 @@ def worker_state() -> WorkerState:
         context_pid=ctx.pid if ctx else None,
         context_seconds=ctx.seconds if ctx else None,
         omp_thread_limit=os.environ.get("OMP_THREAD_LIMIT"),
-        tesseract_cmd=pytesseract.pytesseract.tesseract_cmd,
+        tesseract_cmd=tesseract.program(),
     )
 
 
@@ -208,9 +206,11 @@ def warm_up(settings: Settings) -> None:
 
     context(settings)
     slips.load()
-    profiles.all_profiles()  # the kinds of record: their modules and patterns, some 7 ms
+    profiles.detect([])  # the kinds of record, the generic one too: modules, patterns, some 7 ms
     if settings.sidecars:
         import iiif_prezi3  # noqa: F401 (imported now, used by the assembly's iiif.manifest)
+
+        from pipeline import iiif  # noqa: F401
 
 
 def begin_reading(settings: Settings, tasks: list[ReadTask]) -> ocr.ImageReading | None:

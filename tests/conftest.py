@@ -7,6 +7,7 @@ import os
 import shutil
 import stat
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -175,22 +176,37 @@ def alto_tesseract(tmp_path: Path, words: Sequence[str] = (), *, log: Path | Non
 
 
 def command_line(pid: int) -> str:
-    """A running process's command line, its arguments joined by spaces ("" once it is gone)."""
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
+    """A running process's command line, its arguments joined by spaces ("" once it is gone).
+
+    A process caught in the middle of its exec has none yet (Popen returns then): it is
+    asked again until it has one, or is gone.
+    """
+    for _ in range(100):
+        try:
+            line = Path(f"/proc/{pid}/cmdline").read_bytes()
+            state = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return ""
+        if line or state in (b"Z", b"X"):
+            return line.replace(b"\0", b" ").decode()
+        time.sleep(0.01)
+    return ""
+
+
+@pytest.fixture(autouse=True)
+def pytesseract_as_found():
+    """A test that pointed pytesseract at a stand-in (TESSERACT_CMD) leaves it at Tesseract."""
+    yield
+    pytesseract.pytesseract.tesseract_cmd = REAL_TESSERACT
 
 
 @pytest.fixture
 def use_cmd(monkeypatch: pytest.MonkeyPatch):
     def use(cmd: str) -> None:
         monkeypatch.setenv("TESSERACT_CMD", cmd)
-        monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", cmd)
         tesseract.configure()
 
-    yield use
-    pytesseract.pytesseract.tesseract_cmd = REAL_TESSERACT
+    return use
 
 
 @pytest.fixture

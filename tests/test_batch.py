@@ -49,15 +49,11 @@ with open(base + ".xml", "w") as out:
 
 @pytest.fixture
 def fake_tesseract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    import pytesseract
-
     path = tmp_path / "fake-tesseract"
     path.write_text(FAKE_TESSERACT.format(python=sys.executable, repo=str(REPO)), encoding="utf-8")
     path.chmod(0o755)
-    before = pytesseract.pytesseract.tesseract_cmd
     monkeypatch.setenv("TESSERACT_CMD", str(path))
-    yield path
-    pytesseract.pytesseract.tesseract_cmd = before
+    return path
 
 
 def _blank_pages(folder: Path, names: list[str]) -> Path:

@@ -56,9 +56,6 @@ def test_missing_tesseract_is_exit_3(
     code = main(["run", str(tmp_path / "page.png"), "-o", str(tmp_path / "out"), "-q"])
     assert code == ExitCode.missing_dependency
     assert "apt-get install" in capsys.readouterr().err
-    import pytesseract
-
-    pytesseract.pytesseract.tesseract_cmd = "tesseract"
 
 
 def test_run_in_process_and_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -77,16 +77,6 @@ def test_one_job_is_serial_and_serial_keeps_the_parents_logging() -> None:
     assert logger.level == level
 
 
-@pytest.fixture
-def restore_tesseract_cmd():
-    """Tests that set TESSERACT_CMD leave pytesseract as they found it."""
-    import pytesseract
-
-    before = pytesseract.pytesseract.tesseract_cmd
-    yield
-    pytesseract.pytesseract.tesseract_cmd = before
-
-
 @pytest.fixture(scope="module")
 def small_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two text documents and a two-page scan of a few typed lines."""
@@ -121,7 +111,7 @@ def _report_without_timings(out: Path) -> dict:
 
 @pytest.mark.slow
 def test_dask_cluster_gives_the_same_bytes_as_the_process_pool(
-    small_batch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, restore_tesseract_cmd
+    small_batch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     distributed = pytest.importorskip("distributed")
     tesseract = shutil.which("tesseract")

@@ -43,6 +43,24 @@ def test_the_command_line_starts_without_the_stages_after_ocr() -> None:
     assert early == []
 
 
+def test_the_first_tesseract_can_start_before_numpy_is_loaded() -> None:
+    """numpy (some 0.05 s) is for making pages ready: the driver and the check load it not.
+
+    The driver has it imported beside, while the first page is found and decoded; the
+    version check asks Tesseract itself, not through pytesseract (which imports numpy).
+    """
+    code = (
+        "import json, sys; import pipeline.cli, pipeline.driver; "
+        "from pipeline import tesseract; version = tesseract.check('eng'); "
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    loaded = set(json.loads(subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO,
+    ).stdout))
+    assert "PIL.Image" in loaded
+    assert not loaded & {"numpy", "pytesseract", "pipeline.strike", "pipeline.redactions"}
+
+
 def test_a_page_made_ready_for_tesseract_loads_only_the_image_plugins_it_uses(
     tmp_path: Path,
 ) -> None:
@@ -195,7 +213,7 @@ def test_the_warm_up_loads_the_kinds_of_record_the_assembly_tells_apart() -> Non
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, cwd=REPO).stdout
-    for kind in ("telegram", "directive", "cia_cable", "memcon", "form"):
+    for kind in ("telegram", "directive", "cia_cable", "memcon", "form", "generic"):
         assert f"pipeline.structure.profiles.{kind}" in loaded
 
 
@@ -335,7 +353,7 @@ def test_the_first_page_is_made_ready_and_begun_while_tesseract_tells_its_versio
     """One page, read in this process: its Tesseract starts before the check's answer comes."""
     log = tmp_path / "runs.log"
     use_cmd(fake_tesseract(tmp_path, ""))
-    script = Path(tesseract.pytesseract.pytesseract.tesseract_cmd)
+    script = Path(tesseract.program())
     script.write_text(  # the version's answer takes a second
         "#!/bin/sh\n"
         f'echo "start $1" >> {log}\n'

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from pipeline import executors, tesseract
-from pipeline.exceptions import Interrupted, OcrFailed, TesseractNotFound, UsageError
+from pipeline.exceptions import (
+    Interrupted,
+    MissingDependency,
+    OcrFailed,
+    TesseractNotFound,
+    UsageError,
+)
 from tests import alto
 from tests.conftest import alto_tesseract, command_line, fake_tesseract
 from tests.render import line_file, line_image
@@ -78,6 +84,19 @@ def test_check_reports_version_and_missing_language(use_cmd) -> None:
 def test_missing_program_says_how_to_install(use_cmd, tmp_path: Path) -> None:
     use_cmd(str(tmp_path / "no-such-tesseract"))
     with pytest.raises(TesseractNotFound, match="apt-get install"):
+        tesseract.check("eng")
+
+
+def test_a_version_that_cannot_be_read_is_a_broken_install_not_an_exit(
+    use_cmd, tmp_path: Path
+) -> None:
+    """pytesseract raises SystemExit on a version it cannot parse: exit 1, a two-line message."""
+    script = tmp_path / "garbled-tesseract"
+    script.write_text('#!/bin/sh\nif [ "$1" = "--version" ]; then echo "garbage here"; exit 0; fi\n'
+                      'echo "List of available languages (1):"; echo eng\n')
+    script.chmod(0o755)
+    use_cmd(str(script))
+    with pytest.raises(MissingDependency, match="does not run properly: .*garbage here"):
         tesseract.check("eng")
 
 
