@@ -73,11 +73,11 @@ def run(options: Options) -> ExitCode:
             # made ready and their Tesseract started meanwhile.
             with ThreadPoolExecutor(2) as aside:
                 checked = aside.submit(tesseract.check, options.lang)
-                aside.submit(ocr.load_page_tools)  # while the first page is found and decoded
                 documents, skipped = sources.discover(options.inputs,
                                                       follow_symlinks=options.follow_symlinks)
                 needs_ocr = any(d.kind is not InputKind.text and not d.error for d in documents)
                 if needs_ocr and options.executor != "dask":
+                    aside.submit(ocr.load_page_tools)  # numpy: while the first page is decoded
                     slots = 1 if options.executor == "serial" else options.jobs  # the executor's
                     early = _head_start(_readable(documents), settings, slots)
                 gazetteer = Gazetteer.load(options.gazetteers)

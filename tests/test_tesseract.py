@@ -100,6 +100,17 @@ def test_a_version_that_cannot_be_read_is_a_broken_install_not_an_exit(
         tesseract.check("eng")
 
 
+def test_a_tesseract_that_crashes_when_asked_its_version_is_a_broken_install(
+    use_cmd, tmp_path: Path
+) -> None:
+    use_cmd(fake_tesseract(tmp_path, ""))
+    script = Path(tesseract.program())
+    script.write_text("#!/bin/sh\necho 'tesseract: error while loading shared libraries: "
+                      "libtesseract.so.5' >&2; exit 127\n")
+    with pytest.raises(MissingDependency, match=r"--version ended with exit 127: .*libtesseract"):
+        tesseract.check("eng")
+
+
 def test_crash_becomes_ocr_failed_with_its_message(use_cmd, tmp_path: Path) -> None:
     use_cmd(fake_tesseract(tmp_path, 'echo "Error in pixReadStream: bad data" >&2; exit 1'))
     with pytest.raises(OcrFailed, match=r"exit 1.*bad data"):
