@@ -79,7 +79,7 @@ def run(options: Options) -> ExitCode:
                 if needs_ocr and options.executor != "dask":
                     aside.submit(ocr.load_page_tools)  # numpy: while the first page is decoded
                     slots = 1 if options.executor == "serial" else options.jobs  # the executor's
-                    early = _head_start(_readable(documents), settings, slots)
+                    early = _head_start(_to_read(documents, options), settings, slots)
                 gazetteer = Gazetteer.load(options.gazetteers)
                 code_fingerprint()  # the plan's, some 8 ms: while Tesseract answers, not after
                 version = checked.result() if needs_ocr else None
@@ -400,9 +400,16 @@ def _read_tasks(documents: list[sources.DocumentSource], metas: dict[str, Docume
             for d, t in items]
 
 
-def _readable(documents: list[sources.DocumentSource]) -> list[sources.DocumentSource]:
-    """The documents to read, as far as the inputs tell (the plan may set some aside)."""
-    return [d for d in documents if not d.error]
+def _to_read(documents: list[sources.DocumentSource], options: Options
+             ) -> list[sources.DocumentSource]:
+    """The documents to read, as far as the inputs and the output folder tell, before the plan.
+
+    A document whose output is there is taken as done (the plan, which checks, may yet make
+    it again): a resumed batch begins the first document it has not done, not pages it would
+    stop at once.
+    """
+    return [d for d in documents if not d.error
+            and (options.force or not (options.output / d.output_name).is_file())]
 
 
 def _head_start(documents: list[sources.DocumentSource], settings: Settings,

@@ -13,6 +13,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -370,10 +372,10 @@ def test_the_first_page_is_made_ready_and_begun_while_tesseract_tells_its_versio
     assert events.index("start stdin") < events.index("end --version")
 
 
-def test_pages_begun_for_a_document_done_already_are_stopped_and_the_batch_goes_on(
+def test_a_resumed_batch_begins_the_first_document_it_has_not_done(
     tmp_path: Path, use_cmd
 ) -> None:
-    """A rerun begins the first pages before it knows they are done: no run is left waiting."""
+    """Not the pages of a document done already: begun before the plan, they were stopped."""
     use_cmd(alto_tesseract(tmp_path, ["Ambassador", "Dubinin", "said"]))
     memo, other = tmp_path / "in" / "memo", tmp_path / "in" / "other"
     for folder in (memo, other):
@@ -382,28 +384,74 @@ def test_pages_begun_for_a_document_done_already_are_stopped_and_the_batch_goes_
             line_image("Ambassador Dubinin said").save(folder / f"page-{n}.png", dpi=(300, 300))
     out = tmp_path / "out"
     assert run_batch([memo], out)[0] == 0
-    events: list[tuple[str, list[str]]] = []
-    stop, read_task = ocr.ImageReading.stop, driver.read_task
+    events = _reading_events(lambda: run_batch([memo, other], out))
+    assert [d["status"] for d in events.report["documents"]] == ["ok", "ok"]
+    assert events.seen[0] == ("read", [str(other / "page-0.png")], True)  # begun early
+    assert [p for what, paths, _ in events.seen if what == "read" for p in paths] == [
+        str(other / f"page-{n}.png") for n in range(2)]
+    # no page of memo begun; the run's end stops what it began (read by then: nothing to do)
+    assert all("memo" not in p for _, paths, _ in events.seen for p in paths)
+    assert not [pid for pid in executors.children() if "alto-tesseract" in command_line(pid)]
+
+
+def test_pages_begun_for_a_document_the_plan_finds_done_are_stopped_and_the_batch_goes_on(
+    tmp_path: Path, use_cmd
+) -> None:
+    """Its output gone, a done document is begun again before the plan; the plan stops it.
+
+    (A run with other settings makes every document again: there the pages begun are read.)
+    """
+    use_cmd(alto_tesseract(tmp_path, ["Ambassador", "Dubinin", "said"]))
+    memo, other = tmp_path / "in" / "memo", tmp_path / "in" / "other"
+    for folder in (memo, other):
+        folder.mkdir(parents=True)
+        for n in range(2):
+            line_image("Ambassador Dubinin said").save(folder / f"page-{n}.png", dpi=(300, 300))
+    out = tmp_path / "out"
+    assert run_batch([memo], out)[0] == 0
+    (out / "memo.xml").rename(out / "memo.xml.away")  # not there when the run begins
+    events = _reading_events(lambda: run_batch([memo, other], out), before_plan=lambda: (
+        out / "memo.xml.away").rename(out / "memo.xml"))  # there when the plan looks
+    assert [d["status"] for d in events.report["documents"]] == ["ok", "ok"]
+    what, paths, _ = events.seen[0]  # begun for memo, and stopped before the batch reads on
+    assert what == "stop" and all("memo" in path for path in paths)
+    assert [p for what, paths, _ in events.seen if what == "read" for p in paths] == [
+        str(other / f"page-{n}.png") for n in range(2)]
+    assert not [pid for pid in executors.children() if "alto-tesseract" in command_line(pid)]
+
+
+@dataclass
+class _Events:
+    report: dict
+    seen: list[tuple[str, list[str], bool]]  # stop or read, the pages, begun before the plan
+
+
+def _reading_events(run: Callable[[], tuple[int, dict]],
+                    before_plan: Callable[[], object] | None = None) -> _Events:
+    """The pages begun and stopped, and those read (and whether begun early), in a run."""
+    seen: list[tuple[str, list[str], bool]] = []
+    stop, read_task, plan = ocr.ImageReading.stop, driver.read_task, driver._plan
 
     def watched_stop(reading: ocr.ImageReading) -> None:
-        events.append(("stop", [p.source.path for p in reading.pages]))
+        seen.append(("stop", [p.source.path for p in reading.pages], True))
         stop(reading)
 
     def watched_read(settings: object, tasks: list, *rest: object) -> object:
-        events.append(("read", [t.source.path for t in tasks]))
+        seen.append(("read", [t.source.path for t in tasks], bool(rest and rest[0])))
         return read_task(settings, tasks, *rest)  # type: ignore[arg-type]
+
+    def watched_plan(*args: object, **kwargs: object) -> object:
+        if before_plan is not None:
+            before_plan()
+        return plan(*args, **kwargs)  # type: ignore[arg-type]
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(ocr.ImageReading, "stop", watched_stop)
         patch.setattr(driver, "read_task", watched_read)
-        code, report = run_batch([memo, other], out)
+        patch.setattr(driver, "_plan", watched_plan)
+        code, report = run()
     assert code == 0
-    assert [d["status"] for d in report["documents"]] == ["ok", "ok"]
-    what, paths = events[0]  # begun for memo, and stopped before the batch reads on
-    assert what == "stop" and all("memo" in path for path in paths)
-    assert [p for what, paths in events if what == "read" for p in paths] == [
-        str(other / f"page-{n}.png") for n in range(2)]
-    assert not [pid for pid in executors.children() if "alto-tesseract" in command_line(pid)]
+    return _Events(report, seen)
 
 
 def test_pages_begun_before_a_pool_that_cannot_start_are_not_left_running(
