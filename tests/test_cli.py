@@ -118,3 +118,23 @@ def test_validate_against_full_tei(tmp_path: Path, capsys: pytest.CaptureFixture
     )
     assert main(["validate", "--tei-all", str(other), str(good)]) == ExitCode.documents_failed
     assert "other" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("module", ["pipeline.cli", "argparse"])
+def test_ctrl_c_while_the_program_loads_is_an_interruption_not_a_traceback(module: str) -> None:
+    """The command's own module (and what it loads) is loaded inside the command."""
+    code = (
+        "import sys\n"
+        "sys.modules.pop('argparse', None)\n"
+        "class CtrlC:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name == {module!r}:\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, CtrlC())\n"
+        "from pipeline.__main__ import console\n"
+        "console()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, "run", "x", "-o", "y"],
+                          capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert proc.returncode == ExitCode.interrupted
+    assert proc.stderr == "tei-pipeline: interrupted; rerun the same command to finish the batch\n"
