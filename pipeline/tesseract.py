@@ -97,9 +97,9 @@ def program() -> str:
 def _pytesseract() -> ModuleType:
     """pytesseract, pointed at program().
 
-    Imported when first asked (the version check, orientation), not with this module: it
-    imports numpy, some 0.05 s that would otherwise come before the first page's Tesseract
-    could start.
+    Imported when first asked (orientation detection), not with this module: it imports
+    numpy, some 0.05 s that would otherwise come before the first page's Tesseract could
+    start.
     """
     import pytesseract
 
