@@ -263,6 +263,11 @@ def _set_aside_stale(out: OutputFolder, doc: sources.DocumentSource,
         note = f"the output of an earlier run, now out of date, was moved to {moved}"
         entry.error = f"{entry.error}; {note}"
         log.warning("%s: %s", doc.id, note)
+    # and what it wrote beside it: a manifest or ALTO of pages that are no longer there
+    for path in _sidecar_files(out, doc.id):
+        out.set_aside(path.relative_to(out.root).as_posix())
+    with contextlib.suppress(OSError):
+        (out.root / f"{doc.id}{_ocr_folder()}").rmdir()  # if it is empty now
 
 
 PACKAGE = Path(__file__).resolve().parent
@@ -576,17 +581,26 @@ def _remove_stale_sidecars(out: OutputFolder, doc_id: str, written: list[str]) -
     A run without --hocr or --pdf after one with them: the folder then holds what the report
     lists, and no out-of-date hOCR or PDF.
     """
-    from pipeline.sidecars import OCR_FOLDER  # lxml: not needed before the first page is read
-
     keep = {out.root / name for name in written}
-    candidates = [out.root / f"{doc_id}{suffix}" for suffix in (".manifest.json", ".pdf")]
-    folder = out.root / f"{doc_id}{OCR_FOLDER}"
-    if folder.is_dir():
-        candidates += [path for path in folder.iterdir() if path.is_file()]
-    for path in candidates:
-        if path not in keep and path.is_file():
+    for path in _sidecar_files(out, doc_id):
+        if path not in keep:
             with contextlib.suppress(OSError):
                 path.unlink()
+
+
+def _ocr_folder() -> str:
+    from pipeline.sidecars import OCR_FOLDER  # lxml: not needed before the first page is read
+
+    return OCR_FOLDER
+
+
+def _sidecar_files(out: OutputFolder, doc_id: str) -> list[Path]:
+    """The files beside a document's TEI that a run may have written: manifest, PDF, ALTO, hOCR."""
+    found = [out.root / f"{doc_id}{suffix}" for suffix in (".manifest.json", ".pdf")]
+    folder = out.root / f"{doc_id}{_ocr_folder()}"
+    if folder.is_dir():
+        found += [path for path in folder.iterdir()]
+    return [path for path in found if path.is_file()]
 
 
 def write_schema(out: OutputFolder) -> None:

@@ -516,6 +516,29 @@ def test_an_output_whose_input_is_gone_bad_is_moved_aside(tmp_path: Path) -> Non
     assert (out / STATE_DIR / "stale" / "memo.xml").is_file()
 
 
+def test_the_files_beside_an_output_whose_input_went_bad_are_moved_aside_with_it(
+    tmp_path: Path,
+) -> None:
+    """Its IIIF manifest and ALTO name pages no longer there: not left beside the report."""
+    scan = tmp_path / "memo"
+    scan.mkdir()
+    page_image().save(scan / "page-1.png", dpi=(300, 300))
+    out = tmp_path / "out"
+    code, report = run_batch([scan], out)
+    (entry,) = report["documents"]
+    assert code == ExitCode.ok and set(entry["sidecars"]) == {
+        "memo.manifest.json", "memo.ocr/page-1.alto.xml"}
+    (scan / "page-1.png").write_bytes(b"\x89PNG\r\n\x1a\n damaged")  # its only page unreadable
+    code, report = run_batch([scan], out)
+    assert code == ExitCode.documents_failed and report["documents"][0]["output"] is None
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
+                  if p.is_file() and STATE_DIR not in p.parts) == [
+        "corrections.csv", "report.json", "schema/tei-pipeline.rng", "schema/tei-pipeline.sch"]
+    stale = out / STATE_DIR / "stale"
+    for name in ("memo.xml", "memo.manifest.json", "memo.ocr/page-1.alto.xml"):
+        assert (stale / name).is_file(), name
+
+
 # --- silent acceptance: pipes, devices, names -----------------------------------------------------
 
 def test_a_fifo_is_refused_as_input_and_as_gazetteer(tmp_path: Path) -> None:
