@@ -536,6 +536,8 @@ class _TextWriter:
         self.skip_until: WordRef | None = None  # words already written by a cross-line name
         self.lines_started: set[tuple[int, int]] = set()  # lines whose lb a name already wrote
         self.excision_zones = excision_zones  # zone ids by the excision's id()
+        self.enumerates = markings.enumerates_with_capitals(
+            w.text for page in pages for line in page.lines for w in line.words)
         # Furniture lines ("- 2 -") never hyphenate into the text below them.
         self.furniture_lines = {
             (r.page, r.line) for item in _all_furniture(structure) for r in item.lines
@@ -945,7 +947,7 @@ class _TextWriter:
                 out.append(" ")
             if word.struck:
                 out.append(E("del", text, rend="strikethrough"))
-            elif markings.is_portion_marking(text):
+            elif markings.is_portion_marking(text, enumerates=self.enumerates):
                 out.append(E("seg", text, type="portionMarking"))
             elif here in self.structure.mended and not text.endswith("-"):
                 mend = self.structure.mended[here]

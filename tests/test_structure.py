@@ -275,6 +275,29 @@ def test_one_warning_line_above_the_heading_does_not_hide_the_header(tmp_path: P
     assert tree.find(".//t:opener//t:date", NS).get("when") == "1983-05-02"
 
 
+def test_a_third_item_lettered_c_is_no_confidential_portion_marking(tmp_path: Path) -> None:
+    """"(A) ... (B) ... (C)" letters items; "(C)" alone, and "(S)" anywhere, mark portions."""
+    for name in ("listed", "marked"):
+        (tmp_path / name).mkdir()
+    listed = one_memo(
+        tmp_path / "listed",
+        "MEMORANDUM FOR THE PRESIDENT\n\nSUBJECT: Arms control\n\n"
+        "The directive asks three things of the agencies:\n"
+        "(A) a review of compliance;\n(B) a plan for the talks;\n"
+        "(C) a report by May 1.\n\n(S) The Soviet side has not answered.\n",
+    )
+    marks = [text_of(s) for s in listed.iterfind(".//t:seg[@type='portionMarking']", NS)]
+    assert marks == ["(S)"]
+    assert "(C) a report by May 1." in body_text(listed)
+    marked = one_memo(
+        tmp_path / "marked",
+        "MEMORANDUM FOR THE PRESIDENT\n\nSUBJECT: Arms control\n\n"
+        "(C) The talks will resume in May.\n\n(S) The Soviet side has not answered.\n",
+    )
+    marks = [text_of(s) for s in marked.iterfind(".//t:seg[@type='portionMarking']", NS)]
+    assert marks == ["(C)", "(S)"]
+
+
 def test_damaged_header_labels_are_read_once_the_header_has_begun(tmp_path: Path) -> None:
     tree = one_memo(
         tmp_path,

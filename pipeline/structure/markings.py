@@ -7,6 +7,7 @@ matched tolerantly against the known vocabulary rather than as exact text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -123,9 +124,20 @@ def marking_form(text: str) -> str | None:
     )
 
 
-def is_portion_marking(token: str) -> bool:
-    """True for "(S)", "(C)", "(U)", "(TS)", "(S/S)" and their kin."""
-    return bool(PORTION_MARK.match(token.strip().rstrip(".:")))
+def is_portion_marking(token: str, *, enumerates: bool = False) -> bool:
+    """True for "(S)", "(C)", "(U)", "(TS)", "(S/S)" and their kin.
+
+    In a document that `enumerates` items with capitals ("(A) ... (B) ... (C)": see
+    `enumerates_with_capitals`), "(C)" is the third item, not CONFIDENTIAL: a classification
+    is never read where there may be none.
+    """
+    mark = token.strip().rstrip(".:")
+    return bool(PORTION_MARK.match(mark)) and not (enumerates and mark == "(C)")
+
+
+def enumerates_with_capitals(words: Iterable[str]) -> bool:
+    """Whether the words hold an "(A)" or a "(B)": items lettered in capitals."""
+    return any(word.strip().rstrip(".:") in ("(A)", "(B)") for word in words)
 
 
 # --- declassification --------------------------------------------------------------------
