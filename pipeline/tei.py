@@ -947,7 +947,10 @@ class _TextWriter:
                 out.append(" ")
             if word.struck:
                 out.append(E("del", text, rend="strikethrough"))
-            elif markings.is_portion_marking(text, enumerates=self.enumerates):
+            elif markings.is_portion_marking(
+                    text, enumerates=self.enumerates,
+                    before=page_words[i - 1].text if i > ref.start else "",
+                    after=page_words[i + 1].text if i + 1 < end else ""):
                 out.append(E("seg", text, type="portionMarking"))
             elif here in self.structure.mended and not text.endswith("-"):
                 mend = self.structure.mended[here]

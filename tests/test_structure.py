@@ -298,6 +298,19 @@ def test_a_third_item_lettered_c_is_no_confidential_portion_marking(tmp_path: Pa
     assert marks == ["(C)", "(S)"]
 
 
+def test_a_copyright_sign_is_no_confidential_portion_marking(tmp_path: Path) -> None:
+    tree = one_memo(
+        tmp_path,
+        "MEMORANDUM FOR THE SECRETARY\n\nSUBJECT: Press coverage\n\n"
+        "(C) The attached article reached the Department today.\n\n"
+        "Copyright (C) The Washington Post. All rights reserved.\n\n"
+        "(C) 1986 The New York Times Company.\n",
+    )
+    marks = [text_of(s) for s in tree.iterfind(".//t:seg[@type='portionMarking']", NS)]
+    assert marks == ["(C)"]
+    assert "Copyright (C) The Washington Post" in body_text(tree)
+
+
 def test_damaged_header_labels_are_read_once_the_header_has_begun(tmp_path: Path) -> None:
     tree = one_memo(
         tmp_path,

@@ -124,15 +124,23 @@ def marking_form(text: str) -> str | None:
     )
 
 
-def is_portion_marking(token: str, *, enumerates: bool = False) -> bool:
+def is_portion_marking(token: str, *, enumerates: bool = False, before: str = "",
+                       after: str = "") -> bool:
     """True for "(S)", "(C)", "(U)", "(TS)", "(S/S)" and their kin.
 
-    In a document that `enumerates` items with capitals ("(A) ... (B) ... (C)": see
-    `enumerates_with_capitals`), "(C)" is the third item, not CONFIDENTIAL: a classification
-    is never read where there may be none.
+    "(C)" may be no marking, and then is not read as one (a classification is never read
+    where there may be none): the third item of a document that `enumerates` items with
+    capitals ("(A) ... (B) ... (C)": see `enumerates_with_capitals`), or a copyright sign
+    ("Copyright (C) 1986", "(C) 1986 The Washington Post": the word `before` or `after` it).
     """
     mark = token.strip().rstrip(".:")
-    return bool(PORTION_MARK.match(mark)) and not (enumerates and mark == "(C)")
+    if not PORTION_MARK.match(mark):
+        return False
+    return mark != "(C)" or not (enumerates or before.lower().startswith("copyright")
+                                 or COPYRIGHT_YEAR.match(after) is not None)
+
+
+COPYRIGHT_YEAR = re.compile(r"^(1[89]|20)\d\d\b")  # "(C) 1986"
 
 
 def enumerates_with_capitals(words: Iterable[str]) -> bool:
