@@ -11,7 +11,7 @@ from lxml import etree
 from pipeline import __version__, orientation, sidecars
 from pipeline.correction import affixes, english_words
 from pipeline.gazetteer import Entity
-from pipeline.model import DocumentMeta, Mention, Page, WordRef
+from pipeline.model import DocumentMeta, Mention, Page, Word, WordRef
 from pipeline.slips import Mend
 from pipeline.structure import (
     Closer,
@@ -517,6 +517,9 @@ def excision_zones(excisions: Sequence[Excision]) -> list[tuple[Excision, str]]:
 ENTITY_TAG = {"person": "persName", "place": "placeName", "org": "orgName"}
 
 
+PARAGRAPH_NUMBER = re.compile(r"^\d{1,2}[.,]$")  # "1." and the OCR's "1," before a paragraph
+
+
 class _TextWriter:
     """Renders the structure's items; every source word is written exactly once."""
 
@@ -904,6 +907,23 @@ class _TextWriter:
             and here[0].text[:1].islower()
         )
 
+    def _entire_text(self, ref: LineRef, page_words: Sequence[Word], i: int, end: int) -> int:
+        """How many words from the i-th mark a telegram's whole text ("(C - ENTIRE TEXT)").
+
+        Only where a line's text begins, after a paragraph's number if any, and only plain
+        words (no name, mending or stroke among them): 0 elsewhere.
+        """
+        if not (i == ref.start or (i == ref.start + 1 and PARAGRAPH_NUMBER.match(
+                page_words[ref.start].text))):
+            return 0
+        count = markings.entire_text_marking([w.text for w in page_words[i:end]])
+        for n in range(i, i + count):
+            here = WordRef(ref.page, ref.line, n)
+            if (page_words[n].struck or here in self.mentions or here in self.in_word
+                    or here in self.structure.mended):
+                return 0
+        return count
+
     def words(
         self, ref: LineRef, *, unclear: bool = False, below: float = DOUBTFUL_CONFIDENCE
     ) -> list[object]:
@@ -938,6 +958,14 @@ class _TextWriter:
                     self.skip_until = mention.last
                     break
                 i = mention.last.word + 1
+                continue
+            marked = self._entire_text(ref, page_words, i, end)
+            if marked:
+                if out:
+                    out.append(" ")
+                out.append(E("seg", " ".join(w.text for w in page_words[i:i + marked]),
+                             type="portionMarking"))
+                i += marked
                 continue
             word = page_words[i]
             text = word.text

@@ -298,6 +298,28 @@ def test_a_third_item_lettered_c_is_no_confidential_portion_marking(tmp_path: Pa
     assert marks == ["(C)", "(S)"]
 
 
+def test_a_telegrams_marking_of_its_entire_text_is_a_portion_marking(tmp_path: Path) -> None:
+    """"1. (C - ENTIRE TEXT)" as typed and as OCR reads it; "the entire text" in prose is not."""
+    for name in ("typed", "read"):
+        (tmp_path / name).mkdir()
+    typed = one_memo(
+        tmp_path / "typed",
+        "MEMORANDUM FOR THE SECRETARY\n\nSUBJECT: The summit\n\n"
+        "1. (LOU - ENTIRE TEXT)\n\n"
+        "2. THE EMBASSY SENDS THE ENTIRE TEXT OF THE SPEECH BELOW.\n",
+    )
+    marks = [text_of(s) for s in typed.iterfind(".//t:seg[@type='portionMarking']", NS)]
+    assert marks == ["(LOU - ENTIRE TEXT)"]
+    read = one_memo(
+        tmp_path / "read",
+        "MEMORANDUM FOR THE SECRETARY\n\nSUBJECT: The summit\n\n"
+        "1, © - ENTIRE TEXT.\n\n2. (C-ENTIRE TEXT) THE TALKS WENT ON.\n",
+    )
+    marks = [text_of(s) for s in read.iterfind(".//t:seg[@type='portionMarking']", NS)]
+    assert marks == ["© - ENTIRE TEXT.", "(C-ENTIRE TEXT)"]
+    assert "(C-ENTIRE TEXT) THE TALKS WENT ON." in body_text(read)
+
+
 def test_a_copyright_sign_is_no_confidential_portion_marking(tmp_path: Path) -> None:
     tree = one_memo(
         tmp_path,

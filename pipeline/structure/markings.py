@@ -7,7 +7,7 @@ matched tolerantly against the known vocabulary rather than as exact text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -141,6 +141,25 @@ def is_portion_marking(token: str, *, enumerates: bool = False, before: str = ""
 
 
 COPYRIGHT_YEAR = re.compile(r"^(1[89]|20)\d\d\b")  # "(C) 1986"
+
+# A telegram's marking of its whole text, after its first paragraph's number: "1. (C -
+# ENTIRE TEXT)", "(LOU-ENTIRE TEXT)", "(U) ENTIRE TEXT"; the OCR reads "(C" as "©".
+ENTIRE_TEXT = re.compile(
+    r"^[(\[{]?\s*(?:TS|S|C|U|LOU|SBU|CONFIDENTIAL|SECRET|UNCLASSIFIED|LIMITED OFFICIAL USE|©)"
+    r"\s*[)\]}]?\s*[-–—:]?\s*ENTIRE\s+TEXT\s*[.,]?[)\]}]?[.,:;]?$")
+ENTIRE_TEXT_WORDS = 6  # the longest: "( LIMITED OFFICIAL USE - ENTIRE TEXT )" less its spaces
+
+
+def entire_text_marking(words: Sequence[str]) -> int:
+    """How many of `words`, from the first, mark a telegram's whole text ("(C - ENTIRE TEXT)").
+
+    0 when they do not begin with such a marking. The caller asks only where a paragraph's
+    text begins (after its number, if any).
+    """
+    for count in range(min(len(words), ENTIRE_TEXT_WORDS), 1, -1):
+        if ENTIRE_TEXT.match(" ".join(words[:count])):
+            return count
+    return 0
 
 
 def enumerates_with_capitals(words: Iterable[str]) -> bool:
