@@ -376,14 +376,7 @@ def test_a_resumed_batch_begins_the_first_document_it_has_not_done(
     tmp_path: Path, use_cmd
 ) -> None:
     """Not the pages of a document done already: begun before the plan, they were stopped."""
-    use_cmd(alto_tesseract(tmp_path, ["Ambassador", "Dubinin", "said"]))
-    memo, other = tmp_path / "in" / "memo", tmp_path / "in" / "other"
-    for folder in (memo, other):
-        folder.mkdir(parents=True)
-        for n in range(2):
-            line_image("Ambassador Dubinin said").save(folder / f"page-{n}.png", dpi=(300, 300))
-    out = tmp_path / "out"
-    assert run_batch([memo], out)[0] == 0
+    memo, other, out = _memo_done_other_not(tmp_path, use_cmd)
     events = _reading_events(lambda: run_batch([memo, other], out))
     assert [d["status"] for d in events.report["documents"]] == ["ok", "ok"]
     assert events.seen[0] == ("read", [str(other / "page-0.png")], True)  # begun early
@@ -401,14 +394,7 @@ def test_pages_begun_for_a_document_the_plan_finds_done_are_stopped_and_the_batc
 
     (A run with other settings makes every document again: there the pages begun are read.)
     """
-    use_cmd(alto_tesseract(tmp_path, ["Ambassador", "Dubinin", "said"]))
-    memo, other = tmp_path / "in" / "memo", tmp_path / "in" / "other"
-    for folder in (memo, other):
-        folder.mkdir(parents=True)
-        for n in range(2):
-            line_image("Ambassador Dubinin said").save(folder / f"page-{n}.png", dpi=(300, 300))
-    out = tmp_path / "out"
-    assert run_batch([memo], out)[0] == 0
+    memo, other, out = _memo_done_other_not(tmp_path, use_cmd)
     (out / "memo.xml").rename(out / "memo.xml.away")  # not there when the run begins
     events = _reading_events(lambda: run_batch([memo, other], out), before_plan=lambda: (
         out / "memo.xml.away").rename(out / "memo.xml"))  # there when the plan looks
@@ -418,6 +404,20 @@ def test_pages_begun_for_a_document_the_plan_finds_done_are_stopped_and_the_batc
     assert [p for what, paths, _ in events.seen if what == "read" for p in paths] == [
         str(other / f"page-{n}.png") for n in range(2)]
     assert not [pid for pid in executors.children() if "alto-tesseract" in command_line(pid)]
+
+
+def _memo_done_other_not(tmp_path: Path, use_cmd: Callable[[str], None]
+                         ) -> tuple[Path, Path, Path]:
+    """Two scanned memos of two pages, the first made already into the output folder."""
+    use_cmd(alto_tesseract(tmp_path, ["Ambassador", "Dubinin", "said"]))
+    memo, other = tmp_path / "in" / "memo", tmp_path / "in" / "other"
+    for folder in (memo, other):
+        folder.mkdir(parents=True)
+        for n in range(2):
+            line_image("Ambassador Dubinin said").save(folder / f"page-{n}.png", dpi=(300, 300))
+    out = tmp_path / "out"
+    assert run_batch([memo], out)[0] == 0
+    return memo, other, out
 
 
 @dataclass

@@ -255,7 +255,8 @@ def test_labels_in_capitals_make_no_form_in_a_memo(outputs) -> None:
 
 
 def one_memo(tmp_path: Path, text: str) -> etree._ElementTree:
-    """The TEI of one memo given as text."""
+    """The TEI of one memo given as text (`tmp_path` made if need be)."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     memo = tmp_path / "memo.txt"
     memo.write_text(text, encoding="utf-8")
     code, report = run_batch([memo], tmp_path / "out")
@@ -275,10 +276,12 @@ def test_one_warning_line_above_the_heading_does_not_hide_the_header(tmp_path: P
     assert tree.find(".//t:opener//t:date", NS).get("when") == "1983-05-02"
 
 
+def portion_marks(tree: etree._ElementTree) -> list[str]:
+    return [text_of(s) for s in tree.iterfind(".//t:seg[@type='portionMarking']", NS)]
+
+
 def test_a_third_item_lettered_c_is_no_confidential_portion_marking(tmp_path: Path) -> None:
     """"(A) ... (B) ... (C)" letters items; "(C)" alone, and "(S)" anywhere, mark portions."""
-    for name in ("listed", "marked"):
-        (tmp_path / name).mkdir()
     listed = one_memo(
         tmp_path / "listed",
         "MEMORANDUM FOR THE PRESIDENT\n\nSUBJECT: Arms control\n\n"
@@ -286,37 +289,31 @@ def test_a_third_item_lettered_c_is_no_confidential_portion_marking(tmp_path: Pa
         "(A) a review of compliance;\n(B) a plan for the talks;\n"
         "(C) a report by May 1.\n\n(S) The Soviet side has not answered.\n",
     )
-    marks = [text_of(s) for s in listed.iterfind(".//t:seg[@type='portionMarking']", NS)]
-    assert marks == ["(S)"]
+    assert portion_marks(listed) == ["(S)"]
     assert "(C) a report by May 1." in body_text(listed)
     marked = one_memo(
         tmp_path / "marked",
         "MEMORANDUM FOR THE PRESIDENT\n\nSUBJECT: Arms control\n\n"
         "(C) The talks will resume in May.\n\n(S) The Soviet side has not answered.\n",
     )
-    marks = [text_of(s) for s in marked.iterfind(".//t:seg[@type='portionMarking']", NS)]
-    assert marks == ["(C)", "(S)"]
+    assert portion_marks(marked) == ["(C)", "(S)"]
 
 
 def test_a_telegrams_marking_of_its_entire_text_is_a_portion_marking(tmp_path: Path) -> None:
     """"1. (C - ENTIRE TEXT)" as typed and as OCR reads it; "the entire text" in prose is not."""
-    for name in ("typed", "read"):
-        (tmp_path / name).mkdir()
     typed = one_memo(
         tmp_path / "typed",
         "MEMORANDUM FOR THE SECRETARY\n\nSUBJECT: The summit\n\n"
         "1. (LOU - ENTIRE TEXT)\n\n"
         "2. THE EMBASSY SENDS THE ENTIRE TEXT OF THE SPEECH BELOW.\n",
     )
-    marks = [text_of(s) for s in typed.iterfind(".//t:seg[@type='portionMarking']", NS)]
-    assert marks == ["(LOU - ENTIRE TEXT)"]
+    assert portion_marks(typed) == ["(LOU - ENTIRE TEXT)"]
     read = one_memo(
         tmp_path / "read",
         "MEMORANDUM FOR THE SECRETARY\n\nSUBJECT: The summit\n\n"
         "1, © - ENTIRE TEXT.\n\n2. (C-ENTIRE TEXT) THE TALKS WENT ON.\n",
     )
-    marks = [text_of(s) for s in read.iterfind(".//t:seg[@type='portionMarking']", NS)]
-    assert marks == ["© - ENTIRE TEXT.", "(C-ENTIRE TEXT)"]
+    assert portion_marks(read) == ["© - ENTIRE TEXT.", "(C-ENTIRE TEXT)"]
     assert "(C-ENTIRE TEXT) THE TALKS WENT ON." in body_text(read)
 
 
@@ -328,8 +325,7 @@ def test_a_copyright_sign_is_no_confidential_portion_marking(tmp_path: Path) -> 
         "Copyright (C) The Washington Post. All rights reserved.\n\n"
         "(C) 1986 The New York Times Company.\n",
     )
-    marks = [text_of(s) for s in tree.iterfind(".//t:seg[@type='portionMarking']", NS)]
-    assert marks == ["(C)"]
+    assert portion_marks(tree) == ["(C)"]
     assert "Copyright (C) The Washington Post" in body_text(tree)
 
 
