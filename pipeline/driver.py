@@ -599,7 +599,7 @@ def _sidecar_files(out: OutputFolder, doc_id: str) -> list[Path]:
     found = [out.root / f"{doc_id}{suffix}" for suffix in (".manifest.json", ".pdf")]
     folder = out.root / f"{doc_id}{_ocr_folder()}"
     if folder.is_dir():
-        found += [path for path in folder.iterdir()]
+        found += folder.iterdir()
     return [path for path in found if path.is_file()]
 
 

@@ -916,7 +916,8 @@ class _TextWriter:
         if not (i == ref.start or (i == ref.start + 1 and PARAGRAPH_NUMBER.match(
                 page_words[ref.start].text))):
             return 0
-        count = markings.entire_text_marking([w.text for w in page_words[i:end]])
+        count = markings.entire_text_marking(
+            [w.text for w in page_words[i:min(end, i + markings.ENTIRE_TEXT_WORDS)]])
         for n in range(i, i + count):
             here = WordRef(ref.page, ref.line, n)
             if (page_words[n].struck or here in self.mentions or here in self.in_word

@@ -87,27 +87,22 @@ def test_missing_program_says_how_to_install(use_cmd, tmp_path: Path) -> None:
         tesseract.check("eng")
 
 
-def test_a_version_that_cannot_be_read_is_a_broken_install_not_an_exit(
-    use_cmd, tmp_path: Path
+@pytest.mark.parametrize(("answer", "message"), [
+    # pytesseract raised SystemExit on a version it could not parse: exit 1, two lines
+    ('if [ "$1" = "--version" ]; then echo "garbage here"; exit 0; fi\n'
+     'echo "List of available languages (1):"; echo eng',
+     "does not run properly: .*garbage here"),
+    ("echo 'tesseract: error while loading shared libraries: libtesseract.so.5' >&2; exit 127",
+     r"--version ended with exit 127: .*libtesseract"),
+], ids=["garbled", "crashes"])
+def test_a_tesseract_that_cannot_say_its_version_is_a_broken_install(
+    use_cmd, tmp_path: Path, answer: str, message: str
 ) -> None:
-    """pytesseract raises SystemExit on a version it cannot parse: exit 1, a two-line message."""
-    script = tmp_path / "garbled-tesseract"
-    script.write_text('#!/bin/sh\nif [ "$1" = "--version" ]; then echo "garbage here"; exit 0; fi\n'
-                      'echo "List of available languages (1):"; echo eng\n')
+    script = tmp_path / "broken-tesseract"
+    script.write_text(f"#!/bin/sh\n{answer}\n")
     script.chmod(0o755)
     use_cmd(str(script))
-    with pytest.raises(MissingDependency, match="does not run properly: .*garbage here"):
-        tesseract.check("eng")
-
-
-def test_a_tesseract_that_crashes_when_asked_its_version_is_a_broken_install(
-    use_cmd, tmp_path: Path
-) -> None:
-    use_cmd(fake_tesseract(tmp_path, ""))
-    script = Path(tesseract.program())
-    script.write_text("#!/bin/sh\necho 'tesseract: error while loading shared libraries: "
-                      "libtesseract.so.5' >&2; exit 127\n")
-    with pytest.raises(MissingDependency, match=r"--version ended with exit 127: .*libtesseract"):
+    with pytest.raises(MissingDependency, match=message):
         tesseract.check("eng")
 
 

@@ -133,11 +133,18 @@ def is_portion_marking(token: str, *, enumerates: bool = False, before: str = ""
     capitals ("(A) ... (B) ... (C)": see `enumerates_with_capitals`), or a copyright sign
     ("Copyright (C) 1986", "(C) 1986 The Washington Post": the word `before` or `after` it).
     """
-    mark = token.strip().rstrip(".:")
+    mark = _bare(token)
     if not PORTION_MARK.match(mark):
         return False
-    return mark != "(C)" or not (enumerates or before.lower().startswith("copyright")
-                                 or COPYRIGHT_YEAR.match(after) is not None)
+    if mark != "(C)":
+        return True
+    copyright_sign = before.lower().startswith("copyright") or COPYRIGHT_YEAR.match(after)
+    return not (enumerates or copyright_sign)
+
+
+def _bare(token: str) -> str:
+    """A word without the spaces around it and a full stop or colon after it: "(C)." is (C)."""
+    return token.strip().rstrip(".:")
 
 
 COPYRIGHT_YEAR = re.compile(r"^(1[89]|20)\d\d\b")  # "(C) 1986"
@@ -156,7 +163,10 @@ def entire_text_marking(words: Sequence[str]) -> int:
     0 when they do not begin with such a marking. The caller asks only where a paragraph's
     text begins (after its number, if any).
     """
-    for count in range(min(len(words), ENTIRE_TEXT_WORDS), 1, -1):
+    words = words[:ENTIRE_TEXT_WORDS]
+    if not any("ENTIRE" in word for word in words):  # most lines: no join, no match
+        return 0
+    for count in range(len(words), 1, -1):
         if ENTIRE_TEXT.match(" ".join(words[:count])):
             return count
     return 0
@@ -164,7 +174,7 @@ def entire_text_marking(words: Sequence[str]) -> int:
 
 def enumerates_with_capitals(words: Iterable[str]) -> bool:
     """Whether the words hold an "(A)" or a "(B)": items lettered in capitals."""
-    return any(word.strip().rstrip(".:") in ("(A)", "(B)") for word in words)
+    return any(_bare(word) in ("(A)", "(B)") for word in words)
 
 
 # --- declassification --------------------------------------------------------------------
