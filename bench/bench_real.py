@@ -322,11 +322,12 @@ def score_images(
     meta = tei.DocumentMeta(name, [], "images", "2000-01-01", None)
     root = tei.build(meta, pages, mentions, tree, gazetteer.entities)
     ns = {"t": tei.TEI_NS}
-    div = root.find(".//t:text/t:body/t:div", ns)
+    divs = root.findall(".//t:text/t:body/t:div", ns)  # one per document filed together
     # black boxes and white-space excisions alike: the gaps the TEI says text was withheld in
-    result.redactions_found = len(div.findall(".//t:gap[@reason='redacted']", ns))
+    result.redactions_found = sum(len(div.findall(".//t:gap[@reason='redacted']", ns))
+                                  for div in divs)
     skip = {"fw", "unclear", "gap", "rdg", "sic"}  # a correction's text counted once: its lem
-    body = " ".join(_text(el, skip) for el in div
+    body = " ".join(_text(el, skip) for div in divs for el in div
                     if el.tag.split("}")[-1] in ("p", "sp", "ab", "closer", "list"))
     ocr_text = " ".join(line.text for page in pages for line in page.lines)
     for text, junk_key, tokens_key in ((body, "junk_body", "tokens_body"),
@@ -337,7 +338,8 @@ def score_images(
         setattr(result, tokens_key, len(tokens))
         if junk_key == "junk_body":
             result.junk_examples = found[:15]
-    lines = [_text(line, skip).split() for el in div.iter(f"{{{tei.TEI_NS}}}opener")
+    lines = [_text(line, skip).split() for div in divs
+             for el in div.iter(f"{{{tei.TEI_NS}}}opener")
              for line in el  # an opener's children are its lines; noise is no line of it
              if not (line.tag.endswith("}seg") and line.get("type") == "noise")]
     result.junk_opener_tokens = [t for line in lines for t in line
@@ -349,7 +351,7 @@ def score_images(
     if transcription is not None:
         words = _recall_words(transcription.read_text("utf-8").split(FRUS_NOTES)[0])
         result.recall_words = len(words)
-        result.recall_body = len(words & _recall_words(_text(div, set())))
+        result.recall_body = len(words & _recall_words(" ".join(_text(div, set()) for div in divs)))
         result.recall_ocr = len(words & _recall_words(ocr_text))
     return result
 

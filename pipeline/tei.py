@@ -332,6 +332,31 @@ def _uri(path: str) -> str:
     return quote(path.replace("\\", "/"), safe="/:._-~")
 
 
+def _next_div(div: etree._Element, div_type: str) -> etree._Element:
+    """A div for the document that begins here, with its page's break and head furniture.
+
+    Read before the new document's header, they end `div`: the last page break and what
+    follows it (a marking at the top, "TEXT OF TELEGRAM") move into the new div; the
+    furniture at the foot of the page before stays.
+    """
+    following = E("div", type=div_type)
+    trailing: list[etree._Element] = []
+    for child in reversed(div):
+        if child.tag not in _MILESTONE_TAGS or (child.tag == _GAP_TAG
+                                                 and child.get("reason") != "ocr-failed"):
+            break
+        trailing.insert(0, child)
+    breaks = [n for n, child in enumerate(trailing) if child.tag == _PB_TAG]
+    for child in trailing[breaks[-1]:] if breaks else []:
+        following.append(child)  # moved, tail and all
+    return following
+
+
+_MILESTONE_TAGS = {f"{{{TEI_NS}}}{t}" for t in ("pb", "fw", "gap")}
+_GAP_TAG = f"{{{TEI_NS}}}gap"
+_PB_TAG = f"{{{TEI_NS}}}pb"
+
+
 def _all_furniture(structure: DocumentStructure) -> list[Furniture]:
     found: list[Furniture] = []
     for item in structure.items:
@@ -548,12 +573,16 @@ class _TextWriter:
 
     def body(self) -> etree._Element:
         div = E("div", type=self.structure.kind.div_type)
+        divs = [div]
         for item in self.structure.items:
             if isinstance(item, PageStart):
                 append(div, self.page_start(item))
             elif isinstance(item, Furniture):
                 append(div, self.furniture(item))
             elif isinstance(item, Header):
+                if item is not self.structure.header:  # a document that begins on a later page
+                    div = _next_div(div, self.structure.kind.div_type)
+                    divs.append(div)
                 for el in self.header(item):
                     append(div, el)
             elif isinstance(item, Paragraph):
@@ -566,9 +595,10 @@ class _TextWriter:
                 append(div, E("closer", E("note", *self.lines(item.lines), type="drafting")))
             elif isinstance(item, Excision):
                 append(div, self.excision(item))
-        if not any(child.tag in _BLOCK_TAGS for child in div):
-            append(div, E("gap", reason="no-text"))
-        return E("body", div)
+        for each in divs:
+            if not any(child.tag in _BLOCK_TAGS for child in each):
+                append(each, E("gap", reason="no-text"))
+        return E("body", *divs)
 
     # page furniture
     def page_start(self, item: PageStart) -> list[etree._Element]:

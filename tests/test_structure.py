@@ -348,3 +348,32 @@ def test_damaged_header_labels_are_read_once_the_header_has_begun(tmp_path: Path
     )
     paragraphs = [text_of(p) for p in tree.iterfind(".//t:body//t:p", NS)]
     assert paragraphs == ["The Secretary opened the meeting and said that the talks would go on."]
+
+
+def test_a_memo_and_its_attachment_are_two_divs(tmp_path: Path, tei_all) -> None:
+    """A document that begins on a later page gets a div of its own, its page break first."""
+    tree = one_memo(
+        tmp_path,
+        "SECRET\n\nMEMORANDUM FOR THE PRESIDENT\n\nFROM: George P. Shultz\n\n"
+        "SUBJECT: Your Meeting with the Soviet Ambassador\n\n"
+        "1. The Ambassador will raise the date of the summit.\n\n"
+        "2. I recommend that you agree to the date he proposes.\n\nSECRET\n\f"
+        "SECRET\n\nMEMORANDUM FOR THE SECRETARY\n\nFROM: Rozanne L. Ridgway\n\n"
+        "SUBJECT: Talking Points for the President\n\n"
+        "The points below were cleared with the NSC staff.\n\nSECRET\n",
+    )
+    divs = tree.findall(".//t:body/t:div", NS)
+    assert [d.get("type") for d in divs] == ["memorandum", "memorandum"]
+    subjects = [text_of(d.find("t:opener/t:seg[@type='subject']", NS)) for d in divs]
+    assert subjects == ["SUBJECT: Your Meeting with the Soviet Ambassador",
+                        "SUBJECT: Talking Points for the President"]
+    second = list(divs[1])
+    assert second[0].tag == f"{{{NS['t']}}}pb" and second[0].get("n") == "2"
+    assert "cleared with the NSC staff" in text_of(divs[1])
+    assert "Talking Points" not in text_of(divs[0])
+    # the document is the first memo: its title
+    assert "Your Meeting with the Soviet Ambassador" in text_of(
+        tree.find(".//t:titleStmt/t:title", NS))
+    path = tmp_path / "two.xml"
+    tree.write(str(path))
+    assert_tei_all_valid(tei_all, path)

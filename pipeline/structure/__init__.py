@@ -86,10 +86,12 @@ def analyse(
     profile = profiles.detect(first)
     scan, body_start = header.scan(profile, flow, pages, today)
     head = _header(scan, flow, pages, index) if scan is not None else None
-    items = body.body(flow, body_start, head, pages)
+    later = _later_documents(profile, flow, pages, today, body_start, index) if head else []
+    items = body.body(flow, body_start, head, pages, later)
     items = speakers.attribute(items, head, pages, index)
     items = excisions.excisions(items, pages)
-    mended = _mended(items, head, pages, mentions, profile.words | CALENDAR_WORDS)
+    mended = _mended(items, [h for h in (head, *later) if h is not None], pages, mentions,
+                     profile.words | CALENDAR_WORDS)
     heading = " ".join(_text(pages, r, mended) for r in head.doc_type) if head else None
     kind = Kind(profile.kind.name, profile.label_for(heading), profile.kind.div_type)
     date_field = head.field("date") if head else None
@@ -104,8 +106,38 @@ def analyse(
     )
 
 
+# A later page opens a document of its own (a telegram and the reply filed with it, a memo
+# and its attachment) when its header has a subject and this many kinds of field in all, the
+# heading that names the kind counted as one: a continuation page has no SUBJECT line, a page
+# of running text no header at all.
+LATER_DOCUMENT_FIELDS = 3
+
+
+def _later_documents(
+    profile: profiles.Profile, flow: list[Slot], pages: Sequence[Page], today: date,
+    body_start: int, index: MentionIndex,
+) -> list[Header]:
+    """The headers of the documents that begin on a later page of this one, in order."""
+    found: list[Header] = []
+    found_end = -1  # the slot after the last one found
+    for k in range(body_start, len(flow)):
+        if flow[k].page_start is None or k < found_end:
+            continue
+        scan, end = header.scan(profile, flow, pages, today, start=k)
+        if scan is None:
+            continue
+        labels = {f.label for f in scan.header.fields} & header.FIELDS
+        if "subject" not in labels or (
+            len(labels) + bool(scan.header.doc_type) < LATER_DOCUMENT_FIELDS
+        ):
+            continue
+        found.append(_header(scan, flow, pages, index, start=k))
+        found_end = end
+    return found
+
+
 def _mended(
-    items: Sequence[BodyItem], head: Header | None, pages: Sequence[Page],
+    items: Sequence[BodyItem], heads: Sequence[Header], pages: Sequence[Page],
     mentions: Sequence[Mention], own: frozenset[str] = frozenset(),
 ) -> dict[WordRef, slips.Mend]:
     """OCR slips mended in the words of the typed lines (pipeline.slips says when).
@@ -121,12 +153,12 @@ def _mended(
     refs: list[LineRef] = []
     fields: list[LineRef] = []  # typed, as the structure found them, even when read poorly
     tags: set[LineRef] = set()  # TAGS lines: their codes mended into the TAGS (slips.tag_slip)
-    if head is not None:
+    for head in heads:
         refs += head.letterhead + head.subject + head.other
-        fields = [LineRef(f.line.page, f.line.line, f.value_start, f.line.end)
-                  for f in head.fields]
-        tags = {r for r, f in zip(fields, head.fields, strict=True) if f.label == "tags"}
-        fields += head.doc_type  # the heading that names the kind: typed, however read
+        typed_fields = [LineRef(f.line.page, f.line.line, f.value_start, f.line.end)
+                        for f in head.fields]
+        tags |= {r for r, f in zip(typed_fields, head.fields, strict=True) if f.label == "tags"}
+        fields += typed_fields + head.doc_type  # the heading that names the kind: typed
     header_lines = len(refs)
     for paragraph in body_paragraphs(items):
         refs += paragraph.lines
@@ -135,7 +167,9 @@ def _mended(
     typed = slips.typed_words(
         (word.text, word.conf) for p, page in enumerate(pages) for n, line in enumerate(page.lines)
         for k, word in enumerate(line.words) if not word.struck and WordRef(p, n, k) not in named)
-    mended: dict[WordRef, slips.Mend] = dict(head.mended) if head is not None else {}
+    mended: dict[WordRef, slips.Mend] = {}
+    for head in heads:
+        mended.update(head.mended)
     for ref in [*fields, *refs]:
         line = pages[ref.page].lines[ref.line]
         if line.redacted or (ref not in fields and noise(line)):
@@ -197,9 +231,13 @@ def _first_page_texts(pages: Sequence[Page]) -> list[str]:
 
 
 def _header(
-    scan: header.Scan, flow: list[Slot], pages: Sequence[Page], index: MentionIndex
+    scan: header.Scan, flow: list[Slot], pages: Sequence[Page], index: MentionIndex,
+    start: int = 0,
 ) -> Header:
-    """The scanned header completed: participants placed, the lines no rule took kept in it."""
+    """The scanned header completed: participants placed, the lines no rule took kept in it.
+
+    `start`: the flow slot the scan began at (a later document's page).
+    """
     head = scan.header
     side_label_lines = [r for r in head.side_labels if r.start == 0 and r.end is None]
     head.participants = participants.participants(
@@ -210,7 +248,7 @@ def _header(
     for k, slot in enumerate(flow):
         if k > scan.last_slot:
             break
-        if slot.is_furniture or (slot.page, slot.line) in used:
+        if k < start or slot.is_furniture or (slot.page, slot.line) in used:
             continue
         ref = LineRef(slot.page, slot.line)
         line = pages[slot.page].lines[slot.line]

@@ -29,12 +29,20 @@ TERMINAL = re.compile(r"[.!?:;\"'”’)]$")
 
 
 def body(
-    flow: list[Slot], body_start: int, header: Header | None, pages: Sequence[Page]
+    flow: list[Slot], body_start: int, header: Header | None, pages: Sequence[Page],
+    later: Sequence[Header] = (),
 ) -> list[BodyItem]:
-    """Paragraphs rebuilt across line and page breaks, with the furniture and header in place."""
+    """Paragraphs rebuilt across line and page breaks, with the furniture and header in place.
+
+    `later`: the headers of documents that begin on a later page, each placed at its first line.
+    """
     items: list[BodyItem] = []
     header_placed = header is None
     header_lines = {(r.page, r.line) for r in header.lines()} if header else set()
+    later_at = {(r.page, r.line): n for n, h in enumerate(later) for r in h.lines()}
+    later_placed: list[int] = []
+    slot_of = {(s.page, s.line): k for k, s in enumerate(flow)}
+    later_end = [max(slot_of[r.page, r.line] for r in h.lines()) for h in later]
     current: Paragraph | None = None
     # Furniture met inside a paragraph waits; if the paragraph goes on it stays inside it.
     waiting: list[Content] = []
@@ -60,6 +68,11 @@ def body(
                 specks.clear()
             if current is not None:
                 waiting.append(thing)
+            elif later_placed and k < later_end[later_placed[-1]] and isinstance(
+                thing, Furniture
+            ):  # the same for a later document's header
+                part = later[later_placed[-1]]
+                items.insert(next(i for i, x in enumerate(items) if x is part), thing)
             elif header is not None and header_placed and k < body_start and isinstance(
                 thing, Furniture
             ):
@@ -67,6 +80,13 @@ def body(
                 items.insert(items.index(header), thing)  # type: ignore[arg-type]
             else:
                 items.append(thing)  # type: ignore[arg-type]
+            continue
+        if (slot.page, slot.line) in later_at:
+            n = later_at[slot.page, slot.line]
+            if n not in later_placed:
+                close()
+                items.append(later[n])
+                later_placed.append(n)
             continue
         if (slot.page, slot.line) in header_lines:
             if not header_placed:

@@ -125,10 +125,13 @@ Rule = Callable[[Scan, HeaderLine], Outcome | None]
 
 
 def scan(
-    profile: Profile, flow: list[Slot], pages: Sequence[Page], today: date
+    profile: Profile, flow: list[Slot], pages: Sequence[Page], today: date, start: int = 0
 ) -> tuple[Scan | None, int]:
-    """Read the header with the profile's rules; the scan and the first flow slot after it."""
-    content = [k for k, s in enumerate(flow) if not s.is_furniture]
+    """Read the header with the profile's rules; the scan and the first flow slot after it.
+
+    From flow slot `start` on: a later page may open a document of its own (`structure.parts`).
+    """
+    content = [k for k, s in enumerate(flow) if not s.is_furniture and k >= start]
     if not content:
         return None, len(flow)
     # The header is on the first page: stop at the next page break, found or inferred.

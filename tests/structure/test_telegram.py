@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline.structure import FurnitureKind
+from pipeline.structure import FurnitureKind, Header
+from pipeline.structure.tree import body_paragraphs
 from tests.conftest import REPO
 from tests.structure.conftest import furniture, page_of, text
 
@@ -60,3 +61,38 @@ def test_addis_telegram_real(read_ocr) -> None:
     stamps = [" ".join(text(pages, r) for r in s.lines)
               for s in furniture(tree, FurnitureKind.declassification)]
     assert any("APPEALS REVIEW PANEL" in s for s in stamps)
+
+
+def test_the_reply_filed_with_a_telegram_is_a_document_of_its_own(read_ocr) -> None:
+    """Page 2 of the Addis Ababa file is the Department's reply: its header is a header."""
+    pages, tree = read_ocr("state-C09000069-tel-addis")
+    heads = [i for i in tree.items if isinstance(i, Header)]
+    assert len(heads) == 2 and heads[0] is tree.header
+    reply = heads[1]
+    assert {ref.page for ref in reply.lines()} == {1}
+    fields = {f.label: text(pages, f.line) for f in reply.fields}
+    assert fields["from"] == "FM SECSTATE WASHDC"
+    assert fields["to"] == "TO AMEMBASSY ADDIS ABABA"
+    assert fields["subject"].startswith("SUBJECT: ICELANDIC SUMMIT")
+    assert fields["ref"].startswith("REF: ADDIS ABABA 5204")
+    assert reply.field("date").date_iso == "1986-10-28"  # "R 2800292 OCT 86"
+    # the document is the first telegram: its title and date stand
+    assert (tree.subject, tree.date_iso) == ("ICELANDIC SUMMIT - REGIONAL CONFLICTS",
+                                             "1986-10-15")
+    # the reply's header is no paragraph, its text is
+    paragraphs = [" ".join(text(pages, r) for r in p.lines) for p in body_paragraphs(tree.items)]
+    assert not any(p.startswith(("FM ", "TAGS:", "SUBJECT:", "DRAFTED BY")) for p in paragraphs)
+    assert any(p.startswith("2. ETHIOPIA AND THE HORN") for p in paragraphs)
+
+
+def test_a_later_page_with_one_label_opens_no_document(read_text, tmp_path) -> None:
+    """A continuation page that repeats the subject is the same telegram."""
+    path = tmp_path / "telegram.txt"
+    path.write_text(
+        "TEXT OF TELEGRAM 86STATE 112233\n\nO 231458Z JUN 86\nFM SECSTATE WASHDC\n"
+        "TO AMEMBASSY MOSCOW\nTAGS: PREL, UR\nSUBJECT: SUMMIT PREPARATIONS\n\n"
+        "1. THE DEPARTMENT WELCOMES THE EMBASSY'S REPORT.\n\f"
+        "SUBJECT: SUMMIT PREPARATIONS (CONTINUED)\n\n"
+        "2. THE DELEGATION WILL ARRIVE ON MONDAY.\n", encoding="utf-8")
+    _, tree = read_text(path)
+    assert [i for i in tree.items if isinstance(i, Header)] == [tree.header]
