@@ -308,6 +308,15 @@ def _excision_notes(tree: structure.DocumentStructure) -> list[str]:
             for item in tree.excisions()]
 
 
+def _later_document_notes(tree: structure.DocumentStructure) -> list[str]:
+    """A line in the report for each document filed with the first: where it begins."""
+    from pipeline.structure import Header
+
+    return [f"page {min(r.page for r in item.lines()) + 1}: another document begins here "
+            f"(its own header, with a subject): written as a div of its own, to review"
+            for item in tree.items if isinstance(item, Header) and item is not tree.header]
+
+
 def assemble_task(settings: Settings, meta: DocumentMeta, pages: list[Page]) -> Assembled:
     """Correction, structure, TEI and validation of one document. Never raises."""
     from pipeline import structure, tei
@@ -343,7 +352,7 @@ def assemble_task(settings: Settings, meta: DocumentMeta, pages: list[Page]) -> 
                 problems = []
         t4 = time.perf_counter()
         sidecars, notes = _sidecars(meta, pages, tree, settings.sidecars)
-        notes[:0] = _excision_notes(tree)
+        notes[:0] = _later_document_notes(tree) + _excision_notes(tree)
         return Assembled(xml, mentions, problems, t4 - started,
                          stages=StageTimes(t1 - t0, t2 - t1, t3 - t2, t4 - t3), reduced=reduced,
                          sidecars=sidecars, notes=notes)

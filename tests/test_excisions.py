@@ -168,7 +168,7 @@ def test_a_rendered_page_with_white_space_excised_reads_with_the_gap(tmp_path: P
     assert items[found].lines == 3
 
 
-def test_each_excision_is_a_line_of_the_report_to_review() -> None:
+def test_each_excision_and_each_later_document_is_a_line_of_the_report_to_review() -> None:
     """A guess from the layout: the morning's report says where, for a person to look."""
     pages = load_pages(DATA / "ocr" / "state-C09000069-tel-addis.json")
     settings = worker.Settings(lang="eng", page_timeout=None, gazetteers=(), correct=True,
@@ -177,9 +177,13 @@ def test_each_excision_is_a_line_of_the_report_to_review() -> None:
                             None)
     assembled = worker.assemble_task(settings, meta, pages)
     assert assembled.error is None and assembled.problems == []
-    assert [n.split(":")[0] for n in assembled.notes if "white space" in n] == [
-        "page 1", "page 2"]
-    assert "about 3 line(s)" in assembled.notes[0] and "to review" in assembled.notes[0]
+    excised = [n for n in assembled.notes if "white space" in n]
+    assert [n.split(":")[0] for n in excised] == ["page 1", "page 2"]
+    assert "about 3 line(s)" in excised[0] and "to review" in excised[0]
+    # the reply filed on page 2 is a document of its own: the report says where it begins
+    assert [n for n in assembled.notes if "another document" in n] == [
+        "page 2: another document begins here (its own header, with a subject): written as a "
+        "div of its own, to review"]
 
 
 @pytest.mark.slow
