@@ -581,7 +581,8 @@ class _TextWriter:
                 append(div, self.furniture(item))
             elif isinstance(item, Header):
                 if item is not self.structure.header:  # a document that begins on a later page
-                    div = _next_div(div, self.structure.kind.div_type)
+                    kind = item.kind or self.structure.kind
+                    div = _next_div(div, kind.div_type)
                     divs.append(div)
                 for el in self.header(item):
                     append(div, el)

@@ -309,12 +309,21 @@ def _excision_notes(tree: structure.DocumentStructure) -> list[str]:
 
 
 def _later_document_notes(tree: structure.DocumentStructure) -> list[str]:
-    """A line in the report for each document filed with the first: where it begins."""
-    from pipeline.structure import Header
+    """A line in the report for each document filed with the first: where it begins.
 
-    return [f"page {min(r.page for r in item.lines()) + 1}: another document begins here "
-            f"(its own header, with a subject): written as a div of its own, to review"
-            for item in tree.items if isinstance(item, Header) and item is not tree.header]
+    The page counted as the TEI counts its page breaks (one inferred in a text file too).
+    """
+    from pipeline.structure import Header, PageStart
+
+    notes, page = [], 0
+    for item in tree.items:
+        if isinstance(item, PageStart):
+            page += 1
+        elif isinstance(item, Header) and item is not tree.header:
+            kind = (item.kind or tree.kind).label.lower()
+            notes.append(f"page {page}: another document begins here (a {kind} with its own "
+                         "header): written as a div of its own, to review")
+    return notes
 
 
 def assemble_task(settings: Settings, meta: DocumentMeta, pages: list[Page]) -> Assembled:

@@ -182,7 +182,7 @@ def test_each_excision_and_each_later_document_is_a_line_of_the_report_to_review
     assert "about 3 line(s)" in excised[0] and "to review" in excised[0]
     # the reply filed on page 2 is a document of its own: the report says where it begins
     assert [n for n in assembled.notes if "another document" in n] == [
-        "page 2: another document begins here (its own header, with a subject): written as a "
+        "page 2: another document begins here (a telegram with its own header): written as a "
         "div of its own, to review"]
 
 

@@ -377,3 +377,54 @@ def test_a_memo_and_its_attachment_are_two_divs(tmp_path: Path, tei_all) -> None
     path = tmp_path / "two.xml"
     tree.write(str(path))
     assert_tei_all_valid(tei_all, path)
+
+
+FILED = REPO / "tests" / "resources" / "filed"
+# Each file's divs: one per document it holds (tests/resources/README.md says what each is).
+FILED_DIVS = {
+    "telegram-and-reply": ["telegram", "telegram"],
+    "memo-with-a-memo-and-a-telegram": ["memorandum", "memorandum", "telegram"],
+    "cover-note-then-memo": ["document", "memorandum"],
+    "memo-drafted-then-attachment": ["memorandum", "memorandum"],
+    "memo-and-attachment-no-page-feeds": ["memorandum", "memorandum"],
+    "memcon-header-runs-onto-page-2": ["memorandumOfConversation"],
+    "telegram-page-2-repeats-its-labels": ["telegram"],
+    "memo-quotes-a-header": ["memorandum"],
+    "telegram-repeats-a-telegram": ["telegram"],
+}
+
+
+@pytest.fixture(scope="module")
+def filed(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, etree._ElementTree],
+                                                             dict[str, list[str]]]:
+    out = tmp_path_factory.mktemp("filed")
+    code, report = run_batch([FILED], out)
+    assert code == ExitCode.ok, report
+    trees = {d["id"]: etree.parse(str(out / d["output"])) for d in report["documents"]}
+    return trees, {d["id"]: d["notes"] for d in report["documents"]}
+
+
+@pytest.mark.parametrize("name", sorted(FILED_DIVS))
+def test_each_document_filed_together_is_a_div_and_no_other_page_is(filed, name, tei_all,
+                                                                     tmp_path: Path) -> None:
+    trees, notes = filed
+    tree = trees[name]
+    divs = tree.findall(".//t:body/t:div", NS)
+    assert [d.get("type") for d in divs] == FILED_DIVS[name]
+    assert all(d.find("t:opener", NS) is not None for d in divs[1:])
+    begins = [n for n in notes[name] if "another document begins here" in n]
+    assert len(begins) == len(divs) - 1
+    path = tmp_path / f"{name}.xml"
+    tree.write(str(path))
+    assert_tei_all_valid(tei_all, path)
+
+
+def test_a_document_filed_before_another_keeps_its_closer_and_its_text(filed) -> None:
+    trees, notes = filed
+    first, second = trees["memo-drafted-then-attachment"].findall(".//t:body/t:div", NS)
+    assert first.find("t:closer/t:note[@type='drafting']", NS) is not None
+    assert second.find("t:closer", NS) is None
+    quoted = trees["memo-quotes-a-header"].find(".//t:body/t:div", NS)
+    assert "3. The duty officer's note to the Division" in text_of(quoted)
+    # the page counted as the TEI counts it: a page break inferred in a text file too
+    assert notes["memo-and-attachment-no-page-feeds"][0].startswith("page 2: ")

@@ -20,6 +20,7 @@ from pipeline.structure import (
     excisions,
     furniture,
     header,
+    markings,
     participants,
     profiles,
     speakers,
@@ -31,6 +32,7 @@ from pipeline.structure.text import (
     clean,
     doubtful,
     noise,
+    prose,
     scrawl,
 )
 from pipeline.structure.tree import (
@@ -86,12 +88,13 @@ def analyse(
     profile = profiles.detect(first)
     scan, body_start = header.scan(profile, flow, pages, today)
     head = _header(scan, flow, pages, index) if scan is not None else None
-    later = _later_documents(profile, flow, pages, today, body_start, index) if head else []
+    later = _later_documents(profile, head, flow, pages, today, index)
     items = body.body(flow, body_start, head, pages, later)
     items = speakers.attribute(items, head, pages, index)
     items = excisions.excisions(items, pages)
+    own = profile.words.union(*(profiles.of_kind(h.kind.name).words for h in later if h.kind))
     mended = _mended(items, [h for h in (head, *later) if h is not None], pages, mentions,
-                     profile.words | CALENDAR_WORDS)
+                     own | CALENDAR_WORDS)
     heading = " ".join(_text(pages, r, mended) for r in head.doc_type) if head else None
     kind = Kind(profile.kind.name, profile.label_for(heading), profile.kind.div_type)
     date_field = head.field("date") if head else None
@@ -114,26 +117,76 @@ LATER_DOCUMENT_FIELDS = 3
 
 
 def _later_documents(
-    profile: profiles.Profile, flow: list[Slot], pages: Sequence[Page], today: date,
-    body_start: int, index: MentionIndex,
+    profile: profiles.Profile, head: Header | None, flow: list[Slot], pages: Sequence[Page],
+    today: date, index: MentionIndex,
 ) -> list[Header]:
-    """The headers of the documents that begin on a later page of this one, in order."""
+    """The headers of the documents that begin on a later page of this one, in order.
+
+    Each read with the profile its page shows (a telegram filed with a memo is a telegram),
+    its kind set. A page is no new document when it is numbered on from the one before
+    ("- 2 -", "PAGE 02 MOSCOW 17709"), when running text stands above its header (a header
+    quoted in a paragraph, the end of the document before), or when its header repeats the
+    first one's subject and date (a distribution list).
+    """
     found: list[Header] = []
-    found_end = -1  # the slot after the last one found
-    for k in range(body_start, len(flow)):
-        if flow[k].page_start is None or k < found_end:
+    starts = [k for k, slot in enumerate(flow) if slot.page_start is not None and k > 0]
+    for n, k in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(flow)
+        if _numbered_on(flow[k:end], pages):
             continue
-        scan, end = header.scan(profile, flow, pages, today, start=k)
-        if scan is None:
+        texts = [clean(pages[s.page].lines[s.line].text) for s in flow[k:end]
+                 if not s.is_furniture and s.line >= 0]
+        shown = profiles.detect(texts)
+        read_as = profile if shown.kind.name == "document" else shown
+        scan, _ = header.scan(read_as, flow, pages, today, start=k)
+        if scan is None or any(_running_text(line.line.text.strip()) for line in scan.before):
             continue
         labels = {f.label for f in scan.header.fields} & header.FIELDS
         if "subject" not in labels or (
             len(labels) + bool(scan.header.doc_type) < LATER_DOCUMENT_FIELDS
         ):
             continue
-        found.append(_header(scan, flow, pages, index, start=k))
-        found_end = end
+        later = _header(scan, flow, pages, index, start=k)
+        if head is not None and _repeats(later, head, pages):
+            continue
+        later.kind = read_as.kind
+        found.append(later)
     return found
+
+
+def _numbered_on(slots: Sequence[Slot], pages: Sequence[Page]) -> bool:
+    """The page bears a page number of 2 or more: it goes on from the page before."""
+    for slot in slots:
+        item = slot.furniture
+        if item is None or item.kind not in (FurnitureKind.page_number,
+                                             FurnitureKind.running_head):
+            continue
+        ref = item.lines[0]
+        number = markings.page_number(pages[ref.page].lines[ref.line].text)
+        if number is not None and number[0].isdigit() and int(number[0]) >= 2:
+            return True
+    return False
+
+
+def _running_text(text: str) -> bool:
+    """A line of a paragraph: prose, a numbered paragraph's start, or a sentence's end."""
+    words = text.split()
+    return (prose(text) or bool(header.NUMBERED_PARAGRAPH.match(text))
+            or (len(words) >= 3 and text.rstrip("\"'’”)").endswith((".", "?", "!"))))
+
+
+def _repeats(later: Header, first: Header, pages: Sequence[Page]) -> bool:
+    """The later header has the first one's subject and date: the same document again."""
+    def value(head: Header, label: str) -> str | None:
+        found = head.field(label)
+        if found is None:
+            return None
+        words = pages[found.line.page].lines[found.line.line].words[found.value_start:]
+        return " ".join(w.text for w in words).casefold() or None
+
+    date_of = (first.field("date"), later.field("date"))
+    same_date = (None in date_of) or date_of[0].date_iso == date_of[1].date_iso  # type: ignore[union-attr]
+    return value(later, "subject") == value(first, "subject") and same_date
 
 
 def _mended(

@@ -118,8 +118,15 @@ def body(
         current.content.append(ref)
     close()
     items.extend(Separator(ref) for ref in specks)
-    _closers(items, pages)
-    return items
+    # each document's drafting lines close it, those of one filed before another too
+    documents: list[list[BodyItem]] = [[]]
+    for item in items:
+        if any(item is h for h in later):
+            documents.append([])
+        documents[-1].append(item)
+    for document in documents:
+        _closers(document, pages)
+    return [item for document in documents for item in document]
 
 
 def _continues(current: Paragraph, line: Line, pages: Sequence[Page]) -> bool:

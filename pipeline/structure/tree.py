@@ -137,6 +137,8 @@ class Header:
     noise: list[LineRef] = field(default_factory=list)  # specks and scrawl among them
     # words the header's own rules mended: a damaged label ("SUBJFCT:", "TOs"), a TAGS code
     mended: dict[WordRef, Mend] = field(default_factory=dict)
+    # the kind of a document filed with the first one, which begins here (None: the first's)
+    kind: Kind | None = None
 
     def field(self, label: str) -> HeaderField | None:
         return next((f for f in self.fields if f.label == label), None)
