@@ -391,6 +391,13 @@ FILED_DIVS = {
     "telegram-page-2-repeats-its-labels": ["telegram"],
     "memo-quotes-a-header": ["memorandum"],
     "telegram-repeats-a-telegram": ["telegram"],
+    "cover-memo-and-memo-same-subject": ["memorandum", "memorandum"],
+    "memo-page-2-repeats-its-header": ["memorandum"],
+    "telegram-page-2-number-misread": ["telegram"],
+    "telegram-quotes-after-begin-text": ["telegram"],
+    "telegram-page-2-opens-with-begin-text": ["telegram"],
+    "memo-then-transmittal-form": ["memorandum"],
+    "memo-then-routing-slip": ["memorandum"],
 }
 
 

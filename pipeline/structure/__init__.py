@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
+from rapidfuzz import fuzz
+
 from pipeline import slips
 from pipeline.correction import span
 from pipeline.model import Mention, Page, Word, WordRef
@@ -88,7 +90,8 @@ def analyse(
     profile = profiles.detect(first)
     scan, body_start = header.scan(profile, flow, pages, today)
     head = _header(scan, flow, pages, index) if scan is not None else None
-    later = _later_documents(profile, head, flow, pages, today, index)
+    later = _later_documents(profile, head, profile.number_in(first), flow, pages, today,
+                             index)
     items = body.body(flow, body_start, head, pages, later)
     items = speakers.attribute(items, head, pages, index)
     items = excisions.excisions(items, pages)
@@ -117,28 +120,35 @@ LATER_DOCUMENT_FIELDS = 3
 
 
 def _later_documents(
-    profile: profiles.Profile, head: Header | None, flow: list[Slot], pages: Sequence[Page],
-    today: date, index: MentionIndex,
+    profile: profiles.Profile, head: Header | None, number: str | None, flow: list[Slot],
+    pages: Sequence[Page], today: date, index: MentionIndex,
 ) -> list[Header]:
     """The headers of the documents that begin on a later page of this one, in order.
 
     Each read with the profile its page shows (a telegram filed with a memo is a telegram),
-    its kind set. A page is no new document when it is numbered on from the one before
-    ("- 2 -", "PAGE 02 MOSCOW 17709"), when running text stands above its header (a header
-    quoted in a paragraph, the end of the document before), or when its header repeats the
-    first one's subject and date (a distribution list).
+    its kind set; a page that shows no kind of record opens none. Nor does a page that goes
+    on from the one before: numbered on ("- 2 -", "PAGE 02", "PAGE 2" under a repeated
+    header), headed with this telegram's number ("PAGE Q2 MOSCOW 17709"), inside a quoted
+    text (BEGIN TEXT ... END TEXT), with running text above its header (a header quoted in
+    a paragraph, the last lines of the document before), or repeating the first header's
+    subject with no other sender, addressee or date.
     """
     found: list[Header] = []
     starts = [k for k, slot in enumerate(flow) if slot.page_start is not None and k > 0]
+    quoting = False
+    since = 0  # the flow slot the quoting was last looked at up to
     for n, k in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(flow)
-        if _numbered_on(flow[k:end], pages):
+        quoting, introduced = _quoting(flow[since:k], pages, quoting)
+        since = k
+        texts = [clean(pages[s.page].lines[s.line].text) for s in flow[k:end] if s.line >= 0]
+        if quoting or introduced or _numbered_on(flow[k:end], texts, pages) \
+                or _same_message(texts, number):
             continue
-        texts = [clean(pages[s.page].lines[s.line].text) for s in flow[k:end]
-                 if not s.is_furniture and s.line >= 0]
         shown = profiles.detect(texts)
-        read_as = profile if shown.kind.name == "document" else shown
-        scan, _ = header.scan(read_as, flow, pages, today, start=k)
+        if shown.kind.name == "document":
+            continue
+        scan, _ = header.scan(shown, flow, pages, today, start=k)
         if scan is None or any(_running_text(line.line.text.strip()) for line in scan.before):
             continue
         labels = {f.label for f in scan.header.fields} & header.FIELDS
@@ -146,47 +156,112 @@ def _later_documents(
             len(labels) + bool(scan.header.doc_type) < LATER_DOCUMENT_FIELDS
         ):
             continue
+        # A document names its kind in a heading ("MEMORANDUM"), a telegram by its routing
+        # (FM, TO): a routing slip's or a transmittal form's TO, FROM, SUBJECT do neither.
+        if not scan.header.doc_type and not (shown.kind.name == "telegram"
+                                             and labels & {"from", "to"}):
+            continue
         later = _header(scan, flow, pages, index, start=k)
         if head is not None and _repeats(later, head, pages):
             continue
-        later.kind = read_as.kind
+        later.kind = shown.kind
         found.append(later)
     return found
 
 
-def _numbered_on(slots: Sequence[Slot], pages: Sequence[Page]) -> bool:
-    """The page bears a page number of 2 or more: it goes on from the page before."""
+HEAD_LINES = 12  # a page's number or running head stands among its first lines (or at its foot)
+QUOTE_OPENS = re.compile(r"\bBEGIN\s+TEXT\b|^QUOTE\b", re.IGNORECASE)
+QUOTE_CLOSES = re.compile(r"\bEND\s+(TEXT|QUOTE)\b|\bUNQUOTE\b", re.IGNORECASE)
+
+
+def _numbered_on(slots: Sequence[Slot], texts: Sequence[str], pages: Sequence[Page]) -> bool:
+    """The page bears a page number of 2 or more: it goes on from the page before.
+
+    As furniture (at its head or foot), or a line of its own among its first lines: "PAGE 2"
+    typed under a header repeated on every page.
+    """
+    numbers = [markings.page_number(text) for text in texts[:HEAD_LINES]]
     for slot in slots:
         item = slot.furniture
-        if item is None or item.kind not in (FurnitureKind.page_number,
-                                             FurnitureKind.running_head):
+        if item is not None and item.kind in (FurnitureKind.page_number,
+                                              FurnitureKind.running_head):
+            ref = item.lines[0]
+            numbers.append(markings.page_number(pages[ref.page].lines[ref.line].text))
+    return any(found is not None and found[0].isdigit() and int(found[0]) >= 2
+               for found in numbers)
+
+
+def _same_message(texts: Sequence[str], number: str | None) -> bool:
+    """The page's running head names the document's own number ("PAGE Q2 MOSCOW 17709")."""
+    if not number:
+        return False
+    return any(text.upper().startswith("PAGE") and number in " ".join(text.split())
+               for text in texts[:HEAD_LINES])
+
+
+def _quoting(slots: Sequence[Slot], pages: Sequence[Page], quoting: bool) -> tuple[bool, bool]:
+    """Whether a quoted text (BEGIN TEXT, QUOTE) is still open after these lines.
+
+    And whether their last line introduces what follows ("... read as follows:").
+    """
+    last = ""
+    for slot in slots:
+        if slot.line < 0 or slot.is_furniture:
             continue
-        ref = item.lines[0]
-        number = markings.page_number(pages[ref.page].lines[ref.line].text)
-        if number is not None and number[0].isdigit() and int(number[0]) >= 2:
-            return True
-    return False
+        text = pages[slot.page].lines[slot.line].text.strip()
+        if QUOTE_CLOSES.search(text):
+            quoting = False
+        elif QUOTE_OPENS.search(text):
+            quoting = True
+        last = text or last
+    return quoting, last.endswith(":")
 
 
 def _running_text(text: str) -> bool:
-    """A line of a paragraph: prose, a numbered paragraph's start, or a sentence's end."""
+    """A line of a paragraph: prose, a numbered paragraph's start, a sentence's end.
+
+    Or the words that introduce a quotation ("BEGIN TEXT:").
+    """
     words = text.split()
     return (prose(text) or bool(header.NUMBERED_PARAGRAPH.match(text))
-            or (len(words) >= 3 and text.rstrip("\"'’”)").endswith((".", "?", "!"))))
+            or (len(words) >= 3 and text.rstrip("\"'’”)").endswith((".", "?", "!")))
+            or (len(words) >= 2 and text.endswith(":")))
+
+
+SAME_TEXT = 90  # fuzz.ratio at which two header values are the same, OCR slips apart
+CONTINUED = re.compile(r"\(?\s*(continued|cont'?d\.?)\s*\)?", re.IGNORECASE)
 
 
 def _repeats(later: Header, first: Header, pages: Sequence[Page]) -> bool:
-    """The later header has the first one's subject and date: the same document again."""
+    """The later header repeats the first: its subject, and no other sender, addressee or date.
+
+    A covering memo and the memo it covers share a subject, but not their sender.
+    """
     def value(head: Header, label: str) -> str | None:
         found = head.field(label)
         if found is None:
             return None
         words = pages[found.line.page].lines[found.line.line].words[found.value_start:]
-        return " ".join(w.text for w in words).casefold() or None
+        plain = CONTINUED.sub("", " ".join(w.text for w in words)).casefold()
+        return " ".join(re.sub(r"[^\w\s]", " ", plain).split()) or None
 
-    date_of = (first.field("date"), later.field("date"))
-    same_date = (None in date_of) or date_of[0].date_iso == date_of[1].date_iso  # type: ignore[union-attr]
-    return value(later, "subject") == value(first, "subject") and same_date
+    def differ(label: str) -> bool:
+        a, b = value(later, label), value(first, label)
+        return a is not None and b is not None and fuzz.ratio(a, b) < SAME_TEXT
+
+    def heading(head: Header) -> str:
+        return " ".join(w.text for r in head.doc_type
+                        for w in pages[r.page].lines[r.line].words).casefold()
+
+    if value(later, "subject") is None or value(first, "subject") is None or differ("subject"):
+        return False
+    if heading(later) and heading(first) and fuzz.ratio(heading(later),
+                                                       heading(first)) < SAME_TEXT:
+        return False  # "MEMORANDUM" under "MEMORANDUM FOR THE SECRETARY": another addressee
+    dates = later.field("date"), first.field("date")
+    if dates[0] is not None and dates[1] is not None and dates[0].date_iso != dates[1].date_iso:
+        return False
+    return not differ("from") and not differ("to")
 
 
 def _mended(
