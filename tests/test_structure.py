@@ -398,6 +398,11 @@ FILED_DIVS = {
     "telegram-page-2-opens-with-begin-text": ["telegram"],
     "memo-then-transmittal-form": ["memorandum"],
     "memo-then-routing-slip": ["memorandum"],
+    "nsc-memo-and-tab-i-memo-for-the-secretary": ["memorandum", "memorandum"],
+    "nsc-memo-and-secretarys-memo-same-day": ["memorandum", "memorandum"],
+    "memo-and-staff-memo-with-log-number": ["memorandum", "memorandum"],
+    "memo-page-ends-attachments-then-tab": ["memorandum", "memorandum"],
+    "telegram-four-pages-page-of": ["telegram"],
 }
 
 

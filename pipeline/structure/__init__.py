@@ -152,6 +152,8 @@ def _later_documents(
         if scan is None or any(_running_text(line.line.text.strip()) for line in scan.before):
             continue
         labels = {f.label for f in scan.header.fields} & header.FIELDS
+        if _addressed(scan.header, pages):  # "MEMORANDUM FOR THE SECRETARY": its addressee
+            labels.add("to")
         if "subject" not in labels or (
             len(labels) + bool(scan.header.doc_type) < LATER_DOCUMENT_FIELDS
         ):
@@ -170,8 +172,15 @@ def _later_documents(
 
 
 HEAD_LINES = 12  # a page's number or running head stands among its first lines (or at its foot)
+MAX_PAGE = 999  # a greater number is no page's
 QUOTE_OPENS = re.compile(r"\bBEGIN\s+TEXT\b|^QUOTE\b", re.IGNORECASE)
 QUOTE_CLOSES = re.compile(r"\bEND\s+(TEXT|QUOTE)\b|\bUNQUOTE\b", re.IGNORECASE)
+
+
+def _addressed(head: Header, pages: Sequence[Page]) -> bool:
+    """The heading names whom the document is for ("MEMORANDUM FOR THE PRESIDENT")."""
+    words = [w.text.upper() for r in head.doc_type for w in pages[r.page].lines[r.line].words]
+    return "FOR" in words[1:]
 
 
 def _numbered_on(slots: Sequence[Slot], texts: Sequence[str], pages: Sequence[Page]) -> bool:
@@ -180,14 +189,18 @@ def _numbered_on(slots: Sequence[Slot], texts: Sequence[str], pages: Sequence[Pa
     As furniture (at its head or foot), or a line of its own among its first lines: "PAGE 2"
     typed under a header repeated on every page.
     """
-    numbers = [markings.page_number(text) for text in texts[:HEAD_LINES]]
+    # typed as a page number ("- 2 -", "PAGE 2"): a bare number there is a log or file
+    # number ("4129") or a year as often
+    numbers: list[tuple[str, bool] | None] = [
+        found for text in texts[:HEAD_LINES]
+        if (found := markings.page_number(text)) is not None and found[1]]
     for slot in slots:
         item = slot.furniture
         if item is not None and item.kind in (FurnitureKind.page_number,
                                               FurnitureKind.running_head):
             ref = item.lines[0]
             numbers.append(markings.page_number(pages[ref.page].lines[ref.line].text))
-    return any(found is not None and found[0].isdigit() and int(found[0]) >= 2
+    return any(found is not None and found[0].isdigit() and 2 <= int(found[0]) <= MAX_PAGE
                for found in numbers)
 
 
@@ -214,7 +227,8 @@ def _quoting(slots: Sequence[Slot], pages: Sequence[Page], quoting: bool) -> tup
         elif QUOTE_OPENS.search(text):
             quoting = True
         last = text or last
-    return quoting, last.endswith(":")
+    # "... read as follows:", not a list's label at the foot ("Attachments:")
+    return quoting, last.endswith(":") and len(last.split()) >= 3
 
 
 def _running_text(text: str) -> bool:
@@ -233,9 +247,11 @@ CONTINUED = re.compile(r"\(?\s*(continued|cont'?d\.?)\s*\)?", re.IGNORECASE)
 
 
 def _repeats(later: Header, first: Header, pages: Sequence[Page]) -> bool:
-    """The later header repeats the first: its subject, and no other sender, addressee or date.
+    """The later header repeats the first: the same subject and nothing that differs.
 
-    A covering memo and the memo it covers share a subject, but not their sender.
+    No other heading, letterhead, sender, addressee, date, time or place. A covering memo
+    and the memo it covers share a subject, but not their sender; two sessions of a meeting
+    share a subject and a day, but not their time.
     """
     def value(head: Header, label: str) -> str | None:
         found = head.field(label)
@@ -249,19 +265,21 @@ def _repeats(later: Header, first: Header, pages: Sequence[Page]) -> bool:
         a, b = value(later, label), value(first, label)
         return a is not None and b is not None and fuzz.ratio(a, b) < SAME_TEXT
 
-    def heading(head: Header) -> str:
-        return " ".join(w.text for r in head.doc_type
-                        for w in pages[r.page].lines[r.line].words).casefold()
+    def text(refs: Sequence[LineRef]) -> str:
+        return " ".join(w.text for r in refs for w in pages[r.page].lines[r.line].words).casefold()
 
     if value(later, "subject") is None or value(first, "subject") is None or differ("subject"):
         return False
-    if heading(later) and heading(first) and fuzz.ratio(heading(later),
-                                                       heading(first)) < SAME_TEXT:
-        return False  # "MEMORANDUM" under "MEMORANDUM FOR THE SECRETARY": another addressee
+    # "MEMORANDUM" under "MEMORANDUM FOR THE SECRETARY": another addressee; THE SECRETARY OF
+    # STATE's letterhead under THE WHITE HOUSE's: another sender
+    for part in ("doc_type", "letterhead"):
+        a, b = text(getattr(later, part)), text(getattr(first, part))
+        if a and b and fuzz.ratio(a, b) < SAME_TEXT:
+            return False
     dates = later.field("date"), first.field("date")
     if dates[0] is not None and dates[1] is not None and dates[0].date_iso != dates[1].date_iso:
         return False
-    return not differ("from") and not differ("to")
+    return not any(differ(label) for label in ("from", "to", "time", "place"))
 
 
 def _mended(

@@ -215,7 +215,7 @@ DECLASS_LINE = re.compile(
 DECLASS_PHRASE = re.compile(
     r"\b(DECLASSIFIED|DECLASSIFICATION|FOIA|FOR\s+FOIA\s+REVIEW|DOCUMENT\s+NUMBER|"
     r"RELEASE\s+UNDER|RECORDS\s+ACT|DOWNGRADING|SANITIZED|NARA|E\.\s?O\.\s?1[23]\d{3}|"
-    r"DECLASSIFY|EXCISE|IN\s+PART)",
+    r"DECLASSIFY|EXCISE|IN\s+PART\b)",
     re.IGNORECASE,
 )
 # A record number printed at the page edge ("104-10132-10092"), or an archive's scan tag of
@@ -352,7 +352,8 @@ DECORATED_PAGE_NUMBER = re.compile(
     r"^(?:[-_~—–]\s*(\d{1,4})\s*[-_~—–]|PAGE\s+(\d{1,4})(?:\s+OF\s+\d+)?|(\d{1,4})\s*\.)$", re.I
 )
 # A telegram's running head: "PAGE 01        MOSCOW 11873  231458Z"
-TELEGRAM_PAGE = re.compile(r"^PAGE\s+(\d{1,3})\s+[A-Z][A-Z ]+\d{3,6}\b", re.I)
+# "PAGE 02 MOSCOW 17709", "PAGE 02 OF 04 MOSCOW 17709" (a Situation Room copy)
+TELEGRAM_PAGE = re.compile(r"^PAGE\s+(\d{1,3})\s+(?:OF\s+\d{1,3}\s+)?[A-Z][A-Z ]+\d{3,6}\b", re.I)
 BARE_PAGE_NUMBER = re.compile(r"^(\d{1,4})$")
 DECL_INSTRUCTION = re.compile(
     r"^\W*(DECL\s*[:;.]|DECLASSIFY\s+ON\s*[:;]?|CLASSIFIED\s+BY\s*[:;]?|DERIVED\s+FROM\s*[:;]|"

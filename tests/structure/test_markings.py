@@ -74,6 +74,10 @@ def test_declassification_stamp_lines() -> None:
         "The paper was reviewed by the committee.",
     ):
         assert not markings.is_declassification(line), line
+    # a stamp's phrase ("DECLASSIFIED IN PART"), not a word that starts so: a paragraph's line
+    # below a stamp is no line of the stamp
+    assert markings.declassification_phrase("DECLASSIFIED IN PART")
+    assert not markings.declassification_phrase("3. IN PARTICULAR WE WOULD LIKE TO KNOW WHAT")
 
 
 @pytest.mark.parametrize(
@@ -119,6 +123,7 @@ def test_stamp_date_authority_and_reviewer() -> None:
         ("30", ("30", False)),
         ("; 31", ("31", False)),
         ("PAGE 01        MOSCOW 11873  231458Z", ("1", True)),
+        ("PAGE 02 OF 04 MOSCOW 17709 141540Z", ("2", True)),  # a Situation Room copy
         ("1986", ("1986", False)),
         ("The end.", None),
     ],
