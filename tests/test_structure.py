@@ -403,6 +403,8 @@ FILED_DIVS = {
     "memo-and-staff-memo-with-log-number": ["memorandum", "memorandum"],
     "memo-page-ends-attachments-then-tab": ["memorandum", "memorandum"],
     "telegram-four-pages-page-of": ["telegram"],
+    "two-sessions-same-subject-same-day": ["memorandumOfConversation",
+                                           "memorandumOfConversation"],
 }
 
 

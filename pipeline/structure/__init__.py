@@ -279,7 +279,8 @@ def _repeats(later: Header, first: Header, pages: Sequence[Page]) -> bool:
     dates = later.field("date"), first.field("date")
     if dates[0] is not None and dates[1] is not None and dates[0].date_iso != dates[1].date_iso:
         return False
-    return not any(differ(label) for label in ("from", "to", "time", "place"))
+    # the date's words too: "DATE, TIME AND PLACE: October 11, 1986, 3:30 p.m." holds the time
+    return not any(differ(label) for label in ("from", "to", "date", "time", "place"))
 
 
 def _mended(

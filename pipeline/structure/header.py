@@ -68,7 +68,9 @@ SLIPPED_COLON = re.compile(
     r"|Thru|Info|Date|Subj|Subject);)(?=\s|$)"
 )
 _OCR_DIGITS = str.maketrans("0158$", "oisbs")
-NAME_PARTICLES = {"of", "the", "for", "and", "de", "von", "van", "der", "la", "le", "du"}
+# Small words of names and titles ("Assistant to the President", "Ambassador at Large")
+NAME_PARTICLES = {"of", "the", "for", "and", "to", "at", "on", "de", "von", "van", "der", "la",
+                  "le", "du"}
 
 
 class Outcome(Enum):
@@ -507,7 +509,9 @@ def looks_like_participant(line: Line) -> bool:
     text = line.text.strip().lstrip("‘'\"`.,- ")
     name, comma, _ = text.partition(",")
     words = name.split()
-    if not 1 <= len(words) <= 7 or len(name) > 50 or len(text) > 100:
+    # "Assistant to the President for National Security Affairs John M. Poindexter": a title
+    # may be long; a paragraph's line is told by its words in lower case
+    if not 1 <= len(words) <= 12 or len(name) > 90 or len(text) > 120:
         return False
     if not all(w[:1].isupper() or w in NAME_PARTICLES for w in words):
         return False  # "After initial greetings, ..." is a paragraph
