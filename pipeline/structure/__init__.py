@@ -189,19 +189,18 @@ def _numbered_on(slots: Sequence[Slot], texts: Sequence[str], pages: Sequence[Pa
     As furniture (at its head or foot), or a line of its own among its first lines: "PAGE 2"
     typed under a header repeated on every page.
     """
-    # typed as a page number ("- 2 -", "PAGE 2"): a bare number there is a log or file
-    # number ("4129") or a year as often
-    numbers: list[tuple[str, bool] | None] = [
-        found for text in texts[:HEAD_LINES]
-        if (found := markings.page_number(text)) is not None and found[1]]
+    # typed as a page number ("- 2 -", "PAGE 2"): a bare number among the first lines is a
+    # log or file number ("4129") or a year as often
+    found = [number for text in texts[:HEAD_LINES]
+             if (number := markings.page_number(text)) is not None and number[1]]
     for slot in slots:
         item = slot.furniture
         if item is not None and item.kind in (FurnitureKind.page_number,
                                               FurnitureKind.running_head):
             ref = item.lines[0]
-            numbers.append(markings.page_number(pages[ref.page].lines[ref.line].text))
-    return any(found is not None and found[0].isdigit() and 2 <= int(found[0]) <= MAX_PAGE
-               for found in numbers)
+            if (number := markings.page_number(pages[ref.page].lines[ref.line].text)):
+                found.append(number)
+    return any(n.isdigit() and 2 <= int(n) <= MAX_PAGE for n, _ in found)
 
 
 def _same_message(texts: Sequence[str], number: str | None) -> bool:
@@ -227,19 +226,26 @@ def _quoting(slots: Sequence[Slot], pages: Sequence[Page], quoting: bool) -> tup
         elif QUOTE_OPENS.search(text):
             quoting = True
         last = text or last
-    # "... read as follows:", not a list's label at the foot ("Attachments:")
-    return quoting, last.endswith(":") and len(last.split()) >= 3
+    return quoting, _introduces(last)
+
+
+def _introduces(text: str) -> bool:
+    """The line introduces what follows: "BEGIN TEXT:", "... read as follows:".
+
+    Not a list's label ("Attachments:").
+    """
+    return bool(QUOTE_OPENS.search(text)) or (text.endswith(":") and len(text.split()) >= 3)
 
 
 def _running_text(text: str) -> bool:
     """A line of a paragraph: prose, a numbered paragraph's start, a sentence's end.
 
-    Or the words that introduce a quotation ("BEGIN TEXT:").
+    Or the words that introduce a quotation.
     """
     words = text.split()
     return (prose(text) or bool(header.NUMBERED_PARAGRAPH.match(text))
             or (len(words) >= 3 and text.rstrip("\"'’”)").endswith((".", "?", "!")))
-            or (len(words) >= 2 and text.endswith(":")))
+            or _introduces(text))
 
 
 SAME_TEXT = 90  # fuzz.ratio at which two header values are the same, OCR slips apart
@@ -253,34 +259,34 @@ def _repeats(later: Header, first: Header, pages: Sequence[Page]) -> bool:
     and the memo it covers share a subject, but not their sender; two sessions of a meeting
     share a subject and a day, but not their time.
     """
-    def value(head: Header, label: str) -> str | None:
+    def value(head: Header, label: str) -> str:
+        """The field's words, plain; "" when the header has no such field."""
         found = head.field(label)
         if found is None:
-            return None
+            return ""
         words = pages[found.line.page].lines[found.line.line].words[found.value_start:]
         plain = CONTINUED.sub("", " ".join(w.text for w in words)).casefold()
-        return " ".join(re.sub(r"[^\w\s]", " ", plain).split()) or None
+        return " ".join(re.sub(r"[^\w\s]", " ", plain).split())
 
-    def differ(label: str) -> bool:
-        a, b = value(later, label), value(first, label)
-        return a is not None and b is not None and fuzz.ratio(a, b) < SAME_TEXT
-
-    def text(refs: Sequence[LineRef]) -> str:
+    def lines(refs: Sequence[LineRef]) -> str:
         return " ".join(w.text for r in refs for w in pages[r.page].lines[r.line].words).casefold()
 
-    if value(later, "subject") is None or value(first, "subject") is None or differ("subject"):
+    def differ(a: str, b: str) -> bool:  # what only one of them has is no difference
+        return bool(a and b) and fuzz.ratio(a, b) < SAME_TEXT
+
+    if not value(later, "subject") or not value(first, "subject"):
         return False
-    # "MEMORANDUM" under "MEMORANDUM FOR THE SECRETARY": another addressee; THE SECRETARY OF
-    # STATE's letterhead under THE WHITE HOUSE's: another sender
-    for part in ("doc_type", "letterhead"):
-        a, b = text(getattr(later, part)), text(getattr(first, part))
-        if a and b and fuzz.ratio(a, b) < SAME_TEXT:
-            return False
     dates = later.field("date"), first.field("date")
     if dates[0] is not None and dates[1] is not None and dates[0].date_iso != dates[1].date_iso:
         return False
-    # the date's words too: "DATE, TIME AND PLACE: October 11, 1986, 3:30 p.m." holds the time
-    return not any(differ(label) for label in ("from", "to", "date", "time", "place"))
+    # "MEMORANDUM" under "MEMORANDUM FOR THE SECRETARY": another addressee; THE SECRETARY OF
+    # STATE's letterhead under THE WHITE HOUSE's: another sender; the date's words hold the
+    # time too ("DATE, TIME AND PLACE: October 11, 1986, 3:30 p.m.")
+    pairs = [(lines(later.doc_type), lines(first.doc_type)),
+             (lines(later.letterhead), lines(first.letterhead))]
+    pairs += [(value(later, label), value(first, label))
+              for label in ("subject", "from", "to", "date", "time", "place")]
+    return not any(differ(a, b) for a, b in pairs)
 
 
 def _mended(

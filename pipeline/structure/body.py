@@ -41,8 +41,8 @@ def body(
     header_lines = {(r.page, r.line) for r in header.lines()} if header else set()
     later_at = {(r.page, r.line): n for n, h in enumerate(later) for r in h.lines()}
     later_placed: list[int] = []
-    slot_of = {(s.page, s.line): k for k, s in enumerate(flow)}
-    later_end = [max(slot_of[r.page, r.line] for r in h.lines()) for h in later]
+    later_end = [max(k for k, s in enumerate(flow) if later_at.get((s.page, s.line)) == n)
+                 for n in range(len(later))]  # the last flow slot of each
     current: Paragraph | None = None
     # Furniture met inside a paragraph waits; if the paragraph goes on it stays inside it.
     waiting: list[Content] = []
@@ -120,8 +120,9 @@ def body(
     items.extend(Separator(ref) for ref in specks)
     # each document's drafting lines close it, those of one filed before another too
     documents: list[list[BodyItem]] = [[]]
+    starts = {id(h) for h in later}
     for item in items:
-        if any(item is h for h in later):
+        if id(item) in starts:
             documents.append([])
         documents[-1].append(item)
     for document in documents:

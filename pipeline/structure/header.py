@@ -131,7 +131,8 @@ def scan(
 ) -> tuple[Scan | None, int]:
     """Read the header with the profile's rules; the scan and the first flow slot after it.
 
-    From flow slot `start` on: a later page may open a document of its own (`structure.parts`).
+    From flow slot `start` on: a later page may open a document of its own
+    (`structure._later_documents`).
     """
     content = [k for k, s in enumerate(flow) if not s.is_furniture and k >= start]
     if not content:
